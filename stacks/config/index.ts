@@ -1,0 +1,141 @@
+/**
+ * The stack's config, parsed once into one typed object. Every area has its schema beside this file;
+ * an invalid value fails with a message naming the full key and the fix, for example
+ * `renfort:fleet.minInstances must be an integer >= 2 in prod, got 0`.
+ */
+import { z } from "zod";
+import { appSchema } from "./app";
+import { TIERS, type Tier, type TierIssue } from "./common";
+import { databaseSchema, databaseTierRules } from "./database";
+import { edgeSchema, edgeTierRules } from "./edge";
+import { emailSchema, emailTierRules } from "./email";
+import { capacitySchema, fleetSchema, fleetTierRules, networkSchema, originSchema } from "./origin";
+import { domainSchema, scalewaySchema, sovereigntySchema, sovereigntyTierRules } from "./platform";
+
+export const NAMESPACE = "renfort";
+
+/** Keys holding secrets: set with `pulumi config set --secret`, read as secret Outputs, never parsed here. */
+export const SECRET_KEYS = {
+  /** PEM private key matching `origin.certificateSigningRequest`: the LB presents it with the Origin CA certificate. */
+  originTlsPrivateKey: { required: true, description: "PEM private key of the origin certificate (secret)." },
+  /** Token the app's admin API requires. */
+  adminToken: { required: true, description: "Bearer token of the app's admin API (secret)." },
+  /** Password of the database admin user; generated when absent. */
+  databaseAdminPassword: { required: false, description: "Database admin password (secret); generated when absent." },
+} as const;
+export type SecretKey = keyof typeof SECRET_KEYS;
+
+export const configSchema = z.strictObject({
+  tier: z.enum(TIERS),
+  domain: domainSchema,
+  scaleway: scalewaySchema,
+  sovereignty: sovereigntySchema.prefault({}),
+  edge: edgeSchema,
+  network: networkSchema.prefault({}),
+  origin: originSchema,
+  fleet: fleetSchema,
+  capacity: capacitySchema,
+  database: databaseSchema,
+  email: emailSchema,
+  app: appSchema,
+});
+
+type ParsedConfig = z.infer<typeof configSchema>;
+
+/** The validated config, with the defaults that depend on other keys filled in. */
+export type RenfortConfig = Omit<ParsedConfig, "email"> & { email: ParsedConfig["email"] & { domain: string } };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid stack config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+function keyOf(path: readonly PropertyKey[]): string {
+  const [area, ...rest] = path.map(String);
+  return `${NAMESPACE}:${area ?? ""}${rest.map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join("")}`;
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = raw;
+  for (const p of path) {
+    if (typeof v !== "object" || v === null) return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+function show(value: unknown): string {
+  return value === undefined ? "nothing" : JSON.stringify(value);
+}
+
+/** Turns one zod issue into `renfort:<key> <what is wrong and the fix>, got <value>`. */
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
+  const got = valueAt(raw, issue.path);
+  switch (issue.code) {
+    case "unrecognized_keys":
+      return issue.keys.map(
+        (k) => `${keyOf([...issue.path, k])} is not a known key: remove it or fix its spelling (see Pulumi.yaml and the README's configuration table)`,
+      );
+    case "invalid_type":
+      if (got === undefined) {
+        return [`${keyOf(issue.path)} is required: set it with pulumi config set --path '${keyOf(issue.path).slice(NAMESPACE.length + 1)}' <value>`];
+      }
+      return [`${keyOf(issue.path)} must be ${issue.expected === "object" ? "a map of keys" : `a ${issue.expected}`}, got ${show(got)}`];
+    case "invalid_value":
+      return [`${keyOf(issue.path)} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, got ${show(got)}`];
+    case "invalid_union":
+      return [`${keyOf(issue.path)} is not an accepted value, got ${show(got)}`];
+    default: {
+      // Messages in the schemas are written as "must ...".
+      const message = /^must\b/.test(issue.message) ? issue.message : `is invalid: ${issue.message}`;
+      return [`${keyOf(issue.path)} ${message}, got ${show(got)}`];
+    }
+  }
+}
+
+function describeTierIssue(area: string, issue: TierIssue): string {
+  return `${keyOf([area, ...issue.path])} ${issue.message}, got ${show(issue.value)}`;
+}
+
+/**
+ * Validates the `renfort:*` config of a stack (keys without the namespace, structured values already
+ * parsed) and returns the typed config, or throws a {@link ConfigError} listing every problem.
+ */
+export function parseConfig(raw: Record<string, unknown>): RenfortConfig {
+  const plain = Object.fromEntries(Object.entries(raw).filter(([k]) => !(k in SECRET_KEYS)));
+  const result = configSchema.safeParse(plain);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.flatMap((i) => describeIssue(i, plain)));
+  }
+  const cfg = result.data;
+  const tier: Tier = cfg.tier;
+  const problems = [
+    ...sovereigntyTierRules(cfg.sovereignty, tier).map((i) => describeTierIssue("sovereignty", i)),
+    ...edgeTierRules(cfg.edge, tier).map((i) => describeTierIssue("edge", i)),
+    ...fleetTierRules(cfg.fleet, tier).map((i) => describeTierIssue("fleet", i)),
+    ...databaseTierRules(cfg.database, tier).map((i) => describeTierIssue("database", i)),
+    ...emailTierRules(cfg.email, tier).map((i) => describeTierIssue("email", i)),
+  ];
+  const emailDomain = cfg.email.domain ?? `mail.${cfg.domain.zone}`;
+  if (emailDomain !== cfg.domain.zone && !emailDomain.endsWith(`.${cfg.domain.zone}`)) {
+    problems.push(`${keyOf(["email", "domain"])} must be inside the Cloudflare zone ${cfg.domain.zone} (its records are declared there), got ${show(emailDomain)}`);
+  }
+  if (cfg.email.sender.split("@")[1]?.toLowerCase() !== emailDomain) {
+    problems.push(`${keyOf(["email", "sender"])} must be an address on the sending domain ${emailDomain} (DMARC alignment), got ${show(cfg.email.sender)}`);
+  }
+  for (const region of [cfg.scaleway.region]) {
+    if (!cfg.sovereignty.allowedRegions.includes(region)) {
+      problems.push(`${keyOf(["scaleway", "region"])} must be one of renfort:sovereignty.allowedRegions (${cfg.sovereignty.allowedRegions.join(", ")}), got ${show(region)}`);
+    }
+  }
+  if (!cfg.sovereignty.allowedZones.includes(cfg.scaleway.zone)) {
+    problems.push(`${keyOf(["scaleway", "zone"])} must be one of renfort:sovereignty.allowedZones (${cfg.sovereignty.allowedZones.join(", ")}), got ${show(cfg.scaleway.zone)}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ...cfg, email: { ...cfg.email, domain: emailDomain } };
+}
+
+/** Every `renfort:` key the schema knows, secrets included: anything else in a stack file is a mistake. */
+export const KNOWN_KEYS: readonly string[] = [...Object.keys(configSchema.shape), ...Object.keys(SECRET_KEYS)];

@@ -1,0 +1,77 @@
+/**
+ * Scaleway origin config: network, load balancer, app fleet and the capacity model that sizes it.
+ * See components/origin and components/fleet.
+ */
+import { z } from "zod";
+import { ipv4Cidr, positiveInt, type TierRule } from "./common";
+
+export const networkSchema = z.strictObject({
+  /** IPv4 subnet of the private network the fleet and the database share. */
+  privateSubnet: ipv4Cidr.default("172.16.0.0/22"),
+});
+export type NetworkConfig = z.infer<typeof networkSchema>;
+
+export const originSchema = z.strictObject({
+  /** Scaleway load balancer offer (list them with `scw lb lb-types list`). */
+  loadBalancerType: z.string().min(1).default("LB-GP-M"),
+  /** TLS profile of the 443 frontend (Mozilla levels); `old` is refused. */
+  tlsCompatibility: z.enum(["intermediate", "modern"]).default("intermediate"),
+  /**
+   * CSR (PEM) for the Cloudflare Origin CA certificate the load balancer presents for the main host; its
+   * private key is the secret `renfort:originTlsPrivateKey`. Make both with
+   * `openssl req -new -newkey rsa:2048 -nodes -keyout origin.key -subj "/CN=<main host>"`.
+   */
+  certificateSigningRequest: z.string().startsWith("-----BEGIN CERTIFICATE REQUEST-----", "must be a PEM certificate signing request"),
+  /** Validity requested for the Cloudflare Origin CA certificate, days. */
+  originCertificateValidityDays: z.union([z.literal(7), z.literal(30), z.literal(90), z.literal(365), z.literal(730), z.literal(1095), z.literal(5475)]).default(5475),
+});
+export type OriginConfig = z.infer<typeof originSchema>;
+
+export const fleetSchema = z.strictObject({
+  /** Instance offer of each app server. */
+  instanceType: z.string().min(1).default("PRO2-S"),
+  /** Lowest number of instances whatever the capacity model says (availability floor). */
+  minInstances: z.number().int("must be an integer").min(1, "must be an integer >= 1"),
+  /** Highest number of instances the autoscaler may run. */
+  maxInstances: z.number().int("must be an integer").min(1, "must be an integer >= 1"),
+  image: z.strictObject({
+    /** Repository of the app image inside the project's registry namespace. */
+    repository: z.string().regex(/^[a-z0-9][a-z0-9._/-]*$/, "must be a lower-case image repository name"),
+    /** Image digest the fleet runs; tags are mutable, digests are not. */
+    digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be an image digest sha256:<64 hex digits> (tags are mutable)"),
+  }),
+  /** Port the app listens on inside each instance. */
+  appPort: z.number().int().min(1024).max(65535).default(8080),
+  /** PostgreSQL connections each instance's pool may open. */
+  poolSize: positiveInt.default(20),
+  /** Root volume of each instance, GB. */
+  rootVolumeGb: positiveInt.default(20),
+});
+export type FleetConfig = z.infer<typeof fleetSchema>;
+
+export const fleetTierRules: TierRule<FleetConfig> = (f, tier) => {
+  const issues = [];
+  if (tier === "prod" && f.minInstances < 2) {
+    issues.push({ path: ["minInstances"], message: "must be an integer >= 2 in prod", value: f.minInstances });
+  }
+  if (f.maxInstances < f.minInstances) {
+    issues.push({ path: ["maxInstances"], message: `must be >= fleet.minInstances (${f.minInstances})`, value: f.maxInstances });
+  }
+  return issues;
+};
+
+export const capacitySchema = z.strictObject({
+  /** Signups per second the platform must hold (600 on launch night). */
+  targetSignupsPerSecond: z.number().positive("must be > 0"),
+  /** Safety factor over the target (1.5 = 50% spare). */
+  headroom: z.number().min(1, "must be >= 1"),
+  /** Signups per second one instance holds within the SLO, measured by `npm run loadtest` and written by `npm run capacity`. */
+  signupsPerSecondPerInstance: z.number().positive("must be > 0"),
+  /** When that figure was measured (ISO 8601). */
+  measuredAt: z.string().optional(),
+  /** The load-campaign report it comes from. */
+  measurementSource: z.string().optional(),
+  /** Connections kept free on the database for migrations, admin and monitoring. */
+  connectionReserve: z.number().int().min(0).default(20),
+});
+export type CapacityConfig = z.infer<typeof capacitySchema>;

@@ -1,0 +1,60 @@
+/**
+ * Reads the stack's `renfort:*` config from the Pulumi runtime and validates it.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { NAMESPACE, parseConfig, SECRET_KEYS, type RenfortConfig, type SecretKey, ConfigError } from "./config";
+
+// Not in the SDK's typings, but what `Config.getSecret` itself consults: whether the engine marked a key secret.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
+
+export interface StackSecrets {
+  originTlsPrivateKey: pulumi.Output<string>;
+  adminToken: pulumi.Output<string>;
+  databaseAdminPassword?: pulumi.Output<string>;
+}
+
+/** Structured config arrives as JSON text; scalars as plain text. */
+function decode(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The stack's config, parsed and validated, and its secrets as secret Outputs. Throws {@link ConfigError}. */
+export function loadStackConfig(): { config: RenfortConfig; secrets: StackSecrets } {
+  const all = pulumi.runtime.allConfig();
+  const raw: Record<string, unknown> = {};
+  for (const [key, text] of Object.entries(all)) {
+    if (!key.startsWith(`${NAMESPACE}:`)) continue;
+    raw[key.slice(NAMESPACE.length + 1)] = decode(text);
+  }
+  const problems: string[] = [];
+  let config: RenfortConfig | undefined;
+  try {
+    config = parseConfig(raw);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    problems.push(...e.problems);
+  }
+  const bag = new pulumi.Config(NAMESPACE);
+  for (const [key, spec] of Object.entries(SECRET_KEYS)) {
+    if (spec.required && !(key in raw)) {
+      problems.push(`${NAMESPACE}:${key} is required: set it with pulumi config set --secret ${key} <value> (${spec.description})`);
+    } else if (key in raw && !isConfigSecret(`${NAMESPACE}:${key}`)) {
+      problems.push(`${NAMESPACE}:${key} must be stored as a secret: run pulumi config set --secret ${key} <value> and remove the plain-text value`);
+    }
+  }
+  if (problems.length > 0 || !config) throw new ConfigError(problems);
+  const secret = (key: SecretKey) => bag.requireSecret(key);
+  return {
+    config,
+    secrets: {
+      originTlsPrivateKey: secret("originTlsPrivateKey"),
+      adminToken: secret("adminToken"),
+      ...("databaseAdminPassword" in raw ? { databaseAdminPassword: secret("databaseAdminPassword") } : {}),
+    },
+  };
+}

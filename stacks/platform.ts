@@ -1,0 +1,57 @@
+/**
+ * Wires the components into the platform, in dependency order: network, database, email, origin (load
+ * balancer and fleet), edge. Each `create*` maps the typed config onto its component's args.
+ */
+import * as cloudflare from "@pulumi/cloudflare";
+import * as pulumi from "@pulumi/pulumi";
+import * as scaleway from "@pulumiverse/scaleway";
+import { createDatabase } from "../components/database/from-config";
+import { createEdge } from "../components/edge/from-config";
+import { createEmail } from "../components/email/from-config";
+import { createNetwork } from "../components/network/from-config";
+import { createOrigin } from "../components/origin/from-config";
+import type { RenfortConfig } from "./config";
+import type { StackSecrets } from "./load";
+
+export const PLATFORM = "renfort";
+
+/** Builds every resource of the stack and returns its outputs. */
+export function buildPlatform(cfg: RenfortConfig, secrets: StackSecrets) {
+  // Explicit providers pin the Scaleway project and locality, so credentials for another project or a
+  // default region from the operator's shell cannot move resources. Credentials come from the environment
+  // (SCW_ACCESS_KEY/SCW_SECRET_KEY, CLOUDFLARE_API_TOKEN) or the `cloudflare:apiToken` secret.
+  const scw = new scaleway.Provider(`${PLATFORM}-scaleway`, {
+    projectId: cfg.scaleway.projectId,
+    region: cfg.scaleway.region,
+    zone: cfg.scaleway.zone,
+  });
+  const cf = new cloudflare.Provider(`${PLATFORM}-cloudflare`, {
+    apiToken: new pulumi.Config("cloudflare").getSecret("apiToken"),
+  });
+  const opts = { providers: [scw, cf] };
+
+  const network = createNetwork(cfg, opts);
+  const database = createDatabase(cfg, secrets, { privateNetworkId: network.privateNetworkId }, opts);
+  const email = createEmail(cfg, opts);
+  const origin = createOrigin(
+    cfg,
+    secrets,
+    { privateNetworkId: network.privateNetworkId, appDatabaseUrl: database.appConnectionString, smtpUrl: email.smtpUrl },
+    opts,
+  );
+  const edge = createEdge(cfg, { originIps: origin.ipAddresses }, opts);
+
+  return {
+    tier: cfg.tier,
+    mainUrl: `https://${cfg.domain.mainHost}`,
+    /** The two dedicated IPs: the main host's proxied records and the apex's A records point here. */
+    originIps: origin.ipAddresses,
+    /** A records to hand to the owner of the apex zone (kept off Cloudflare). */
+    apexRecords: origin.apexRecords,
+    capacity: origin.capacity,
+    edgeRulesets: edge.rulesetIds,
+    email: { domain: cfg.email.domain, sender: cfg.email.sender, records: email.records, validation: email.validation },
+    database: { instanceId: database.instanceId, privateEndpoint: database.privateEndpoint },
+    registry: origin.registryEndpoint,
+  };
+}
