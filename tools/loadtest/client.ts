@@ -1,0 +1,101 @@
+/**
+ * The HTTP side of the generator: one undici connection pool per target origin
+ * (https://undici.nodejs.org/#/docs/api/Pool), sized so the client never becomes the bottleneck: an open
+ * model needs as many concurrent requests as `rate x latency`, and a stalled server drives that up fast.
+ * Requests beyond the pool size wait in undici's queue; their latency still counts from the intended send
+ * time, so a too-small pool inflates the percentiles instead of hiding anything.
+ */
+import { Pool, errors as undiciErrors } from "undici";
+
+export interface HttpAnswer {
+  statusCode: number;
+  /** The body text when asked for, else null (the body is still read to the end and discarded). */
+  body: string | null;
+}
+
+export interface HttpTargetOptions {
+  /** Maximum open connections to the target. */
+  connections: number;
+  /** Per-request bound on connect, headers and body, milliseconds. */
+  timeoutMs: number;
+  /** Sent as `x-renfort-loadtest` so the target's logs can tell campaign traffic apart. */
+  runId: string;
+}
+
+export class HttpTarget {
+  private readonly pool: Pool;
+  private readonly basePath: string;
+  private readonly headers: Record<string, string>;
+
+  constructor(baseUrl: string, opts: HttpTargetOptions) {
+    const url = new URL(baseUrl);
+    this.basePath = url.pathname.replace(/\/+$/, "");
+    this.pool = new Pool(url.origin, {
+      connections: opts.connections,
+      pipelining: 1,
+      connect: { timeout: opts.timeoutMs },
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+      keepAliveTimeout: 30_000,
+    });
+    this.headers = { "user-agent": "renfort-loadtest/1", "x-renfort-loadtest": opts.runId };
+  }
+
+  async request(
+    method: "GET" | "POST",
+    path: string,
+    json: unknown,
+    readBody: boolean,
+    signal?: AbortSignal,
+  ): Promise<HttpAnswer> {
+    const headers =
+      json === undefined ? this.headers : { ...this.headers, "content-type": "application/json" };
+    const res = await this.pool.request({
+      method,
+      path: this.basePath + path,
+      headers,
+      body: json === undefined ? undefined : JSON.stringify(json),
+      signal: signal ?? null,
+    });
+    if (readBody) return { statusCode: res.statusCode, body: await res.body.text() };
+    await res.body.dump({ limit: Number.MAX_SAFE_INTEGER });
+    return { statusCode: res.statusCode, body: null };
+  }
+
+  /** Closes idle connections gracefully, then forces what remains after `graceMs`. */
+  async close(graceMs = 1000): Promise<void> {
+    const timer = setTimeout(() => void this.pool.destroy().catch(() => undefined), graceMs);
+    try {
+      await this.pool.close();
+    } catch {
+      // destroyed by the timer
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async destroy(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
+
+/**
+ * Name of a failed exchange for the status-code counts: `timeout`, `aborted`, or the network error code
+ * (`ECONNREFUSED`, `ECONNRESET`, ...).
+ */
+export function failureName(err: unknown): string {
+  if (
+    err instanceof undiciErrors.HeadersTimeoutError ||
+    err instanceof undiciErrors.BodyTimeoutError ||
+    err instanceof undiciErrors.ConnectTimeoutError
+  ) {
+    return "timeout";
+  }
+  if (err instanceof undiciErrors.RequestAbortedError) return "aborted";
+  if (err !== null && typeof err === "object") {
+    const e = err as { name?: unknown; code?: unknown };
+    if (e.name === "AbortError") return "aborted";
+    if (typeof e.code === "string" && e.code !== "") return e.code;
+  }
+  return "error";
+}

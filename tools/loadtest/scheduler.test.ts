@@ -1,0 +1,118 @@
+import { performance } from "node:perf_hooks";
+import { HttpTarget } from "./client";
+import { dueCount, intendedOffsetMs, plannedCount, runArrivals } from "./scheduler";
+import { startFakeApp } from "./testing/fakeApp";
+
+describe("schedule arithmetic", () => {
+  it.each([
+    [50, 30_000, 1500],
+    [187.5, 30_000, 5625],
+    [750, 3000, 2250],
+    [0.5, 3000, 1],
+    [100, 0, 0],
+  ])("plans %p/s for %p ms as %p requests", (rate, ms, n) => {
+    expect(plannedCount(rate, ms)).toBe(n);
+  });
+
+  it.each([
+    [-1, 100, 10, 0],
+    [0, 100, 10, 1],
+    [9.99, 100, 10, 1],
+    [10, 100, 10, 2],
+    [95, 100, 10, 10],
+    [1000, 100, 10, 10],
+    [30, 1000 / 3, 100, 11],
+  ])("at %p ms, %p/s, %p planned: %p due", (elapsed, rate, total, due) => {
+    expect(dueCount(elapsed, rate, total)).toBe(due);
+  });
+
+  it("spaces arrivals evenly", () => {
+    expect(intendedOffsetMs(0, 600)).toBe(0);
+    expect(intendedOffsetMs(600, 600)).toBe(1000);
+    expect(intendedOffsetMs(3, 750)).toBeCloseTo(4, 12);
+  });
+});
+
+describe("runArrivals", () => {
+  it("emits the planned count at the planned rate, each close to its intended time", async () => {
+    const lateness: number[] = [];
+    const intended: number[] = [];
+    const run = await runArrivals({
+      ratePerSecond: 400,
+      durationMs: 1000,
+      onArrival: (_i, at) => {
+        intended.push(at);
+        lateness.push(performance.now() - at);
+      },
+    });
+    expect(run).toMatchObject({ emitted: 400, planned: 400, stoppedBy: null });
+    // Intended times are exact (absolute schedule, no accumulated drift).
+    expect(intended[399] - intended[0]).toBeCloseTo((399 * 1000) / 400, 6);
+    // Emission follows the schedule: no request early, and the elapsed time is the step's.
+    expect(Math.min(...lateness)).toBeGreaterThanOrEqual(0);
+    lateness.sort((a, b) => a - b);
+    expect(lateness[Math.floor(lateness.length * 0.9)]).toBeLessThan(15);
+    expect(run.endedAt - run.startedAt).toBeGreaterThan(990);
+    expect(run.endedAt - run.startedAt).toBeLessThan(1100);
+  });
+
+  it("catches up after the event loop was blocked instead of drifting", async () => {
+    let blocked = false;
+    const run = await runArrivals({
+      ratePerSecond: 200,
+      durationMs: 600,
+      onArrival: (i) => {
+        if (i === 10 && !blocked) {
+          blocked = true;
+          const until = performance.now() + 150;
+          while (performance.now() < until); // a 150 ms stall of the generator's own thread
+        }
+      },
+    });
+    expect(run.emitted).toBe(120);
+    expect(run.endedAt - run.startedAt).toBeLessThan(700);
+  });
+
+  it("stops on the signal and on the callback", async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 200);
+    const bySignal = await runArrivals({ ratePerSecond: 100, durationMs: 5000, signal: ac.signal, onArrival: () => undefined });
+    expect(bySignal.stoppedBy).toBe("signal");
+    expect(bySignal.emitted).toBeGreaterThan(10);
+    expect(bySignal.emitted).toBeLessThan(40);
+    const byCallback = await runArrivals({ ratePerSecond: 1000, durationMs: 5000, onArrival: (i) => i < 24 });
+    expect(byCallback).toMatchObject({ stoppedBy: "callback", emitted: 25 });
+    expect(() => runArrivals({ ratePerSecond: 0, durationMs: 1, onArrival: () => undefined })).toThrow(RangeError);
+  });
+
+  it("offers the rate to a real server within 3%, whatever the server's latency (open model)", async () => {
+    // Every answer takes 150 ms: a closed loop of 10 workers would manage ~67/s; the open model keeps 300/s.
+    const app = await startFakeApp({ fixedDelayMs: 150 });
+    const target = new HttpTarget(app.url, { connections: 256, timeoutMs: 5000, runId: "test" });
+    const pending: Promise<unknown>[] = [];
+    try {
+      const run = await runArrivals({
+        ratePerSecond: 300,
+        durationMs: 2000,
+        onArrival: () => {
+          pending.push(target.request("GET", "/healthz", undefined, false));
+        },
+      });
+      const answers = await Promise.all(pending);
+      expect(answers).toHaveLength(600);
+      expect(run.emitted).toBe(600);
+      expect(app.arrivals).toHaveLength(600);
+      const seenRate = ((app.arrivals.length - 1) * 1000) / (app.arrivals[app.arrivals.length - 1] - app.arrivals[0]);
+      expect(Math.abs(seenRate - 300) / 300).toBeLessThan(0.03);
+      // And each half-second window carries its share (no bursts that average out).
+      const t0 = app.arrivals[0];
+      for (let w = 0; w < 3; w++) {
+        const n = app.arrivals.filter((t) => t - t0 >= w * 500 && t - t0 < (w + 1) * 500).length;
+        expect(Math.abs(n - 150)).toBeLessThanOrEqual(8);
+      }
+    } finally {
+      await target.close();
+      await app.close();
+    }
+  });
+});
