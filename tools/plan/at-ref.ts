@@ -1,0 +1,167 @@
+/**
+ * Plans the program as it was at a git ref, for the plan diff (`npm run plan -- --stack s --diff-against <ref>`).
+ *
+ * The ref is checked out in a temporary `git worktree` (https://git-scm.com/docs/git-worktree) so the
+ * working tree under review is never touched, and the plan runs there in a child process: Pulumi's
+ * runtime keeps module-level state, so two programs cannot be evaluated in one process.
+ *
+ * Dependencies are not installed again: the worktree gets a `node_modules` whose entries link to the
+ * current checkout's, except the npm workspaces (`app/`, `policies/`), which link to the worktree's own
+ * copies so the base ref's policy pack and app are the ones evaluated. A ref whose lockfile differs
+ * is planned with today's dependencies; the diff then shows provider-version effects as changes.
+ */
+import { execFile, spawn } from "child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import { promisify } from "util";
+import { assertPlanJson, PlanJson } from "./plan-json";
+
+const execFileAsync = promisify(execFile);
+
+export interface PlanCommand {
+  file: string;
+  args: string[];
+}
+
+export interface PlanAtRefOptions {
+  /** Repository whose history holds the ref; default: the git top level of the current directory. */
+  repoRoot?: string;
+  /** How to run the plan inside the worktree; default `npx tsx tools/plan/cli.ts --stack <s> --json <path>`. */
+  command?: (stack: string, jsonPath: string) => PlanCommand;
+  /** Environment of the child process; default: this process's. */
+  env?: NodeJS.ProcessEnv;
+  /** Give up after this long; default 10 minutes (two cores, four provider SDKs to load). */
+  timeoutMs?: number;
+}
+
+/** Exit codes of tools/plan/cli.ts that still wrote a plan: 0 clean, 1 policy violations. */
+const PLAN_WRITTEN_EXIT_CODES = new Set([0, 1]);
+
+export function defaultPlanCommand(stack: string, jsonPath: string): PlanCommand {
+  return { file: "npx", args: ["tsx", "tools/plan/cli.ts", "--stack", stack, "--json", jsonPath] };
+}
+
+async function git(cwd: string, args: string[]): Promise<string> {
+  const { stdout } = await execFileAsync("git", args, { cwd, maxBuffer: 16 * 1024 * 1024 });
+  return stdout.trim();
+}
+
+/** Workspace directories (relative) declared in a package.json, with `dir/*` globs expanded. */
+export function workspaceDirs(root: string): string[] {
+  const pkgPath = join(root, "package.json");
+  if (!existsSync(pkgPath)) return [];
+  const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as { workspaces?: string[] | { packages?: string[] } };
+  const patterns = Array.isArray(pkg.workspaces) ? pkg.workspaces : (pkg.workspaces?.packages ?? []);
+  const dirs: string[] = [];
+  for (const p of patterns) {
+    if (p.endsWith("/*")) {
+      const parent = p.slice(0, -2);
+      if (!existsSync(join(root, parent))) continue;
+      for (const e of readdirSync(join(root, parent), { withFileTypes: true })) if (e.isDirectory()) dirs.push(`${parent}/${e.name}`);
+    } else dirs.push(p.replace(/\/$/, ""));
+  }
+  return dirs.filter((d) => existsSync(join(root, d, "package.json")));
+}
+
+/**
+ * Gives `worktree` the dependencies of `source`: every top-level package links to the source's copy,
+ * workspace packages link to the worktree's own directories, and each workspace's nested
+ * `node_modules` links to the source's.
+ */
+export function linkNodeModules(source: string, worktree: string): void {
+  const srcModules = join(source, "node_modules");
+  if (!existsSync(srcModules)) {
+    throw new Error(`${srcModules} is missing: run \`npm ci\` in ${source} before planning another ref`);
+  }
+  const own = new Map<string, string>();
+  for (const dir of workspaceDirs(worktree)) {
+    const name = (JSON.parse(readFileSync(join(worktree, dir, "package.json"), "utf8")) as { name?: string }).name;
+    if (name) own.set(name, join(worktree, dir));
+  }
+  const dstModules = join(worktree, "node_modules");
+  mkdirSync(dstModules, { recursive: true });
+  const link = (name: string, from: string, to: string) => symlinkSync(own.get(name) ?? from, to, "dir");
+  for (const entry of readdirSync(srcModules)) {
+    if (entry.startsWith("@")) {
+      mkdirSync(join(dstModules, entry), { recursive: true });
+      for (const child of readdirSync(join(srcModules, entry))) {
+        link(`${entry}/${child}`, join(srcModules, entry, child), join(dstModules, entry, child));
+      }
+    } else {
+      link(entry, join(srcModules, entry), join(dstModules, entry));
+    }
+  }
+  for (const dir of workspaceDirs(source)) {
+    const nested = join(source, dir, "node_modules");
+    if (existsSync(nested) && existsSync(join(worktree, dir)) && !existsSync(join(worktree, dir, "node_modules"))) {
+      symlinkSync(nested, join(worktree, dir, "node_modules"), "dir");
+    }
+  }
+}
+
+function run(cmd: PlanCommand, cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; stderrTail: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd.file, cmd.args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    const keep = (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString("utf8")).slice(-4000);
+    };
+    child.stderr.on("data", keep);
+    // stdout is the human plan report; only the JSON file is read, but the pipe must be drained.
+    child.stdout.on("data", () => undefined);
+    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderrTail: stderr });
+    });
+  });
+}
+
+/**
+ * The Plan JSON of `stack` as the program stood at `ref` (a branch, tag or commit).
+ * Throws when the ref does not exist, or the plan failed without writing its JSON (exit code >= 2).
+ */
+export async function planAtRef(ref: string, stack: string, options: PlanAtRefOptions = {}): Promise<PlanJson> {
+  if (ref.startsWith("-") || ref.trim() === "") throw new Error(`--diff-against must be a git ref, got "${ref}"`);
+  if (!/^[a-z0-9-]+$/.test(stack)) throw new Error(`--stack must be a stack name such as staging or prod, got "${stack}"`);
+  const repoRoot = options.repoRoot ?? (await git(process.cwd(), ["rev-parse", "--show-toplevel"]));
+  let commit: string;
+  try {
+    commit = await git(repoRoot, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`]);
+  } catch {
+    throw new Error(
+      `--diff-against ${ref}: no such commit in ${repoRoot}. Fetch it first (in CI, actions/checkout with fetch-depth: 0, or git fetch origin <branch>)`,
+    );
+  }
+  const tmp = mkdtempSync(join(tmpdir(), "renfort-plan-at-ref-"));
+  const tree = join(tmp, "tree");
+  const jsonPath = join(tmp, "plan.json");
+  let added = false;
+  try {
+    await git(repoRoot, ["worktree", "add", "--detach", tree, commit]);
+    added = true;
+    linkNodeModules(repoRoot, tree);
+    const cmd = (options.command ?? defaultPlanCommand)(stack, jsonPath);
+    const { code, stderrTail } = await run(cmd, tree, options.env ?? process.env, options.timeoutMs ?? 600_000);
+    if (code === null || !PLAN_WRITTEN_EXIT_CODES.has(code)) {
+      throw new Error(
+        `plan of stack ${stack} at ${ref} (${commit.slice(0, 12)}) failed with exit code ${code ?? "signal"}:\n${stderrTail.trim()}`,
+      );
+    }
+    if (!existsSync(jsonPath)) {
+      throw new Error(`plan of stack ${stack} at ${ref} exited ${code} without writing ${jsonPath}: does that ref have tools/plan/cli.ts with --json?`);
+    }
+    return assertPlanJson(JSON.parse(readFileSync(jsonPath, "utf8")), `plan of ${stack} at ${ref}`);
+  } finally {
+    if (added) {
+      await git(repoRoot, ["worktree", "remove", "--force", tree]).catch(() => undefined);
+    }
+    rmSync(tmp, { recursive: true, force: true });
+    await git(repoRoot, ["worktree", "prune"]).catch(() => undefined);
+  }
+}
