@@ -1,0 +1,159 @@
+import { runCampaign, type CampaignOptions, type Progress } from "./campaign";
+import { parseMix } from "./mix";
+import { campaignReportSchema, renderMarkdown } from "./report";
+import { DEFAULT_SLO } from "./slo";
+import { startFakeApp, type FakeApp } from "./testing/fakeApp";
+
+function options(app: FakeApp, patch: Partial<CampaignOptions>): CampaignOptions {
+  return {
+    url: app.url,
+    steps: [50, 100],
+    stepSeconds: 1,
+    slo: DEFAULT_SLO,
+    mix: parseMix("signup=1"),
+    instances: 1,
+    maxRequests: 100_000,
+    timeoutMs: 5000,
+    connections: 256,
+    emailDomain: "example.org",
+    runId: `t${Math.random().toString(36).slice(2, 8)}`,
+    ...patch,
+  };
+}
+
+describe("runCampaign", () => {
+  let app: FakeApp | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  it("holds every step against a healthy server, with the whole mix and unique signups", async () => {
+    app = await startFakeApp({ missions: [{ id: 11, places: 3 }, { id: 12, places: 3 }] });
+    const progress: Progress[] = [];
+    const report = await runCampaign(
+      options(app, { mix: parseMix("signup=0.8,pages=0.15,apply=0.05"), onProgress: (p) => progress.push(p), progressIntervalMs: 250 }),
+    );
+    expect(campaignReportSchema.parse(report)).toEqual(report);
+    expect(report).toMatchObject({
+      outcome: "held-all-steps",
+      lastHeldStep: 100,
+      firstFailedStep: null,
+      heldSignupsPerSecond: 100,
+      ceilingFound: false,
+      warnings: [],
+    });
+    expect(report.summary).toMatch(/Every step held the SLO up to 100 signups\/s: one instance holds at least 100 signups\/s/);
+    const [s50, s100] = report.steps;
+    // Steps are signups per second; pages and applications ride on top (0.8 share -> x1.25).
+    expect(s50).toMatchObject({ signupsPerSecond: 50, offeredRequestsPerSecond: 62.5, planned: 62, sent: 62 });
+    expect(s100).toMatchObject({ signupsPerSecond: 100, offeredRequestsPerSecond: 125, planned: 125, sent: 125, errors: 0 });
+    expect(s100.achievedSignupsPerSecond).toBeGreaterThan(95);
+    expect(s100.byKind.signup.sent).toBe(100);
+    expect(s100.byKind.pages.sent).toBe(19);
+    expect(s100.byKind.apply.sent).toBe(6);
+    // Every signup was new to the server, applications used volunteers of this campaign.
+    expect(app.rejectedSignups).toBe(0);
+    expect(app.signups.size).toBe(report.totals.signupsOk);
+    expect(app.applications.length).toBe(6);
+    const served = app;
+    expect(served.applications.every((a) => served.signups.has(a.email))).toBe(true);
+    // Full missions answer 409 mission_full, which is a correct answer, not an error.
+    expect(s100.statusCounts["409"]).toBeGreaterThan(0);
+    expect(s100.verdict).toEqual({ result: "held", reasons: [] });
+    expect(progress.length).toBeGreaterThan(2);
+    expect(progress.at(-1)).toMatchObject({ stepIndex: 1, stepCount: 2, signupsPerSecond: 100 });
+    const md = renderMarkdown(report);
+    expect(md).toContain("| 100 | 125 |");
+    expect(md).toContain("**100 signups/s per instance** (a floor: every step run held)");
+  });
+
+  it("fails at the first step the server cannot carry, and names the last step that held", async () => {
+    // A saturated origin: one request at a time, 4 ms each (250/s). 50 and 100/s fit; at 300/s the queue
+    // grows by 50 requests a second, so latency climbs past the SLO and the server falls behind.
+    app = await startFakeApp({ serviceRatePerSecond: 250 });
+    const report = await runCampaign(options(app, { steps: [50, 100, 300, 450], stepSeconds: 1.5 }));
+    expect(report.steps.map((s) => [s.signupsPerSecond, s.verdict.result])).toEqual([
+      [50, "held"],
+      [100, "held"],
+      [300, "failed"],
+    ]);
+    expect(report).toMatchObject({ outcome: "failed", lastHeldStep: 100, firstFailedStep: 300, heldSignupsPerSecond: 100, ceilingFound: true });
+    const failed = report.steps[2];
+    expect(failed.errors).toBe(0);
+    expect(failed.verdict.reasons).toHaveLength(2);
+    expect(failed.verdict.reasons[0]).toMatch(/^p99 \d+(\.\d+)? ms > SLO 100 ms$/);
+    expect(failed.verdict.reasons[1]).toMatch(/^achieved 2\d\d(\.\d+)?\/s is .* of offered 300\/s < min 95%$/);
+    expect(failed.latencyMs.p99).toBeGreaterThan(200);
+    expect(report.steps[1].latencyMs.p99).toBeLessThan(50);
+    expect(report.summary).toBe(
+      "The step at 300 signups/s failed the SLO; the last step that held was 100 signups/s: one instance holds 100 signups/s.",
+    );
+  });
+
+  it("counts a stall from the intended send time (no coordinated omission)", async () => {
+    // The server answers nothing for 300 ms in the middle of a 2 s step at 100/s: about 30 requests
+    // wait, most of them for a long time. A closed loop would have recorded one slow request.
+    app = await startFakeApp({ freeze: { fromMs: 800, toMs: 1100 } });
+    const report = await runCampaign(options(app, { steps: [100], stepSeconds: 2 }));
+    const step = report.steps[0];
+    expect(step.errors).toBe(0);
+    expect(step.latencyMs.max).toBeGreaterThan(250);
+    expect(step.latencyMs.p99).toBeGreaterThan(200);
+    expect(step.latencyMs.p95).toBeGreaterThan(100);
+    expect(step.verdict.result).toBe("failed");
+    expect(report.summary).toMatch(/The first step \(100 signups\/s\) already failed/);
+    expect(report.heldSignupsPerSecond).toBeNull();
+  });
+
+  it("fails a step whose errors exceed the budget, and counts a 409 on signup as an error", async () => {
+    app = await startFakeApp({ conflictEvery: 50 });
+    const report = await runCampaign(options(app, { steps: [100], stepSeconds: 1 }));
+    const step = report.steps[0];
+    expect(step.statusCounts).toEqual({ "201": 98, "409": 2 });
+    expect(step.errors).toBe(2);
+    expect(step.errorRate).toBe(0.02);
+    expect(step.verdict.reasons).toEqual(["error rate 2% (2/100) > max 0.1%"]);
+  });
+
+  it("skips applications with a warning when the target has no mission", async () => {
+    app = await startFakeApp({ missions: [] });
+    const report = await runCampaign(options(app, { steps: [50], mix: parseMix("signup=0.8,pages=0.15,apply=0.05") }));
+    expect(report.warnings).toEqual(["the target lists no mission: applications are skipped, mix is now signup=0.8421,pages=0.1579"]);
+    expect(report.config.mix).toBe("signup=0.8421,pages=0.1579");
+    expect(Object.keys(report.steps[0].byKind).sort()).toEqual(["pages", "signup"]);
+    expect(report.steps[0].byKind.signup.sent).toBe(50);
+  });
+
+  it("stops cleanly on interrupt and returns the partial report", async () => {
+    app = await startFakeApp({ fixedDelayMs: 20 });
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 1500);
+    const report = await runCampaign(options(app, { steps: [50, 100, 150], stepSeconds: 1, signal: ac.signal }));
+    expect(report.outcome).toBe("interrupted");
+    expect(report.steps.map((s) => s.verdict.result)).toEqual(["held", "interrupted"]);
+    expect(report.steps[1].sent).toBeGreaterThan(20);
+    expect(report.steps[1].sent).toBeLessThan(100);
+    expect(report.lastHeldStep).toBe(50);
+    expect(report.summary).toMatch(/Stopped early \(the campaign was interrupted\); the last step that held was 50 signups\/s/);
+  });
+
+  it("never sends more than --max-requests", async () => {
+    app = await startFakeApp();
+    const report = await runCampaign(options(app, { steps: [50, 100], stepSeconds: 1, maxRequests: 80 }));
+    expect(report.outcome).toBe("budget-exhausted");
+    expect(report.totals.sent).toBe(80);
+    expect(app.arrivals.length).toBe(81); // + the /healthz reachability check
+    expect(report.steps[1].verdict.reasons[0]).toMatch(/interrupted by the request budget/);
+  });
+
+  it("refuses to start when the target does not answer", async () => {
+    app = await startFakeApp();
+    const url = app.url;
+    await app.close();
+    app = undefined;
+    await expect(runCampaign({ ...options({ url } as FakeApp, {}), url })).rejects.toThrow(
+      /cannot reach http:\/\/127\.0\.0\.1:\d+ \(GET \/healthz: ECONNREFUSED\); is the app running there\?/,
+    );
+  });
+});
