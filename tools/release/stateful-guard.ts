@@ -1,0 +1,191 @@
+/**
+ * Stateful guard: reads the JSON of `pulumi preview --json` and refuses a change that would delete or
+ * replace a stateful resource (tools/release/stateful-types.ts) unless that resource's URN is approved.
+ *
+ * `pulumi preview --json` prints one document: `{ config, steps: [{ op, urn, provider, oldState,
+ * newState, diffReasons, replaceReasons, detailedDiff }], diagnostics, duration, changeSummary }`
+ * (https://www.pulumi.com/docs/iac/cli/commands/pulumi_preview/). A replacement appears as up to three
+ * steps on the same URN (`create-replacement`, `replace`, `delete-replaced`); a removal as `delete`.
+ *
+ * Usage:
+ *   npm run guard:stateful -- --preview preview.json [--approvals "urn1,urn2"] [--github-event "$GITHUB_EVENT_PATH"]
+ * Approvals also come from RENFORT_STATEFUL_APPROVALS. Exit 0: nothing at risk or all approved;
+ * 1: a stateful resource would be deleted or replaced without approval; 2: unreadable input.
+ */
+import { readFileSync } from "fs";
+import { approvalsFromGithubEvent, approvalsFromList, APPROVAL_LABEL, APPROVAL_TRAILER } from "./approvals";
+import { statefulType, typeFromUrn } from "./stateful-types";
+
+/** Step operations that destroy the resource as it is (https://www.pulumi.com/docs/iac/concepts/how-pulumi-works/). */
+export const DESTRUCTIVE_OPS = ["delete", "replace", "create-replacement", "delete-replaced"] as const;
+
+interface PreviewState {
+  type?: string;
+  protect?: boolean;
+}
+
+export interface PreviewStep {
+  op: string;
+  urn: string;
+  provider?: string;
+  type?: string;
+  oldState?: PreviewState;
+  newState?: PreviewState;
+  diffReasons?: string[];
+  replaceReasons?: string[];
+}
+
+export interface PreviewDigest {
+  steps: PreviewStep[];
+  changeSummary?: Record<string, number>;
+}
+
+export interface AtRisk {
+  urn: string;
+  type: string;
+  /** Operations the preview plans on it, e.g. ["create-replacement", "replace", "delete-replaced"]. */
+  ops: string[];
+  /** "delete" when removed, "replace" otherwise. */
+  action: "delete" | "replace";
+  replaceReasons: string[];
+  loss: string;
+  approved: boolean;
+}
+
+export interface GuardResult {
+  ok: boolean;
+  atRisk: AtRisk[];
+  /** Approved URNs that match no planned step (typo, or the change went away): reported, not fatal. */
+  unusedApprovals: string[];
+}
+
+/** Validates the preview document and returns its steps. */
+export function parsePreview(doc: unknown, source = "preview"): PreviewDigest {
+  if (typeof doc !== "object" || doc === null || !Array.isArray((doc as { steps?: unknown }).steps)) {
+    throw new Error(
+      `${source}: not the output of \`pulumi preview --json\` (no top-level "steps" array). Run \`pulumi preview --stack <s> --json > preview.json\`; a failed preview prints no steps.`,
+    );
+  }
+  const steps = (doc as { steps: unknown[] }).steps.map((s, i) => {
+    const st = s as Partial<PreviewStep>;
+    if (typeof st.op !== "string" || typeof st.urn !== "string") throw new Error(`${source}: steps[${i}] has no op/urn`);
+    return st as PreviewStep;
+  });
+  const out: PreviewDigest = { steps };
+  const summary = (doc as { changeSummary?: Record<string, number> }).changeSummary;
+  if (summary) out.changeSummary = summary;
+  return out;
+}
+
+function stepType(step: PreviewStep): string {
+  return step.newState?.type ?? step.oldState?.type ?? step.type ?? typeFromUrn(step.urn) ?? "";
+}
+
+/** Pure check of a preview against the approved URNs. */
+export function checkPreview(preview: PreviewDigest, approvedUrns: readonly string[]): GuardResult {
+  const approved = new Set(approvedUrns);
+  const byUrn = new Map<string, AtRisk>();
+  for (const step of preview.steps) {
+    if (!(DESTRUCTIVE_OPS as readonly string[]).includes(step.op)) continue;
+    const type = stepType(step);
+    const st = statefulType(type);
+    if (!st) continue;
+    const entry = byUrn.get(step.urn) ?? {
+      urn: step.urn,
+      type,
+      ops: [],
+      action: "delete" as const,
+      replaceReasons: [],
+      loss: st.loss,
+      approved: approved.has(step.urn),
+    };
+    if (!entry.ops.includes(step.op)) entry.ops.push(step.op);
+    if (step.op !== "delete") entry.action = "replace";
+    for (const r of step.replaceReasons ?? []) if (!entry.replaceReasons.includes(r)) entry.replaceReasons.push(r);
+    byUrn.set(step.urn, entry);
+  }
+  const atRisk = [...byUrn.values()].sort((a, b) => a.urn.localeCompare(b.urn));
+  return {
+    ok: atRisk.every((r) => r.approved),
+    atRisk,
+    unusedApprovals: [...approved].filter((u) => !byUrn.has(u)),
+  };
+}
+
+/** The report printed by the CLI (and shown in the job log). */
+export function formatGuardReport(result: GuardResult, note?: string): string {
+  const lines: string[] = [];
+  if (result.atRisk.length === 0) {
+    lines.push("stateful guard: no database, dedicated IP or zone-level resource would be deleted or replaced.");
+  }
+  for (const r of result.atRisk) {
+    const why = r.replaceReasons.length ? ` (replace reasons: ${r.replaceReasons.join(", ")})` : "";
+    lines.push(`${r.approved ? "APPROVED" : "BLOCKED "} ${r.action} ${r.type} ${r.urn}${why}: loses ${r.loss} [${r.ops.join(", ")}]`);
+  }
+  for (const u of result.unusedApprovals) lines.push(`note: approval for ${u} matches no planned delete/replace`);
+  if (!result.ok) {
+    lines.push(
+      "",
+      `To go ahead on purpose: add the \`${APPROVAL_LABEL}\` label to the pull request and one line per blocked resource in its description:`,
+      ...result.atRisk.filter((r) => !r.approved).map((r) => `  ${APPROVAL_TRAILER}: ${r.urn}`),
+      "Otherwise keep the resource: add an `aliases` option for a rename/move, or revert the input that forces the replacement.",
+    );
+    if (note) lines.push(`(${note})`);
+  }
+  return lines.join("\n");
+}
+
+interface CliArgs {
+  preview?: string;
+  approvals?: string;
+  githubEvent?: string;
+}
+
+export function parseArgs(argv: string[]): CliArgs {
+  const out: CliArgs = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === "--preview") out.preview = value();
+    else if (a === "--approvals") out.approvals = value();
+    else if (a === "--github-event") out.githubEvent = value();
+    else throw new Error(`unknown option ${a}; usage: guard:stateful -- --preview preview.json [--approvals "urn1,urn2"] [--github-event file]`);
+  }
+  return out;
+}
+
+export function main(argv: string[], env: NodeJS.ProcessEnv, log: (s: string) => void): number {
+  let args: CliArgs;
+  try {
+    args = parseArgs(argv);
+    if (!args.preview) throw new Error("--preview <file> is required (the output of `pulumi preview --json`)");
+  } catch (e) {
+    log(`stateful guard: ${(e as Error).message}`);
+    return 2;
+  }
+  let preview: PreviewDigest;
+  try {
+    preview = parsePreview(JSON.parse(readFileSync(args.preview, "utf8")), args.preview);
+  } catch (e) {
+    log(`stateful guard: cannot read ${args.preview}: ${(e as Error).message}`);
+    return 2;
+  }
+  const urns = [...approvalsFromList(args.approvals), ...approvalsFromList(env.RENFORT_STATEFUL_APPROVALS)];
+  let note: string | undefined;
+  if (args.githubEvent) {
+    const fromEvent = approvalsFromGithubEvent(JSON.parse(readFileSync(args.githubEvent, "utf8")));
+    urns.push(...fromEvent.urns);
+    note = fromEvent.note;
+  }
+  const result = checkPreview(preview, urns);
+  log(formatGuardReport(result, note));
+  return result.ok ? 0 : 1;
+}
+
+if (require.main === module) {
+  process.exitCode = main(process.argv.slice(2), process.env, (s) => console.log(s));
+}
