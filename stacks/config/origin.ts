@@ -31,7 +31,7 @@ export const fleetSchema = z.strictObject({
   /** Instance offer of each app server. */
   instanceType: z.string().min(1).default("PRO2-S"),
   /** Lowest number of instances whatever the capacity model says (availability floor). */
-  minInstances: z.number().int("must be an integer").min(1, "must be an integer >= 1"),
+  minInstances: z.number().int("must be an integer").min(0, "must be an integer >= 0"),
   /** Highest number of instances the autoscaler may run. */
   maxInstances: z.number().int("must be an integer").min(1, "must be an integer >= 1"),
   image: z.strictObject({
@@ -51,8 +51,10 @@ export type FleetConfig = z.infer<typeof fleetSchema>;
 
 export const fleetTierRules: TierRule<FleetConfig> = (f, tier) => {
   const issues = [];
-  if (tier === "prod" && f.minInstances < 2) {
-    issues.push({ path: ["minInstances"], message: "must be an integer >= 2 in prod", value: f.minInstances });
+  // Two instances in prod so that one can fail or be replaced while the other serves.
+  const floor = tier === "prod" ? 2 : 1;
+  if (f.minInstances < floor) {
+    issues.push({ path: ["minInstances"], message: `must be an integer >= ${floor}${tier === "prod" ? " in prod" : ""}`, value: f.minInstances });
   }
   if (f.maxInstances < f.minInstances) {
     issues.push({ path: ["maxInstances"], message: `must be >= fleet.minInstances (${f.minInstances})`, value: f.maxInstances });

@@ -107,7 +107,7 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Program
   const project = options.project ?? "renfort";
   const config = Object.fromEntries(Object.entries(options.config ?? {}).map(([k, v]) => [k, toConfigString(v)]));
   pulumi.runtime.setAllConfig(config, options.secretKeys ?? []);
-  await pulumi.runtime.setMocks(platformMocks(), project, options.stack, options.preview ?? false);
+  await pulumi.runtime.setMocks(platformMocks({ preview: options.preview }), project, options.stack, options.preview ?? false);
 
   const recorded: PlanResource[] = [];
   const errors: unknown[] = [];

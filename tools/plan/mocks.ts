@@ -156,21 +156,25 @@ export interface RecordedCall {
   inputs: unknown;
 }
 
-/** The mocks: realistic state per type; invokes throw so that a program never depends on a live lookup. */
-export function platformMocks(): pulumi.runtime.Mocks {
+/**
+ * The mocks: realistic state per type; invokes throw so that a program never depends on a live lookup.
+ * In a preview, like `pulumi preview` before the first deployment, computed outputs are not known yet:
+ * resources only echo their inputs.
+ */
+export function platformMocks(options: { preview?: boolean } = {}): pulumi.runtime.Mocks {
   return {
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: State } {
       const inputs = (args.inputs ?? {}) as State;
-      const extra = computed[args.type]?.(args.name, inputs) ?? {};
+      const extra = options.preview ? {} : (computed[args.type]?.(args.name, inputs) ?? {});
       const zoneOrRegion = args.type.startsWith("scaleway:") ? (inputs.zone ?? inputs.region) : undefined;
       const rawId = typeof extra.id === "string" ? extra.id : stableUuid(args.type, args.name);
       const id = typeof zoneOrRegion === "string" ? `${zoneOrRegion}/${rawId}` : rawId;
       return { id, state: { ...inputs, ...extra } };
     },
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
-      throw new Error(
-        `The program called the function ${args.token} during the plan. Renfort takes ids from stack config so that previews need no lookup: add the value to the stack's config instead.`,
-      );
+      const message = `The program called the function ${args.token} during the plan. Renfort takes ids from stack config so that previews need no lookup: add the value to the stack's config instead.`;
+      // The SDK reports a failed invoke with the RPC error's `details`, as the engine would send them.
+      throw Object.assign(new Error(message), { details: message });
     },
   };
 }

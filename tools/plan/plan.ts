@@ -1,0 +1,95 @@
+/**
+ * The offline plan: evaluates the real program for a stack with mocked providers, runs the policy gate
+ * over what it declares, and returns the Plan JSON document (secrets redacted).
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { runGate, type GateResource, type GateViolation } from "../../policies/gate";
+import { loadStackConfig } from "../../stacks/load";
+import { buildPlatform } from "../../stacks/platform";
+import { evaluateProgram, type ProgramRun } from "./harness";
+import type { JsonValue, PlanJson } from "./plan-json";
+import { readStackFile } from "./stack-file";
+import { redactSecrets, unwrapSecrets } from "./values";
+
+export const REPO_ROOT = join(__dirname, "..", "..");
+
+export interface PlanOptions {
+  stack: string;
+  /** Stack file to read instead of `Pulumi.<stack>.yaml`. */
+  configFile?: string;
+  /** Evaluate as a preview, where computed outputs are unknown (policies may then be undecided). */
+  preview?: boolean;
+}
+
+export interface PlanResult {
+  plan: PlanJson;
+  run: ProgramRun;
+  tier: "staging" | "prod";
+  /** Violations that fail the gate: mandatory ones, and in prod the mandatory ones that could not decide. */
+  blocking: GateViolation[];
+}
+
+/** Runs the program of the repository at REPO_ROOT for a stack. Throws ConfigError / StackFileError. */
+export async function planStack(options: PlanOptions): Promise<PlanResult> {
+  const stackFile = options.configFile ?? join(REPO_ROOT, `Pulumi.${options.stack}.yaml`);
+  const { config, secretKeys } = readStackFile(stackFile);
+  const seen: { tier?: "staging" | "prod" } = {};
+  const run = await evaluateProgram({
+    stack: options.stack,
+    config,
+    secretKeys,
+    preview: options.preview ?? false,
+    program: () => {
+      const loaded = loadStackConfig();
+      seen.tier = loaded.config.tier;
+      return buildPlatform(loaded.config, loaded.secrets);
+    },
+  });
+
+  const tier = seen.tier ?? "prod";
+  const gateResources: GateResource[] = run.resources.map((r) => ({
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    props: unwrapSecrets(r.inputs) as Record<string, unknown>,
+    protect: r.protect,
+    ...(r.parent ? { parent: r.parent } : {}),
+    dependencies: r.dependsOn,
+    ...(r.provider ? { provider: r.provider } : {}),
+  }));
+  const packConfig = JSON.parse(readFileSync(join(REPO_ROOT, "policies", "config", `${policyConfigName(options.stack, tier)}.json`), "utf8"));
+  const violations = await runGate(gateResources, packConfig, { tier });
+  const blocking = violations.filter((v) => v.level === "mandatory" && (!v.undecided || tier === "prod"));
+
+  const outputs = redactSecrets(run.outputs) as Record<string, JsonValue>;
+  const emailOutput = outputs.email as Record<string, JsonValue> | undefined;
+  const plan: PlanJson = {
+    stack: run.stack,
+    project: run.project,
+    resources: run.resources.map((r) => ({
+      urn: r.urn,
+      type: r.type,
+      name: r.name,
+      ...(r.parent ? { parent: r.parent } : {}),
+      inputs: redactSecrets(r.inputs) as Record<string, JsonValue>,
+      protect: r.protect,
+      dependsOn: r.dependsOn,
+    })),
+    outputs,
+    ...(outputs.capacity !== undefined ? { capacity: outputs.capacity } : {}),
+    ...(emailOutput?.validation !== undefined ? { email: emailOutput.validation } : {}),
+    violations: violations.map((v) => ({ ...v })),
+  };
+  return { plan, run, tier, blocking };
+}
+
+/** The policy config of a stack: its own file when there is one, else the one of its tier. */
+function policyConfigName(stack: string, tier: string): string {
+  try {
+    readFileSync(join(REPO_ROOT, "policies", "config", `${stack}.json`));
+    return stack;
+  } catch {
+    return tier;
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Human views of a plan: the terminal inventory grouped by component, and the Markdown report.
+ */
+import type { JsonValue, PlanJson, PlanJsonResource, PlanJsonViolation } from "./plan-json";
+
+export interface ComponentGroup {
+  /** The top-level component (or "providers" / "other"). */
+  title: string;
+  resources: PlanJsonResource[];
+}
+
+const PROVIDER_PREFIX = "pulumi:providers:";
+
+/** Groups resources under their top-level component, in plan order; components first, providers last. */
+export function groupByComponent(plan: PlanJson): ComponentGroup[] {
+  const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
+  const root = (r: PlanJsonResource): PlanJsonResource => {
+    let cur = r;
+    while (cur.parent && byUrn.has(cur.parent)) cur = byUrn.get(cur.parent)!;
+    return cur;
+  };
+  const groups = new Map<string, ComponentGroup>();
+  const providers: PlanJsonResource[] = [];
+  for (const r of plan.resources) {
+    if (r.type.startsWith(PROVIDER_PREFIX)) {
+      providers.push(r);
+      continue;
+    }
+    const top = root(r);
+    if (top === r && plan.resources.some((x) => x.parent === r.urn)) {
+      if (!groups.has(r.urn)) groups.set(r.urn, { title: `${r.type} ${r.name}`, resources: [] });
+      continue;
+    }
+    const key = top.urn;
+    if (!groups.has(key)) groups.set(key, { title: top === r ? "other" : `${top.type} ${top.name}`, resources: [] });
+    groups.get(key)!.resources.push(r);
+  }
+  const sorted = [...groups.values()].sort((a, b) => a.title.localeCompare(b.title));
+  return providers.length > 0 ? [...sorted, { title: "providers", resources: providers }] : sorted;
+}
+
+function violationLine(v: PlanJsonViolation): string {
+  const tag = v.undecided ? `${v.level}, undecided` : v.level;
+  return `[${tag}] ${v.policy}${v.urn ? ` on ${v.urn.split("::").pop()}` : ""}: ${v.message}`;
+}
+
+function verdictLines(label: string, verdict: JsonValue | undefined): string[] {
+  if (verdict === undefined) return [];
+  return [`${label}: ${JSON.stringify(verdict)}`];
+}
+
+/** The inventory printed on the terminal. */
+export function renderInventory(plan: PlanJson): string {
+  const lines = [`Stack ${plan.stack} (${plan.project}): ${plan.resources.length} resources`];
+  for (const g of groupByComponent(plan)) {
+    lines.push("", `${g.title} (${g.resources.length})`);
+    const width = Math.max(...g.resources.map((r) => r.type.length));
+    for (const r of g.resources) {
+      lines.push(`  ${r.type.padEnd(width)}  ${r.name}${r.protect ? "  [protected]" : ""}`);
+    }
+  }
+  lines.push("", ...verdictLines("Capacity", plan.capacity), ...verdictLines("Email authentication", plan.email));
+  if (plan.violations.length === 0) lines.push("Policies: no violation");
+  else lines.push(`Policies: ${plan.violations.length} finding(s)`, ...plan.violations.map((v) => `  ${violationLine(v)}`));
+  return lines.join("\n");
+}
+
+function code(v: unknown): string {
+  return "`" + String(v).replace(/`/g, "'") + "`";
+}
+
+/** The same plan, for humans reading Markdown (a CI artifact or a pull-request comment). */
+export function renderMarkdown(plan: PlanJson): string {
+  const out = [`# Offline plan: ${plan.stack}`, "", `${plan.resources.length} resources. Secrets are shown as \`[secret]\`.`, ""];
+  out.push("## Policies", "");
+  if (plan.violations.length === 0) out.push("No violation.");
+  else {
+    out.push("| level | policy | resource | message |", "|---|---|---|---|");
+    for (const v of plan.violations) {
+      out.push(`| ${v.undecided ? `${v.level} (undecided)` : v.level} | ${code(v.policy)} | ${v.urn ? code(v.urn.split("::").pop()) : ""} | ${v.message.replace(/\|/g, "\\|").replace(/\n/g, " ")} |`);
+    }
+  }
+  if (plan.capacity !== undefined) out.push("", "## Capacity", "", "```json", JSON.stringify(plan.capacity, null, 2), "```");
+  if (plan.email !== undefined) out.push("", "## Email authentication", "", "```json", JSON.stringify(plan.email, null, 2), "```");
+  out.push("", "## Resources");
+  for (const g of groupByComponent(plan)) {
+    out.push("", `### ${g.title} (${g.resources.length})`, "", "| name | type | protected |", "|---|---|---|");
+    for (const r of g.resources) out.push(`| ${code(r.name)} | ${code(r.type)} | ${r.protect ? "yes" : ""} |`);
+    out.push("", "<details><summary>Inputs</summary>", "", "```json", JSON.stringify(Object.fromEntries(g.resources.map((r) => [r.name, r.inputs])), null, 2), "```", "", "</details>");
+  }
+  out.push("", "## Outputs", "", "```json", JSON.stringify(plan.outputs, null, 2), "```", "");
+  return out.join("\n");
+}
