@@ -1,0 +1,46 @@
+import { cpSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "esbuild";
+
+/**
+ * Bundles the service into one file, dist/server.js, with its SQL migrations beside it in
+ * dist/migrations: the Dockerfile copies exactly this, nothing from node_modules.
+ * https://esbuild.github.io/api/#bundle
+ */
+export async function buildBundle(appDir: string = join(__dirname, "..")): Promise<string> {
+  const dist = join(appDir, "dist");
+  rmSync(dist, { recursive: true, force: true });
+  mkdirSync(dist, { recursive: true });
+  const outfile = join(dist, "server.js");
+  await build({
+    entryPoints: [join(appDir, "src", "main.ts")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    minify: false,
+    sourcemap: false,
+    legalComments: "none",
+    logLevel: "warning",
+    external: [
+      // optional native driver pg tries to load; the pure-JS client is what we use
+      "pg-native",
+      // the embedded PostgreSQL is for development and tests; production sets DATABASE_URL
+      "@electric-sql/pglite",
+      "@electric-sql/pglite-socket",
+    ],
+  });
+  cpSync(join(appDir, "migrations"), join(dist, "migrations"), { recursive: true });
+  return outfile;
+}
+
+if (require.main === module) {
+  buildBundle().then(
+    (file) => process.stdout.write(`built ${file} (${Math.round(statSync(file).size / 1024)} KiB)\n`),
+    (err: Error) => {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,191 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { parseCidrList, type Cidr } from "./client-ip";
+
+/**
+ * The app reads its configuration from the environment only (12-factor), once at start, and fails
+ * with a message naming each bad variable and the fix. DEGRADED_MODE is the one runtime switch: it is
+ * re-read on SIGHUP from RUNTIME_ENV_FILE (the plain env file the instance's cloud-init writes), so
+ * ops can flip it without a rebuild or a restart.
+ */
+
+const onOff = z.enum(["on", "off"], { error: 'must be "on" or "off"' });
+
+function intIn(min: number, max: number, dflt: number) {
+  return z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === "") return dflt;
+      if (!/^\d+$/.test(v.trim())) {
+        ctx.addIssue({ code: "custom", message: `must be an integer between ${min} and ${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      const n = Number(v.trim());
+      if (n < min || n > max) {
+        ctx.addIssue({ code: "custom", message: `must be an integer between ${min} and ${max}, got ${n}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+}
+
+const postgresUrl = z
+  .string()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === "postgres:" || u.protocol === "postgresql:";
+    } catch {
+      return false;
+    }
+  }, "must be a postgres:// URL, e.g. postgres://app@10.0.0.5:5432/renfort");
+
+const smtpUrl = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return u.protocol === "smtp:" || u.protocol === "smtps:";
+  } catch {
+    return false;
+  }
+}, "must be an smtp:// or smtps:// URL, e.g. smtps://user:pass@smtp.tem.scw.cloud:465");
+
+const envSchema = z
+  .object({
+    PORT: intIn(0, 65535, 8080),
+    HOST: z.string().min(1).default("0.0.0.0"),
+    DATABASE_URL: postgresUrl.optional(),
+    TRUSTED_PROXIES: z
+      .string()
+      .default("")
+      .transform((v, ctx) => {
+        const parsed = parseCidrList(v);
+        if (!parsed.ok) {
+          ctx.addIssue({ code: "custom", message: parsed.error });
+          return z.NEVER;
+        }
+        return parsed.value;
+      }),
+    DEGRADED_MODE: onOff.default("off"),
+    RUNTIME_ENV_FILE: z.string().min(1).optional(),
+    SMTP_URL: smtpUrl.optional(),
+    MAIL_FROM: z
+      .string()
+      .regex(/^(?:[^<>\r\n]*<)?[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+>?$/, "must be an address such as Renfort <no-reply@example.org>")
+      .default("Renfort <no-reply@renfort.localhost>"),
+    ADMIN_TOKEN: z.string().min(32, "must be at least 32 characters (generate one with `openssl rand -hex 32`)").optional(),
+    PG_POOL_SIZE: intIn(1, 500, 20),
+    PG_POOL_WAIT_MS: intIn(50, 60000, 2000),
+    PG_STATEMENT_TIMEOUT_MS: intIn(100, 600000, 5000),
+    RATE_LIMIT_WRITE_PER_MINUTE: intIn(1, 1000000, 30),
+    RATE_LIMIT_READ_PER_MINUTE: intIn(1, 1000000, 600),
+    BODY_LIMIT_BYTES: intIn(256, 1048576, 16384),
+    MAX_EVENT_LOOP_DELAY_MS: intIn(0, 60000, 500),
+    MAX_POOL_QUEUE: intIn(0, 100000, 200),
+    OUTBOX_WORKER: onOff.default("off"),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.OUTBOX_WORKER === "on" && env.SMTP_URL === undefined) {
+      ctx.addIssue({ code: "custom", path: ["SMTP_URL"], message: "is required when OUTBOX_WORKER=on" });
+    }
+  });
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  trustedProxies: Cidr[];
+  degraded: boolean;
+  runtimeEnvFile: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  adminToken: string | undefined;
+  pgPoolSize: number;
+  pgPoolWaitMs: number;
+  pgStatementTimeoutMs: number;
+  rateLimitWritePerMinute: number;
+  rateLimitReadPerMinute: number;
+  bodyLimitBytes: number;
+  maxEventLoopDelayMs: number;
+  maxPoolQueue: number;
+  outboxWorker: boolean;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join("\n  ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses the environment into the typed config; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const r = envSchema.safeParse(env);
+  if (!r.success) {
+    // Never echo the value of a secret-bearing variable back: only its name and the rule.
+    const problems = r.error.issues.map((i) => `${String(i.path[0] ?? "env")} ${i.message}`);
+    throw new ConfigError(problems);
+  }
+  const e = r.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    trustedProxies: e.TRUSTED_PROXIES,
+    degraded: e.DEGRADED_MODE === "on",
+    runtimeEnvFile: e.RUNTIME_ENV_FILE,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    adminToken: e.ADMIN_TOKEN,
+    pgPoolSize: e.PG_POOL_SIZE,
+    pgPoolWaitMs: e.PG_POOL_WAIT_MS,
+    pgStatementTimeoutMs: e.PG_STATEMENT_TIMEOUT_MS,
+    rateLimitWritePerMinute: e.RATE_LIMIT_WRITE_PER_MINUTE,
+    rateLimitReadPerMinute: e.RATE_LIMIT_READ_PER_MINUTE,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
+    maxPoolQueue: e.MAX_POOL_QUEUE,
+    outboxWorker: e.OUTBOX_WORKER === "on",
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** Parses `KEY=value` lines (comments and blank lines ignored, optional quotes stripped). */
+export function parseEnvFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
+    if (!m) continue;
+    let v = m[2]!;
+    if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) v = v.slice(1, -1);
+    out[m[1]!] = v;
+  }
+  return out;
+}
+
+/**
+ * The DEGRADED_MODE value to apply on SIGHUP: from RUNTIME_ENV_FILE when set (a process cannot see
+ * changes to its own environment), else from the environment. Returns an error string instead of
+ * throwing so a bad edit keeps the current mode.
+ */
+export function readDegradedMode(
+  env: Record<string, string | undefined>,
+  readFile: (path: string) => string = (p) => readFileSync(p, "utf8"),
+): { ok: true; degraded: boolean } | { ok: false; error: string } {
+  let source: Record<string, string | undefined> = env;
+  const file = env.RUNTIME_ENV_FILE;
+  if (file) {
+    try {
+      source = { ...env, ...parseEnvFile(readFile(file)) };
+    } catch (err) {
+      return { ok: false, error: `RUNTIME_ENV_FILE ${file} cannot be read: ${(err as Error).message}` };
+    }
+  }
+  const v = (source.DEGRADED_MODE ?? "off").trim();
+  if (v !== "on" && v !== "off") return { ok: false, error: `DEGRADED_MODE must be "on" or "off", got "${v}"` };
+  return { ok: true, degraded: v === "on" };
+}

@@ -1,0 +1,176 @@
+import nodemailer from "nodemailer";
+import type { Pool } from "pg";
+import { buildApp, type RenfortApp } from "./app";
+import { ConfigError, loadConfig, readDegradedMode, type AppConfig } from "./config";
+import { createPool } from "./db";
+import { migrationNames, runMigrations } from "./migrate";
+import { OutboxWorker, type MailTransport } from "./outbox";
+
+/**
+ * Entry point of the bundle (dist/server.js) and of the npm scripts:
+ *   node server.js [serve]     the HTTP service (and the outbox worker when OUTBOX_WORKER=on)
+ *   node server.js migrate     apply migrations (release step, run with the migrator's DATABASE_URL)
+ *   node server.js worker      the outbox worker alone
+ *   node server.js healthcheck exit 0 when GET /healthz answers 200 (Docker HEALTHCHECK)
+ */
+
+type Log = (level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
+
+const jsonLog: Log = (level, msg, fields) => {
+  process.stdout.write(JSON.stringify({ level, time: Date.now(), msg, ...fields }) + "\n");
+};
+
+async function resolveDatabaseUrl(cfg: AppConfig, log: Log): Promise<{ url: string; stop: () => Promise<void> }> {
+  if (cfg.databaseUrl) return { url: cfg.databaseUrl, stop: async () => undefined };
+  let mod: typeof import("./embedded-pg");
+  try {
+    mod = await import("./embedded-pg");
+  } catch {
+    throw new ConfigError(["DATABASE_URL is not set and this build has no embedded PostgreSQL: set DATABASE_URL=postgres://user@host:5432/db"]);
+  }
+  const pg = await mod.startEmbeddedPostgres();
+  log("info", "DATABASE_URL not set: using an embedded PostgreSQL (PGlite), data is not kept", {});
+  return { url: pg.url, stop: pg.stop };
+}
+
+export function createTransport(smtpUrl: string): MailTransport {
+  // Pooled SMTP connections: the worker sends a batch in parallel over a few connections.
+  // https://nodemailer.com/smtp/pooled/
+  const url = new URL(smtpUrl);
+  url.searchParams.set("pool", "true");
+  if (!url.searchParams.has("maxConnections")) url.searchParams.set("maxConnections", "5");
+  return nodemailer.createTransport(url.toString()) as unknown as MailTransport;
+}
+
+export interface Running {
+  app: RenfortApp;
+  url: string;
+  pool: Pool;
+  worker: OutboxWorker | undefined;
+  close(): Promise<void>;
+}
+
+/** Starts the service; `migrate` applies migrations first (development only: production runs them as a release step). */
+export async function serve(env: Record<string, string | undefined>, opts: { migrate?: boolean } = {}): Promise<Running> {
+  const cfg = loadConfig(env);
+  const db = await resolveDatabaseUrl(cfg, jsonLog);
+  if (opts.migrate) await runMigrations(db.url);
+  const pool = createPool(cfg, db.url);
+  const app = await buildApp({ config: cfg, pool, migrations: migrationNames() });
+  let worker: OutboxWorker | undefined;
+  if (cfg.outboxWorker && cfg.smtpUrl) {
+    worker = new OutboxWorker(pool, createTransport(cfg.smtpUrl), {
+      mailFrom: cfg.mailFrom,
+      log: (level, msg, fields) => app.log[level]({ ...fields, component: "outbox" }, msg),
+    });
+    worker.start();
+  }
+  const address = await app.listen({ port: cfg.port, host: cfg.host });
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await worker?.stop();
+      await app.close(); // stops accepting, lets in-flight requests finish, answers 503 meanwhile
+      await pool.end();
+      await db.stop();
+    })());
+  return { app, url: address, pool, worker, close };
+}
+
+export function installSignals(running: Running, env: NodeJS.ProcessEnv): void {
+  process.on("SIGHUP", () => {
+    const r = readDegradedMode(env);
+    if (!r.ok) {
+      running.app.log.error({ problem: r.error }, "SIGHUP: keeping the current mode");
+      return;
+    }
+    if (running.app.renfort.degraded !== r.degraded) running.app.log.warn({ degraded: r.degraded }, "degraded mode switched");
+    running.app.renfort.degraded = r.degraded;
+  });
+  const shutdown = (signal: string) => {
+    running.app.log.info({ signal }, "shutting down");
+    // A hard deadline below the orchestrator's kill timeout, in case a request never finishes.
+    setTimeout(() => process.exit(1), 25_000).unref();
+    running.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        running.app.log.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+}
+
+async function workerOnly(env: Record<string, string | undefined>): Promise<void> {
+  const cfg = loadConfig(env);
+  if (!cfg.smtpUrl) throw new ConfigError(["SMTP_URL is required to run the outbox worker, e.g. smtp://localhost:1025"]);
+  const db = await resolveDatabaseUrl(cfg, jsonLog);
+  const pool = createPool({ ...cfg, pgPoolSize: Math.min(cfg.pgPoolSize, 5) }, db.url);
+  const transport = createTransport(cfg.smtpUrl);
+  const leaseMs = env.OUTBOX_LEASE_MS ? Number(env.OUTBOX_LEASE_MS) : undefined;
+  const pollMs = env.OUTBOX_POLL_MS ? Number(env.OUTBOX_POLL_MS) : undefined;
+  const worker = new OutboxWorker(pool, transport, {
+    mailFrom: cfg.mailFrom,
+    ...(leaseMs && leaseMs > 0 ? { leaseMs } : {}),
+    ...(pollMs && pollMs > 0 ? { pollMs } : {}),
+    log: jsonLog,
+  });
+  worker.start();
+  jsonLog("info", "outbox worker started", {});
+  const stop = async () => {
+    await worker.stop();
+    transport.close?.();
+    await pool.end();
+    await db.stop();
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void stop());
+  process.once("SIGINT", () => void stop());
+}
+
+async function healthcheck(env: Record<string, string | undefined>): Promise<number> {
+  const port = env.PORT && /^\d+$/.test(env.PORT) ? env.PORT : "8080";
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) });
+    return res.status === 200 ? 0 : 1;
+  } catch {
+    return 1;
+  }
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const command = argv[0] ?? "serve";
+  switch (command) {
+    case "serve": {
+      const running = await serve(env);
+      installSignals(running, env);
+      return;
+    }
+    case "migrate": {
+      const cfg = loadConfig(env);
+      if (!cfg.databaseUrl) throw new ConfigError(["DATABASE_URL is required to migrate, e.g. postgres://migrator@host:5432/renfort"]);
+      const ran = await runMigrations(cfg.databaseUrl, { log: (m) => jsonLog("info", m) });
+      jsonLog("info", ran.length ? `applied ${ran.length} migration(s)` : "migrations already current", { applied: ran });
+      return;
+    }
+    case "worker":
+      return workerOnly(env);
+    case "healthcheck":
+      process.exit(await healthcheck(env));
+      return;
+    default:
+      throw new ConfigError([`unknown command "${command}": use serve, migrate, worker or healthcheck`]);
+  }
+}
+
+function fatal(err: unknown): never {
+  if (err instanceof ConfigError) process.stderr.write(`renfort: ${err.message}\n`);
+  else process.stderr.write(`renfort: ${(err as Error).message}\n`);
+  process.exit(2);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), process.env).catch(fatal);
+}

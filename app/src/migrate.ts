@@ -1,0 +1,113 @@
+import { existsSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { basename, extname, join } from "node:path";
+import type { Pool } from "pg";
+
+/**
+ * Migrations are plain SQL files in app/migrations, run by node-pg-migrate's programmatic runner
+ * (https://salsita.github.io/node-pg-migrate/api) as a release step, by the schema owner (the
+ * migrator role), before traffic moves. They never GRANT: the app role gets DML from default
+ * privileges set by the platform, so they run unchanged as any non-superuser owner.
+ */
+
+export const MIGRATIONS_TABLE = "pgmigrations";
+
+/** The subset of node-pg-migrate's runner options this app uses (its types need `moduleResolution: node16`). */
+interface RunnerOptions {
+  databaseUrl: string;
+  dir: string;
+  migrationsTable: string;
+  direction: "up" | "down";
+  count?: number;
+  schema?: string;
+  checkOrder: boolean;
+  singleTransaction: boolean;
+  verbose: boolean;
+  log: (msg: string) => void;
+}
+type Runner = (o: RunnerOptions) => Promise<Array<{ name: string }>>;
+
+async function loadRunner(): Promise<Runner> {
+  if (process.env.JEST_WORKER_ID !== undefined) {
+    // node-pg-migrate 9 is ESM-only and jest's CommonJS registry cannot load it; Node >= 20.19 can
+    // require() an ES module natively, so go around jest's registry.
+    return (createRequire(__filename)("node-pg-migrate") as { runner: Runner }).runner;
+  }
+  // @ts-expect-error its types resolve only under moduleResolution node16; the shape is declared above
+  return ((await import("node-pg-migrate")) as unknown as { runner: Runner }).runner;
+}
+
+/** The migrations directory: beside the bundle (dist/migrations) or in the source tree. */
+export function defaultMigrationsDir(): string {
+  const candidates = [
+    process.env.MIGRATIONS_DIR,
+    join(__dirname, "migrations"),
+    join(__dirname, "..", "migrations"),
+  ].filter((d): d is string => d !== undefined && d !== "");
+  const found = candidates.find((d) => existsSync(d));
+  if (!found) throw new Error(`migrations directory not found (looked in ${candidates.join(", ")}); set MIGRATIONS_DIR`);
+  return found;
+}
+
+/** Migration names as node-pg-migrate records them: file names without extension, in order. */
+export function migrationNames(dir: string = defaultMigrationsDir()): string[] {
+  return readdirSync(dir)
+    .filter((f) => /^\d+[_-].+\.(sql|js|cjs)$/.test(f))
+    .map((f) => basename(f, extname(f)))
+    .sort();
+}
+
+export interface RunMigrationsOptions {
+  /** default: the app's migrations directory */
+  dir?: string;
+  /** default "up" */
+  direction?: "up" | "down";
+  /** how many to run; default all for "up", 1 for "down" */
+  count?: number;
+  /** schema to create the tables in (search_path); default the role's search_path */
+  schema?: string;
+  /** default: silent */
+  log?: (msg: string) => void;
+}
+
+/**
+ * Applies the app's migrations to `databaseUrl` and returns the names it ran. Safe to run
+ * concurrently from several release jobs: node-pg-migrate serializes them with an advisory lock.
+ */
+export async function runMigrations(databaseUrl: string, opts: RunMigrationsOptions = {}): Promise<string[]> {
+  const runner = await loadRunner();
+  const direction = opts.direction ?? "up";
+  const ran = await runner({
+    databaseUrl,
+    dir: opts.dir ?? defaultMigrationsDir(),
+    migrationsTable: MIGRATIONS_TABLE,
+    direction,
+    ...(opts.count !== undefined ? { count: opts.count } : direction === "down" ? { count: 1 } : {}),
+    ...(opts.schema !== undefined ? { schema: opts.schema } : {}),
+    checkOrder: true,
+    singleTransaction: true,
+    verbose: false,
+    log: opts.log ?? (() => undefined),
+  });
+  return ran.map((m) => m.name);
+}
+
+export interface MigrationStatus {
+  current: boolean;
+  pending: string[];
+}
+
+/**
+ * Compares the migration files present with those applied. Applied migrations without a file are
+ * fine: they belong to a newer release, and migrations stay compatible with the previous release.
+ */
+export async function migrationStatus(pool: Pool, names: readonly string[]): Promise<MigrationStatus> {
+  const r = await pool.query<{ name: string }>(
+`SELECT name FROM ${MIGRATIONS_TABLE}`).catch((err: { code?: string }) => {
+    if (err.code === "42P01") return { rows: [] as Array<{ name: string }> };
+    throw err;
+  });
+  const applied = new Set(r.rows.map((x) => x.name));
+  const pending = names.filter((n) => !applied.has(n));
+  return { current: pending.length === 0, pending };
+}
