@@ -2,7 +2,7 @@
  * Reads the stack's `renfort:*` config from the Pulumi runtime and validates it.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { NAMESPACE, parseConfig, SECRET_KEYS, type RenfortConfig, type SecretKey, ConfigError } from "./config";
+import { NAMESPACE, parseConfig, parseConfigReport, SECRET_KEYS, type RenfortConfig, type SecretKey, ConfigError } from "./config";
 
 // Not in the SDK's typings, but what `Config.getSecret` itself consults: whether the engine marked a key secret.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -23,8 +23,16 @@ function decode(text: string): unknown {
   }
 }
 
+export interface LoadOptions {
+  /**
+   * `enforce` (the program): posture problems are config errors. `report` (the offline plan): they are
+   * returned so the stack still evaluates and the policy gate can judge the resources.
+   */
+  posture?: "enforce" | "report";
+}
+
 /** The stack's config, parsed and validated, and its secrets as secret Outputs. Throws {@link ConfigError}. */
-export function loadStackConfig(): { config: RenfortConfig; secrets: StackSecrets } {
+export function loadStackConfig(options: LoadOptions = {}): { config: RenfortConfig; secrets: StackSecrets; posture: string[] } {
   const all = pulumi.runtime.allConfig();
   const raw: Record<string, unknown> = {};
   for (const [key, text] of Object.entries(all)) {
@@ -33,8 +41,10 @@ export function loadStackConfig(): { config: RenfortConfig; secrets: StackSecret
   }
   const problems: string[] = [];
   let config: RenfortConfig | undefined;
+  let posture: string[] = [];
   try {
-    config = parseConfig(raw);
+    if (options.posture === "report") ({ config, posture } = parseConfigReport(raw));
+    else config = parseConfig(raw);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     problems.push(...e.problems);
@@ -51,6 +61,7 @@ export function loadStackConfig(): { config: RenfortConfig; secrets: StackSecret
   const secret = (key: SecretKey) => bag.requireSecret(key);
   return {
     config,
+    posture,
     secrets: {
       originTlsPrivateKey: secret("originTlsPrivateKey"),
       adminToken: secret("adminToken"),

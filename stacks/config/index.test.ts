@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { readStackFile } from "../../tools/plan/stack-file";
-import { ConfigError, parseConfig } from "./index";
+import { ConfigError, parseConfig, parseConfigReport } from "./index";
 
 const root = join(__dirname, "..", "..");
 
@@ -83,5 +83,17 @@ describe("parseConfig", () => {
     const raw = prodWith("fleet.minInstances", 0);
     (raw.database as Record<string, unknown>).highAvailability = false;
     expect(problemsOf(raw)).toHaveLength(2);
+  });
+});
+
+describe("parseConfigReport", () => {
+  it("returns posture problems instead of throwing, so the plan can still judge the resources", () => {
+    const { config, posture } = parseConfigReport(prodWith("database.highAvailability", false));
+    expect(config.database.highAvailability).toBe(false);
+    expect(posture).toEqual(["renfort:database.highAvailability must be true in prod, got false"]);
+  });
+
+  it("still throws on malformed config", () => {
+    expect(() => parseConfigReport(prodWith("fleet.maxInstances", "twelve"))).toThrow(ConfigError);
   });
 });

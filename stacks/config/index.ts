@@ -104,6 +104,19 @@ function describeTierIssue(area: string, issue: TierIssue): string {
  * parsed) and returns the typed config, or throws a {@link ConfigError} listing every problem.
  */
 export function parseConfig(raw: Record<string, unknown>): RenfortConfig {
+  const { config, posture } = parseConfigReport(raw);
+  if (posture.length > 0) throw new ConfigError(posture);
+  return config;
+}
+
+/**
+ * Like {@link parseConfig}, but returns the posture problems (values that are well formed but weaken the
+ * platform for the stack's tier: HA off in prod, an open admin ACL, ...) instead of throwing on them.
+ * The offline plan uses it so that such a stack still evaluates and the policy gate can name the policy
+ * and the resource; the program itself (`pulumi up`) refuses them through {@link parseConfig}.
+ * Malformed config (wrong type, missing or unknown key) always throws.
+ */
+export function parseConfigReport(raw: Record<string, unknown>): { config: RenfortConfig; posture: string[] } {
   const plain = Object.fromEntries(Object.entries(raw).filter(([k]) => !(k in SECRET_KEYS)));
   const result = configSchema.safeParse(plain);
   if (!result.success) {
@@ -111,13 +124,14 @@ export function parseConfig(raw: Record<string, unknown>): RenfortConfig {
   }
   const cfg = result.data;
   const tier: Tier = cfg.tier;
-  const problems = [
+  const posture = [
     ...sovereigntyTierRules(cfg.sovereignty, tier).map((i) => describeTierIssue("sovereignty", i)),
     ...edgeTierRules(cfg.edge, tier).map((i) => describeTierIssue("edge", i)),
     ...fleetTierRules(cfg.fleet, tier).map((i) => describeTierIssue("fleet", i)),
     ...databaseTierRules(cfg.database, tier).map((i) => describeTierIssue("database", i)),
     ...emailTierRules(cfg.email, tier).map((i) => describeTierIssue("email", i)),
   ];
+  const problems: string[] = [];
   const emailDomain = cfg.email.domain ?? `mail.${cfg.domain.zone}`;
   if (emailDomain !== cfg.domain.zone && !emailDomain.endsWith(`.${cfg.domain.zone}`)) {
     problems.push(`${keyOf(["email", "domain"])} must be inside the Cloudflare zone ${cfg.domain.zone} (its records are declared there), got ${show(emailDomain)}`);
@@ -125,16 +139,14 @@ export function parseConfig(raw: Record<string, unknown>): RenfortConfig {
   if (cfg.email.sender.split("@")[1]?.toLowerCase() !== emailDomain) {
     problems.push(`${keyOf(["email", "sender"])} must be an address on the sending domain ${emailDomain} (DMARC alignment), got ${show(cfg.email.sender)}`);
   }
-  for (const region of [cfg.scaleway.region]) {
-    if (!cfg.sovereignty.allowedRegions.includes(region)) {
-      problems.push(`${keyOf(["scaleway", "region"])} must be one of renfort:sovereignty.allowedRegions (${cfg.sovereignty.allowedRegions.join(", ")}), got ${show(region)}`);
-    }
+  if (!cfg.sovereignty.allowedRegions.includes(cfg.scaleway.region)) {
+    posture.push(`${keyOf(["scaleway", "region"])} must be one of renfort:sovereignty.allowedRegions (${cfg.sovereignty.allowedRegions.join(", ")}), got ${show(cfg.scaleway.region)}`);
   }
   if (!cfg.sovereignty.allowedZones.includes(cfg.scaleway.zone)) {
-    problems.push(`${keyOf(["scaleway", "zone"])} must be one of renfort:sovereignty.allowedZones (${cfg.sovereignty.allowedZones.join(", ")}), got ${show(cfg.scaleway.zone)}`);
+    posture.push(`${keyOf(["scaleway", "zone"])} must be one of renfort:sovereignty.allowedZones (${cfg.sovereignty.allowedZones.join(", ")}), got ${show(cfg.scaleway.zone)}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return { ...cfg, email: { ...cfg.email, domain: emailDomain } };
+  return { config: { ...cfg, email: { ...cfg.email, domain: emailDomain } }, posture };
 }
 
 /** Every `renfort:` key the schema knows, secrets included: anything else in a stack file is a mistake. */

@@ -14,6 +14,9 @@ import { redactSecrets, unwrapSecrets } from "./values";
 
 export const REPO_ROOT = join(__dirname, "..", "..");
 
+/** The name under which config posture problems are reported among the policy violations. */
+export const CONFIG_POLICY = "stack-config";
+
 export interface PlanOptions {
   stack: string;
   /** Stack file to read instead of `Pulumi.<stack>.yaml`. */
@@ -34,15 +37,16 @@ export interface PlanResult {
 export async function planStack(options: PlanOptions): Promise<PlanResult> {
   const stackFile = options.configFile ?? join(REPO_ROOT, `Pulumi.${options.stack}.yaml`);
   const { config, secretKeys } = readStackFile(stackFile);
-  const seen: { tier?: "staging" | "prod" } = {};
+  const seen: { tier?: "staging" | "prod"; posture: string[] } = { posture: [] };
   const run = await evaluateProgram({
     stack: options.stack,
     config,
     secretKeys,
     preview: options.preview ?? false,
     program: () => {
-      const loaded = loadStackConfig();
+      const loaded = loadStackConfig({ posture: "report" });
       seen.tier = loaded.config.tier;
+      seen.posture = loaded.posture;
       return buildPlatform(loaded.config, loaded.secrets);
     },
   });
@@ -59,7 +63,12 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
     ...(r.provider ? { provider: r.provider } : {}),
   }));
   const packConfig = JSON.parse(readFileSync(join(REPO_ROOT, "policies", "config", `${policyConfigName(options.stack, tier)}.json`), "utf8"));
-  const violations = await runGate(gateResources, packConfig, { tier });
+  // Posture problems the config itself refuses (the program would not run with them) block the plan too,
+  // alongside the policies that see their effect on the resources.
+  const violations: GateViolation[] = [
+    ...seen.posture.map((message) => ({ policy: CONFIG_POLICY, level: "mandatory" as const, message, undecided: false })),
+    ...(await runGate(gateResources, packConfig, { tier })),
+  ];
   const blocking = violations.filter((v) => v.level === "mandatory" && (!v.undecided || tier === "prod"));
 
   const outputs = redactSecrets(run.outputs) as Record<string, JsonValue>;
