@@ -1,0 +1,70 @@
+import { DEFAULT_STEPS, parseLoadtestArgs, type LoadtestArgs } from "./args";
+import { formatProgress } from "./progress";
+
+function parse(argv: string[], env: NodeJS.ProcessEnv = {}): LoadtestArgs {
+  const r = parseLoadtestArgs(argv, env);
+  if (r.help) throw new Error("unexpected help");
+  return r.args;
+}
+
+describe("parseLoadtestArgs", () => {
+  it("applies the defaults of the original campaign", () => {
+    const a = parse(["--url", "http://127.0.0.1:3000"]);
+    expect(a).toMatchObject({
+      steps: DEFAULT_STEPS,
+      stepSeconds: 30,
+      slo: { p99Ms: 100, maxErrorRate: 0.001, minAchievedRatio: 0.95 },
+      reportPath: "loadtest-report.json",
+      markdownPath: null,
+      instances: 1,
+      maxRequests: 250_000,
+      target: { allowed: true, why: "loopback" },
+      plannedSeconds: 180,
+    });
+    expect(DEFAULT_STEPS).toEqual([50, 100, 150, 300, 450, 600]);
+    // 1650 signups/s x 30 s at a 0.8 signup share.
+    expect(a.plannedRequests).toBe(61_875);
+  });
+
+  it("reads a CI-sized campaign", () => {
+    const a = parse(["--url", "http://localhost:3000", "--steps", "50,100,200", "--step-seconds", "3", "--report", "r.json", "--markdown", "r.md", "--mix", "signup=1"]);
+    expect(a).toMatchObject({ steps: [50, 100, 200], stepSeconds: 3, reportPath: "r.json", markdownPath: "r.md", plannedRequests: 1050 });
+  });
+
+  it("refuses a remote target unless allowed, by flag or environment", () => {
+    expect(() => parse(["--url", "https://staging.renfort.fr"])).toThrow(/refusing to load staging\.renfort\.fr/);
+    expect(parse(["--url", "https://staging.renfort.fr", "--allow-host", "staging.renfort.fr"]).target.why).toBe("allow-list");
+    expect(parse(["--url", "https://staging.renfort.fr"], { RENFORT_LOADTEST_ALLOW_HOSTS: "staging.renfort.fr" }).target.why).toBe("allow-list");
+    expect(parse(["--url", "https://app.renfort.fr", "--i-know-this-is-production"]).target.why).toBe("production-acknowledged");
+  });
+
+  it.each([
+    [[], /--url is required/],
+    [["--url", "http://127.0.0.1", "--steps", "100,50"], /--steps must increase/],
+    [["--url", "http://127.0.0.1", "--steps", "50,abc"], /--steps must be a comma-separated list/],
+    [["--url", "http://127.0.0.1", "--step-seconds", "0"], /--step-seconds must be a number of seconds in \[0.5, 3600\], got "0"/],
+    [["--url", "http://127.0.0.1", "--max-error-rate", "5"], /--max-error-rate must be a ratio in \[0, 1\)/],
+    [["--url", "http://127.0.0.1", "--max-requests", "1.5"], /--max-requests must be an integer >= 1/],
+    [["--url", "http://127.0.0.1", "--mix", "pages=1"], /signup share must be > 0/],
+    [["--url", "http://127.0.0.1", "--email-domain", "not a domain"], /--email-domain must be a domain name/],
+    [["--url", "http://127.0.0.1", "--step-seconds", "600"], /would run 3600 s \(6 steps x 600 s\), over --max-minutes 30/],
+    [["--url", "http://127.0.0.1", "--bogus"], /Unknown option '--bogus'/],
+  ])("rejects %j", (argv, message) => {
+    expect(() => parse(argv as string[])).toThrow(message);
+  });
+
+  it("answers --help", () => {
+    expect(parseLoadtestArgs(["--help"], {})).toEqual({ help: true });
+  });
+});
+
+describe("formatProgress", () => {
+  it("shows step, offered and achieved rate, p99 and errors", () => {
+    expect(
+      formatProgress({
+        stepIndex: 2, stepCount: 6, signupsPerSecond: 150, offeredRequestsPerSecond: 187.5, elapsedSeconds: 12.04,
+        stepSeconds: 30, sent: 2250, ok: 2249, errors: 1, inFlight: 3, achievedRequestsPerSecond: 186.93, p99Ms: 12.3,
+      }),
+    ).toBe("step 3/6 150 signups/s [12.0/30 s] offered 187.5/s achieved 186.9/s p99 12.3 ms errors 1 (0.04%) in flight 3");
+  });
+});
