@@ -1,0 +1,120 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import { main, migrateWithApp, parseReleaseArgs, pulumiUpArgs, redact, runRelease } from "./release";
+
+const IMAGE = `rg.fr-par.scw.cloud/renfort/app@sha256:${"ab12".repeat(16)}`;
+
+describe("runRelease ordering", () => {
+  const recorder = (migrateFails: boolean, deployFails = false) => {
+    const calls: string[] = [];
+    const log: string[] = [];
+    const steps = {
+      log: (s: string) => log.push(s),
+      secrets: ["postgres://admin:s3cr3t-pw@db.internal:5432/renfort", "s3cr3t-pw"],
+      migrate: async () => {
+        calls.push("migrate:start");
+        await new Promise((r) => setTimeout(r, 5));
+        if (migrateFails) throw new Error("relation \"volunteers\" already exists (postgres://admin:s3cr3t-pw@db.internal:5432/renfort)");
+        calls.push("migrate:end");
+      },
+      deploy: async () => {
+        calls.push("deploy");
+        if (deployFails) throw new Error("pulumi exited with 255");
+      },
+    };
+    return { calls, log, steps };
+  };
+
+  it("runs the deploy only after the migrations have finished", async () => {
+    const r = recorder(false);
+    const outcome = await runRelease(r.steps);
+    expect(r.calls).toEqual(["migrate:start", "migrate:end", "deploy"]);
+    expect(outcome).toEqual({ ok: true, stage: "done", exitCode: 0 });
+  });
+
+  it("never calls the deploy when a migration fails, and exits non-zero", async () => {
+    const r = recorder(true);
+    const outcome = await runRelease(r.steps);
+    expect(r.calls).toEqual(["migrate:start"]);
+    expect(outcome).toEqual({ ok: false, stage: "migrate", exitCode: 3 });
+    expect(r.log.join("\n")).toContain("deploy NOT started; the previous release keeps serving");
+  });
+
+  it("masks the database URL and password in logged errors", async () => {
+    const r = recorder(true);
+    await runRelease(r.steps);
+    const text = r.log.join("\n");
+    expect(text).not.toContain("s3cr3t-pw");
+    expect(text).toContain("[secret]");
+  });
+
+  it("reports a failed deploy after successful migrations", async () => {
+    const r = recorder(false, true);
+    expect(await runRelease(r.steps)).toEqual({ ok: false, stage: "deploy", exitCode: 4 });
+  });
+
+  it("redacts credentials in any postgres URL", () => {
+    expect(redact("connect postgresql://u:other@h/db failed", [])).toBe("connect postgresql://u:[secret]@h/db failed");
+  });
+});
+
+describe("release arguments", () => {
+  it("requires an image pinned by digest", () => {
+    expect(() => parseReleaseArgs(["--stack", "prod", "--image", "rg.fr-par.scw.cloud/renfort/app:latest"])).toThrow(/pinned by digest/);
+    expect(() => parseReleaseArgs(["--image", IMAGE])).toThrow(/--stack/);
+    expect(() => parseReleaseArgs(["--stack", "prod", "--image", IMAGE, "--force", "x"])).toThrow(/unknown option --force/);
+  });
+
+  it("builds the pulumi up command with the image as structured config", () => {
+    const a = parseReleaseArgs(["--stack", "prod", "--image", IMAGE, "--policy-pack-config", "policies/config/prod.json"]);
+    expect(pulumiUpArgs(a)).toEqual([
+      "up", "--yes", "--non-interactive", "--stack", "prod", "--config-path", "--config", `renfort:fleet.image=${IMAGE}`,
+      "--policy-pack", "policies", "--policy-pack-config", "policies/config/prod.json",
+    ]);
+  });
+});
+
+describe("release CLI with injected commands", () => {
+  const dir = mkdtempSync(join(tmpdir(), "renfort-release-"));
+  const marker = join(dir, "deployed");
+  const run = async (migrate: string) => {
+    const log: string[] = [];
+    const code = await main(
+      ["--stack", "staging", "--image", IMAGE, "--migrate-command", migrate, "--deploy-command", `echo "$RENFORT_STACK $RENFORT_IMAGE" > ${marker}`],
+      { PATH: process.env.PATH },
+      (s) => log.push(s),
+      dir,
+    );
+    return { code, log };
+  };
+
+  it("a failing migration command never runs the deploy command", async () => {
+    const { code } = await run("exit 3");
+    expect(code).toBe(3);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it("a passing migration command is followed by the deploy with the image", async () => {
+    const { code } = await run("true");
+    expect(code).toBe(0);
+    expect(readFileSync(marker, "utf8").trim()).toBe(`staging ${IMAGE}`);
+  });
+});
+
+describe("default migration through app/src/migrate.ts", () => {
+  it("calls runMigrations with the database URL", async () => {
+    const root = mkdtempSync(join(tmpdir(), "renfort-release-app-"));
+    mkdirSync(join(root, "app", "src"), { recursive: true });
+    writeFileSync(
+      join(root, "app", "src", "migrate.ts"),
+      "export async function runMigrations(url: string) { (globalThis as Record<string, unknown>).__renfortMigrated = url; }\n",
+    );
+    await migrateWithApp(root, "postgres://u:p@h/db");
+    expect((globalThis as { __renfortMigrated?: string }).__renfortMigrated).toBe("postgres://u:p@h/db");
+  });
+
+  it("names the secret to set when the URL is missing", async () => {
+    await expect(migrateWithApp(__dirname, undefined)).rejects.toThrow(/RENFORT_MIGRATION_DATABASE_URL is not set/);
+  });
+});
