@@ -75,7 +75,7 @@ export type RenfortPolicy = RenfortResourcePolicy<object> | RenfortStackPolicy<o
 export function configDefaults<C>(schema: ConfigSchemaOf<C>): C {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(schema.properties) as [string, { default: unknown }][]) {
-    out[k] = structuredClone(v.default);
+    out[k] = JSON.parse(JSON.stringify(v.default));
   }
   return out as C;
 }

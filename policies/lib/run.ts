@@ -35,6 +35,20 @@ export interface Outcome {
 
 class NotApplicable extends Error {}
 
+/**
+ * Props as plain JSON objects of this realm. The SDK's proxy only wraps `instanceof Object` values, so
+ * objects made in another realm (structuredClone under jest, for example) would bypass the unknown checks.
+ */
+const plain = new WeakMap<object, Record<string, unknown>>();
+function plainProps(r: GateResource): Record<string, unknown> {
+  let p = plain.get(r.props);
+  if (!p) {
+    p = JSON.parse(JSON.stringify(r.props ?? {})) as Record<string, unknown>;
+    plain.set(r.props, p);
+  }
+  return p;
+}
+
 function notApplicable(reason?: string): never {
   throw new NotApplicable(reason ?? "not applicable");
 }
@@ -54,7 +68,7 @@ function providerOf(r: GateResource, byUrn: Map<string, GateResource>) {
   if (!r.provider) return undefined;
   const urn = r.provider.split("::").length > 4 ? r.provider.replace(/::[^:]*$/, "") : r.provider;
   const p = byUrn.get(urn) ?? byUrn.get(r.provider);
-  return p ? { type: p.type, props: withUnknownChecks(p.props), urn: p.urn, name: p.name } : undefined;
+  return p ? { type: p.type, props: withUnknownChecks(plainProps(p)), urn: p.urn, name: p.name } : undefined;
 }
 
 const typeMatcher = (type: string) => (cls: { new (...rest: never[]): unknown }) =>
@@ -69,7 +83,7 @@ export async function runResourcePolicy(
   const out: Outcome[] = [];
   const validations = ([] as ResourceValidation[]).concat(policy.validateResource ?? []);
   for (const validate of validations) {
-    const props = withUnknownChecks(r.props);
+    const props = withUnknownChecks(plainProps(r));
     const args: ResourceValidationArgs = {
       type: r.type,
       props,
@@ -100,7 +114,7 @@ export function toPolicyResources(resources: GateResource[]): PolicyResource[] {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const built = new Map<string, PolicyResource>();
   for (const r of resources) {
-    const props = withUnknownChecks(r.props);
+    const props = withUnknownChecks(plainProps(r));
     built.set(r.urn, {
       type: r.type,
       props,

@@ -45,7 +45,7 @@ function res<P extends object>(type: string, name: string, props: P, extra: Part
     urn: urnOf(type, name),
     type,
     name,
-    props: structuredClone(props) as Record<string, unknown>,
+    props: JSON.parse(JSON.stringify(props)) as Record<string, unknown>,
     protect: false,
     dependencies: [],
     ...extra,
@@ -54,7 +54,7 @@ function res<P extends object>(type: string, name: string, props: P, extra: Part
 
 /** Deep-clone `r` and set (or delete, with `undefined`) the prop at a dotted path, e.g. `rules.0.action`. */
 export function mutate(r: GateResource, path: string, value: unknown): GateResource {
-  const copy = structuredClone(r);
+  const copy = JSON.parse(JSON.stringify(r)) as GateResource;
   const keys = path.split(".");
   let cur: Record<string, unknown> = copy.props;
   for (const k of keys.slice(0, -1)) {
