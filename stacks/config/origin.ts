@@ -8,6 +8,11 @@ import { ipv4Cidr, positiveInt, type TierRule } from "./common";
 export const networkSchema = z.strictObject({
   /** IPv4 subnet of the private network the fleet and the database share. */
   privateSubnet: ipv4Cidr.default("172.16.0.0/22"),
+  /**
+   * Offer of the Public Gateway that gives the instances (which have no public address) outbound access
+   * to the container registry and OS packages, through NAT. https://www.scaleway.com/en/docs/public-gateways/
+   */
+  egressGatewayType: z.string().min(1).default("VPC-GW-S"),
 });
 export type NetworkConfig = z.infer<typeof networkSchema>;
 
@@ -24,6 +29,8 @@ export const originSchema = z.strictObject({
   certificateSigningRequest: z.string().startsWith("-----BEGIN CERTIFICATE REQUEST-----", "must be a PEM certificate signing request"),
   /** Validity requested for the Cloudflare Origin CA certificate, days. */
   originCertificateValidityDays: z.union([z.literal(7), z.literal(30), z.literal(90), z.literal(365), z.literal(730), z.literal(1095), z.literal(5475)]).default(5475),
+  /** TTL of the apex A records handed to the apex zone's owner (or declared in Scaleway DNS), seconds. */
+  apexRecordTtl: z.number().int("must be an integer").min(60, "must be an integer >= 60").max(86400, "must be an integer <= 86400").default(3600),
 });
 export type OriginConfig = z.infer<typeof originSchema>;
 
@@ -34,7 +41,18 @@ export const fleetSchema = z.strictObject({
   minInstances: z.number().int("must be an integer").min(0, "must be an integer >= 0"),
   /** Highest number of instances the autoscaler may run. */
   maxInstances: z.number().int("must be an integer").min(1, "must be an integer >= 1"),
+  /**
+   * Block Storage snapshot the instances boot from (an Ubuntu 24.04 image's root snapshot, or the
+   * project's own golden image). Find it with `scw block snapshot list zone=<zone>`; the autoscaling
+   * template clones it for every instance. https://www.scaleway.com/en/docs/autoscaling/
+   */
+  bootSnapshotId: z.uuid("must be the UUID of a Block Storage snapshot (scw block snapshot list)"),
   image: z.strictObject({
+    /**
+     * Private registry namespace the fleet pulls from (created by this stack). Names are unique per
+     * region across Scaleway, so make it specific, e.g. renfort-prod.
+     */
+    namespace: z.string().regex(/^[a-z0-9][a-z0-9-]{2,62}[a-z0-9]$/, "must be 4-64 lower-case letters, digits and dashes (a Scaleway registry namespace name)"),
     /** Repository of the app image inside the project's registry namespace. */
     repository: z.string().regex(/^[a-z0-9][a-z0-9._/-]*$/, "must be a lower-case image repository name"),
     /** Image digest the fleet runs; tags are mutable, digests are not. */

@@ -1,0 +1,139 @@
+import { CapacityInputError, capacityTags, capacityVerdict, parseMaxConnections, type CapacityInputs } from "./capacity";
+
+/** The committed prod figures. */
+const prod: CapacityInputs = {
+  targetSignupsPerSecond: 600,
+  signupsPerSecondPerInstance: 150,
+  headroom: 1.5,
+  minInstances: 3,
+  maxInstances: 12,
+  poolSize: 20,
+  connectionReserve: 20,
+  databaseMaxConnections: 600,
+};
+
+describe("capacityVerdict: fleet size", () => {
+  it.each<[string, Partial<CapacityInputs>, number, number]>([
+    // [case, change, instancesForTarget, minInstances]
+    ["prod: 600 x 1.5 / 150 is exactly 6", {}, 6, 6],
+    ["exact fit: 900 / 150 needs no seventh instance", { targetSignupsPerSecond: 900, headroom: 1 }, 6, 6],
+    ["one short: 901 / 150 needs a seventh", { targetSignupsPerSecond: 901, headroom: 1 }, 7, 7],
+    ["just under: 899 / 150 still needs six", { targetSignupsPerSecond: 899, headroom: 1 }, 6, 6],
+    ["the floor wins over a small target", { targetSignupsPerSecond: 10 }, 1, 3],
+    ["floating-point noise: 150 x 1.2 / 180 is 1, not 2", { targetSignupsPerSecond: 150, headroom: 1.2, signupsPerSecondPerInstance: 180, minInstances: 1 }, 1, 1],
+    ["staging: 100 x 1.2 / 150 is 0.8 -> 1", { targetSignupsPerSecond: 100, headroom: 1.2, minInstances: 1, maxInstances: 3 }, 1, 1],
+  ])("%s", (_label, change, forTarget, min) => {
+    const v = capacityVerdict({ ...prod, ...change });
+    expect(v.instancesForTarget).toBe(forTarget);
+    expect(v.minInstances).toBe(min);
+    expect(v.capacityAtMin).toBe(min * v.perInstance);
+  });
+
+  it("reports the whole verdict for prod", () => {
+    expect(capacityVerdict(prod)).toEqual({
+      target: 600,
+      perInstance: 150,
+      headroom: 1.5,
+      requiredCapacity: 900,
+      minInstances: 6,
+      instancesForTarget: 6,
+      floorInstances: 3,
+      maxInstances: 12,
+      capacityAtMin: 900,
+      capacityAtMax: 1800,
+      connectionBudget: { poolSize: 20, reserve: 20, used: 260, available: 600 },
+      ok: true,
+      reasons: [],
+    });
+  });
+
+  it("is not ok when the target needs more than maxInstances, and names the keys", () => {
+    const v = capacityVerdict({ ...prod, maxInstances: 5 });
+    expect(v.ok).toBe(false);
+    expect(v.minInstances).toBe(6);
+    expect(v.reasons).toEqual([expect.stringContaining("the target needs 6 instances (ceil(600 x 1.5 / 150)) but renfort:fleet.maxInstances is 5")]);
+    expect(v.reasons[0]).toContain("raise renfort:fleet.maxInstances to at least 6");
+  });
+
+  it("is not ok when the floor alone exceeds maxInstances", () => {
+    const v = capacityVerdict({ ...prod, targetSignupsPerSecond: 10, minInstances: 4, maxInstances: 3 });
+    expect(v.ok).toBe(false);
+    expect(v.reasons[0]).toContain("renfort:fleet.minInstances is 4 but renfort:fleet.maxInstances is 3");
+  });
+
+  it("is ok when min equals max (exact fit on the ceiling)", () => {
+    expect(capacityVerdict({ ...prod, maxInstances: 6 }).ok).toBe(true);
+  });
+});
+
+describe("capacityVerdict: connection budget", () => {
+  it.each<[string, Partial<CapacityInputs>, number, boolean]>([
+    ["exact fit: 12 x 20 + 20 = 260 of 260", { databaseMaxConnections: 260 }, 260, true],
+    ["one short: 260 needed, 259 available", { databaseMaxConnections: 259 }, 260, false],
+    ["no reserve", { connectionReserve: 0, databaseMaxConnections: 240 }, 240, true],
+  ])("%s", (_label, change, used, ok) => {
+    const v = capacityVerdict({ ...prod, ...change });
+    expect(v.connectionBudget.used).toBe(used);
+    expect(v.ok).toBe(ok);
+  });
+
+  it("names the keys when over budget", () => {
+    const v = capacityVerdict({ ...prod, databaseMaxConnections: 200 });
+    expect(v.reasons).toEqual([expect.stringContaining("the fleet may open 260 connections (renfort:fleet.maxInstances 12 x renfort:fleet.poolSize 20 + renfort:capacity.connectionReserve 20) but renfort:database.settings.max_connections is 200")]);
+  });
+
+  it("reports an unknown budget as not ok instead of guessing", () => {
+    const v = capacityVerdict({ ...prod, databaseMaxConnections: undefined });
+    expect(v.connectionBudget.available).toBeNull();
+    expect(v.ok).toBe(false);
+    expect(v.reasons[0]).toContain("set renfort:database.settings.max_connections");
+  });
+});
+
+describe("capacityVerdict: rejected inputs", () => {
+  it.each<[keyof CapacityInputs, unknown, string]>([
+    ["targetSignupsPerSecond", 0, "renfort:capacity.targetSignupsPerSecond must be a number > 0, got 0"],
+    ["targetSignupsPerSecond", -600, "renfort:capacity.targetSignupsPerSecond must be a number > 0, got -600"],
+    ["targetSignupsPerSecond", Number.NaN, "renfort:capacity.targetSignupsPerSecond must be a number > 0, got NaN"],
+    ["signupsPerSecondPerInstance", 0, "renfort:capacity.signupsPerSecondPerInstance must be a number > 0, got 0"],
+    ["signupsPerSecondPerInstance", Number.POSITIVE_INFINITY, "renfort:capacity.signupsPerSecondPerInstance must be a number > 0, got Infinity"],
+    ["signupsPerSecondPerInstance", "150", 'renfort:capacity.signupsPerSecondPerInstance must be a number > 0, got "150"'],
+    ["headroom", 0.9, "renfort:capacity.headroom must be a number >= 1 (1.5 means 50% spare), got 0.9"],
+    ["minInstances", 0, "renfort:fleet.minInstances must be an integer > 0, got 0"],
+    ["maxInstances", 2.5, "renfort:fleet.maxInstances must be an integer > 0, got 2.5"],
+    ["poolSize", -1, "renfort:fleet.poolSize must be an integer > 0, got -1"],
+    ["connectionReserve", -5, "renfort:capacity.connectionReserve must be an integer >= 0, got -5"],
+    ["databaseMaxConnections", 0, "renfort:database.settings.max_connections must be an integer > 0, got 0"],
+  ])("rejects %s = %p", (key, value, message) => {
+    const run = () => capacityVerdict({ ...prod, [key]: value });
+    expect(run).toThrow(CapacityInputError);
+    expect(run).toThrow(message);
+  });
+});
+
+describe("parseMaxConnections", () => {
+  it.each([
+    [undefined, undefined],
+    ["600", 600],
+    [" 800 ", 800],
+  ])("reads %p", (raw, expected) => {
+    expect(parseMaxConnections(raw)).toBe(expected);
+  });
+  it.each(["", "lots", "-1", "0", "1e3"])("rejects %p naming the key", (raw) => {
+    expect(() => parseMaxConnections(raw)).toThrow("renfort:database.settings.max_connections must be a whole number > 0");
+  });
+});
+
+describe("capacityTags", () => {
+  it("carries the facts the policies read", () => {
+    expect(capacityTags(capacityVerdict(prod))).toEqual([
+      "renfort-capacity-target=600",
+      "renfort-capacity-per-instance=150",
+      "renfort-capacity-headroom=1.5",
+      "renfort-pool-size=20",
+      "renfort-connection-reserve=20",
+      "renfort-capacity-min=6",
+      "renfort-capacity-max=12",
+    ]);
+  });
+});

@@ -1,0 +1,195 @@
+/**
+ * The capacity model: how many app instances the target needs, and whether the database can take their
+ * connections. Pure, so the plan, the policies and the tests all read the same verdict.
+ *
+ * - required capacity = target signups/s x headroom
+ * - minimum instances = max(availability floor, ceil(required / signups/s one instance sustains))
+ * - connection budget: maxInstances x pool size + reserve <= the database's max_connections (the fleet can
+ *   grow to maxInstances, and every instance may fill its pool, so the worst case is what must fit).
+ *
+ * The per-instance figure is measured by the load campaign (tools/loadtest) and written to
+ * `renfort:capacity.signupsPerSecondPerInstance`; the launch lesson was that capacity is found by
+ * progressive load, not assumed.
+ */
+
+export interface CapacityInputs {
+  /** `renfort:capacity.targetSignupsPerSecond`. */
+  targetSignupsPerSecond: number;
+  /** `renfort:capacity.signupsPerSecondPerInstance` (measured). */
+  signupsPerSecondPerInstance: number;
+  /** `renfort:capacity.headroom`, >= 1. */
+  headroom: number;
+  /** `renfort:fleet.minInstances`: availability floor whatever the load. */
+  minInstances: number;
+  /** `renfort:fleet.maxInstances`: ceiling of the autoscaler. */
+  maxInstances: number;
+  /** `renfort:fleet.poolSize`: PostgreSQL connections per instance. */
+  poolSize: number;
+  /** `renfort:capacity.connectionReserve`: connections kept for migrations, admin, monitoring. */
+  connectionReserve: number;
+  /** `renfort:database.settings.max_connections`; undefined when the stack leaves the engine default. */
+  databaseMaxConnections?: number;
+}
+
+export interface CapacityVerdict {
+  /** Signups per second the platform must hold. */
+  target: number;
+  /** Signups per second one instance holds (measured). */
+  perInstance: number;
+  headroom: number;
+  /** target x headroom. */
+  requiredCapacity: number;
+  /** What the fleet runs at least: max(floor, ceil(requiredCapacity / perInstance)). */
+  minInstances: number;
+  /** The instances the model alone asks for (before the floor). */
+  instancesForTarget: number;
+  /** The configured availability floor. */
+  floorInstances: number;
+  maxInstances: number;
+  /** Signups per second the fleet holds at minInstances. */
+  capacityAtMin: number;
+  /** Signups per second the fleet holds at maxInstances. */
+  capacityAtMax: number;
+  connectionBudget: {
+    poolSize: number;
+    reserve: number;
+    /** maxInstances x poolSize + reserve. */
+    used: number;
+    /** The database's max_connections, or null when unknown. */
+    available: number | null;
+  };
+  ok: boolean;
+  /** Why not ok (empty when ok); each names the config keys to change. */
+  reasons: string[];
+}
+
+export class CapacityInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CapacityInputError";
+  }
+}
+
+type Rule = "positive" | "atLeastOne" | "positiveInteger" | "nonNegativeInteger";
+
+const KEYS: Record<keyof CapacityInputs, { key: string; rule: Rule }> = {
+  targetSignupsPerSecond: { key: "renfort:capacity.targetSignupsPerSecond", rule: "positive" },
+  signupsPerSecondPerInstance: { key: "renfort:capacity.signupsPerSecondPerInstance", rule: "positive" },
+  headroom: { key: "renfort:capacity.headroom", rule: "atLeastOne" },
+  minInstances: { key: "renfort:fleet.minInstances", rule: "positiveInteger" },
+  maxInstances: { key: "renfort:fleet.maxInstances", rule: "positiveInteger" },
+  poolSize: { key: "renfort:fleet.poolSize", rule: "positiveInteger" },
+  connectionReserve: { key: "renfort:capacity.connectionReserve", rule: "nonNegativeInteger" },
+  databaseMaxConnections: { key: "renfort:database.settings.max_connections", rule: "positiveInteger" },
+};
+
+function check(name: keyof CapacityInputs, value: unknown): void {
+  const { key, rule } = KEYS[name];
+  const n = value as number;
+  const finite = typeof value === "number" && Number.isFinite(n);
+  const problem =
+    rule === "positive"
+      ? finite && n > 0 ? undefined : "must be a number > 0"
+      : rule === "atLeastOne"
+        ? finite && n >= 1 ? undefined : "must be a number >= 1 (1.5 means 50% spare)"
+        : rule === "positiveInteger"
+          ? finite && Number.isInteger(n) && n > 0 ? undefined : "must be an integer > 0"
+          : finite && Number.isInteger(n) && n >= 0 ? undefined : "must be an integer >= 0";
+  if (problem) throw new CapacityInputError(`${key} ${problem}, got ${typeof value === "number" ? String(value) : JSON.stringify(value)}`);
+}
+
+/**
+ * Smallest integer >= x, ignoring floating-point noise: 150 x 1.2 / 180 is 1.0000000000000002 in IEEE
+ * doubles and must give 1 instance, not 2.
+ */
+function ceilTolerant(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x - r) < 1e-9 ? r : Math.ceil(x);
+}
+
+/** Rounds for display only (signups per second with at most 3 decimals). */
+function tidy(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/**
+ * The verdict for one stack. Throws {@link CapacityInputError} (naming the config key) on an input that
+ * makes the arithmetic meaningless (zero, negative, NaN, infinite, fractional counts); returns `ok: false`
+ * with reasons when the numbers are valid but the fleet or the database cannot meet the target.
+ */
+export function capacityVerdict(inputs: CapacityInputs): CapacityVerdict {
+  for (const name of Object.keys(KEYS) as (keyof CapacityInputs)[]) {
+    if (name === "databaseMaxConnections" && inputs.databaseMaxConnections === undefined) continue;
+    check(name, inputs[name]);
+  }
+  const { targetSignupsPerSecond: target, signupsPerSecondPerInstance: perInstance, headroom } = inputs;
+  const requiredCapacity = tidy(target * headroom);
+  const instancesForTarget = ceilTolerant((target * headroom) / perInstance);
+  const minInstances = Math.max(inputs.minInstances, instancesForTarget);
+  const used = inputs.maxInstances * inputs.poolSize + inputs.connectionReserve;
+  const available = inputs.databaseMaxConnections ?? null;
+
+  const reasons: string[] = [];
+  if (minInstances > inputs.maxInstances) {
+    const why =
+      instancesForTarget > inputs.minInstances
+        ? `the target needs ${instancesForTarget} instances (ceil(${target} x ${headroom} / ${perInstance}))`
+        : `renfort:fleet.minInstances is ${inputs.minInstances}`;
+    reasons.push(
+      `${why} but renfort:fleet.maxInstances is ${inputs.maxInstances}: raise renfort:fleet.maxInstances to at least ${minInstances}, or lower renfort:capacity.targetSignupsPerSecond / renfort:capacity.headroom`,
+    );
+  }
+  if (available === null) {
+    reasons.push(
+      `the database connection budget cannot be checked: set renfort:database.settings.max_connections (the fleet may open ${used} connections: renfort:fleet.maxInstances x renfort:fleet.poolSize + renfort:capacity.connectionReserve)`,
+    );
+  } else if (used > available) {
+    reasons.push(
+      `the fleet may open ${used} connections (renfort:fleet.maxInstances ${inputs.maxInstances} x renfort:fleet.poolSize ${inputs.poolSize} + renfort:capacity.connectionReserve ${inputs.connectionReserve}) but renfort:database.settings.max_connections is ${available}: lower renfort:fleet.poolSize or renfort:fleet.maxInstances, or raise max_connections (a larger renfort:database.nodeType allows more)`,
+    );
+  }
+
+  return {
+    target,
+    perInstance,
+    headroom,
+    requiredCapacity,
+    minInstances,
+    instancesForTarget,
+    floorInstances: inputs.minInstances,
+    maxInstances: inputs.maxInstances,
+    capacityAtMin: tidy(minInstances * perInstance),
+    capacityAtMax: tidy(inputs.maxInstances * perInstance),
+    connectionBudget: { poolSize: inputs.poolSize, reserve: inputs.connectionReserve, used, available },
+    ok: reasons.length === 0,
+    reasons,
+  };
+}
+
+/**
+ * Parses `renfort:database.settings.max_connections` (Scaleway takes engine settings as strings).
+ * Undefined when absent; throws naming the key when it is not a whole number.
+ */
+export function parseMaxConnections(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim()) || Number(value) <= 0) {
+    throw new CapacityInputError(`renfort:database.settings.max_connections must be a whole number > 0 written as a string, e.g. "800", got ${JSON.stringify(value)}`);
+  }
+  return Number(value);
+}
+
+/**
+ * The capacity facts as autoscaling-group tags (`key=value`), the contract the policy pack reads
+ * (see the policies' capacity rule).
+ */
+export function capacityTags(v: CapacityVerdict): string[] {
+  return [
+    `renfort-capacity-target=${v.target}`,
+    `renfort-capacity-per-instance=${v.perInstance}`,
+    `renfort-capacity-headroom=${v.headroom}`,
+    `renfort-pool-size=${v.connectionBudget.poolSize}`,
+    `renfort-connection-reserve=${v.connectionBudget.reserve}`,
+    `renfort-capacity-min=${v.minInstances}`,
+    `renfort-capacity-max=${v.maxInstances}`,
+  ];
+}

@@ -1,0 +1,77 @@
+import { parse } from "yaml";
+import { PLAIN_ENV_BEGIN, PLAIN_ENV_END, PLAIN_ENV_PATH, readPlainEnv, renderCloudInit, SECRET_ENV_PATH, type CloudInitInput } from "./cloud-init";
+
+const DIGEST = `sha256:${"ab".repeat(32)}`;
+const input: CloudInitInput = {
+  image: `rg.fr-par.scw.cloud/renfort-prod/renfort-app@${DIGEST}`,
+  appPort: 8080,
+  plainEnv: { PORT: "8080", MAIL_FROM: "benevoles@mail.example.fr", TRUSTED_PROXIES: "173.245.48.0/20,2400:cb00::/32,172.16.0.0/22", DEGRADED_MODE: "off" },
+  secretEnv: { DATABASE_URL: "postgres://app:p%40ss:w#rd@10.0.0.5:5432/renfort?sslmode=require", ADMIN_TOKEN: "t".repeat(40) },
+  registryPassword: "scw-secret-key-value",
+};
+
+interface WriteFile {
+  path: string;
+  permissions: string;
+  content: string;
+}
+
+function files(text: string): Record<string, WriteFile> {
+  const doc = parse(text) as { write_files: WriteFile[] };
+  return Object.fromEntries(doc.write_files.map((f) => [f.path, f]));
+}
+
+describe("renderCloudInit", () => {
+  const text = renderCloudInit(input);
+
+  it("is a cloud-config YAML document", () => {
+    expect(text.startsWith("#cloud-config\n")).toBe(true);
+    const doc = parse(text) as Record<string, unknown>;
+    expect(doc.packages).toEqual(["docker.io"]);
+    expect(doc.runcmd).toContainEqual(["systemctl", "enable", "--now", "renfort-app.service"]);
+  });
+
+  it("writes the plain env between the markers, readable back", () => {
+    const plain = files(text)[PLAIN_ENV_PATH];
+    expect(plain.permissions).toBe("0644");
+    expect(plain.content.split("\n")[0]).toBe(PLAIN_ENV_BEGIN);
+    expect(plain.content).toContain(PLAIN_ENV_END);
+    expect(readPlainEnv(text)).toEqual(input.plainEnv);
+  });
+
+  it("keeps secrets out of the plain block, in a root-only file, verbatim", () => {
+    const plainBlock = files(text)[PLAIN_ENV_PATH].content;
+    const secret = files(text)[SECRET_ENV_PATH];
+    expect(secret.permissions).toBe("0600");
+    expect(secret.content).toBe(`DATABASE_URL=${input.secretEnv.DATABASE_URL}\nADMIN_TOKEN=${input.secretEnv.ADMIN_TOKEN}\n`);
+    expect(plainBlock).not.toContain("postgres://");
+    expect(files(text)["/etc/renfort/registry-password"].permissions).toBe("0600");
+  });
+
+  it("runs exactly the pinned image, from the registry it logs in to", () => {
+    const unit = files(text)["/etc/systemd/system/renfort-app.service"].content;
+    expect(unit).toContain(`docker pull ${input.image}\n`);
+    expect(unit).toMatch(new RegExp(`ExecStart=/usr/bin/docker run .*--publish 8080:8080 ${input.image.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}\\n`));
+    expect(unit).toContain("docker login rg.fr-par.scw.cloud --username nologin --password-stdin");
+    expect(unit).toContain(`--env-file ${PLAIN_ENV_PATH} --env-file ${SECRET_ENV_PATH}`);
+  });
+
+  it.each([
+    ["a tag instead of a digest", { image: "rg.fr-par.scw.cloud/renfort-prod/renfort-app:latest" }, "pinned by digest"],
+    ["another registry", { image: `docker.io/library/renfort-app@${DIGEST}` }, "pinned by digest"],
+    ["a short digest", { image: "rg.fr-par.scw.cloud/renfort-prod/renfort-app@sha256:abc" }, "pinned by digest"],
+    ["a bad port", { appPort: 0 }, "renfort:fleet.appPort must be an integer port"],
+    ["a key both plain and secret", { plainEnv: { ADMIN_TOKEN: "x" } }, "fleet env keys ADMIN_TOKEN must be either plain or secret"],
+    ["a lower-case key", { plainEnv: { port: "1" } }, 'fleet plain env key "port"'],
+    ["a multi-line plain value", { plainEnv: { MAIL_FROM: "a\nb" } }, "fleet plain env MAIL_FROM must be a single-line string"],
+    ["no registry key", { registryPassword: "" }, "returned no usable secret key"],
+  ])("rejects %s", (_label, change, message) => {
+    expect(() => renderCloudInit({ ...input, ...change })).toThrow(message);
+  });
+
+  it("never echoes a bad secret value in its error", () => {
+    const run = () => renderCloudInit({ ...input, secretEnv: { DATABASE_URL: "postgres://u:hunter2\n@h/db" } });
+    expect(run).toThrow("fleet secret env DATABASE_URL must be a single-line string");
+    expect(run).not.toThrow(/hunter2/);
+  });
+});

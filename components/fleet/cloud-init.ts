@@ -1,0 +1,144 @@
+/**
+ * The cloud-config every fleet instance boots with: install Docker, write the app's env files, log in to
+ * the private registry and run the app image pinned by digest under systemd.
+ *
+ * Contract with the policy pack and the ops runbook:
+ * - the app's plain env is written to {@link PLAIN_ENV_PATH} between the lines `# BEGIN renfort plain env`
+ *   and `# END renfort plain env`, one `KEY=value` per line;
+ * - secret env (database and SMTP URLs, admin token) and the registry password go to root-only files
+ *   elsewhere in the same document, so the whole text is a secret and the component marks it so.
+ * The app re-reads DEGRADED_MODE from the plain env file on SIGHUP (`systemctl reload renfort-app`).
+ * cloud-config reference: https://cloudinit.readthedocs.io/en/latest/reference/examples.html
+ */
+
+export const PLAIN_ENV_BEGIN = "# BEGIN renfort plain env";
+export const PLAIN_ENV_END = "# END renfort plain env";
+export const PLAIN_ENV_PATH = "/etc/renfort/app.env";
+export const SECRET_ENV_PATH = "/etc/renfort/secret.env";
+export const REGISTRY_PASSWORD_PATH = "/etc/renfort/registry-password";
+export const CONTAINER_NAME = "renfort-app";
+
+export interface CloudInitInput {
+  /** Full image reference, `rg.<region>.scw.cloud/<namespace>/<repository>@sha256:<digest>`. */
+  image: string;
+  /** The port the app listens on (published on the instance's private address). */
+  appPort: number;
+  /** Plain env, written between the markers. */
+  plainEnv: Record<string, string>;
+  /** Secret env. */
+  secretEnv: Record<string, string>;
+  /** Secret key of the registry-pull API key (Scaleway registries take any user name with it). */
+  registryPassword: string;
+}
+
+/** `rg.fr-par.scw.cloud/ns/repo@sha256:<64 hex>`, nothing else: a tag would let the fleet drift. */
+const PINNED_IMAGE = /^rg\.[a-z]{2}-[a-z]{3}\.scw\.cloud\/[a-z0-9][a-z0-9-]*\/[a-z0-9][a-z0-9._/-]*@sha256:[0-9a-f]{64}$/;
+const ENV_KEY = /^[A-Z_][A-Z0-9_]*$/;
+
+/** A docker `--env-file` takes each line literally after `=`; a line break would split a value. */
+function envLines(env: Record<string, string>, kind: "plain" | "secret"): string[] {
+  return Object.entries(env).map(([k, v]) => {
+    if (!ENV_KEY.test(k)) throw new Error(`fleet ${kind} env key ${JSON.stringify(k)} must be upper-case letters, digits and _`);
+    if (typeof v !== "string" || /[\r\n\0]/.test(v)) {
+      // Never echo a secret value, even in an error.
+      throw new Error(`fleet ${kind} env ${k} must be a single-line string${kind === "plain" ? `, got ${JSON.stringify(v)}` : ""}`);
+    }
+    return `${k}=${v}`;
+  });
+}
+
+/** A YAML literal block (`|`) body, indented; every line is emitted verbatim so no escaping is needed. */
+function literal(lines: string[], indent: string): string {
+  return lines.map((l) => (l === "" ? "" : `${indent}${l}`)).join("\n");
+}
+
+/** Renders the cloud-config document (first line `#cloud-config`). Throws on an unpinned image or a bad env. */
+export function renderCloudInit(input: CloudInitInput): string {
+  if (!PINNED_IMAGE.test(input.image)) {
+    throw new Error(
+      `the fleet image must come from the project's Scaleway registry and be pinned by digest (rg.<region>.scw.cloud/<namespace>/<repository>@sha256:<64 hex>), got ${JSON.stringify(input.image)}: set renfort:fleet.image.digest`,
+    );
+  }
+  if (!Number.isInteger(input.appPort) || input.appPort < 1 || input.appPort > 65535) {
+    throw new Error(`renfort:fleet.appPort must be an integer port, got ${input.appPort}`);
+  }
+  const overlap = Object.keys(input.plainEnv).filter((k) => k in input.secretEnv);
+  if (overlap.length > 0) throw new Error(`fleet env keys ${overlap.join(", ")} must be either plain or secret, not both`);
+  if (typeof input.registryPassword !== "string" || input.registryPassword.length === 0 || /[\r\n]/.test(input.registryPassword)) {
+    throw new Error("the registry-pull API key returned no usable secret key (scaleway.iam.ApiKey.secretKey): the instances could not pull the app image");
+  }
+  const registryHost = input.image.split("/")[0];
+  const plain = [PLAIN_ENV_BEGIN, ...envLines(input.plainEnv, "plain"), PLAIN_ENV_END];
+  const secret = envLines(input.secretEnv, "secret");
+
+  // The unit pulls by digest, so a restart can never run another build than the template says.
+  // The plain env file is mounted read-only so that SIGHUP re-reads DEGRADED_MODE (app/src/config.ts).
+  const unit = [
+    "[Unit]",
+    "Description=Renfort app container",
+    "After=docker.service network-online.target",
+    "Requires=docker.service",
+    "Wants=network-online.target",
+    "",
+    "[Service]",
+    "Restart=always",
+    "RestartSec=5",
+    "TimeoutStartSec=300",
+    `ExecStartPre=/bin/sh -c 'docker login ${registryHost} --username nologin --password-stdin < ${REGISTRY_PASSWORD_PATH}'`,
+    `ExecStartPre=/usr/bin/docker pull ${input.image}`,
+    `ExecStartPre=-/usr/bin/docker rm -f ${CONTAINER_NAME}`,
+    `ExecStart=/usr/bin/docker run --name ${CONTAINER_NAME} --init --log-driver journald --env-file ${PLAIN_ENV_PATH} --env-file ${SECRET_ENV_PATH} --volume ${PLAIN_ENV_PATH}:${PLAIN_ENV_PATH}:ro --publish ${input.appPort}:${input.appPort} ${input.image}`,
+    `ExecReload=/usr/bin/docker kill --signal HUP ${CONTAINER_NAME}`,
+    `ExecStop=/usr/bin/docker stop --time 30 ${CONTAINER_NAME}`,
+    "",
+    "[Install]",
+    "WantedBy=multi-user.target",
+  ];
+
+  return [
+    "#cloud-config",
+    "package_update: true",
+    "packages:",
+    "  - docker.io",
+    "write_files:",
+    `  - path: ${PLAIN_ENV_PATH}`,
+    '    owner: "root:root"',
+    '    permissions: "0644"',
+    "    content: |",
+    literal(plain, "      "),
+    `  - path: ${SECRET_ENV_PATH}`,
+    '    owner: "root:root"',
+    '    permissions: "0600"',
+    "    content: |",
+    literal(secret, "      "),
+    `  - path: ${REGISTRY_PASSWORD_PATH}`,
+    '    owner: "root:root"',
+    '    permissions: "0600"',
+    "    content: |",
+    literal([input.registryPassword], "      "),
+    "  - path: /etc/systemd/system/renfort-app.service",
+    '    owner: "root:root"',
+    '    permissions: "0644"',
+    "    content: |",
+    literal(unit, "      "),
+    "runcmd:",
+    "  - [systemctl, enable, --now, docker.service]",
+    "  - [systemctl, daemon-reload]",
+    "  - [systemctl, enable, --now, renfort-app.service]",
+    "",
+  ].join("\n");
+}
+
+/** Reads the plain env back out of a rendered cloud-init (what the policy pack does). */
+export function readPlainEnv(cloudInit: string): Record<string, string> {
+  const lines = cloudInit.split("\n").map((l) => l.trim());
+  const start = lines.indexOf(PLAIN_ENV_BEGIN);
+  const end = lines.indexOf(PLAIN_ENV_END);
+  if (start < 0 || end < start) throw new Error(`the cloud-init has no "${PLAIN_ENV_BEGIN}" ... "${PLAIN_ENV_END}" block`);
+  return Object.fromEntries(
+    lines.slice(start + 1, end).map((l) => {
+      const i = l.indexOf("=");
+      return [l.slice(0, i), l.slice(i + 1)];
+    }),
+  );
+}

@@ -1,0 +1,97 @@
+import { ANY_SOURCE, apexRedirectTarget, expandRedirect, originAcls } from "./acls";
+import { CLOUDFLARE_IPS, cloudflareRanges } from "./data/cloudflare-ips";
+
+const input = { apex: "renfort.gouv.fr", mainHost: "www.renfort-benevoles.fr", cloudflareRanges: cloudflareRanges() };
+
+describe("originAcls", () => {
+  const acls = originAcls(input);
+  const on = (frontend: "https" | "http") => acls.filter((a) => a.frontend === frontend).sort((a, b) => a.index - b.index);
+
+  it("orders the 443 ACLs: apex redirect, then main host from Cloudflare, then deny", () => {
+    expect(on("https").map((a) => [a.index, a.key, a.action.type])).toEqual([
+      [0, "https-apex-redirect", "redirect"],
+      [1, "https-main-from-cloudflare", "allow"],
+      [2, "https-deny-rest", "deny"],
+    ]);
+  });
+
+  it("has one unconditional scheme redirect on 80", () => {
+    expect(on("http")).toEqual([
+      {
+        key: "http-to-https",
+        frontend: "http",
+        index: 0,
+        description: expect.any(String),
+        action: { type: "redirect", redirects: [{ type: "scheme", target: "https", code: 301 }] },
+        match: { ipSubnets: ["0.0.0.0/0", "::/0"] },
+      },
+    ]);
+  });
+
+  it("uses unique indexes and keys per frontend", () => {
+    for (const f of ["https", "http"] as const) {
+      const idx = on(f).map((a) => a.index);
+      expect(new Set(idx).size).toBe(idx.length);
+    }
+    expect(new Set(acls.map((a) => a.key)).size).toBe(acls.length);
+  });
+
+  it.each([
+    ["apex redirect", "https-apex-redirect", { httpFilter: "http_header_match", httpFilterOption: "host", httpFilterValues: ["renfort.gouv.fr"] }],
+    [
+      "origin lock",
+      "https-main-from-cloudflare",
+      { ipSubnets: [...CLOUDFLARE_IPS.ipv4, ...CLOUDFLARE_IPS.ipv6], httpFilter: "http_header_match", httpFilterOption: "host", httpFilterValues: ["www.renfort-benevoles.fr"] },
+    ],
+    ["final deny", "https-deny-rest", { ipSubnets: [...ANY_SOURCE] }],
+  ])("matches the %s on the right values", (_label, key, match) => {
+    expect(acls.find((a) => a.key === key)?.match).toEqual(match);
+  });
+
+  it("redirects the apex with a 301 location to the main host", () => {
+    const apex = acls.find((a) => a.key === "https-apex-redirect");
+    expect(apex?.action).toEqual({ type: "redirect", redirects: [{ type: "location", target: "https://www.renfort-benevoles.fr/{{path}}?{{query}}", code: 301 }] });
+  });
+
+  it("never lets the main host through without a Cloudflare source", () => {
+    const allow = acls.filter((a) => a.action.type === "allow");
+    expect(allow).toHaveLength(1);
+    expect(allow[0].match.ipSubnets).not.toContain("0.0.0.0/0");
+    expect(allow[0].match.ipSubnets).toHaveLength(22);
+  });
+
+  it.each([
+    ["a bad apex", { apex: "Renfort.gouv.fr." }, "renfort:domain.apex must be a lower-case host name"],
+    ["a bad main host", { mainHost: "" }, "renfort:domain.mainHost must be a lower-case host name"],
+    ["the same host twice", { apex: "www.renfort-benevoles.fr" }, "renfort:domain.apex and renfort:domain.mainHost must differ"],
+    ["no Cloudflare range", { cloudflareRanges: [] }, "the Cloudflare ranges (components/origin/data/cloudflare-ips.ts) must not be empty"],
+  ])("rejects %s", (_label, change, message) => {
+    expect(() => originAcls({ ...input, ...change })).toThrow(message);
+  });
+});
+
+describe("apex redirect target", () => {
+  const target = apexRedirectTarget("www.renfort-benevoles.fr");
+  it.each([
+    ["/", "", "https://www.renfort-benevoles.fr/?"],
+    ["/missions/42", "", "https://www.renfort-benevoles.fr/missions/42?"],
+    ["/missions/42", "ref=tv&utm_source=tf1", "https://www.renfort-benevoles.fr/missions/42?ref=tv&utm_source=tf1"],
+    ["/s/inscription", "?a=1", "https://www.renfort-benevoles.fr/s/inscription?a=1"],
+  ])("keeps path %s and query %s", (path, query, expected) => {
+    expect(expandRedirect(target, { scheme: "https", host: "renfort.gouv.fr", path, query })).toBe(expected);
+  });
+
+  it("would lose the slash if the target did not add it (the bug the literal slash prevents)", () => {
+    expect(expandRedirect("https://www.renfort-benevoles.fr{{path}}", { scheme: "https", host: "x", path: "/missions", query: "" })).toBe(
+      "https://www.renfort-benevoles.frmissions",
+    );
+  });
+});
+
+describe("Cloudflare ranges", () => {
+  it("are dated and all CIDRs", () => {
+    expect(CLOUDFLARE_IPS.takenAt).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    for (const r of CLOUDFLARE_IPS.ipv4) expect(r).toMatch(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/);
+    for (const r of CLOUDFLARE_IPS.ipv6) expect(r).toMatch(/^[0-9a-f:]+::\/\d{1,3}$/);
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * The load balancer's ACLs, as ordered data. The component turns each spec into one
+ * `scaleway.loadbalancers.Acl`; keeping the list pure lets the tests pin the order and the match values.
+ *
+ * How Scaleway evaluates them (https://www.scaleway.com/en/docs/load-balancer/reference-content/acls/):
+ * ACLs run in ascending `index`; the first one whose condition matches acts (allow, deny or redirect)
+ * and no later ACL sees that request; a request no ACL acts on goes to the backend. So the list ends with
+ * an unconditional deny, and conditional rules come before it.
+ */
+
+/** The two frontends: `https` on 443 and `http` on 80. */
+export type FrontendKey = "https" | "http";
+
+/** Field names and values as `scaleway.loadbalancers.AclArgs` takes them (snake_case enum values go to the API as is). */
+export interface AclSpec {
+  /** Stable key: the resource is named `<lb>-acl-<key>`. */
+  key: string;
+  frontend: FrontendKey;
+  /** Evaluation order inside its frontend, from 0. */
+  index: number;
+  description: string;
+  action:
+    | { type: "allow" | "deny" }
+    | { type: "redirect"; redirects: [{ type: "location" | "scheme"; target: string; code: 301 }] };
+  match: {
+    httpFilter?: "http_header_match";
+    httpFilterOption?: "host";
+    httpFilterValues?: string[];
+    ipSubnets?: string[];
+  };
+}
+
+export interface OriginAclInput {
+  /** The apex domain visitors type; its DNS points straight at the load balancer (no Cloudflare). */
+  apex: string;
+  /** The host Cloudflare proxies and the apex redirects to. */
+  mainHost: string;
+  /** Sources allowed to reach the main host: Cloudflare's published ranges. */
+  cloudflareRanges: readonly string[];
+}
+
+/** Every client address, IPv4 and IPv6: the explicit form of "unconditional" that the API accepts on any frontend. */
+export const ANY_SOURCE: readonly string[] = ["0.0.0.0/0", "::/0"];
+
+/**
+ * Location of the apex redirect. Scaleway substitutes `{{path}}` WITHOUT its leading slash and `{{query}}`
+ * without the `?`, so both separators are literal here; this is the form Scaleway's ACL reference uses
+ * (`https://www.myblog.com/{{path}}?{{query}}`). Without the slash, `/missions/42` would become
+ * `https://www.example.frmissions/42`. A request without a query string gets a trailing `?`, which
+ * browsers and crawlers treat as the same URL.
+ */
+export function apexRedirectTarget(mainHost: string): string {
+  return `https://${mainHost}/{{path}}?{{query}}`;
+}
+
+/**
+ * What the load balancer sends back for a redirect target and a request, substituting the placeholders the
+ * way the API documents them (`{{host}}`, `{{path}}` without its leading slash, `{{query}}` without `?`,
+ * `{{scheme}}`). Used by the tests to check that a deep link survives the apex redirect.
+ */
+export function expandRedirect(target: string, request: { scheme: string; host: string; path: string; query: string }): string {
+  return target
+    .replaceAll("{{scheme}}", request.scheme)
+    .replaceAll("{{host}}", request.host)
+    .replaceAll("{{path}}", request.path.replace(/^\//, ""))
+    .replaceAll("{{query}}", request.query.replace(/^\?/, ""));
+}
+
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/**
+ * The ordered ACLs of both frontends.
+ *
+ * 443: 0 apex host → 301 to the main host, same path and query (the apex is not behind Cloudflare, so this
+ *        comes before the origin lock and never reaches the backend);
+ *      1 main host from a Cloudflare range → allow (IP and Host must both match);
+ *      2 everything else → deny (direct hits on the IPs, other hosts, the main host from outside Cloudflare).
+ * 80:  0 everything → 301 to the same URL in https (the apex then gets its 301 on 443).
+ */
+export function originAcls(input: OriginAclInput): AclSpec[] {
+  for (const [key, host] of [["renfort:domain.apex", input.apex], ["renfort:domain.mainHost", input.mainHost]] as const) {
+    if (!HOSTNAME.test(host)) throw new Error(`${key} must be a lower-case host name such as www.example.fr, got ${JSON.stringify(host)}`);
+  }
+  if (input.apex === input.mainHost) {
+    throw new Error(`renfort:domain.apex and renfort:domain.mainHost must differ (the apex redirects to the main host), both are ${input.apex}`);
+  }
+  if (input.cloudflareRanges.length === 0) {
+    throw new Error("the Cloudflare ranges (components/origin/data/cloudflare-ips.ts) must not be empty: the origin lock would deny every visitor");
+  }
+  return [
+    {
+      key: "https-apex-redirect",
+      frontend: "https",
+      index: 0,
+      description: `301 ${input.apex} to https://${input.mainHost} keeping path and query, before the origin lock`,
+      action: { type: "redirect", redirects: [{ type: "location", target: apexRedirectTarget(input.mainHost), code: 301 }] },
+      match: { httpFilter: "http_header_match", httpFilterOption: "host", httpFilterValues: [input.apex] },
+    },
+    {
+      key: "https-main-from-cloudflare",
+      frontend: "https",
+      index: 1,
+      description: `allow ${input.mainHost} from Cloudflare's published ranges only`,
+      action: { type: "allow" },
+      match: {
+        ipSubnets: [...input.cloudflareRanges],
+        httpFilter: "http_header_match",
+        httpFilterOption: "host",
+        httpFilterValues: [input.mainHost],
+      },
+    },
+    {
+      key: "https-deny-rest",
+      frontend: "https",
+      index: 2,
+      description: "deny everything else: other hosts, bare IPs, the main host from outside Cloudflare",
+      action: { type: "deny" },
+      match: { ipSubnets: [...ANY_SOURCE] },
+    },
+    {
+      key: "http-to-https",
+      frontend: "http",
+      index: 0,
+      description: "301 every plain-HTTP request to the same URL in https",
+      action: { type: "redirect", redirects: [{ type: "scheme", target: "https", code: 301 }] },
+      match: { ipSubnets: [...ANY_SOURCE] },
+    },
+  ];
+}
