@@ -1,12 +1,18 @@
 /**
- * Managed PostgreSQL config. See components/database.
+ * Managed PostgreSQL config. See components/database (README.md there documents every key and the two
+ * admin-access modes).
  */
 import { z } from "zod";
-import { ipv4Cidr, positiveInt, type TierRule } from "./common";
+import { adminAccessProblems } from "../../components/database/connection";
+import { ipv4Cidr, positiveInt, type TierIssue, type TierRule } from "./common";
+
+const pgIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case PostgreSQL identifier");
+/** Names PostgreSQL or Scaleway keep for themselves. */
+const RESERVED_ROLE_NAMES = ["postgres", "public", "rdb", "admin", "root", "replicator"];
 
 const role = z.strictObject({
   /** PostgreSQL role name. */
-  name: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case PostgreSQL identifier"),
+  name: pgIdentifier,
   /** Connections this role may hold at once (-1 = unlimited). */
   connectionLimit: z.number().int().min(-1),
 });
@@ -31,7 +37,9 @@ export const databaseSchema = z.strictObject({
   /** Engine settings; Scaleway takes every value as a string. */
   settings: z.record(z.string(), z.string()).default({}),
   /** Name of the application database. */
-  databaseName: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case PostgreSQL identifier").default("renfort"),
+  databaseName: pgIdentifier.default("renfort"),
+  /** The instance's admin user (creates databases and roles; not a superuser). Changing it RECREATES the instance. */
+  adminUserName: pgIdentifier.default("renfort_admin"),
   /** How the Pulumi runner reaches the admin endpoint: `private` (from inside the VPC) or `acl` (public endpoint, listed CIDRs only). */
   adminAccess: z
     .strictObject({
@@ -44,29 +52,34 @@ export const databaseSchema = z.strictObject({
 });
 export type DatabaseConfig = z.infer<typeof databaseSchema>;
 
-/** The worst CIDRs: a whole-internet ACL defeats the point of one. */
-function isWorldOpen(cidr: string): boolean {
-  return cidr.endsWith("/0");
-}
-
 export const databaseTierRules: TierRule<DatabaseConfig> = (d, tier) => {
-  const issues = [];
-  d.adminAccess.allowedCidrs.forEach((cidr, i) => {
-    if (isWorldOpen(cidr)) {
-      issues.push({ path: ["adminAccess", "allowedCidrs", i], message: "must not open the admin endpoint to the whole internet: list the operators' egress CIDRs", value: cidr });
-    }
-  });
-  if (d.adminAccess.mode === "acl" && d.adminAccess.allowedCidrs.length === 0) {
-    issues.push({ path: ["adminAccess", "allowedCidrs"], message: "must list at least one CIDR when adminAccess.mode is acl", value: [] });
-  }
+  const issues: TierIssue[] = [...adminAccessProblems(d.adminAccess)];
   if (tier === "prod") {
     if (!d.highAvailability) issues.push({ path: ["highAvailability"], message: "must be true in prod", value: false });
     if (!d.encryptionAtRest) issues.push({ path: ["encryptionAtRest"], message: "must be true in prod", value: false });
     if (!d.backup.enabled) issues.push({ path: ["backup", "enabled"], message: "must be true in prod", value: false });
     if (d.backup.retentionDays < 7) issues.push({ path: ["backup", "retentionDays"], message: "must be >= 7 in prod", value: d.backup.retentionDays });
   }
-  if (d.settings.max_connections !== undefined && !/^\d+$/.test(d.settings.max_connections)) {
-    issues.push({ path: ["settings", "max_connections"], message: 'must be a whole number written as a string, e.g. "800"', value: d.settings.max_connections });
+  const maxConnections = d.settings.max_connections;
+  if (maxConnections !== undefined && !/^\d+$/.test(maxConnections)) {
+    issues.push({ path: ["settings", "max_connections"], message: 'must be a whole number written as a string, e.g. "800"', value: maxConnections });
+  } else if (maxConnections !== undefined) {
+    // The roles' limits must fit under the instance's cap, or the last role to connect gets refused under load.
+    const limits = Object.values(d.roles).map((r) => r.connectionLimit);
+    const sum = limits.reduce((a, b) => a + b, 0);
+    if (limits.includes(-1) || sum >= Number(maxConnections)) {
+      issues.push({
+        path: ["roles"],
+        message: `must have connection limits (not -1) whose sum (${limits.includes(-1) ? "unlimited" : sum}) stays below settings.max_connections (${maxConnections}), which also serves the admin and Scaleway's own connections`,
+        value: Object.fromEntries(Object.entries(d.roles).map(([k, r]) => [k, r.connectionLimit])),
+      });
+    }
   }
+  const names = [d.adminUserName, d.roles.migrator.name, d.roles.app.name, d.roles.readonly.name];
+  names.forEach((n, i) => {
+    const path = i === 0 ? ["adminUserName"] : ["roles", ["migrator", "app", "readonly"][i - 1], "name"];
+    if (RESERVED_ROLE_NAMES.includes(n)) issues.push({ path, message: `must not be a reserved name (${RESERVED_ROLE_NAMES.join(", ")})`, value: n });
+    else if (names.indexOf(n) !== i) issues.push({ path, message: "must differ from the admin user and the other roles (one role per purpose)", value: n });
+  });
   return issues;
 };

@@ -1,0 +1,236 @@
+/**
+ * Who may do what in the application database: ONE definition, used twice.
+ *
+ * - The Database component declares one `postgresql.Grant` / `postgresql.DefaultPrivileges` per entry
+ *   (see {@link grantsOf} and {@link defaultPrivilegesOf}).
+ * - {@link renderAccessSql} emits the equivalent SQL, which the local test applies to a real PostgreSQL
+ *   server before running the app's migrations as the migrator, to prove the matrix holds.
+ *
+ * The layout is PostgreSQL's "secure schema usage pattern"
+ * (https://www.postgresql.org/docs/16/ddl-schemas.html#DDL-SCHEMAS-PATTERNS):
+ * - a dedicated schema `renfort`, owned by the migrator role, holds every application table; PUBLIC has no
+ *   privilege on it. (Schema `public` is left alone: since PostgreSQL 15 it is owned by `pg_database_owner`
+ *   and PUBLIC cannot create in it, and the postgresql provider cannot grant on it as a non-superuser:
+ *   https://github.com/pulumi/pulumi-postgresql/issues/206.)
+ * - the migrator owns the schema and therefore every table the migrations create; it runs DDL only;
+ * - the app role gets DML on the tables and use of the sequences, through default privileges of the
+ *   migrator, so migrations never GRANT anything;
+ * - the readonly role (analytics) gets SELECT on the tables and nothing else;
+ * - nobody but these roles may connect: CONNECT and TEMPORARY are revoked from PUBLIC on the database.
+ * Every role's search_path is the schema, so the app's unqualified table names resolve there.
+ */
+
+export const ROLE_KEYS = ["migrator", "app", "readonly"] as const;
+/** A role by purpose; the actual role names come from config. */
+export type RoleKey = (typeof ROLE_KEYS)[number];
+
+/** Schema holding the application's tables. */
+export const APP_SCHEMA = "renfort";
+
+export type DatabasePrivilege = "CONNECT" | "TEMPORARY" | "CREATE";
+export type SchemaPrivilege = "USAGE" | "CREATE";
+export type TablePrivilege = "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "TRUNCATE" | "REFERENCES" | "TRIGGER";
+export type SequencePrivilege = "USAGE" | "SELECT" | "UPDATE";
+
+/** Role attributes. Everything a role could escalate with is off; only LOGIN is on. */
+export interface RoleSpec {
+  /** What the role is for (shown in docs and SQL comments). */
+  purpose: string;
+  login: true;
+  superuser: false;
+  createDatabase: false;
+  createRole: false;
+  replication: false;
+  bypassRowLevelSecurity: false;
+}
+
+export type DatabaseGrant = { key: string; role: RoleKey | "public"; privileges: DatabasePrivilege[] };
+export type SchemaGrant = { key: string; role: RoleKey; privileges: SchemaPrivilege[] };
+/**
+ * Privileges on the tables / sequences of the schema. Each entry applies twice: to the objects that exist
+ * (`GRANT ... ON ALL TABLES IN SCHEMA`) and, through the schema owner's default privileges, to every
+ * object the migrations create later.
+ */
+export type ObjectGrant =
+  | { key: string; role: RoleKey; objectType: "table"; privileges: TablePrivilege[] }
+  | { key: string; role: RoleKey; objectType: "sequence"; privileges: SequencePrivilege[] };
+
+export interface AccessModel {
+  schema: string;
+  /** Owns the schema, hence every table created in it by the migrations. */
+  schemaOwner: RoleKey;
+  roles: Record<RoleKey, RoleSpec>;
+  /** Database-level privileges; an empty list for `public` revokes PostgreSQL's defaults (CONNECT, TEMPORARY). */
+  database: DatabaseGrant[];
+  schemaGrants: SchemaGrant[];
+  objects: ObjectGrant[];
+}
+
+function role(purpose: string): RoleSpec {
+  return { purpose, login: true, superuser: false, createDatabase: false, createRole: false, replication: false, bypassRowLevelSecurity: false };
+}
+
+/** Renfort's access model. */
+export const ACCESS_MODEL: AccessModel = {
+  schema: APP_SCHEMA,
+  schemaOwner: "migrator",
+  roles: {
+    migrator: role("owns the schema and runs the migrations (DDL) as a release step"),
+    app: role("the app fleet: reads and writes rows, cannot change the schema"),
+    readonly: role("analytics and support: reads rows only"),
+  },
+  database: [
+    { key: "public", role: "public", privileges: [] },
+    { key: "migrator", role: "migrator", privileges: ["CONNECT"] },
+    { key: "app", role: "app", privileges: ["CONNECT"] },
+    { key: "readonly", role: "readonly", privileges: ["CONNECT"] },
+  ],
+  schemaGrants: [
+    // The owner holds these implicitly; the explicit grant keeps the matrix readable and survives an owner change.
+    { key: "migrator", role: "migrator", privileges: ["USAGE", "CREATE"] },
+    { key: "app", role: "app", privileges: ["USAGE"] },
+    { key: "readonly", role: "readonly", privileges: ["USAGE"] },
+  ],
+  objects: [
+    { key: "app-tables", role: "app", objectType: "table", privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"] },
+    // nextval() on serial columns needs USAGE; currval()/lastval() need SELECT (identity columns need neither).
+    { key: "app-sequences", role: "app", objectType: "sequence", privileges: ["USAGE", "SELECT"] },
+    { key: "readonly-tables", role: "readonly", objectType: "table", privileges: ["SELECT"] },
+  ],
+};
+
+/** The per-stack names and limits the model is applied with. */
+export interface RoleBinding {
+  /** PostgreSQL role name (config `renfort:database.roles.<key>.name`). */
+  name: string;
+  /** CONNECTION LIMIT (-1 = none). */
+  connectionLimit: number;
+}
+
+export interface AccessNames {
+  database: string;
+  roles: Record<RoleKey, RoleBinding>;
+}
+
+export type ObjectKind = "database" | "schema" | "table" | "sequence";
+
+/**
+ * The privileges `role` ends up with on `kind`, ownership included (an owner holds every privilege of
+ * its object). This is what the matrix tests read.
+ */
+export function effectivePrivileges(model: AccessModel, roleKey: RoleKey, kind: ObjectKind): string[] {
+  const all: Record<ObjectKind, string[]> = {
+    database: ["CONNECT", "TEMPORARY", "CREATE"],
+    schema: ["USAGE", "CREATE"],
+    table: ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"],
+    sequence: ["USAGE", "SELECT", "UPDATE"],
+  };
+  // The schema owner owns the schema and, through the migrations, the tables and sequences in it.
+  if (kind !== "database" && roleKey === model.schemaOwner) return [...all[kind]];
+  const granted =
+    kind === "database"
+      ? model.database.filter((g) => g.role === roleKey).flatMap((g) => g.privileges)
+      : kind === "schema"
+        ? model.schemaGrants.filter((g) => g.role === roleKey).flatMap((g) => g.privileges)
+        : model.objects.filter((g) => g.role === roleKey && g.objectType === kind).flatMap((g) => g.privileges);
+  return all[kind].filter((p) => (granted as string[]).includes(p));
+}
+
+/** A grant as the postgresql provider takes it (`postgresql.Grant`), by stable key. */
+export interface ProviderGrant {
+  key: string;
+  /** A role key, or `public` for PostgreSQL's PUBLIC pseudo-role. */
+  role: RoleKey | "public";
+  objectType: ObjectKind;
+  /** Absent for database grants. */
+  schema?: string;
+  privileges: string[];
+}
+
+/** Every `postgresql.Grant` the model needs: database, schema, then existing tables and sequences. */
+export function grantsOf(model: AccessModel): ProviderGrant[] {
+  return [
+    ...model.database.map((g) => ({ key: `database-${g.key}`, role: g.role, objectType: "database" as const, privileges: [...g.privileges] })),
+    ...model.schemaGrants.map((g) => ({ key: `schema-${g.key}`, role: g.role, objectType: "schema" as const, schema: model.schema, privileges: [...g.privileges] })),
+    ...model.objects.map((g) => ({ key: g.key, role: g.role, objectType: g.objectType, schema: model.schema, privileges: [...g.privileges] })),
+  ];
+}
+
+/** A default privilege as the postgresql provider takes it (`postgresql.DefaultPrivileges`). */
+export interface ProviderDefaultPrivilege {
+  key: string;
+  /** The role whose future objects get the privilege: the schema owner. */
+  owner: RoleKey;
+  role: RoleKey;
+  schema: string;
+  objectType: "table" | "sequence";
+  privileges: string[];
+}
+
+export function defaultPrivilegesOf(model: AccessModel): ProviderDefaultPrivilege[] {
+  return model.objects.map((g) => ({
+    key: `default-${g.key}`,
+    owner: model.schemaOwner,
+    role: g.role,
+    schema: model.schema,
+    objectType: g.objectType,
+    privileges: [...g.privileges],
+  }));
+}
+
+/** `"name"`, with embedded quotes doubled. */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** `'text'`, with embedded quotes doubled (standard_conforming_strings is on since PostgreSQL 9.1). */
+export function quoteLiteral(text: string): string {
+  if (text.includes("\u0000")) throw new Error("a SQL literal cannot contain a NUL character");
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+function grantee(names: AccessNames, r: RoleKey | "public"): string {
+  return r === "public" ? "PUBLIC" : quoteIdent(names.roles[r].name);
+}
+
+const PLURAL = { table: "TABLES", sequence: "SEQUENCES" } as const;
+
+/**
+ * The SQL equivalent of what the component declares: run it as a superuser (or the instance admin)
+ * connected to the application database. `passwords` are the roles' login passwords; the result
+ * therefore holds secrets and must never be logged.
+ */
+export function renderAccessSql(model: AccessModel, names: AccessNames, passwords: Record<RoleKey, string>): string {
+  const db = quoteIdent(names.database);
+  const schema = quoteIdent(model.schema);
+  const owner = quoteIdent(names.roles[model.schemaOwner].name);
+  const out: string[] = [];
+  for (const key of ROLE_KEYS) {
+    const spec = model.roles[key];
+    const r = names.roles[key];
+    out.push(`-- ${key}: ${spec.purpose}`);
+    out.push(
+      `CREATE ROLE ${quoteIdent(r.name)} ${spec.login ? "LOGIN" : "NOLOGIN"} NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS ` +
+        `CONNECTION LIMIT ${r.connectionLimit} PASSWORD ${quoteLiteral(passwords[key])};`,
+    );
+    out.push(`ALTER ROLE ${quoteIdent(r.name)} SET search_path TO ${schema};`);
+  }
+  for (const g of model.database) {
+    if (g.privileges.length === 0) out.push(`REVOKE ALL ON DATABASE ${db} FROM ${grantee(names, g.role)};`);
+    else out.push(`GRANT ${g.privileges.join(", ")} ON DATABASE ${db} TO ${grantee(names, g.role)};`);
+  }
+  out.push(`CREATE SCHEMA ${schema} AUTHORIZATION ${owner};`);
+  for (const g of model.schemaGrants) {
+    out.push(`GRANT ${g.privileges.join(", ")} ON SCHEMA ${schema} TO ${grantee(names, g.role)};`);
+  }
+  for (const g of model.objects) {
+    out.push(`GRANT ${g.privileges.join(", ")} ON ALL ${PLURAL[g.objectType]} IN SCHEMA ${schema} TO ${grantee(names, g.role)};`);
+  }
+  for (const d of defaultPrivilegesOf(model)) {
+    out.push(
+      `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(names.roles[d.owner].name)} IN SCHEMA ${quoteIdent(d.schema)} ` +
+        `GRANT ${d.privileges.join(", ")} ON ${PLURAL[d.objectType]} TO ${grantee(names, d.role)};`,
+    );
+  }
+  return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,57 @@
+/**
+ * Maps the typed stack config onto the Database component's args (the component never reads config).
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { RenfortConfig } from "../../stacks/config";
+import type { StackSecrets } from "../../stacks/load";
+import { Database, type DatabaseArgs } from "./index";
+
+/** The component's args for a stack; pure, so tests can read what each stack asks for. */
+export function databaseArgsFromConfig(
+  cfg: RenfortConfig,
+  secrets: Pick<StackSecrets, "databaseAdminPassword">,
+  deps: { privateNetworkId: pulumi.Input<string> },
+): DatabaseArgs {
+  const d = cfg.database;
+  return {
+    engine: d.engine,
+    nodeType: d.nodeType,
+    highAvailability: d.highAvailability,
+    volumeType: d.volumeType,
+    volumeSizeGb: d.volumeSizeGb,
+    encryptionAtRest: d.encryptionAtRest,
+    backup: {
+      enabled: d.backup.enabled,
+      retentionDays: d.backup.retentionDays,
+      frequencyHours: d.backup.frequencyHours,
+      sameRegion: cfg.sovereignty.requireSameRegionBackups,
+    },
+    settings: d.settings,
+    privateNetworkId: deps.privateNetworkId,
+    region: cfg.scaleway.region,
+    instanceName: `renfort-${cfg.tier}`,
+    adminUserName: d.adminUserName,
+    ...(secrets.databaseAdminPassword ? { adminPassword: secrets.databaseAdminPassword } : {}),
+    adminAccess: { mode: d.adminAccess.mode, allowedCidrs: [...d.adminAccess.allowedCidrs] },
+    databaseName: d.databaseName,
+    roles: {
+      migrator: { name: d.roles.migrator.name, connectionLimit: d.roles.migrator.connectionLimit },
+      app: { name: d.roles.app.name, connectionLimit: d.roles.app.connectionLimit },
+      readonly: { name: d.roles.readonly.name, connectionLimit: d.roles.readonly.connectionLimit },
+    },
+    readReplica: d.readReplica.enabled,
+    protect: cfg.tier === "prod",
+    sslmode: "require",
+    tags: ["renfort", cfg.tier],
+  };
+}
+
+/** The stack's database: see stacks/platform.ts. */
+export function createDatabase(
+  cfg: RenfortConfig,
+  secrets: StackSecrets,
+  deps: { privateNetworkId: pulumi.Output<string> },
+  opts: pulumi.ComponentResourceOptions,
+): Database {
+  return new Database("renfort-database", databaseArgsFromConfig(cfg, secrets, deps), opts);
+}
