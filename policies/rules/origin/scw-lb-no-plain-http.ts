@@ -1,0 +1,44 @@
+import { stackPolicy } from "../../lib/policy";
+import { aclsOf, frontendsOf, matchesEverything, portOf } from "../../lib/lb";
+
+export interface Config {
+  plainPorts: number[];
+}
+
+/**
+ * A Scaleway frontend forwards to its backend when no ACL matches, so a port-80 frontend serves plain
+ * HTTP unless an ACL that matches every request redirects (or denies) before anything allows.
+ */
+export const scwLbNoPlainHttp = stackPolicy<Config>(
+  {
+    name: "scw-lb-no-plain-http",
+    description: "Load balancer frontends on plain-HTTP ports only redirect to HTTPS (or deny): every request meets a catch-all redirect before any allow.",
+    severity: "high",
+    remediationSteps:
+      'Give the port-80 frontend an ACL at index 0 matching ipSubnets ["0.0.0.0/0", "::/0"] with action { type: "redirect", redirects: [{ type: "scheme", target: "https", code: 301 }] }.',
+    url: "https://www.scaleway.com/en/docs/load-balancer/reference-content/acls/",
+    configSchema: {
+      properties: {
+        plainPorts: { type: "array", items: { type: "integer" }, default: [80], description: "Frontend ports that carry plain HTTP." },
+      },
+    },
+  },
+  ({ resources, config, report }) => {
+    for (const fe of frontendsOf(resources)) {
+      if (!config.plainPorts.includes(portOf(fe))) continue;
+      const acls = aclsOf(fe, resources);
+      const allow = acls.find((a) => a.action.type === "allow");
+      const catchAll = acls.find((a) => matchesEverything(a.match));
+      if (!catchAll) {
+        report(`frontend ${fe.name} (port ${portOf(fe)}) has no ACL matching every request, so unmatched plain-HTTP requests reach the backend: add a catch-all redirect to https.`, fe.urn);
+        continue;
+      }
+      if (allow && allow.index <= catchAll.index)
+        report(`frontend ${fe.name} (port ${portOf(fe)}) allows requests (${allow.label}) before its catch-all ACL: plain HTTP reaches the backend; remove the allow.`, allow.urn);
+      if (catchAll.action.type === "allow")
+        report(`frontend ${fe.name} (port ${portOf(fe)}) forwards every request in plain HTTP (${catchAll.label}): make it a redirect to https.`, catchAll.urn);
+      else if (catchAll.action.type === "redirect" && !(catchAll.action.redirects ?? []).some((r) => (r.target ?? "").startsWith("https")))
+        report(`frontend ${fe.name} (port ${portOf(fe)}) redirects (${catchAll.label}) to a target that is not https: use { type: "scheme", target: "https" }.`, catchAll.urn);
+    }
+  },
+);
