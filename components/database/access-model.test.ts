@@ -1,0 +1,130 @@
+import {
+  ACCESS_MODEL,
+  ROLE_KEYS,
+  defaultPrivilegesOf,
+  effectivePrivileges,
+  grantsOf,
+  quoteIdent,
+  quoteLiteral,
+  renderAccessSql,
+  type AccessNames,
+  type ObjectKind,
+  type RoleKey,
+} from "./access-model";
+
+const names: AccessNames = {
+  database: "renfort",
+  roles: {
+    migrator: { name: "renfort_migrator", connectionLimit: 5 },
+    app: { name: "renfort_app", connectionLimit: 400 },
+    readonly: { name: "renfort_readonly", connectionLimit: 20 },
+  },
+};
+const passwords: Record<RoleKey, string> = { migrator: "m-Pw1!", app: "a-Pw2!", readonly: "r-Pw3!" };
+
+describe("the role/grant matrix", () => {
+  // [role, object, exactly these privileges]
+  const matrix: [RoleKey, ObjectKind, string[]][] = [
+    ["migrator", "database", ["CONNECT"]],
+    ["migrator", "schema", ["USAGE", "CREATE"]],
+    ["migrator", "table", ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"]],
+    ["app", "database", ["CONNECT"]],
+    ["app", "schema", ["USAGE"]],
+    ["app", "table", ["SELECT", "INSERT", "UPDATE", "DELETE"]],
+    ["app", "sequence", ["USAGE", "SELECT"]],
+    ["readonly", "database", ["CONNECT"]],
+    ["readonly", "schema", ["USAGE"]],
+    ["readonly", "table", ["SELECT"]],
+    ["readonly", "sequence", []],
+  ];
+  it.each(matrix)("%s on %s has exactly %j", (role, kind, expected) => {
+    expect(effectivePrivileges(ACCESS_MODEL, role, kind)).toEqual(expected);
+  });
+
+  it("the app role cannot DDL: no CREATE on the schema or the database, no ownership, no TRUNCATE/TRIGGER/REFERENCES", () => {
+    expect(effectivePrivileges(ACCESS_MODEL, "app", "schema")).not.toContain("CREATE");
+    expect(effectivePrivileges(ACCESS_MODEL, "app", "database")).not.toContain("CREATE");
+    expect(ACCESS_MODEL.schemaOwner).not.toBe("app");
+    for (const p of ["TRUNCATE", "TRIGGER", "REFERENCES"]) expect(effectivePrivileges(ACCESS_MODEL, "app", "table")).not.toContain(p);
+  });
+
+  it("the readonly role has SELECT only", () => {
+    const everything = (["database", "schema", "table", "sequence"] as const).flatMap((k) => effectivePrivileges(ACCESS_MODEL, "readonly", k));
+    expect(everything.filter((p) => p !== "CONNECT" && p !== "USAGE")).toEqual(["SELECT"]);
+  });
+
+  it("PUBLIC keeps nothing on the database, and no role can escalate", () => {
+    expect(ACCESS_MODEL.database.filter((g) => g.role === "public")).toEqual([{ key: "public", role: "public", privileges: [] }]);
+    for (const key of ROLE_KEYS) {
+      const r = ACCESS_MODEL.roles[key];
+      expect([r.superuser, r.createDatabase, r.createRole, r.replication, r.bypassRowLevelSecurity]).toEqual([false, false, false, false, false]);
+      expect(r.login).toBe(true);
+    }
+  });
+});
+
+describe("provider declarations derived from the model", () => {
+  it("one grant per stable key, schema-scoped except database grants", () => {
+    const grants = grantsOf(ACCESS_MODEL);
+    expect(grants.map((g) => g.key)).toEqual([
+      "database-public",
+      "database-migrator",
+      "database-app",
+      "database-readonly",
+      "schema-migrator",
+      "schema-app",
+      "schema-readonly",
+      "app-tables",
+      "app-sequences",
+      "readonly-tables",
+    ]);
+    for (const g of grants) expect(g.schema === undefined).toBe(g.objectType === "database");
+  });
+
+  it("default privileges are the migrator's, for every table and sequence grant", () => {
+    expect(defaultPrivilegesOf(ACCESS_MODEL)).toEqual([
+      { key: "default-app-tables", owner: "migrator", role: "app", schema: "renfort", objectType: "table", privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"] },
+      { key: "default-app-sequences", owner: "migrator", role: "app", schema: "renfort", objectType: "sequence", privileges: ["USAGE", "SELECT"] },
+      { key: "default-readonly-tables", owner: "migrator", role: "readonly", schema: "renfort", objectType: "table", privileges: ["SELECT"] },
+    ]);
+  });
+});
+
+describe("renderAccessSql", () => {
+  const sql = renderAccessSql(ACCESS_MODEL, names, passwords);
+  const lines = sql.split("\n").filter((l) => l !== "" && !l.startsWith("--"));
+
+  it.each([
+    [`CREATE ROLE "renfort_app" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS CONNECTION LIMIT 400 PASSWORD 'a-Pw2!';`],
+    [`ALTER ROLE "renfort_app" SET search_path TO "renfort";`],
+    [`REVOKE ALL ON DATABASE "renfort" FROM PUBLIC;`],
+    [`GRANT CONNECT ON DATABASE "renfort" TO "renfort_readonly";`],
+    [`CREATE SCHEMA "renfort" AUTHORIZATION "renfort_migrator";`],
+    [`GRANT USAGE, CREATE ON SCHEMA "renfort" TO "renfort_migrator";`],
+    [`GRANT USAGE ON SCHEMA "renfort" TO "renfort_app";`],
+    [`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "renfort" TO "renfort_app";`],
+    [`ALTER DEFAULT PRIVILEGES FOR ROLE "renfort_migrator" IN SCHEMA "renfort" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "renfort_app";`],
+    [`ALTER DEFAULT PRIVILEGES FOR ROLE "renfort_migrator" IN SCHEMA "renfort" GRANT USAGE, SELECT ON SEQUENCES TO "renfort_app";`],
+    [`ALTER DEFAULT PRIVILEGES FOR ROLE "renfort_migrator" IN SCHEMA "renfort" GRANT SELECT ON TABLES TO "renfort_readonly";`],
+  ])("emits %s", (statement) => {
+    expect(lines).toContain(statement);
+  });
+
+  it("emits one statement per role, grant and default privilege, and nothing else", () => {
+    const roles = ROLE_KEYS.length * 2;
+    expect(lines).toHaveLength(roles + grantsOf(ACCESS_MODEL).length + 1 /* CREATE SCHEMA */ + defaultPrivilegesOf(ACCESS_MODEL).length);
+    expect(sql).not.toMatch(/SUPERUSER(?<!NOSUPERUSER)|\bCREATEROLE\b(?<!NOCREATEROLE)/);
+  });
+
+  it("never grants anything to the app role on the schema beyond USAGE", () => {
+    expect(lines.filter((l) => l.includes(`ON SCHEMA "renfort" TO "renfort_app"`))).toEqual([`GRANT USAGE ON SCHEMA "renfort" TO "renfort_app";`]);
+  });
+
+  it("quotes identifiers and literals so a name or password cannot break out", () => {
+    expect(quoteIdent('we"ird')).toBe('"we""ird"');
+    expect(quoteLiteral("it's")).toBe("'it''s'");
+    const hostile = renderAccessSql(ACCESS_MODEL, names, { ...passwords, app: "x'; DROP TABLE t; --" });
+    expect(hostile).toContain(`PASSWORD 'x''; DROP TABLE t; --';`);
+    expect(() => quoteLiteral("a\u0000b")).toThrow(/NUL/);
+  });
+});
