@@ -1,0 +1,245 @@
+/**
+ * The transactional sending domain: the provider's domain (Scaleway Transactional Email, or Brevo), its SPF,
+ * DKIM, DMARC and MX records in the Cloudflare zone, the app's SMTP credentials, and an offline verdict on the
+ * records computed the way a receiving mail server reads them (see validate.ts).
+ *
+ * Scaleway TEM: https://www.scaleway.com/en/docs/transactional-email/how-to/authenticate-domain
+ * Brevo: https://developers.brevo.com/docs/smtp-integration
+ */
+import * as cloudflare from "@pulumi/cloudflare";
+import * as pulumi from "@pulumi/pulumi";
+import * as scaleway from "@pulumiverse/scaleway";
+import { VENDORED_SPF_CHAINS, type SpfChain } from "./data";
+import {
+  brevoVerification,
+  dkimKey,
+  normalizeName,
+  planRecords,
+  type DmarcPolicy,
+  type EmailProvider,
+  type PlannedRecord,
+  type ProviderDnsValues,
+  type RecordPurpose,
+  type SpfAll,
+} from "./records";
+import { BREVO_SMTP, buildSmtpUrl } from "./smtp";
+import { validateEmailRecords, type EmailValidationVerdict, type Tier } from "./validate";
+
+export type { EmailValidationVerdict } from "./validate";
+
+/**
+ * IAM permission set that lets the app's key send through the SMTP relay and nothing else (no domain or
+ * API management). Added by Scaleway on 2025-02-21 alongside TransactionalEmailEmailApiCreate:
+ * https://github.com/scaleway/docs-content/commit/ff76d11478ea29e5d23c492d2ee293fe9418b2ea
+ */
+export const TEM_SMTP_PERMISSION_SET = "TransactionalEmailEmailSmtpCreate";
+
+/** A planned record as the stack exports it: no secret in it. */
+export interface EmailRecord {
+  key: string;
+  name: string;
+  type: "TXT" | "MX";
+  content: string;
+  priority?: number;
+  ttl: number;
+}
+
+export interface ScalewayTemArgs {
+  /** Scaleway project of the TEM domain: the SMTP user name and TEM's DKIM selector. Plain: it names the DKIM record resource. Required. */
+  projectId: string;
+  /** Region of the TEM domain. Default `fr-par` (the only TEM region in the provider docs). */
+  region?: pulumi.Input<string>;
+  /** Seconds `DomainValidation` waits for TEM to see the records. Default 600. */
+  validationTimeoutSeconds?: pulumi.Input<number>;
+}
+
+export interface BrevoArgs {
+  /** DKIM selector Brevo shows for the domain (the `<selector>._domainkey` label). Plain: it names the resource. Required. */
+  dkimSelector: string;
+  /** DKIM public key Brevo shows: the bare base64 key or the full `k=rsa;p=...` value. Required. */
+  dkimPublicKey: pulumi.Input<string>;
+  /** SPF include of Brevo's sending ranges. Default `spf.brevo.com`. */
+  spfInclude?: pulumi.Input<string>;
+  /** Brevo's ownership code, published as `brevo-code:<code>` at the sending domain. Required. */
+  verificationCode: pulumi.Input<string>;
+  /** The account's SMTP login (Settings > SMTP & API). Required. */
+  smtpLogin: pulumi.Input<string>;
+  /** An SMTP key (secret). Required. */
+  smtpKey: pulumi.Input<string>;
+}
+
+export interface EmailArgs {
+  /** Sending domain (FQDN, no trailing dot), e.g. `mail.example.fr`. Required. */
+  domain: pulumi.Input<string>;
+  /** Cloudflare zone id the records are declared in. Required. */
+  zoneId: pulumi.Input<string>;
+  /** Cloudflare zone name: DMARC report addresses outside it get a warning (they need an authorization record). Default: none (no check). */
+  zoneName?: pulumi.Input<string>;
+  /** The app's From address; must be on `domain`. Required. */
+  sender: pulumi.Input<string>;
+  /** Tier the records are validated for. Plain: it decides the verdict's strictness. Default `prod` (the strict one). */
+  tier?: Tier;
+  /** Who sends. Plain: it decides which resources exist. Default `scaleway-tem`. */
+  provider?: EmailProvider;
+  /** DMARC policy and aggregate report addresses. Default policy `quarantine`; `rua` is required. */
+  dmarc: pulumi.Input<{ policy?: DmarcPolicy; rua: string[] }>;
+  /** How SPF ends. Default `-all`; `~all` only passes validation in staging. */
+  spfAll?: pulumi.Input<SpfAll>;
+  /** TTL of every record, seconds. Default 3600. */
+  ttl?: pulumi.Input<number>;
+  /** Scaleway TEM settings; required with provider `scaleway-tem`. */
+  scaleway?: ScalewayTemArgs;
+  /** Brevo settings; required with provider `brevo`. */
+  brevo?: BrevoArgs;
+  /** SPF chains the validator resolves includes from. Default: the vendored copies in ./data. */
+  spfChains?: readonly SpfChain[];
+}
+
+const DEFAULT_TTL = 3600;
+
+/** The record of a purpose from the plan (the plan always holds exactly one per purpose). */
+function pick(plan: pulumi.Output<PlannedRecord[]>, purpose: RecordPurpose): pulumi.Output<PlannedRecord> {
+  return plan.apply((records) => {
+    const r = records.find((x) => x.purpose === purpose);
+    if (!r) throw new Error(`email: the planned records have no ${purpose} record`);
+    return r;
+  });
+}
+
+export class Email extends pulumi.ComponentResource {
+  /** `smtp://user:password@host:587` for the app (secret). */
+  public readonly smtpUrl: pulumi.Output<string>;
+  /** The records declared in the zone (name, type, content, priority, ttl): no secret. */
+  public readonly records: pulumi.Output<EmailRecord[]>;
+  /** The offline verdict on the records: `{ ok, checks: [{ check, record, ok, level, message }], problems }`. */
+  public readonly validation: pulumi.Output<EmailValidationVerdict>;
+  /** The sending domain. */
+  public readonly domain: pulumi.Output<string>;
+
+  constructor(name: string, args: EmailArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("renfort:email:Email", name, {}, opts);
+    const provider = args.provider ?? "scaleway-tem";
+    const tier = args.tier ?? "prod";
+    const domain = pulumi.output(args.domain).apply(normalizeName);
+    const policy = pulumi.all([domain, args.dmarc, args.spfAll ?? "-all", args.ttl ?? DEFAULT_TTL]).apply(([d, dmarc, spfAll, ttl]) => ({
+      domain: d,
+      dmarc: { policy: dmarc.policy ?? ("quarantine" as const), rua: dmarc.rua },
+      spfAll,
+      ttl,
+    }));
+
+    let values: pulumi.Output<ProviderDnsValues>;
+    let selector: string;
+    let chain: SpfChain;
+    let smtpUrl: pulumi.Output<string>;
+    let afterRecords: ((records: cloudflare.DnsRecord[]) => void) | undefined;
+
+    if (provider === "scaleway-tem") {
+      const tem = args.scaleway;
+      if (!tem) throw new Error(`email ${name}: provider scaleway-tem needs args.scaleway (projectId)`);
+      const region = tem.region ?? "fr-par";
+      const temDomain = new scaleway.tem.Domain(
+        `${name}-tem-domain`,
+        // autoconfig only applies to zones hosted on Scaleway DNS; the records live in Cloudflare.
+        { name: domain, acceptTos: true, region, projectId: tem.projectId, autoconfig: false },
+        { parent: this },
+      );
+      values = pulumi.all([temDomain.spfConfig, temDomain.dkimName, temDomain.dkimConfig, temDomain.mxConfig]).apply(
+        ([spfConfig, dkimName, dkimConfig, mxConfig]) => ({ spfTerms: spfConfig, dkim: { name: dkimName, value: dkimConfig }, mxConfig }),
+      );
+      // TEM publishes the DKIM key at `<projectId>._domainkey.<domain>`.
+      selector = tem.projectId;
+      chain = VENDORED_SPF_CHAINS["scaleway-tem"];
+      afterRecords = (records) => {
+        // TEM checks the records when asked: ask only once they exist.
+        new scaleway.tem.DomainValidation(
+          `${name}-tem-validation`,
+          { domainId: temDomain.id, region, timeout: tem.validationTimeoutSeconds ?? 600 },
+          { parent: this, dependsOn: records },
+        );
+      };
+
+      // SMTP: an IAM application that may only send through the relay, and its API key (password = secret key).
+      const app = new scaleway.iam.Application(
+        `${name}-smtp-app`,
+        { name: pulumi.interpolate`renfort-smtp-${domain}`, description: pulumi.interpolate`SMTP sending for ${domain} (app)` },
+        { parent: this },
+      );
+      const sendPolicy = new scaleway.iam.Policy(
+        `${name}-smtp-policy`,
+        {
+          name: pulumi.interpolate`renfort-smtp-${domain}`,
+          description: "Send through the Transactional Email SMTP relay, nothing else.",
+          applicationId: app.id,
+          rules: [{ projectIds: [tem.projectId], permissionSetNames: [TEM_SMTP_PERMISSION_SET] }],
+        },
+        { parent: this },
+      );
+      const key = new scaleway.iam.ApiKey(
+        `${name}-smtp-key`,
+        { applicationId: app.id, defaultProjectId: tem.projectId, description: pulumi.interpolate`SMTP password of ${domain}` },
+        { parent: this, dependsOn: [sendPolicy] },
+      );
+      smtpUrl = pulumi
+        .all([key.secretKey, temDomain.smtpHost, temDomain.smtpPort])
+        .apply(([password, host, port]) => buildSmtpUrl({ user: tem.projectId, password, host, port }));
+    } else {
+      const brevo = args.brevo;
+      if (!brevo) throw new Error(`email ${name}: provider brevo needs args.brevo (dkimSelector, dkimPublicKey, verificationCode, smtpLogin, smtpKey)`);
+      selector = brevo.dkimSelector;
+      chain = VENDORED_SPF_CHAINS.brevo;
+      values = pulumi
+        .all([domain, brevo.spfInclude ?? "spf.brevo.com", brevo.dkimPublicKey, brevo.verificationCode])
+        .apply(([d, include, key, code]) => ({
+          spfTerms: `include:${normalizeName(include)}`,
+          dkim: { name: `${selector}._domainkey.${d}`, value: key },
+          // Brevo's shared-IP envelope sender is its own domain: the sending domain receives nothing.
+          mxConfig: null,
+          verification: brevoVerification(code),
+        }));
+      smtpUrl = pulumi
+        .all([brevo.smtpLogin, brevo.smtpKey])
+        .apply(([user, password]) => buildSmtpUrl({ user, password, host: BREVO_SMTP.host, port: BREVO_SMTP.port }));
+    }
+
+    const plan = pulumi.all([values, policy]).apply(([v, p]) => planRecords(v, p));
+    const purposes: { key: string; purpose: RecordPurpose }[] = [
+      { key: "spf", purpose: "spf" },
+      { key: dkimKey(selector), purpose: "dkim" },
+      { key: "dmarc", purpose: "dmarc" },
+      { key: "mx", purpose: "mx" },
+      ...(provider === "brevo" ? [{ key: "verification", purpose: "verification" as const }] : []),
+    ];
+    const dnsRecords = purposes.map(({ key, purpose }) => {
+      const r = pick(plan, purpose);
+      return new cloudflare.DnsRecord(
+        `${name}-${key}`,
+        {
+          zoneId: args.zoneId,
+          name: r.name,
+          type: r.type,
+          content: r.content,
+          priority: r.apply((x) => x.priority),
+          ttl: r.ttl,
+          // Mail records cannot be proxied; say so rather than rely on the default.
+          proxied: false,
+          comment: `renfort email: ${purpose}`,
+        },
+        { parent: this },
+      );
+    });
+    afterRecords?.(dnsRecords);
+
+    const chains = args.spfChains ?? [chain];
+    this.domain = domain;
+    this.smtpUrl = pulumi.secret(smtpUrl);
+    this.records = plan.apply((rs) =>
+      rs.map(({ key, name: n, type, content, priority, ttl }) => ({ key, name: n, type, content, ...(priority !== undefined ? { priority } : {}), ttl })),
+    );
+    this.validation = pulumi
+      .all([plan, domain, args.sender, args.zoneName])
+      .apply(([records, d, sender, zone]) => validateEmailRecords(records, { domain: d, tier, sender, chains, ...(zone ? { zone } : {}) }));
+
+    this.registerOutputs({ smtpUrl: this.smtpUrl, records: this.records, validation: this.validation, domain: this.domain });
+  }
+}
