@@ -63,6 +63,11 @@ export interface BuildAppOptions {
   migrations: readonly string[];
   /** pino destination; default stdout */
   logStream?: NodeJS.WritableStream;
+  /**
+   * Use named (server-side prepared) statements; default true. Off for the embedded PostgreSQL,
+   * where every pool connection shares PGlite's single session and names would collide.
+   */
+  namedStatements?: boolean;
 }
 
 export type RenfortApp = FastifyInstance & { renfort: AppState };
@@ -213,6 +218,33 @@ async function inTransaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): 
   }
 }
 
+/** A view of the pool whose queries drop their statement names (see BuildAppOptions.namedStatements). */
+function unnamedStatements(pool: Pool): Pool {
+  const strip = (args: unknown[]): unknown[] => {
+    const [first, ...rest] = args;
+    if (first && typeof first === "object" && "name" in first) {
+      const { name: _name, ...unnamed } = first as { name: string };
+      return [unnamed, ...rest];
+    }
+    return args;
+  };
+  const wrapClient = (c: PoolClient): PoolClient =>
+    new Proxy(c, {
+      get(target, prop, receiver) {
+        if (prop === "query") return (...args: unknown[]) => (target.query as (...a: unknown[]) => unknown)(...strip(args));
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+  return new Proxy(pool, {
+    get(target, prop, receiver) {
+      if (prop === "query") return (...args: unknown[]) => (target.query as (...a: unknown[]) => unknown)(...strip(args));
+      if (prop === "connect") return async () => wrapClient(await target.connect());
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
 class Rollback<T> extends Error {
   constructor(readonly value: T) {
     super("rollback");
@@ -220,7 +252,8 @@ class Rollback<T> extends Error {
 }
 
 export async function buildApp(opts: BuildAppOptions): Promise<RenfortApp> {
-  const { config: cfg, pool } = opts;
+  const { config: cfg } = opts;
+  const pool = opts.namedStatements === false ? unnamedStatements(opts.pool) : opts.pool;
   const state: AppState = { degraded: cfg.degraded };
 
   const app = Fastify({
@@ -243,6 +276,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<RenfortApp> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true, useDefaults: false } },
   }) as unknown as RenfortApp;
   app.decorate("renfort", state);
+  // JSON only: without this, fastify would parse text/plain and answer 400 instead of 415.
+  app.removeContentTypeParser(["text/plain"]);
   app.decorateRequest("clientIp", "");
 
   // 1. Load shedding on event-loop delay, before any work is done for the request.

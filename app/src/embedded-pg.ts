@@ -1,9 +1,14 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
 
 /**
  * An embedded PostgreSQL for development and tests without a server: PGlite (PostgreSQL compiled
  * to wasm) behind pglite-socket, which speaks the wire protocol on a local TCP port, so the app
- * uses the very same `pg` code path as in production. PGlite runs one query at a time; the socket
- * server multiplexes connections and keeps a transaction's statements together.
+ * uses the very same `pg` code path as in production. It runs in a child process
+ * (scripts/pglite-server.mjs). PGlite executes one query at a time; the socket server multiplexes
+ * connections and keeps each transaction's statements together.
  * https://pglite.dev/docs/pglite-socket
  */
 export interface EmbeddedPostgres {
@@ -11,19 +16,30 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
-export async function startEmbeddedPostgres(opts: { dataDir?: string; port?: number } = {}): Promise<EmbeddedPostgres> {
-  const { PGlite } = await import("@electric-sql/pglite");
-  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
-  const db = await PGlite.create(opts.dataDir ? { dataDir: opts.dataDir } : {});
-  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: opts.port ?? 0, maxConnections: 100 });
-  await server.start();
-  const conn = server.getServerConn();
-  const port = Number(conn.split(":").pop());
+export async function startEmbeddedPostgres(opts: { dataDir?: string } = {}): Promise<EmbeddedPostgres> {
+  const script = join(__dirname, "..", "scripts", "pglite-server.mjs");
+  if (!existsSync(script)) throw new Error(`embedded PostgreSQL not available in this build (${script} missing): set DATABASE_URL`);
+  const child = spawn(process.execPath, [script], {
+    stdio: ["pipe", "pipe", "inherit"],
+    env: { ...process.env, ...(opts.dataDir ? { PGLITE_DATA_DIR: opts.dataDir } : {}) },
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.once("line", (line) => {
+      try {
+        resolve((JSON.parse(line) as { url: string }).url);
+      } catch (err) {
+        reject(err as Error);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`embedded PostgreSQL exited early (code ${code})`)));
+  });
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url,
     async stop() {
-      await server.stop();
-      await db.close();
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
     },
   };
 }

@@ -20,8 +20,8 @@ const jsonLog: Log = (level, msg, fields) => {
   process.stdout.write(JSON.stringify({ level, time: Date.now(), msg, ...fields }) + "\n");
 };
 
-async function resolveDatabaseUrl(cfg: AppConfig, log: Log): Promise<{ url: string; stop: () => Promise<void> }> {
-  if (cfg.databaseUrl) return { url: cfg.databaseUrl, stop: async () => undefined };
+async function resolveDatabaseUrl(cfg: AppConfig, log: Log): Promise<{ url: string; embedded: boolean; stop: () => Promise<void> }> {
+  if (cfg.databaseUrl) return { url: cfg.databaseUrl, embedded: false, stop: async () => undefined };
   let mod: typeof import("./embedded-pg");
   try {
     mod = await import("./embedded-pg");
@@ -30,7 +30,7 @@ async function resolveDatabaseUrl(cfg: AppConfig, log: Log): Promise<{ url: stri
   }
   const pg = await mod.startEmbeddedPostgres();
   log("info", "DATABASE_URL not set: using an embedded PostgreSQL (PGlite), data is not kept", {});
-  return { url: pg.url, stop: pg.stop };
+  return { url: pg.url, embedded: true, stop: pg.stop };
 }
 
 export function createTransport(smtpUrl: string): MailTransport {
@@ -56,7 +56,7 @@ export async function serve(env: Record<string, string | undefined>, opts: { mig
   const db = await resolveDatabaseUrl(cfg, jsonLog);
   if (opts.migrate) await runMigrations(db.url);
   const pool = createPool(cfg, db.url);
-  const app = await buildApp({ config: cfg, pool, migrations: migrationNames() });
+  const app = await buildApp({ config: cfg, pool, migrations: migrationNames(), namedStatements: !db.embedded });
   let worker: OutboxWorker | undefined;
   if (cfg.outboxWorker && cfg.smtpUrl) {
     worker = new OutboxWorker(pool, createTransport(cfg.smtpUrl), {

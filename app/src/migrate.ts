@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from "node:fs";
-import { createRequire } from "node:module";
+import { execFile } from "node:child_process";
 import { basename, extname, join } from "node:path";
 import type { Pool } from "pg";
 
@@ -29,9 +29,23 @@ type Runner = (o: RunnerOptions) => Promise<Array<{ name: string }>>;
 
 async function loadRunner(): Promise<Runner> {
   if (process.env.JEST_WORKER_ID !== undefined) {
-    // node-pg-migrate 9 is ESM-only and jest's CommonJS registry cannot load it; Node >= 20.19 can
-    // require() an ES module natively, so go around jest's registry.
-    return (createRequire(__filename)("node-pg-migrate") as { runner: Runner }).runner;
+    // node-pg-migrate 9 is ESM-only and jest's CommonJS registry cannot load it: run it in a plain
+    // Node process (scripts/migrate-runner.mjs) with the same options.
+    return (o) =>
+      new Promise((resolve, reject) => {
+        const { log: _log, ...json } = o;
+        execFile(process.execPath, [join(__dirname, "..", "scripts", "migrate-runner.mjs"), JSON.stringify(json)], (err, stdout) => {
+          const last = stdout.trim().split("\n").pop() ?? "";
+          let out: { ran?: string[]; error?: string } = {};
+          try {
+            out = JSON.parse(last) as typeof out;
+          } catch {
+            return reject(err ?? new Error(`migration runner printed ${last}`));
+          }
+          if (out.error !== undefined) return reject(new Error(out.error));
+          resolve((out.ran ?? []).map((name) => ({ name })));
+        });
+      });
   }
   // @ts-expect-error its types resolve only under moduleResolution node16; the shape is declared above
   return ((await import("node-pg-migrate")) as unknown as { runner: Runner }).runner;

@@ -1,0 +1,74 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { startEmbeddedPostgres } from "../src/embedded-pg";
+import { runMigrations } from "../src/migrate";
+
+/**
+ * A database for one test file. With DATABASE_URL (CI: the local PostgreSQL server) each file gets
+ * its own throwaway database, so files run in parallel and leave nothing behind; without it, an
+ * embedded PostgreSQL (PGlite) runs in the test process.
+ */
+export interface TestDb {
+  mode: "server" | "embedded";
+  url: string;
+  pool: pg.Pool;
+  /** the server's admin URL (server mode only) */
+  adminUrl?: string;
+  drop(): Promise<void>;
+}
+
+export const serverUrl = process.env.DATABASE_URL;
+export const mode: "server" | "embedded" = serverUrl ? "server" : "embedded";
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+export async function createTestDb(opts: { migrate?: boolean } = {}): Promise<TestDb> {
+  const migrate = opts.migrate ?? true;
+  if (serverUrl) {
+    const name = `renfort_t_${randomBytes(6).toString("hex")}`;
+    const admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${name}`);
+    } finally {
+      await admin.end();
+    }
+    const url = withDatabase(serverUrl, name);
+    if (migrate) await runMigrations(url);
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    pool.on("error", () => undefined);
+    return {
+      mode: "server",
+      url,
+      pool,
+      adminUrl: serverUrl,
+      async drop() {
+        await pool.end().catch(() => undefined);
+        const a = new pg.Client({ connectionString: serverUrl });
+        await a.connect();
+        try {
+          await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        } finally {
+          await a.end();
+        }
+      },
+    };
+  }
+  const embedded = await startEmbeddedPostgres();
+  if (migrate) await runMigrations(embedded.url);
+  const pool = new pg.Pool({ connectionString: embedded.url, max: 10 });
+  pool.on("error", () => undefined);
+  return {
+    mode: "embedded",
+    url: embedded.url,
+    pool,
+    async drop() {
+      await pool.end().catch(() => undefined);
+      await embedded.stop();
+    },
+  };
+}
