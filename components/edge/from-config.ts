@@ -1,0 +1,32 @@
+/**
+ * Maps the stack's typed config onto the edge component's args (the component itself never reads config).
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { RenfortConfig } from "../../stacks/config";
+import { Edge, type EdgeArgs } from "./index";
+
+/** Name of the component in every stack; its children are `edge-<key>`. */
+export const EDGE_NAME = "edge";
+
+/** The component's args for a stack: pure, so the mapping is tested without the engine. */
+export function edgeArgsFromConfig(cfg: RenfortConfig, deps: { originIps: pulumi.Input<string[]> }): EdgeArgs {
+  const e = cfg.edge;
+  return {
+    zoneId: e.zoneId,
+    mainHost: cfg.domain.mainHost,
+    originIps: deps.originIps,
+    plan: e.plan,
+    minTlsVersion: e.minTlsVersion,
+    hsts: { maxAgeSeconds: e.hsts.maxAgeSeconds, preload: e.hsts.preload },
+    owaspCore: e.waf.owaspCore,
+    geoBans: [...e.geoBans],
+    sensitivePaths: [...e.sensitivePaths],
+    rateLimits: { signup: { ...e.rateLimits.signup }, apiWrites: { ...e.rateLimits.apiWrites } },
+    // Zone-level resources are protected in prod: deleting them would leave the zone without its WAF.
+    protect: cfg.tier === "prod",
+  };
+}
+
+export function createEdge(cfg: RenfortConfig, deps: { originIps: pulumi.Output<string[]> }, opts: pulumi.ComponentResourceOptions): Edge {
+  return new Edge(EDGE_NAME, edgeArgsFromConfig(cfg, deps), opts);
+}

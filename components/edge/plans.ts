@@ -1,0 +1,82 @@
+/**
+ * What each Cloudflare plan allows, for the features the edge declares. Checked at config time so a
+ * stack asking for more than its plan fails with a message instead of an API error halfway through
+ * `pulumi up`.
+ * - Rate limiting rules by plan: https://developers.cloudflare.com/waf/rate-limiting-rules/#availability
+ * - WAF custom rules by plan: https://developers.cloudflare.com/waf/custom-rules/#availability
+ * - Managed rulesets by plan: https://developers.cloudflare.com/waf/managed-rules/#availability
+ */
+
+export const CLOUDFLARE_PLANS = ["free", "pro", "business", "enterprise"] as const;
+export type CloudflarePlan = (typeof CLOUDFLARE_PLANS)[number];
+
+export interface PlanLimits {
+  /** Rules in the zone's `http_request_firewall_custom` entry point. */
+  customRules: number;
+  /** Rules in the zone's `http_ratelimit` entry point. */
+  rateLimitRules: number;
+  /** Longest counting period, seconds. */
+  maxRateLimitPeriod: number;
+  /** Longest mitigation timeout, seconds. */
+  maxMitigationTimeout: number;
+  /** Whether rate limiting expressions may use `http.request.method` (Business and up). */
+  rateLimitByMethod: boolean;
+  /** Whether the Cloudflare Managed Ruleset and the OWASP Core Ruleset are available (Pro and up). */
+  fullManagedRulesets: boolean;
+  /** Whether block actions may return a custom response body (Pro and up). */
+  customBlockResponse: boolean;
+}
+
+export const PLAN_LIMITS: Readonly<Record<CloudflarePlan, PlanLimits>> = {
+  free: {
+    customRules: 5,
+    rateLimitRules: 1,
+    maxRateLimitPeriod: 10,
+    maxMitigationTimeout: 10,
+    rateLimitByMethod: false,
+    fullManagedRulesets: false,
+    customBlockResponse: false,
+  },
+  pro: {
+    customRules: 20,
+    rateLimitRules: 2,
+    maxRateLimitPeriod: 60,
+    maxMitigationTimeout: 3600,
+    rateLimitByMethod: false,
+    fullManagedRulesets: true,
+    customBlockResponse: true,
+  },
+  business: {
+    customRules: 100,
+    rateLimitRules: 5,
+    maxRateLimitPeriod: 600,
+    maxMitigationTimeout: 86400,
+    rateLimitByMethod: true,
+    fullManagedRulesets: true,
+    customBlockResponse: true,
+  },
+  enterprise: {
+    customRules: 1000,
+    rateLimitRules: 100,
+    maxRateLimitPeriod: 65535,
+    maxMitigationTimeout: 86400,
+    rateLimitByMethod: true,
+    fullManagedRulesets: true,
+    customBlockResponse: true,
+  },
+};
+
+/** Counting periods and mitigation timeouts the API accepts, seconds (plans then cap them). */
+export const RATE_LIMIT_DURATIONS: readonly number[] = [
+  10, 15, 20, 30, 40, 45, 60, 90, 120, 180, 240, 300, 480, 600, 900, 1200, 1800, 2400, 3600, 65535, 86400,
+];
+
+/** Ids of the managed rulesets the zone's managed WAF entry point executes. */
+export const MANAGED_RULESETS = {
+  /** Cloudflare Managed Ruleset (Pro and up). https://developers.cloudflare.com/waf/managed-rules/reference/cloudflare-managed-ruleset/ */
+  cloudflare: "efb7b8c949ac4650a09736fc376e9aee",
+  /** Cloudflare OWASP Core Ruleset (Pro and up). https://developers.cloudflare.com/waf/managed-rules/reference/owasp-core-ruleset/ */
+  owasp: "4814384a9e5d4991b9815dcfc25d2f1f",
+  /** Cloudflare Free Managed Ruleset (every plan; the only one on Free). https://developers.cloudflare.com/waf/managed-rules/#free-managed-ruleset */
+  free: "77454fe2d30c4220b5701f6fdfb893ba",
+} as const;
