@@ -1,0 +1,11 @@
+import { scwLbHealthcheck as policy } from "./scw-lb-healthcheck";
+import { fx, mutate } from "../../testing/fixtures";
+import { expectPass, expectViolation } from "../../testing/check";
+
+describe("scw-lb-healthcheck", () => {
+  test("passes with /healthz", () => expectPass(policy, fx.backend()));
+  test("fails without a health check", () => expectViolation(policy, mutate(fx.backend(), "healthCheckHttp", undefined), "no HTTP(S) health check"));
+  test("fails with a TCP check only", () =>
+    expectViolation(policy, mutate(mutate(fx.backend(), "healthCheckHttp", undefined), "healthCheckTcp", {}), "(only TCP)"));
+  test("fails with another path", () => expectViolation(policy, mutate(fx.backend(), "healthCheckHttp.uri", "/"), 'calls "/"'));
+});
