@@ -1,5 +1,5 @@
 import { parse } from "yaml";
-import { PLAIN_ENV_BEGIN, PLAIN_ENV_END, PLAIN_ENV_PATH, readPlainEnv, renderCloudInit, SECRET_ENV_PATH, type CloudInitInput } from "./cloud-init";
+import { PLAIN_ENV_BEGIN, PLAIN_ENV_END, PLAIN_ENV_PATH, plainAppEnv, readPlainEnv, renderCloudInit, SECRET_ENV_PATH, type CloudInitInput } from "./cloud-init";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
 const input: CloudInitInput = {
@@ -73,5 +73,34 @@ describe("renderCloudInit", () => {
     const run = () => renderCloudInit({ ...input, secretEnv: { DATABASE_URL: "postgres://u:hunter2\n@h/db" } });
     expect(run).toThrow("fleet secret env DATABASE_URL must be a single-line string");
     expect(run).not.toThrow(/hunter2/);
+  });
+});
+
+describe("plainAppEnv", () => {
+  const base = { appPort: 8080, mailFrom: "benevoles@mail.example.fr", trustedProxies: ["173.245.48.0/20", "2400:cb00::/32", "172.16.0.0/22"], degradedMode: false, poolSize: 20, logLevel: "info" };
+
+  it("maps the config onto the app's variables", () => {
+    expect(plainAppEnv(base)).toEqual({
+      PORT: "8080",
+      HOST: "0.0.0.0",
+      MAIL_FROM: "benevoles@mail.example.fr",
+      TRUSTED_PROXIES: "173.245.48.0/20,2400:cb00::/32,172.16.0.0/22",
+      DEGRADED_MODE: "off",
+      PG_POOL_SIZE: "20",
+      LOG_LEVEL: "info",
+      OUTBOX_WORKER: "on",
+      RUNTIME_ENV_FILE: PLAIN_ENV_PATH,
+    });
+  });
+
+  it.each([
+    [true, "on"],
+    [false, "off"],
+  ])("writes degradedMode %p as %p", (degradedMode, value) => {
+    expect(plainAppEnv({ ...base, degradedMode }).DEGRADED_MODE).toBe(value);
+  });
+
+  it("refuses an empty trusted-proxy list (every visitor would share the proxy's rate limit)", () => {
+    expect(() => plainAppEnv({ ...base, trustedProxies: [] })).toThrow("fleet TRUSTED_PROXIES must list");
   });
 });

@@ -31,6 +31,39 @@ export interface CloudInitInput {
   registryPassword: string;
 }
 
+export interface AppEnvInput {
+  appPort: number;
+  /** Sender of the app's mail (`renfort:email.sender`). */
+  mailFrom: string;
+  /** Proxies whose forwarding headers the app trusts: Cloudflare's ranges and the private subnet (the LB). */
+  trustedProxies: readonly string[];
+  /** `renfort:app.degradedMode`. */
+  degradedMode: boolean;
+  /** `renfort:fleet.poolSize`: must match the capacity model's pool size. */
+  poolSize: number;
+  /** `renfort:app.logLevel`. */
+  logLevel: string;
+}
+
+/**
+ * The app's plain environment (see app/src/config.ts for each variable). The outbox worker runs in every
+ * instance: it claims rows with SKIP LOCKED, so instances share the queue without sending twice.
+ */
+export function plainAppEnv(e: AppEnvInput): Record<string, string> {
+  if (e.trustedProxies.length === 0) throw new Error("fleet TRUSTED_PROXIES must list Cloudflare's ranges and the private subnet, got nothing");
+  return {
+    PORT: String(e.appPort),
+    HOST: "0.0.0.0",
+    MAIL_FROM: e.mailFrom,
+    TRUSTED_PROXIES: e.trustedProxies.join(","),
+    DEGRADED_MODE: e.degradedMode ? "on" : "off",
+    PG_POOL_SIZE: String(e.poolSize),
+    LOG_LEVEL: e.logLevel,
+    OUTBOX_WORKER: "on",
+    RUNTIME_ENV_FILE: PLAIN_ENV_PATH,
+  };
+}
+
 /** `rg.fr-par.scw.cloud/ns/repo@sha256:<64 hex>`, nothing else: a tag would let the fleet drift. */
 const PINNED_IMAGE = /^rg\.[a-z]{2}-[a-z]{3}\.scw\.cloud\/[a-z0-9][a-z0-9-]*\/[a-z0-9][a-z0-9._/-]*@sha256:[0-9a-f]{64}$/;
 const ENV_KEY = /^[A-Z_][A-Z0-9_]*$/;

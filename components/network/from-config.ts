@@ -1,0 +1,22 @@
+/**
+ * Maps the typed stack config onto the Network component's args (the component never reads config).
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { RenfortConfig } from "../../stacks/config";
+import { Network, type NetworkArgs } from "./index";
+
+/** The component's args for a stack; pure, so tests can read what each stack asks for. */
+export function networkArgsFromConfig(cfg: RenfortConfig): NetworkArgs {
+  return {
+    region: cfg.scaleway.region,
+    zone: cfg.scaleway.zone,
+    privateSubnet: cfg.network.privateSubnet,
+    egressGatewayType: cfg.network.egressGatewayType,
+    resourceName: `renfort-${cfg.tier}`,
+    tags: ["renfort", `renfort-tier-${cfg.tier}`],
+  };
+}
+
+export function createNetwork(cfg: RenfortConfig, opts: pulumi.ComponentResourceOptions): Network {
+  return new Network("renfort-network", networkArgsFromConfig(cfg), opts);
+}

@@ -1,0 +1,48 @@
+/**
+ * The apex domain's A records. The apex stays on sovereign DNS (not Cloudflare): these are handed to
+ * the zone's owner as plan output, or declared in Scaleway DNS when `renfort:domain.apexDnsManagedHere`.
+ */
+
+export interface ApexRecord {
+  /** Fully qualified name, no trailing dot. */
+  name: string;
+  type: "A";
+  /** IPv4 address of one of the load balancer's dedicated IPs. */
+  value: string;
+  /** Seconds. */
+  ttl: number;
+}
+
+const IPV4 = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)$/;
+
+/** One A record per dedicated IP, in the IPs' order (primary first). */
+export function apexARecords(apex: string, ips: readonly string[], ttl: number): ApexRecord[] {
+  if (ips.length !== 2) throw new Error(`the load balancer must have exactly two dedicated IPs for the apex, got ${ips.length}`);
+  if (new Set(ips).size !== ips.length) throw new Error(`the apex A records must point at two different IPs, got ${ips.join(", ")}`);
+  for (const ip of ips) {
+    if (!IPV4.test(ip)) throw new Error(`the apex A records need IPv4 addresses, got ${JSON.stringify(ip)}`);
+  }
+  if (!Number.isInteger(ttl) || ttl < 60) throw new Error(`renfort:origin.apexRecordTtl must be an integer >= 60, got ${ttl}`);
+  return ips.map((value) => ({ name: apex, type: "A", value, ttl }));
+}
+
+/** The TLS profile name the load balancer API takes for a Mozilla level. */
+export function sslCompatibilityLevel(level: "intermediate" | "modern"): string {
+  // https://www.scaleway.com/en/developers/api/load-balancer/zoned-api/ (ssl_compatibility_level); `old` is never used.
+  return level === "modern" ? "ssl_compatibility_level_modern" : "ssl_compatibility_level_intermediate";
+}
+
+/**
+ * The PEM chain the load balancer takes as a custom certificate: the leaf first, then its private key
+ * (https://www.scaleway.com/en/docs/load-balancer/how-to/add-certificate/). Each part ends with a newline.
+ */
+export function customCertificateChain(certificatePem: string, privateKeyPem: string): string {
+  if (!/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(certificatePem)) {
+    throw new Error("the Origin CA certificate returned by Cloudflare is not a PEM certificate");
+  }
+  // The key is not inspected here: the offline plan only has a placeholder for it, and the load balancer
+  // API rejects a key that does not match the certificate. Its value never appears in an error.
+  if (privateKeyPem.length === 0) throw new Error("renfort:originTlsPrivateKey is empty: set it with pulumi config set --secret originTlsPrivateKey < origin.key");
+  const withNewline = (s: string) => (s.endsWith("\n") ? s : `${s}\n`);
+  return `${withNewline(certificatePem.trim())}${withNewline(privateKeyPem.trim())}`;
+}
