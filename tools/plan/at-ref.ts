@@ -128,7 +128,7 @@ function run(cmd: PlanCommand, cwd: string, env: NodeJS.ProcessEnv, timeoutMs: n
  */
 export async function planAtRef(ref: string, stack: string, options: PlanAtRefOptions = {}): Promise<PlanJson> {
   if (ref.startsWith("-") || ref.trim() === "") throw new Error(`--diff-against must be a git ref, got "${ref}"`);
-  if (!/^[a-z0-9-]+$/.test(stack)) throw new Error(`--stack must be a stack name such as staging or prod, got "${stack}"`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack) || stack.includes("..")) throw new Error(`--stack must be a stack name such as staging or prod, got "${stack}"`);
   const repoRoot = options.repoRoot ?? (await git(process.cwd(), ["rev-parse", "--show-toplevel"]));
   let commit: string;
   try {
