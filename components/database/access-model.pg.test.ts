@@ -33,7 +33,6 @@ if (unreachable !== undefined && IN_CI) {
     throw new Error(`CI is set but no PostgreSQL server answers at ${redactedUrl}: ${unreachable}. Start one or set PG_ADMIN_URL.`);
   });
 } else if (unreachable !== undefined) {
-  // eslint-disable-next-line no-console
   console.warn(`SKIPPED access-model.pg.test.ts: no PostgreSQL server at ${redactedUrl} (${unreachable}). Set PG_ADMIN_URL or start the local server to run it.`);
   test.skip("the access model against a real PostgreSQL server (no server reachable)", () => undefined);
 } else {

@@ -73,6 +73,24 @@ beforeAll(async () => {
 });
 
 describe("prod database instance", () => {
+  it("declares exactly these resources under the component", () => {
+    const counts: Record<string, number> = {};
+    for (const r of run.resources.filter((x) => x.type !== "pulumi:providers:scaleway")) counts[r.type] = (counts[r.type] ?? 0) + 1;
+    expect(counts).toEqual({
+      "renfort:database:Database": 1,
+      [T.instance]: 1,
+      [T.acl]: 1,
+      [T.replica]: 1,
+      [T.password]: 4,
+      [T.pgProvider]: 1,
+      "postgresql:index/database:Database": 1,
+      "postgresql:index/schema:Schema": 1,
+      [T.role]: 3,
+      [T.grant]: 10,
+      [T.defaults]: 3,
+    });
+  });
+
   it("is an HA PostgreSQL 16 cluster with encryption, backups, the private network and protection", () => {
     const [instance] = ofType(T.instance);
     const i = plain(instance);
