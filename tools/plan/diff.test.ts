@@ -154,6 +154,15 @@ describe("diffPlans cases", () => {
     expect(d.violations.introduced).toEqual([]);
   });
 
+  it("does not repeat the capacity and email verdicts among the outputs", () => {
+    const b = plan([], { outputs: { capacity: { ok: true }, email: { validation: { ok: true }, dkim: "a" } }, capacity: { ok: true }, email: { ok: true } });
+    const h = plan([], { outputs: { capacity: { ok: false }, email: { validation: { ok: false }, dkim: "b" } }, capacity: { ok: false }, email: { ok: false } });
+    const d = diffPlans(b, h);
+    expect(paths(d.outputs)).toEqual(["changed email.dkim"]);
+    expect(paths(d.capacity)).toEqual(["changed ok"]);
+    expect(paths(d.email)).toEqual(["changed ok"]);
+  });
+
   it("reports outputs but never a both-secret output", () => {
     const d = diffPlans(plan([], { outputs: { host: "a", pw: "[secret]" } }), plan([], { outputs: { host: "b", pw: "[secret]" } }));
     expect(paths(d.outputs)).toEqual(["changed host"]);

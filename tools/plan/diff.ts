@@ -322,7 +322,13 @@ export function diffPlans(base: PlanJson, head: PlanJson): PlanDiff {
     violations: diffViolations(base.violations ?? [], head.violations ?? []),
     capacity: diffDocument(base.capacity, head.capacity),
     email: diffDocument(base.email, head.email),
-    outputs: diffDocument(base.outputs, head.outputs).filter((c) => c.kind !== "secret"),
+    outputs: diffDocument(base.outputs, head.outputs).filter(
+      (c) =>
+        c.kind !== "secret" &&
+        // the plan copies these verdicts from the outputs; they have their own sections
+        !(head.capacity !== undefined && /^capacity(\.|\[|$)/.test(c.path)) &&
+        !(head.email !== undefined && /^email\.validation(\.|\[|$)/.test(c.path)),
+    ),
   };
 }
 
