@@ -10,6 +10,7 @@ const prod: CapacityInputs = {
   poolSize: 20,
   connectionReserve: 20,
   databaseMaxConnections: 600,
+  appRoleConnectionLimit: 400,
 };
 
 describe("capacityVerdict: fleet size", () => {
@@ -41,7 +42,7 @@ describe("capacityVerdict: fleet size", () => {
       maxInstances: 12,
       capacityAtMin: 900,
       capacityAtMax: 1800,
-      connectionBudget: { poolSize: 20, reserve: 20, used: 260, available: 600 },
+      connectionBudget: { poolSize: 20, reserve: 20, used: 260, available: 600, appRoleLimit: 400 },
       ok: true,
       reasons: [],
     });
@@ -82,6 +83,17 @@ describe("capacityVerdict: connection budget", () => {
     expect(v.reasons).toEqual([expect.stringContaining("the fleet may open 260 connections (renfort:fleet.maxInstances 12 x renfort:fleet.poolSize 20 + renfort:capacity.connectionReserve 20) but renfort:database.settings.max_connections is 200")]);
   });
 
+  it.each<[string, number | undefined, boolean]>([
+    ["the app role's exact fit: 12 x 20 = 240 of 240", 240, true],
+    ["the app role one short: 240 of 239", 239, false],
+    ["an unlimited app role", undefined, true],
+  ])("%s", (_label, appRoleConnectionLimit, ok) => {
+    const v = capacityVerdict({ ...prod, appRoleConnectionLimit });
+    expect(v.ok).toBe(ok);
+    expect(v.connectionBudget.appRoleLimit).toBe(appRoleConnectionLimit ?? null);
+    if (!ok) expect(v.reasons[0]).toContain("but renfort:database.roles.app.connectionLimit is 239");
+  });
+
   it("reports an unknown budget as not ok instead of guessing", () => {
     const v = capacityVerdict({ ...prod, databaseMaxConnections: undefined });
     expect(v.connectionBudget.available).toBeNull();
@@ -104,6 +116,7 @@ describe("capacityVerdict: rejected inputs", () => {
     ["poolSize", -1, "renfort:fleet.poolSize must be an integer > 0, got -1"],
     ["connectionReserve", -5, "renfort:capacity.connectionReserve must be an integer >= 0, got -5"],
     ["databaseMaxConnections", 0, "renfort:database.settings.max_connections must be an integer > 0, got 0"],
+    ["appRoleConnectionLimit", 0, "renfort:database.roles.app.connectionLimit must be an integer > 0, got 0"],
   ])("rejects %s = %p", (key, value, message) => {
     const run = () => capacityVerdict({ ...prod, [key]: value });
     expect(run).toThrow(CapacityInputError);

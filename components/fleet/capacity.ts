@@ -29,6 +29,11 @@ export interface CapacityInputs {
   connectionReserve: number;
   /** `renfort:database.settings.max_connections`; undefined when the stack leaves the engine default. */
   databaseMaxConnections?: number;
+  /**
+   * `renfort:database.roles.app.connectionLimit`: PostgreSQL refuses the app role's connections beyond it.
+   * Undefined when unlimited (-1).
+   */
+  appRoleConnectionLimit?: number;
 }
 
 export interface CapacityVerdict {
@@ -57,6 +62,8 @@ export interface CapacityVerdict {
     used: number;
     /** The database's max_connections, or null when unknown. */
     available: number | null;
+    /** The app role's connection limit (maxInstances x poolSize must fit), or null when unlimited. */
+    appRoleLimit: number | null;
   };
   ok: boolean;
   /** Why not ok (empty when ok); each names the config keys to change. */
@@ -81,6 +88,7 @@ const KEYS: Record<keyof CapacityInputs, { key: string; rule: Rule }> = {
   poolSize: { key: "renfort:fleet.poolSize", rule: "positiveInteger" },
   connectionReserve: { key: "renfort:capacity.connectionReserve", rule: "nonNegativeInteger" },
   databaseMaxConnections: { key: "renfort:database.settings.max_connections", rule: "positiveInteger" },
+  appRoleConnectionLimit: { key: "renfort:database.roles.app.connectionLimit", rule: "positiveInteger" },
 };
 
 function check(name: keyof CapacityInputs, value: unknown): void {
@@ -119,7 +127,7 @@ function tidy(x: number): number {
  */
 export function capacityVerdict(inputs: CapacityInputs): CapacityVerdict {
   for (const name of Object.keys(KEYS) as (keyof CapacityInputs)[]) {
-    if (name === "databaseMaxConnections" && inputs.databaseMaxConnections === undefined) continue;
+    if ((name === "databaseMaxConnections" || name === "appRoleConnectionLimit") && inputs[name] === undefined) continue;
     check(name, inputs[name]);
   }
   const { targetSignupsPerSecond: target, signupsPerSecondPerInstance: perInstance, headroom } = inputs;
@@ -128,6 +136,8 @@ export function capacityVerdict(inputs: CapacityInputs): CapacityVerdict {
   const minInstances = Math.max(inputs.minInstances, instancesForTarget);
   const used = inputs.maxInstances * inputs.poolSize + inputs.connectionReserve;
   const available = inputs.databaseMaxConnections ?? null;
+  const appRoleLimit = inputs.appRoleConnectionLimit ?? null;
+  const appConnections = inputs.maxInstances * inputs.poolSize;
 
   const reasons: string[] = [];
   if (minInstances > inputs.maxInstances) {
@@ -149,6 +159,12 @@ export function capacityVerdict(inputs: CapacityInputs): CapacityVerdict {
     );
   }
 
+  if (appRoleLimit !== null && appConnections > appRoleLimit) {
+    reasons.push(
+      `the fleet's pools may open ${appConnections} connections as the app role (renfort:fleet.maxInstances ${inputs.maxInstances} x renfort:fleet.poolSize ${inputs.poolSize}) but renfort:database.roles.app.connectionLimit is ${appRoleLimit}: raise the role's limit or lower the pool size or maxInstances`,
+    );
+  }
+
   return {
     target,
     perInstance,
@@ -160,7 +176,7 @@ export function capacityVerdict(inputs: CapacityInputs): CapacityVerdict {
     maxInstances: inputs.maxInstances,
     capacityAtMin: tidy(minInstances * perInstance),
     capacityAtMax: tidy(inputs.maxInstances * perInstance),
-    connectionBudget: { poolSize: inputs.poolSize, reserve: inputs.connectionReserve, used, available },
+    connectionBudget: { poolSize: inputs.poolSize, reserve: inputs.connectionReserve, used, available, appRoleLimit },
     ok: reasons.length === 0,
     reasons,
   };

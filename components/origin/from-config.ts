@@ -58,6 +58,8 @@ export function originArgsFromConfig(cfg: RenfortConfig, secrets: Pick<StackSecr
         poolSize: f.poolSize,
         connectionReserve: c.connectionReserve,
         databaseMaxConnections: parseMaxConnections(cfg.database.settings.max_connections),
+        // -1 means unlimited in PostgreSQL: nothing to check against.
+        ...(cfg.database.roles.app.connectionLimit >= 0 ? { appRoleConnectionLimit: cfg.database.roles.app.connectionLimit } : {}),
       },
     },
     resourceName: `renfort-${cfg.tier}`,

@@ -250,7 +250,7 @@ describe("backend and fleet", () => {
 
   it("reports the capacity verdict of each stack", () => {
     expect(prod.outputs.capacity).toMatchObject({ target: 600, perInstance: 150, headroom: 1.5, requiredCapacity: 900, minInstances: 6, maxInstances: 12, ok: true });
-    expect(staging.outputs.capacity).toMatchObject({ target: 100, minInstances: 1, maxInstances: 3, connectionBudget: { used: 80, available: 200 }, ok: true });
+    expect(staging.outputs.capacity).toMatchObject({ target: 100, minInstances: 1, maxInstances: 3, connectionBudget: { used: 80, available: 200, appRoleLimit: 100 }, ok: true });
   });
 });
 
