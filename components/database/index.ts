@@ -20,6 +20,7 @@ import {
   postgresUrl,
   privateEndpointOf,
   type AdminAccess,
+  type Endpoint,
   type SslMode,
 } from "./connection";
 
@@ -90,6 +91,20 @@ export interface DatabaseArgs {
 }
 
 const DEFAULT_ADMIN_ACCESS: AdminAccess = { mode: "private", allowedCidrs: [] };
+
+/**
+ * The instance's endpoints exist only once it is created: in a preview of a new instance they are not
+ * reported yet, so they stay unknown (as `pulumi preview` shows them) instead of failing the plan.
+ * In a deployment a missing endpoint is a real fault and the error says which.
+ */
+function knownOrPending(endpoint: () => Endpoint): pulumi.Output<Endpoint> {
+  try {
+    return pulumi.output(endpoint());
+  } catch (err) {
+    if (pulumi.runtime.isDryRun()) return pulumi.output(pulumi.unknown) as pulumi.Output<unknown> as pulumi.Output<Endpoint>;
+    throw err;
+  }
+}
 
 export class Database extends pulumi.ComponentResource {
   /** The app's DATABASE_URL: app role, private endpoint, TLS required. Secret. */
@@ -183,8 +198,8 @@ export class Database extends pulumi.ComponentResource {
       : undefined;
 
     const endpoints = pulumi.all([instance.privateNetwork, instance.loadBalancer]).apply(([pn, lb]) => ({ privateNetwork: pn, loadBalancer: lb }));
-    const privateEp = endpoints.apply(privateEndpointOf);
-    const adminEp = endpoints.apply((e) => adminEndpointOf(adminAccess.mode, e));
+    const privateEp = endpoints.apply((e) => knownOrPending(() => privateEndpointOf(e)));
+    const adminEp = endpoints.apply((e) => knownOrPending(() => adminEndpointOf(adminAccess.mode, e)));
 
     const pg = new postgresql.Provider(
       `${name}-postgresql`,

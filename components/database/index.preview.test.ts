@@ -1,0 +1,44 @@
+/**
+ * The prod database in a preview of a first deployment: the instance's endpoints are not known yet, so
+ * the provider's host and the connection strings stay unknown, and nothing fails or leaks.
+ */
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parseConfig } from "../../stacks/config";
+import { evaluateProgram, type ProgramRun } from "../../tools/plan/harness";
+import { readStackFile } from "../../tools/plan/stack-file";
+import { UNKNOWN, isUnknown, redactSecrets } from "../../tools/plan/values";
+import { createDatabase } from "./from-config";
+
+const sf = readStackFile(join(__dirname, "..", "..", "Pulumi.prod.yaml"));
+const cfg = parseConfig(Object.fromEntries(Object.entries(sf.config).filter(([k]) => k.startsWith("renfort:")).map(([k, v]) => [k.slice("renfort:".length), v])));
+
+let run: ProgramRun;
+beforeAll(async () => {
+  run = await evaluateProgram({
+    stack: "prod",
+    preview: true,
+    config: sf.config,
+    secretKeys: sf.secretKeys,
+    program: () => {
+      const db = createDatabase(cfg, { originTlsPrivateKey: pulumi.secret("x"), adminToken: pulumi.secret("x") }, { privateNetworkId: pulumi.output("fr-par/pn") }, {});
+      return { app: db.appConnectionString, privateEndpoint: db.privateEndpoint, adminEndpoint: db.adminEndpoint };
+    },
+  });
+});
+
+it("plans every resource of the prod database", () => {
+  expect(run.resources.filter((r) => r.custom)).toHaveLength(26);
+});
+
+it("leaves the endpoints unknown instead of failing", () => {
+  expect(isUnknown(run.outputs.privateEndpoint)).toBe(true);
+  expect(isUnknown(run.outputs.adminEndpoint)).toBe(true);
+  const provider = run.resources.find((r) => r.type === "pulumi:providers:postgresql");
+  expect(provider?.inputs.host).toBe(UNKNOWN);
+});
+
+it("keeps the connection string secret even while unknown", () => {
+  expect(redactSecrets(run.outputs.app)).toBe("[secret]");
+  expect(JSON.stringify(redactSecrets(run))).not.toMatch(/postgres:\/\//);
+});
