@@ -1,0 +1,86 @@
+/** Parsing of the email-authentication TXT records the program plans (SPF, DKIM, DMARC). */
+import type { PolicyResource } from "@pulumi/policy";
+import { T, fqdn, type DnsRecordProps } from "./types";
+
+/** TXT content as Cloudflare stores it: one or more quoted chunks ("a" "b"), or bare text. */
+export function txtChunks(content: string): string[] {
+  const t = content.trim();
+  if (!t.startsWith('"')) return [t];
+  return [...t.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1].replace(/\\(.)/g, "$1"));
+}
+
+export function txtValue(content: string): string {
+  return txtChunks(content).join("");
+}
+
+export interface PlannedRecord {
+  resource: PolicyResource;
+  name: string;
+  type: string;
+  content: string;
+  priority?: number;
+}
+
+/** The DNS records the stack plans in Cloudflare (name/type are literals; content is read when used). */
+export function plannedRecords(resources: readonly PolicyResource[]): PlannedRecord[] {
+  return resources
+    .filter((r) => (T.cfDnsRecord as readonly string[]).includes(r.type))
+    .map((r) => {
+      const p = r.props as Partial<DnsRecordProps>;
+      return {
+        resource: r,
+        name: fqdn(String(p.name)),
+        type: String(p.type).toUpperCase(),
+        get content() {
+          return String(p.content ?? "");
+        },
+        priority: p.priority,
+      };
+    });
+}
+
+export const isSpf = (value: string) => /^v=spf1(\s|$)/i.test(value.trim());
+export const isDmarc = (value: string) => /^v=DMARC1\s*(;|$)/i.test(value.trim());
+
+export interface SpfTerm {
+  qualifier: "+" | "-" | "~" | "?";
+  name: string;
+  value?: string;
+  raw: string;
+  modifier: boolean;
+}
+
+const MECHANISMS = ["all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists"];
+
+/** Terms of an SPF record (RFC 7208 §4.6.1); `errors` lists what makes it a permerror. */
+export function parseSpf(value: string): { terms: SpfTerm[]; errors: string[] } {
+  const parts = value.trim().split(/\s+/).slice(1);
+  const terms: SpfTerm[] = [];
+  const errors: string[] = [];
+  for (const raw of parts) {
+    const mod = /^([a-z][a-z0-9_.-]*)=(.*)$/i.exec(raw);
+    if (mod) {
+      terms.push({ qualifier: "+", name: mod[1].toLowerCase(), value: mod[2], raw, modifier: true });
+      continue;
+    }
+    const m = /^([+\-~?]?)([a-z0-9]+)(?:[:/](.*))?$/i.exec(raw);
+    if (!m || !MECHANISMS.includes(m[2].toLowerCase())) {
+      errors.push(`unknown term "${raw}"`);
+      continue;
+    }
+    terms.push({ qualifier: (m[1] || "+") as SpfTerm["qualifier"], name: m[2].toLowerCase(), value: m[3], raw, modifier: false });
+  }
+  for (const n of ["redirect", "exp"]) if (terms.filter((t) => t.name === n && t.modifier).length > 1) errors.push(`more than one ${n}=`);
+  return { terms, errors };
+}
+
+/** `tag=value` pairs of a DKIM or DMARC record (RFC 6376 §3.2 tag-list). */
+export function tagList(value: string): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const part of value.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 0) continue;
+    m.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim());
+  }
+  return m;
+}

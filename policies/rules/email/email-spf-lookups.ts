@@ -1,0 +1,105 @@
+import { spf } from "mailauth/lib/spf";
+import vendored from "../../data/spf-includes.json";
+import { stackPolicy } from "../../lib/policy";
+import { isSpf, parseSpf, plannedRecords, txtValue, type PlannedRecord } from "../../lib/email";
+import { undecided } from "../../lib/unknown";
+
+export interface Config {
+  maxLookups: number;
+  maxVoidLookups: number;
+}
+
+/** An address no SPF record authorises (TEST-NET-1), so evaluation walks every term: the worst case. */
+const PROBE_IP = "192.0.2.1";
+/** mailauth stops at the RFC limit; a higher limit lets it count how far above 10 a record goes. */
+const COUNT_LIMIT = 50;
+
+type Txt = Record<string, string[]>;
+
+class NotFound extends Error {
+  code = "ENOTFOUND";
+}
+
+/** In-memory resolver: the planned records plus the vendored include chains; never the network. */
+function resolver(records: PlannedRecord[], extra: Txt) {
+  return async (domain: string, type: string): Promise<unknown[]> => {
+    const name = domain.toLowerCase().replace(/\.$/, "");
+    const planned = records.filter((r) => r.name === name && r.type === type);
+    if (type === "TXT") {
+      const values = [...planned.map((r) => txtValue(r.content)), ...(extra[name] ?? [])];
+      if (values.length) return values.map((v) => [v]);
+    } else if (type === "MX") {
+      if (planned.length) return planned.map((r) => ({ exchange: r.content, priority: r.priority ?? 10 }));
+    } else if (planned.length) {
+      return planned.map((r) => r.content);
+    }
+    throw new NotFound(`${name} ${type}`);
+  };
+}
+
+/** Domains an SPF tree includes that neither the plan nor the vendored data can answer. */
+function missingIncludes(root: string, records: PlannedRecord[], extra: Txt): string[] {
+  const seen = new Set<string>();
+  const missing: string[] = [];
+  const walk = (value: string) => {
+    for (const t of parseSpf(value).terms) {
+      if (!((t.name === "include" && !t.modifier) || (t.name === "redirect" && t.modifier)) || !t.value) continue;
+      const d = t.value.toLowerCase().replace(/\.$/, "");
+      if (seen.has(d) || d.includes("%{")) continue;
+      seen.add(d);
+      const txt = [...records.filter((r) => r.name === d && r.type === "TXT").map((r) => txtValue(r.content)), ...(extra[d] ?? [])].filter(isSpf);
+      if (!txt.length) missing.push(d);
+      else txt.forEach(walk);
+    }
+  };
+  walk(root);
+  return missing;
+}
+
+/**
+ * RFC 7208 §4.6.4 caps an SPF evaluation at 10 DNS-querying terms (and 2 void lookups); above that every
+ * receiver returns permerror. Counted with mailauth over the planned records and the providers' include
+ * chains vendored in data/spf-includes.json, so the check needs no network.
+ */
+export const emailSpfLookups = stackPolicy<Config>(
+  {
+    name: "email-spf-lookups",
+    description: "Every SPF record stays within the DNS lookup limit (10, or a stricter configured margin) and the void lookup limit, counting the providers' include chains.",
+    severity: "high",
+    remediationSteps:
+      "Remove includes of senders you do not use, replace a/mx with ip4/ip6 ranges, or move a sender to a subdomain; vendor a new provider's chain in policies/data/spf-includes.json.",
+    url: "https://www.rfc-editor.org/rfc/rfc7208#section-4.6.4",
+    configSchema: {
+      properties: {
+        maxLookups: { type: "integer", minimum: 1, maximum: 10, default: 10, description: "DNS-querying terms allowed (RFC limit 10; lower keeps a margin)." },
+        maxVoidLookups: { type: "integer", minimum: 0, maximum: 2, default: 2, description: "Lookups with no answer allowed (RFC limit 2)." },
+      },
+    },
+  },
+  async ({ resources, config, report }) => {
+    const records = plannedRecords(resources);
+    const extra = vendored.records as Txt;
+    for (const rec of records.filter((r) => r.type === "TXT")) {
+      const value = txtValue(rec.content);
+      if (!isSpf(value)) continue;
+      const missing = missingIncludes(value, records, extra);
+      if (missing.length)
+        undecided(`the SPF record of ${rec.name} includes ${missing.join(", ")}, whose records are not vendored: add them to policies/data/spf-includes.json (npm run refresh-spf -w policies)`);
+      const result = await spf({
+        sender: `postmaster@${rec.name}`,
+        ip: PROBE_IP,
+        helo: rec.name,
+        mta: "renfort-policy-check",
+        maxResolveCount: COUNT_LIMIT,
+        maxVoidCount: COUNT_LIMIT,
+        resolver: resolver(records, extra) as never,
+      });
+      const count = result.lookups?.count ?? 0;
+      const voids = result.lookups?.void ?? 0;
+      if (count > config.maxLookups)
+        report(`the SPF record of ${rec.name} needs ${count} DNS lookups (including the providers' include chains), above ${config.maxLookups}: remove includes or use ip4/ip6.`, rec.resource.urn);
+      if (voids > config.maxVoidLookups)
+        report(`the SPF record of ${rec.name} makes ${voids} lookups that return nothing, above ${config.maxVoidLookups}: remove the terms that point at names without records.`, rec.resource.urn);
+    }
+  },
+);
