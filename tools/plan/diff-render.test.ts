@@ -1,7 +1,7 @@
 import { readFileSync } from "fs";
 import { join } from "path";
 import { diffPlans } from "./diff";
-import { commentMarker, lineDiff, renderDiffMarkdown } from "./diff-render";
+import { commentMarker, flattenInputs, lineDiff, renderDiffMarkdown } from "./diff-render";
 import { assertPlanJson, PlanJson, PlanJsonResource } from "./plan-json";
 
 const fixture = (name: string): PlanJson =>
@@ -36,6 +36,11 @@ describe("renderDiffMarkdown", () => {
     expect(md).toContain("#### Policy verdicts (2)");
     expect(md).toContain("- **mandatory** `no-public-db` on `database-instance`");
     expect(md).toContain("| `fleetCapacity` | `600` | `960` |");
+  });
+
+  it("folds each added resource with its inputs", () => {
+    expect(md).toContain("<details><summary>`email-dkim-s2` `cloudflare:index/dnsRecord:DnsRecord`</summary>");
+    expect(md).toContain('| `content` | `"v=DKIM1; k=rsa; p=MIIC"` |');
   });
 
   it("renders secrets only as [secret]", () => {
@@ -88,6 +93,17 @@ describe("renderDiffMarkdown on a very large diff", () => {
 
   it("keeps the default cap under 65,536", () => {
     expect(renderDiffMarkdown(diff, { stack: "prod" }).length).toBeLessThanOrEqual(60000);
+  });
+});
+
+describe("flattenInputs", () => {
+  it("lists leaves by path, keeping scalar lists whole", () => {
+    expect(flattenInputs({ b: { c: 1 }, a: ["x", "y"], rules: [{ ref: "r" }], "odd.key": true })).toEqual([
+      ["a", ["x", "y"]],
+      ["b.c", 1],
+      ['["odd.key"]', true],
+      ["rules[0].ref", "r"],
+    ]);
   });
 });
 

@@ -9,7 +9,7 @@
  *   (https://docs.github.com/en/rest/issues/comments#create-an-issue-comment, "body is too long").
  *   Entries that do not fit are dropped whole and a note says how many.
  */
-import { ChangedResource, PlanDiff, StatefulRisk, ValueChange, isEmptyDiff } from "./diff";
+import { AddedResource, ChangedResource, PlanDiff, StatefulRisk, ValueChange, isEmptyDiff } from "./diff";
 import { JsonValue, PlanJsonViolation, SECRET_PLACEHOLDER, UNKNOWN_SENTINEL } from "./plan-json";
 
 export const GITHUB_COMMENT_LIMIT = 65536;
@@ -121,6 +121,32 @@ function changedEntry(c: ChangedResource): string {
   if (c.protect) tags.push(`protect ${c.protect.before} → ${c.protect.after}`);
   const head = `**${code(c.name)}** ${code(c.type)}${tags.length ? ` — ${tags.join(", ")}` : ""}\n<sub>${code(c.urn)}</sub>\n\n`;
   return head + (c.changes.length > 0 ? changesTable(c.changes) : "") + "\n";
+}
+
+/** Leaf values of an input object as table rows; lists of scalars stay whole. */
+export function flattenInputs(value: JsonValue, path = "", out: [string, JsonValue][] = []): [string, JsonValue][] {
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    for (const key of Object.keys(value).sort()) {
+      const simple = /^[A-Za-z_$][\w$-]*$/.test(key);
+      flattenInputs(value[key]!, simple ? (path ? `${path}.${key}` : key) : `${path}[${JSON.stringify(key)}]`, out);
+    }
+  } else if (Array.isArray(value) && value.some((v) => typeof v === "object" && v !== null)) {
+    value.forEach((v, i) => flattenInputs(v, `${path}[${i}]`, out));
+  } else {
+    out.push([path, value]);
+  }
+  return out;
+}
+
+/** An added resource, with its inputs folded (a reviewer checks what a new rule or record says). */
+function addedEntry(a: AddedResource): string {
+  const rows = flattenInputs(a.inputs);
+  const shown = rows.slice(0, MAX_ROWS_PER_RESOURCE);
+  const table = shown.length
+    ? ["| input | value |", "|---|---|", ...shown.map(([p, v]) => `| ${code(p)} | ${formatValue(v)} |`)].join("\n") +
+      (rows.length > shown.length ? `\n| … | ${rows.length - shown.length} more inputs not shown |` : "")
+    : "_no inputs_";
+  return `<details><summary>${resourceTitle(a)}${a.protect ? " (protected)" : ""}</summary>\n\n<sub>${code(a.urn)}</sub>\n\n${table}\n\n</details>\n`;
 }
 
 function riskRow(r: StatefulRisk): string {
@@ -255,7 +281,7 @@ export function renderDiffMarkdown(diff: PlanDiff, options: RenderOptions): stri
   folded(
     "Added",
     "added",
-    diff.added.map((a) => `- ${resourceTitle(a)}${a.protect ? " (protected)" : ""} <sub>${code(a.urn)}</sub>\n`),
+    diff.added.map(addedEntry),
   );
   folded(
     "Removed",
