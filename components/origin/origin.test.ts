@@ -48,7 +48,7 @@ const SECRETS = {
   smtpUrl: "smtps://tem-user:smtp-pass-1d2e3f4a@smtp.tem.scaleway.com:465",
 };
 
-async function runStack(stack: "staging" | "prod"): Promise<ProgramRun> {
+async function runStack(stack: "staging" | "prod", preview = false): Promise<ProgramRun> {
   const file = readStackFile(join(root, `Pulumi.${stack}.yaml`));
   const raw = Object.fromEntries(Object.entries(file.config).filter(([k]) => k.startsWith("renfort:")).map(([k, v]) => [k.slice(8), v]));
   const cfg = parseConfig(raw);
@@ -56,6 +56,7 @@ async function runStack(stack: "staging" | "prod"): Promise<ProgramRun> {
     stack,
     config: file.config,
     secretKeys: file.secretKeys,
+    preview,
     program: () => {
       const scw = new scaleway.Provider("renfort-scaleway", { projectId: cfg.scaleway.projectId, region: cfg.scaleway.region, zone: cfg.scaleway.zone });
       const cf = new cloudflare.Provider("renfort-cloudflare", { apiToken: pulumi.secret("cf-token") });
@@ -83,10 +84,19 @@ const byName = (run: ProgramRun, name: string): PlanResource => {
 
 let prod: ProgramRun;
 let staging: ProgramRun;
+let preview: ProgramRun;
 beforeAll(async () => {
   prod = await runStack("prod");
-  // A second evaluation in the same module registry: the harness resets config and mocks each time.
+  // More evaluations in the same module registry: the harness resets config and mocks each time.
   staging = await runStack("staging");
+  preview = await runStack("prod", true);
+});
+
+describe("preview", () => {
+  it("declares the same resources, protections and capacity as an update", () => {
+    expect(preview.resources.map((r) => [r.urn, r.protect])).toEqual(prod.resources.map((r) => [r.urn, r.protect]));
+    expect(preview.outputs.capacity).toEqual(prod.outputs.capacity);
+  });
 });
 
 describe("dedicated IPs", () => {
