@@ -119,6 +119,8 @@ describe("prod database instance", () => {
     const acls = ofType(T.acl);
     expect(acls).toHaveLength(1);
     expect((plain(acls[0]).aclRules as { ip: string }[]).map((r) => r.ip)).toEqual(["203.0.113.16/29"]);
+    // Policies find the instance's Acl through this dependency.
+    expect(acls[0].dependsOn).toContain(ofType(T.instance)[0].urn);
   });
 
   it("has a read replica on the private network", () => {
