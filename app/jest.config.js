@@ -12,4 +12,6 @@ module.exports = {
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.json" }] },
   // Database-backed files start an embedded PostgreSQL (wasm) when no server is configured.
   testTimeout: 30000,
+  // builds dist/server.js once; test/bundle.test.ts and test/outbox.test.ts run that very file
+  globalSetup: "<rootDir>/test/global-setup.ts",
 };

@@ -33,6 +33,19 @@ async function resolveDatabaseUrl(cfg: AppConfig, log: Log): Promise<{ url: stri
   return { url: pg.url, embedded: true, stop: pg.stop };
 }
 
+/**
+ * PGlite (the embedded engine) has one session shared by all connections, where named statements
+ * would collide. Unknown when the database is down at start: assume a real server.
+ */
+async function isPglite(pool: Pool): Promise<boolean> {
+  try {
+    const r = await pool.query<{ v: string }>("SELECT version() AS v");
+    return /PGlite/i.test(r.rows[0]?.v ?? "");
+  } catch {
+    return false;
+  }
+}
+
 export function createTransport(smtpUrl: string): MailTransport {
   // Pooled SMTP connections: the worker sends a batch in parallel over a few connections.
   // https://nodemailer.com/smtp/pooled/
@@ -56,7 +69,7 @@ export async function serve(env: Record<string, string | undefined>, opts: { mig
   const db = await resolveDatabaseUrl(cfg, jsonLog);
   if (opts.migrate) await runMigrations(db.url);
   const pool = createPool(cfg, db.url);
-  const app = await buildApp({ config: cfg, pool, migrations: migrationNames(), namedStatements: !db.embedded });
+  const app = await buildApp({ config: cfg, pool, migrations: migrationNames(), namedStatements: !(db.embedded || (await isPglite(pool))) });
   let worker: OutboxWorker | undefined;
   if (cfg.outboxWorker && cfg.smtpUrl) {
     worker = new OutboxWorker(pool, createTransport(cfg.smtpUrl), {

@@ -1,0 +1,136 @@
+import { SIGNUP_SQL } from "../src/app";
+import { createTransport } from "../src/main";
+import { OutboxWorker } from "../src/outbox";
+import { createTestDb, type TestDb } from "./db";
+import { SmtpSink } from "./smtp-sink";
+import { runBundle, until } from "./spawn";
+
+/** The outbox worker against a real SMTP server: delivery, retries, and a crash mid-send. */
+
+const MAIL_FROM = "Renfort <no-reply@renfort.test>";
+let db: TestDb;
+let sink: SmtpSink;
+let smtpUrl: string;
+
+beforeAll(async () => {
+  db = await createTestDb();
+  sink = new SmtpSink();
+  smtpUrl = await sink.start();
+});
+afterAll(async () => {
+  await sink?.stop();
+  await db?.drop();
+});
+beforeEach(async () => {
+  sink.accepted.length = 0;
+  sink.hold = false;
+  sink.held = 0;
+  sink.failNext = [];
+  await db.pool.query("DELETE FROM email_outbox");
+});
+
+let n = 0;
+async function signups(count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    n += 1;
+    const r = await db.pool.query<{ volunteer_id: string }>(SIGNUP_SQL, [`mail${n}@example.org`, `P${n}`, "N", "75011", null, null]);
+    ids.push(r.rows[0]!.volunteer_id);
+  }
+  const o = await db.pool.query<{ id: string }>("SELECT id::text FROM email_outbox ORDER BY id");
+  return o.rows.map((r) => r.id);
+}
+
+async function statuses(): Promise<Record<string, string>> {
+  const r = await db.pool.query<{ status: string; n: number }>("SELECT status, count(*)::int AS n FROM email_outbox GROUP BY status");
+  return Object.fromEntries(r.rows.map((x) => [x.status, String(x.n)]));
+}
+
+test("sends each pending mail once, with a Message-ID derived from the outbox id, and scrubs the payload", async () => {
+  const ids = await signups(5);
+  const transport = createTransport(smtpUrl);
+  const worker = new OutboxWorker(db.pool, transport, { mailFrom: MAIL_FROM, batchSize: 3 });
+  while ((await worker.runOnce()) > 0);
+  transport.close?.();
+  expect(sink.accepted.map((d) => d.outboxId).sort()).toEqual([...ids].sort());
+  for (const d of sink.accepted) expect(d.messageId).toBe(`<outbox-${d.outboxId}@renfort.test>`);
+  expect(await statuses()).toEqual({ sent: "5" });
+  const payloads = await db.pool.query("SELECT DISTINCT payload::text AS p FROM email_outbox");
+  expect(payloads.rows).toEqual([{ p: "{}" }]);
+});
+
+test("a transient SMTP error is retried with backoff; a permanent one gives up", async () => {
+  const [transientId, permanentId] = await signups(2);
+  sink.failNext = [
+    { code: 451, message: "try again later" },
+    { code: 550, message: "no such user" },
+  ];
+  const transport = createTransport(`${smtpUrl}?maxConnections=1`);
+  const worker = new OutboxWorker(db.pool, transport, { mailFrom: MAIL_FROM, batchSize: 1 });
+  await worker.runOnce();
+  await worker.runOnce();
+  const rows = await db.pool.query<{ id: string; status: string; attempts: number; last_error: string; due_later: boolean }>(
+    "SELECT id::text, status, attempts, last_error, next_attempt_at > now() AS due_later FROM email_outbox ORDER BY id",
+  );
+  expect(rows.rows.map((r) => [r.id, r.status, r.attempts, r.due_later])).toEqual([
+    [transientId, "pending", 1, true],
+    [permanentId, "failed", 1, false],
+  ]);
+  expect(rows.rows[0]!.last_error).toMatch(/try again later/);
+  expect(await worker.runOnce()).toBe(0); // not due yet: the backoff holds
+  await db.pool.query("UPDATE email_outbox SET next_attempt_at = now() WHERE id = $1", [transientId]);
+  expect(await worker.runOnce()).toBe(1);
+  transport.close?.();
+  expect(sink.accepted.map((d) => d.outboxId)).toEqual([transientId]);
+  expect(await statuses()).toEqual({ sent: "1", failed: "1" });
+});
+
+test("a worker killed between claim and send: after restart every mail is delivered exactly once", async () => {
+  const ids = await signups(6);
+  const env = { DATABASE_URL: db.url, SMTP_URL: smtpUrl, MAIL_FROM, OUTBOX_LEASE_MS: "1500", OUTBOX_POLL_MS: "100", LOG_LEVEL: "warn" };
+
+  // 1st worker: the SMTP server takes the messages but never answers; kill -9 the worker there.
+  sink.hold = true;
+  const first = runBundle(["worker"], env);
+  await until(async () => sink.held >= 1);
+  const claimed = await db.pool.query<{ id: string }>("SELECT id::text FROM email_outbox WHERE status = 'sending' ORDER BY id");
+  expect(claimed.rows.length).toBeGreaterThan(0);
+  first.child.kill("SIGKILL");
+  await first.exited;
+  expect(sink.accepted).toHaveLength(0);
+
+  // 2nd worker: once the leases expire it takes the rows over and delivers.
+  sink.hold = false;
+  const second = runBundle(["worker"], env);
+  try {
+    await until(async () => (await statuses()).sent === "6", 20000);
+  } finally {
+    second.child.kill("SIGTERM");
+    await second.exited;
+  }
+  const perId = new Map<string, number>();
+  for (const d of sink.accepted) perId.set(d.outboxId, (perId.get(d.outboxId) ?? 0) + 1);
+  expect([...perId.keys()].sort()).toEqual([...ids].sort());
+  expect([...perId.values()].every((c) => c === 1)).toBe(true);
+  // the rows the dead worker had claimed were attempted twice, under the same Message-ID
+  const attempts = await db.pool.query<{ id: string; attempts: number }>("SELECT id::text, attempts FROM email_outbox WHERE id = ANY($1::bigint[])", [
+    claimed.rows.map((r) => r.id),
+  ]);
+  expect(attempts.rows.every((r) => r.attempts === 2)).toBe(true);
+  for (const d of sink.accepted) expect(d.messageId).toBe(`<outbox-${d.outboxId}@renfort.test>`);
+});
+
+test("two workers share the queue without sending a row twice (SKIP LOCKED)", async () => {
+  const ids = await signups(12);
+  const t1 = createTransport(smtpUrl);
+  const t2 = createTransport(smtpUrl);
+  const w1 = new OutboxWorker(db.pool, t1, { mailFrom: MAIL_FROM, batchSize: 4 });
+  const w2 = new OutboxWorker(db.pool, t2, { mailFrom: MAIL_FROM, batchSize: 4 });
+  for (;;) {
+    const [a, b] = await Promise.all([w1.runOnce(), w2.runOnce()]);
+    if (a + b === 0) break;
+  }
+  t1.close?.();
+  t2.close?.();
+  expect(sink.accepted.map((d) => d.outboxId).sort()).toEqual([...ids].sort());
+});
