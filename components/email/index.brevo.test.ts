@@ -1,0 +1,84 @@
+/**
+ * The Email component with provider brevo (prod config with a Brevo block), under the mocked program.
+ */
+import * as cloudflare from "@pulumi/cloudflare";
+import * as pulumi from "@pulumi/pulumi";
+import * as scaleway from "@pulumiverse/scaleway";
+import { join } from "node:path";
+import { parseConfig } from "../../stacks/config";
+import { evaluateProgram, type PlanResource, type ProgramRun } from "../../tools/plan/harness";
+import { MOCK_TEM_DKIM_PUBLIC_KEY } from "../../tools/plan/mocks";
+import { readStackFile } from "../../tools/plan/stack-file";
+import { isSecret, redactSecrets, unwrapSecrets } from "../../tools/plan/values";
+import { createEmail } from "./from-config";
+import type { EmailValidationVerdict } from "./index";
+import { installDnsGuard } from "./testing/dns-guard";
+
+const stack = readStackFile(join(__dirname, "../../Pulumi.prod.yaml"));
+const raw = Object.fromEntries(
+  Object.entries(stack.config)
+    .filter(([k]) => k.startsWith("renfort:"))
+    .map(([k, v]) => [k.slice("renfort:".length), v]),
+);
+const cfg = parseConfig({
+  ...raw,
+  email: {
+    ...(raw.email as Record<string, unknown>),
+    provider: "brevo",
+    brevo: { dkimSelector: "mail", dkimPublicKey: `k=rsa;p=${MOCK_TEM_DKIM_PUBLIC_KEY}`, verificationCode: "0123abcd", smtpLogin: "8a1b2c001@smtp-brevo.com" },
+  },
+});
+const DOMAIN = "mail.renfort-benevoles.fr";
+const SMTP_KEY = "xsmtpsib-0000-test-key";
+
+let run: ProgramRun;
+let byName: Record<string, PlanResource>;
+const guard = installDnsGuard();
+
+beforeAll(async () => {
+  run = await evaluateProgram({
+    stack: "prod",
+    config: stack.config,
+    secretKeys: stack.secretKeys,
+    program: () => {
+      const scw = new scaleway.Provider("renfort-scaleway", { projectId: cfg.scaleway.projectId });
+      const cf = new cloudflare.Provider("renfort-cloudflare", {});
+      const email = createEmail(cfg, { providers: [scw, cf] }, { brevoSmtpKey: pulumi.secret(SMTP_KEY) });
+      return { email: { smtpUrl: email.smtpUrl, validation: email.validation } };
+    },
+  });
+  byName = Object.fromEntries(run.resources.map((r) => [r.name, r]));
+});
+afterAll(() => guard.restore());
+
+describe("Email component, provider brevo", () => {
+  it("declares only Cloudflare records: no Scaleway resource", () => {
+    const children = run.resources.filter((r) => r.parent === byName.email.urn);
+    expect(children.map((r) => r.name).sort()).toEqual(["email-dkim-mail", "email-dmarc", "email-mx", "email-spf", "email-verification"]);
+    expect(children.every((r) => r.type === "cloudflare:index/dnsRecord:DnsRecord")).toBe(true);
+  });
+
+  it("publishes Brevo's include, the DKIM key at its selector, a null MX and the ownership code", () => {
+    expect(byName["email-spf"].inputs).toMatchObject({ name: DOMAIN, type: "TXT", content: '"v=spf1 include:spf.brevo.com -all"' });
+    expect(byName["email-dkim-mail"].inputs).toMatchObject({ name: `mail._domainkey.${DOMAIN}`, type: "TXT" });
+    expect(byName["email-mx"].inputs).toMatchObject({ name: DOMAIN, type: "MX", content: ".", priority: 0 });
+    expect(byName["email-verification"].inputs).toMatchObject({ name: DOMAIN, type: "TXT", content: '"brevo-code:0123abcd"' });
+  });
+
+  it("passes validation (SPF and the ownership TXT share the name without being two SPF records)", () => {
+    const v = (run.outputs.email as { validation: EmailValidationVerdict }).validation;
+    expect(v.problems).toEqual([]);
+    expect(v.ok).toBe(true);
+  });
+
+  it("gives the app the Brevo relay with the SMTP key, as a secret", () => {
+    const url = (run.outputs.email as { smtpUrl: unknown }).smtpUrl;
+    expect(isSecret(url)).toBe(true);
+    expect(unwrapSecrets(url)).toBe(`smtp://8a1b2c001%40smtp-brevo.com:${SMTP_KEY}@smtp-relay.brevo.com:587`);
+    expect(JSON.stringify(redactSecrets(run))).not.toContain(SMTP_KEY);
+  });
+
+  it("never touched the network", () => {
+    expect(guard.calls).toEqual([]);
+  });
+});
