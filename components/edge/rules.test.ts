@@ -1,5 +1,5 @@
 import { FRENCH_TERRITORIES } from "./countries";
-import { and, eq, isIn, matches, parse, render, type Expr, type SampleRequest } from "./expressions";
+import { eq, isIn, matches, parse, render, type Expr, type SampleRequest } from "./expressions";
 import { CLOUDFLARE_PLANS, MANAGED_RULESETS, PLAN_LIMITS, type CloudflarePlan } from "./plans";
 import {
   cacheRules,
@@ -290,7 +290,7 @@ describe("cache rules", () => {
       if (r.actionParameters?.cache === true) {
         const parsed = parse(text(r));
         expect(parsed.op).toBe("and");
-        expect((parsed as Extract<Expr, { op: "and" }>).items).toEqual(expect.arrayContaining([readOnly, noCookie]));
+        expect((parsed as Extract<Expr, { items: Expr[] }>).items).toEqual(expect.arrayContaining([readOnly, noCookie]));
         expect(r.actionParameters.originCacheControl).toBe(true);
       } else {
         expect(r.actionParameters).toEqual({ cache: false });

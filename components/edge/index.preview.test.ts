@@ -1,0 +1,86 @@
+/**
+ * The Edge component in a staging preview: zone-level resources unprotected, rules fully known before
+ * any resource exists (reviewers read them in the plan), records waiting for the origin's IPs.
+ */
+import * as cloudflare from "@pulumi/cloudflare";
+import * as pulumi from "@pulumi/pulumi";
+import * as scaleway from "@pulumiverse/scaleway";
+import { join } from "node:path";
+import { parseConfig } from "../../stacks/config";
+import { evaluateProgram, type ProgramRun } from "../../tools/plan/harness";
+import { readStackFile } from "../../tools/plan/stack-file";
+import { isUnknown, UNKNOWN } from "../../tools/plan/values";
+import { Edge } from "./index";
+import { createEdge } from "./from-config";
+
+const ROOT = join(__dirname, "..", "..");
+const { config, secretKeys } = readStackFile(join(ROOT, "Pulumi.staging.yaml"));
+const raw = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith("renfort:")).map(([k, v]) => [k.slice("renfort:".length), v]));
+const cfg = parseConfig(raw);
+
+let run: ProgramRun;
+beforeAll(async () => {
+  run = await evaluateProgram({
+    stack: "staging",
+    config,
+    secretKeys,
+    preview: true,
+    program: () => {
+      const scw = new scaleway.Provider("scw", { projectId: cfg.scaleway.projectId });
+      const cf = new cloudflare.Provider("cf", { apiToken: pulumi.secret("test-token") });
+      const ips = ["primary", "secondary"].map((k) => new scaleway.loadbalancers.Ip(`origin-ip-${k}`, { zone: cfg.scaleway.zone }, { provider: scw }));
+      createEdge(cfg, { originIps: pulumi.all(ips.map((i) => i.ipAddress)) }, { providers: [scw, cf] });
+      // Defaults: a component built with only the required args is protected and uses the safe values.
+      new Edge(
+        "defaults",
+        {
+          zoneId: cfg.edge.zoneId,
+          mainHost: "www2.renfort-staging.fr",
+          originIps: ["51.159.1.1", "51.159.1.2"],
+          plan: "pro",
+          rateLimits: cfg.edge.rateLimits,
+        },
+        { providers: [cf] },
+      );
+      return {};
+    },
+  });
+});
+
+describe("Edge in a staging preview", () => {
+  it("leaves staging's zone-level resources unprotected", () => {
+    const children = run.resources.filter((r) => r.name.startsWith("edge-"));
+    expect(children).toHaveLength(14);
+    for (const r of children) expect(r.protect).toBe(false);
+  });
+
+  it("knows every rule and setting at preview time", () => {
+    for (const r of run.resources.filter((x) => x.name.startsWith("edge-") && x.type !== "cloudflare:index/dnsRecord:DnsRecord")) {
+      expect(JSON.stringify(r.inputs)).not.toContain(String(UNKNOWN));
+    }
+    const hsts = run.resources.find((r) => r.name === "edge-setting-hsts");
+    expect(hsts?.inputs.value).toMatchObject({ strict_transport_security: { max_age: 86400 } });
+  });
+
+  it("waits for the origin's IPs before the records' content is known", () => {
+    const records = run.resources.filter((r) => r.type === "cloudflare:index/dnsRecord:DnsRecord" && r.name.startsWith("edge-"));
+    expect(records).toHaveLength(2);
+    for (const r of records) {
+      expect(isUnknown(r.inputs.content)).toBe(true);
+      expect(r.inputs).toMatchObject({ type: "A", proxied: true, ttl: 1 });
+    }
+  });
+
+  it("protects by default and uses the safe defaults", () => {
+    const defaults = run.resources.filter((r) => r.name.startsWith("defaults-") && r.type !== "cloudflare:index/dnsRecord:DnsRecord");
+    expect(defaults).toHaveLength(12);
+    for (const r of defaults) expect(r.protect).toBe(true);
+    const byName = (n: string) => run.resources.find((r) => r.name === n)?.inputs;
+    expect(byName("defaults-setting-min-tls-version")?.value).toBe("1.2");
+    expect(byName("defaults-setting-hsts")?.value).toMatchObject({ strict_transport_security: { max_age: 31536000, preload: false } });
+    const managed = byName("defaults-waf-managed")?.rules as { actionParameters: { id: string } }[];
+    expect(managed.map((r) => r.actionParameters.id)).toEqual(["efb7b8c949ac4650a09736fc376e9aee", "4814384a9e5d4991b9815dcfc25d2f1f"]);
+    const custom = byName("defaults-waf-custom")?.rules as { ref: string }[];
+    expect(custom.map((r) => r.ref)).toEqual(["block_scanner_probes", "challenge_sensitive_paths"]);
+  });
+});

@@ -1,0 +1,169 @@
+/**
+ * The Edge component run under the mocked engine (tools/plan/harness.ts) with the prod stack file, explicit
+ * providers, and an origin stand-in publishing two load-balancer IPs.
+ */
+import * as cloudflare from "@pulumi/cloudflare";
+import * as pulumi from "@pulumi/pulumi";
+import * as scaleway from "@pulumiverse/scaleway";
+import { join } from "node:path";
+import { parseConfig } from "../../stacks/config";
+import { evaluateProgram, type PlanResource, type ProgramRun } from "../../tools/plan/harness";
+import { readStackFile } from "../../tools/plan/stack-file";
+import { matches } from "./expressions";
+import { createEdge } from "./from-config";
+import { edgeRulesets, toRulesetRule } from "./rules";
+import { zoneSettings } from "./settings";
+
+const ROOT = join(__dirname, "..", "..");
+const { config, secretKeys } = readStackFile(join(ROOT, "Pulumi.prod.yaml"));
+const raw = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith("renfort:")).map(([k, v]) => [k.slice("renfort:".length), v]));
+const cfg = parseConfig(raw);
+
+let run: ProgramRun;
+beforeAll(async () => {
+  run = await evaluateProgram({
+    stack: "prod",
+    config,
+    secretKeys,
+    program: () => {
+      const scw = new scaleway.Provider("scw", { projectId: cfg.scaleway.projectId, region: cfg.scaleway.region, zone: cfg.scaleway.zone });
+      const cf = new cloudflare.Provider("cf", { apiToken: pulumi.secret("test-token") });
+      // Stand-in for the origin component: its two dedicated IPs, as computed outputs.
+      const ips = ["primary", "secondary"].map((k) => new scaleway.loadbalancers.Ip(`origin-ip-${k}`, { zone: cfg.scaleway.zone }, { provider: scw }));
+      const originIps = pulumi.all(ips.map((i) => i.ipAddress));
+      const edge = createEdge(cfg, { originIps }, { providers: [scw, cf] });
+      return { originIps, rulesetIds: edge.rulesetIds, mainRecords: edge.mainRecords, settingIds: edge.settingIds };
+    },
+  });
+});
+
+const ofType = (type: string) => run.resources.filter((r) => r.type === type);
+const named = (name: string): PlanResource => {
+  const r = run.resources.find((x) => x.name === name);
+  if (!r) throw new Error(`no resource ${name}`);
+  return r;
+};
+
+describe("Edge under the mocked engine (prod)", () => {
+  it("declares one component with 8 settings, 4 rulesets and 2 records, all its children", () => {
+    const edge = named("edge");
+    expect(edge.type).toBe("renfort:edge:Edge");
+    expect(edge.custom).toBe(false);
+    const children = run.resources.filter((r) => r.parent === edge.urn);
+    expect(children.map((c) => c.name).sort()).toEqual(
+      [
+        "edge-main-a-primary",
+        "edge-main-a-secondary",
+        "edge-cache-rules",
+        "edge-rate-limits",
+        "edge-waf-custom",
+        "edge-waf-managed",
+        "edge-setting-0rtt",
+        "edge-setting-always-online",
+        "edge-setting-always-use-https",
+        "edge-setting-automatic-https-rewrites",
+        "edge-setting-hsts",
+        "edge-setting-min-tls-version",
+        "edge-setting-ssl",
+        "edge-setting-tls-1-3",
+      ].sort(),
+    );
+    // Nothing Cloudflare outside the component.
+    const cloudflareResources = run.resources.filter((r) => r.type.startsWith("cloudflare:"));
+    expect(cloudflareResources).toHaveLength(14);
+    for (const r of cloudflareResources) expect(r.parent).toBe(edge.urn);
+  });
+
+  it("uses the explicit Cloudflare provider for every child", () => {
+    const cf = named("cf");
+    for (const r of run.resources.filter((x) => x.type.startsWith("cloudflare:"))) {
+      expect(r.provider?.startsWith(`${cf.urn}::`)).toBe(true);
+    }
+  });
+
+  it("points the two proxied records at the origin's two IPs", () => {
+    const ips = run.outputs.originIps as string[];
+    expect(ips).toHaveLength(2);
+    expect(ips[0]).not.toBe(ips[1]);
+    const records = ofType("cloudflare:index/dnsRecord:DnsRecord");
+    expect(records.map((r) => [r.name, r.inputs])).toEqual([
+      [
+        "edge-main-a-primary",
+        expect.objectContaining({ zoneId: cfg.edge.zoneId, name: "www.renfort-benevoles.fr", type: "A", content: ips[0], proxied: true, ttl: 1 }),
+      ],
+      [
+        "edge-main-a-secondary",
+        expect.objectContaining({ zoneId: cfg.edge.zoneId, name: "www.renfort-benevoles.fr", type: "A", content: ips[1], proxied: true, ttl: 1 }),
+      ],
+    ]);
+    for (const r of records) {
+      expect(r.inputs.name).not.toMatch(/\.$/);
+      expect(r.protect).toBe(false);
+    }
+    expect(run.outputs.mainRecords).toEqual([
+      { key: "primary", name: "www.renfort-benevoles.fr", content: ips[0] },
+      { key: "secondary", name: "www.renfort-benevoles.fr", content: ips[1] },
+    ]);
+  });
+
+  it("declares each zone setting with its snake_case id and value, protected", () => {
+    const settings = ofType("cloudflare:index/zoneSetting:ZoneSetting");
+    const expected = zoneSettings({ minTlsVersion: "1.2", hsts: { maxAgeSeconds: 31536000, preload: false } });
+    expect(Object.fromEntries(settings.map((s) => [s.inputs.settingId, s.inputs.value]))).toEqual({
+      ssl: "strict",
+      min_tls_version: "1.2",
+      tls_1_3: "on",
+      "0rtt": "off",
+      always_use_https: "on",
+      automatic_https_rewrites: "on",
+      always_online: "on",
+      security_header: {
+        strict_transport_security: { enabled: true, max_age: 31536000, include_subdomains: true, preload: false, nosniff: true },
+      },
+    });
+    expect(settings).toHaveLength(expected.length);
+    for (const s of settings) {
+      expect(s.inputs.zoneId).toBe(cfg.edge.zoneId);
+      expect(s.protect).toBe(true);
+    }
+  });
+
+  it("declares one protected zone entry point per phase with the rules of rules.ts", () => {
+    const rulesets = ofType("cloudflare:index/ruleset:Ruleset");
+    const expected = edgeRulesets({
+      plan: cfg.edge.plan,
+      owaspCore: cfg.edge.waf.owaspCore,
+      geoBans: cfg.edge.geoBans,
+      sensitivePaths: cfg.edge.sensitivePaths,
+      rateLimits: cfg.edge.rateLimits,
+    });
+    expect(rulesets).toHaveLength(4);
+    for (const spec of expected) {
+      const r = rulesets.find((x) => x.inputs.phase === spec.phase);
+      expect(r?.name).toBe(`edge-${spec.key}`);
+      expect(r?.protect).toBe(true);
+      expect(r?.inputs).toMatchObject({ kind: "zone", zoneId: cfg.edge.zoneId, name: spec.name });
+      expect(r?.inputs.rules).toEqual(JSON.parse(JSON.stringify(spec.rules.map(toRulesetRule))));
+    }
+    expect(Object.keys(run.outputs.rulesetIds as Record<string, string>).sort()).toEqual(expected.map((s) => s.phase).sort());
+  });
+
+  it("sends rules that never cache a POST signup or a cookie-bearing page, and never ban France", () => {
+    type WireRule = { ref: string; expression: string; action: string; actionParameters?: { cache?: boolean } };
+    const rulesOf = (phase: string) => ofType("cloudflare:index/ruleset:Ruleset").find((r) => r.inputs.phase === phase)!.inputs.rules as WireRule[];
+    const eligible = (req: { method: string; path: string; cookie?: string }) => {
+      let cache: boolean | undefined;
+      for (const r of rulesOf("http_request_cache_settings")) {
+        if (matches(r.expression, req) && r.actionParameters?.cache !== undefined) cache = r.actionParameters.cache;
+      }
+      return cache;
+    };
+    expect(eligible({ method: "POST", path: "/api/volunteers" })).toBe(false);
+    expect(eligible({ method: "GET", path: "/api/volunteers" })).toBe(false);
+    expect(eligible({ method: "GET", path: "/missions", cookie: "session=1" })).not.toBe(true);
+    expect(eligible({ method: "GET", path: "/missions" })).toBe(true);
+    for (const r of rulesOf("http_request_firewall_custom").filter((x) => x.action === "block")) {
+      expect(matches(r.expression, { method: "GET", path: "/", country: "FR" })).toBe(false);
+    }
+  });
+});
