@@ -81,6 +81,10 @@ async function main(): Promise<void> {
   const path = join(__dirname, FILES[provider]);
   const current = parseSpfChain(JSON.parse(readFileSync(path, "utf8")), path);
   const records = await takeChain(current.include);
+  // A filtered or offline resolver answers NXDOMAIN: never replace the copy with an empty chain.
+  if (!(records[current.include]?.TXT ?? []).some((t) => /^v=spf1(\s|$)/i.test(t))) {
+    throw new Error(`no SPF record at ${current.include} from resolvers ${dns.getServers().join(", ")}: DNS here may be filtered; ${path} left unchanged`);
+  }
   const today = new Date().toISOString().slice(0, 10);
   const next: SpfChain = {
     ...current,
