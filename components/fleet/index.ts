@@ -102,11 +102,15 @@ export class Fleet extends pulumi.ComponentResource {
       { name: `${base}-spread`, policyType: "max_availability", zone: args.zone, tags },
       child,
     );
+    // Scaleway security groups filter an instance's public interface only (https://www.scaleway.com/en/docs/vpc/faq/:
+    // "Security groups filter public traffic on your Instances"). The instances have none, so this drop-by-default
+    // group is a guard should an address ever be attached; it also keeps Scaleway from creating an untracked
+    // default group. Private traffic is confined by the private network itself (only our LB, fleet and DB are on it).
     const securityGroup = new scaleway.instance.SecurityGroup(
       `${name}-sg`,
       {
         name: `${base}-app`,
-        description: "App port from the private network only (load balancer and health checks)",
+        description: "Drop all inbound on any public interface except the app port from the private subnet",
         zone: args.zone,
         stateful: true,
         inboundDefaultPolicy: "drop",
