@@ -42,7 +42,7 @@ function main(): number {
   try {
     raw = JSON.parse(readFileSync(values.from, "utf8"));
   } catch (err) {
-    throw new Error(`--from: ${values.from} is not JSON (${err instanceof Error ? err.message : String(err)})`);
+    throw new Error(`--from: ${values.from} is not JSON (${err instanceof Error ? err.message : String(err)})`, { cause: err });
   }
   const parsed = campaignReportSchema.safeParse(raw);
   if (!parsed.success) {

@@ -60,7 +60,7 @@ export function measurementFromReport(
         : `the campaign stopped early (${report.outcome}): ${held} signups/s is a floor`,
     );
   }
-  let host = "";
+  let host: string;
   try {
     host = new URL(report.target).hostname;
   } catch {

@@ -9,7 +9,9 @@ function options(app: FakeApp, patch: Partial<CampaignOptions>): CampaignOptions
     url: app.url,
     steps: [50, 100],
     stepSeconds: 1,
-    slo: DEFAULT_SLO,
+    // Tests about mix, errors and interrupts use a loose latency SLO: the suite shares two cores with
+    // everything else, and a descheduled test process must not fail them. Latency verdicts set their own.
+    slo: { ...DEFAULT_SLO, p99Ms: 1000 },
     mix: parseMix("signup=1"),
     instances: 1,
     maxRequests: 100_000,
@@ -41,8 +43,9 @@ describe("runCampaign", () => {
       firstFailedStep: null,
       heldSignupsPerSecond: 100,
       ceilingFound: false,
-      warnings: [],
     });
+    // The only warning a healthy run may carry is about this busy test machine's own send lag.
+    expect(report.warnings.filter((w) => !/the generator sent requests up to/.test(w))).toEqual([]);
     expect(report.summary).toMatch(/Every step held the SLO up to 100 signups\/s: one instance holds at least 100 signups\/s/);
     const [s50, s100] = report.steps;
     // Steps are signups per second; pages and applications ride on top (0.8 share -> x1.25).
@@ -69,25 +72,28 @@ describe("runCampaign", () => {
   });
 
   it("fails at the first step the server cannot carry, and names the last step that held", async () => {
-    // A saturated origin: one request at a time, 4 ms each (250/s). 50 and 100/s fit; at 300/s the queue
-    // grows by 50 requests a second, so latency climbs past the SLO and the server falls behind.
-    app = await startFakeApp({ serviceRatePerSecond: 250 });
-    const report = await runCampaign(options(app, { steps: [50, 100, 300, 450], stepSeconds: 1.5 }));
+    // A saturated origin: one request at a time, 5 ms each (200/s). 50 and 100/s fit; at 400/s the queue
+    // grows by 200 requests a second, so latency climbs far past the SLO and the server falls behind.
+    // (SLO p99 250 ms: wide of both the held steps' few ms and the failing step's ~1.5 s.)
+    app = await startFakeApp({ serviceRatePerSecond: 200 });
+    const report = await runCampaign(options(app, { steps: [50, 100, 400, 600], stepSeconds: 1.5, slo: { ...DEFAULT_SLO, p99Ms: 250 } }));
     expect(report.steps.map((s) => [s.signupsPerSecond, s.verdict.result])).toEqual([
       [50, "held"],
       [100, "held"],
-      [300, "failed"],
+      [400, "failed"],
     ]);
-    expect(report).toMatchObject({ outcome: "failed", lastHeldStep: 100, firstFailedStep: 300, heldSignupsPerSecond: 100, ceilingFound: true });
+    expect(report).toMatchObject({ outcome: "failed", lastHeldStep: 100, firstFailedStep: 400, heldSignupsPerSecond: 100, ceilingFound: true });
     const failed = report.steps[2];
     expect(failed.errors).toBe(0);
     expect(failed.verdict.reasons).toHaveLength(2);
-    expect(failed.verdict.reasons[0]).toMatch(/^p99 \d+(\.\d+)? ms > SLO 100 ms$/);
-    expect(failed.verdict.reasons[1]).toMatch(/^achieved 2\d\d(\.\d+)?\/s is .* of offered 300\/s < min 95%$/);
-    expect(failed.latencyMs.p99).toBeGreaterThan(200);
-    expect(report.steps[1].latencyMs.p99).toBeLessThan(50);
+    expect(failed.verdict.reasons[0]).toMatch(/^p99 \d+(\.\d+)? ms > SLO 250 ms$/);
+    // About 200/s x (1.5 s + 0.25 s allowance) answered in time, over 1.5 s.
+    expect(failed.verdict.reasons[1]).toMatch(/^achieved 2\d\d(\.\d+)?\/s is .* of offered 400\/s < min 95%$/);
+    expect(failed.latencyMs.p99).toBeGreaterThan(1000);
+    expect(failed.achievedRequestsPerSecond).toBeLessThan(260);
+    expect(report.steps[1].latencyMs.p99).toBeLessThan(250);
     expect(report.summary).toBe(
-      "The step at 300 signups/s failed the SLO; the last step that held was 100 signups/s: one instance holds 100 signups/s.",
+      "The step at 400 signups/s failed the SLO; the last step that held was 100 signups/s: one instance holds 100 signups/s.",
     );
   });
 
@@ -95,7 +101,7 @@ describe("runCampaign", () => {
     // The server answers nothing for 300 ms in the middle of a 2 s step at 100/s: about 30 requests
     // wait, most of them for a long time. A closed loop would have recorded one slow request.
     app = await startFakeApp({ freeze: { fromMs: 800, toMs: 1100 } });
-    const report = await runCampaign(options(app, { steps: [100], stepSeconds: 2 }));
+    const report = await runCampaign(options(app, { steps: [100], stepSeconds: 2, slo: DEFAULT_SLO }));
     const step = report.steps[0];
     expect(step.errors).toBe(0);
     expect(step.latencyMs.max).toBeGreaterThan(250);
@@ -119,7 +125,7 @@ describe("runCampaign", () => {
   it("skips applications with a warning when the target has no mission", async () => {
     app = await startFakeApp({ missions: [] });
     const report = await runCampaign(options(app, { steps: [50], mix: parseMix("signup=0.8,pages=0.15,apply=0.05") }));
-    expect(report.warnings).toEqual(["the target lists no mission: applications are skipped, mix is now signup=0.8421,pages=0.1579"]);
+    expect(report.warnings).toContain("the target lists no mission: applications are skipped, mix is now signup=0.8421,pages=0.1579");
     expect(report.config.mix).toBe("signup=0.8421,pages=0.1579");
     expect(Object.keys(report.steps[0].byKind).sort()).toEqual(["pages", "signup"]);
     expect(report.steps[0].byKind.signup.sent).toBe(50);

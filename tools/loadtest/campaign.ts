@@ -60,6 +60,8 @@ interface KindStats {
   ok: number;
   errors: number;
   latencies: number[];
+  /** Clock value at which each good answer arrived. */
+  okEnds: number[];
 }
 
 /** Everything one step records; the report is derived from it once the step has drained. */
@@ -73,16 +75,14 @@ class StepRecorder {
   ok = 0;
   errors = 0;
   inFlight = 0;
-  lastOkAt: number;
+  readonly okEnds: number[] = [];
 
-  constructor(readonly startedAt: number) {
-    this.lastOkAt = startedAt;
-  }
+  constructor(readonly startedAt: number) {}
 
   kind(k: RequestKind): KindStats {
     let s = this.byKind.get(k);
     if (s === undefined) {
-      s = { sent: 0, ok: 0, errors: 0, latencies: [] };
+      s = { sent: 0, ok: 0, errors: 0, latencies: [], okEnds: [] };
       this.byKind.set(k, s);
     }
     return s;
@@ -103,10 +103,14 @@ function toStepReport(
   slo: Slo,
   interruptedBy: string | null,
 ): StepReport {
-  // The step lasts its planned duration (or until it was cut); the server's throughput is measured up to
-  // its last good answer, so a server still working through a queue after the step shows as behind.
+  // The step lasts its planned duration (or until it was cut). Its achieved rate counts the good answers
+  // that arrived by the end of the step plus the SLO's latency allowance: a server that keeps up answers
+  // (nearly) every request by then, one that is working through a queue does not, and a single slow
+  // answer at the very end costs one request, not the whole step.
   const durationMs = interruptedBy === null ? stepSeconds * 1000 : Math.max(1, emissionEndedAt - rec.startedAt);
-  const windowSeconds = Math.max(durationMs, rec.lastOkAt - rec.startedAt) / 1000;
+  const deadline = rec.startedAt + durationMs + slo.p99Ms;
+  const answeredInTime = (ends: number[]): number => ends.filter((t) => t <= deadline).length;
+  const windowSeconds = durationMs / 1000;
   const latencyMs = summarize(rec.latencies);
   const byKind: StepReport["byKind"] = {};
   for (const [k, s] of rec.byKind) {
@@ -114,11 +118,11 @@ function toStepReport(
       sent: s.sent,
       ok: s.ok,
       errors: s.errors,
-      achievedPerSecond: round(s.ok / windowSeconds),
+      achievedPerSecond: round(answeredInTime(s.okEnds) / windowSeconds),
       latencyMs: summarize(s.latencies),
     };
   }
-  const achievedRequestsPerSecond = round(rec.ok / windowSeconds);
+  const achievedRequestsPerSecond = round(answeredInTime(rec.okEnds) / windowSeconds);
   const verdict = judgeStep(
     {
       offeredRequestsPerSecond: round(offered),
@@ -172,7 +176,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
     try {
       await target.request("GET", "/healthz", undefined, false, AbortSignal.timeout(opts.timeoutMs));
     } catch (err) {
-      throw new Error(`cannot reach ${opts.url} (GET /healthz: ${failureName(err)}); is the app running there?`);
+      throw new Error(`cannot reach ${opts.url} (GET /healthz: ${failureName(err)}); is the app running there?`, { cause: err });
     }
     if (mix.apply > 0) {
       try {
@@ -255,7 +259,8 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
             if (ok) {
               r.ok++;
               ks.ok++;
-              r.lastOkAt = Math.max(r.lastOkAt, end);
+              r.okEnds.push(end);
+              ks.okEnds.push(end);
               if (kind === "signup" && email !== undefined) signedUp.push(email);
             } else {
               r.errors++;

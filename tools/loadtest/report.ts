@@ -40,7 +40,7 @@ export const stepReportSchema = z
     ok: z.number().int().nonnegative(),
     errors: z.number().int().nonnegative(),
     errorRate: z.number().min(0).max(1),
-    /** Requests that got their expected answer, per second of the step (until the last answer). */
+    /** Expected answers that arrived by the step's end + the SLO's p99 allowance, per second of the step. */
     achievedRequestsPerSecond: z.number().nonnegative(),
     achievedSignupsPerSecond: z.number().nonnegative(),
     latencyMs: latencySummary,

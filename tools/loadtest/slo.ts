@@ -4,8 +4,8 @@
  * A step holds when, at the offered arrival rate: the p99 latency (measured from each request's intended
  * send time) is within the SLO, the share of failed requests is within the error budget, and the server
  * kept up, i.e. the rate of successful responses is at least `minAchievedRatio` of the offered rate.
- * The last condition catches a server that answers fast and correctly but only a fraction of the time
- * (requests still queued when the step ends drag its achieved rate down).
+ * The last condition catches a server that falls behind: its good answers per second of the step (those
+ * that arrived by the step's end plus the p99 allowance) stay below what was offered.
  */
 
 export interface Slo {
