@@ -1,6 +1,7 @@
 /** Parsing of the email-authentication TXT records the program plans (SPF, DKIM, DMARC). */
 import type { PolicyResource } from "@pulumi/policy";
 import { T, fqdn, type DnsRecordProps } from "./types";
+import { isUnknown, peek, undecided } from "./unknown";
 
 /** TXT content as Cloudflare stores it: one or more quoted chunks ("a" "b"), or bare text. */
 export function txtChunks(content: string): string[] {
@@ -19,6 +20,8 @@ export interface PlannedRecord {
   type: string;
   content: string;
   priority?: number;
+  /** False when the content is only known after deployment (e.g. built from a provider output). */
+  contentKnown: boolean;
 }
 
 /** The DNS records the stack plans in Cloudflare (name/type are literals; content is read when used). */
@@ -35,6 +38,7 @@ export function plannedRecords(resources: readonly PolicyResource[]): PlannedRec
           return String(p.content ?? "");
         },
         priority: p.priority,
+        contentKnown: !isUnknown(peek(r.props, "content")),
       };
     });
 }
@@ -83,4 +87,22 @@ export function tagList(value: string): Map<string, string> {
     m.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim());
   }
   return m;
+}
+
+/** Names with an underscore label (`_dmarc.x`, `sel._domainkey.x`, `_acme-challenge.x`) are not hosts. */
+export function hasServiceLabel(name: string): boolean {
+  return name.split(".").some((l) => l.startsWith("_"));
+}
+
+/** SPF can only live at a host name; `_dmarc`, `_domainkey` and other underscore labels never hold one. */
+export function mayHoldSpf(r: PlannedRecord): boolean {
+  return r.type === "TXT" && !hasServiceLabel(r.name);
+}
+
+/** The SPF records of the plan; a candidate whose content is not known yet makes the caller undecided. */
+export function spfRecords(records: readonly PlannedRecord[]): PlannedRecord[] {
+  const candidates = records.filter(mayHoldSpf);
+  const unknown = candidates.find((r) => !r.contentKnown);
+  if (unknown) undecided(`the TXT record at ${unknown.name} (${unknown.resource.name}) is computed at deployment, so its SPF cannot be checked before`);
+  return candidates.filter((r) => isSpf(txtValue(r.content)));
 }

@@ -27,7 +27,7 @@ import type {
 export const ZONE_ID = "0123456789abcdef0123456789abcdef";
 export const APEX = "renfort.example.fr";
 export const HOST = `app.${APEX}`;
-export const IMAGE = `rg.fr-par.scw.cloud/renfort/app@sha256:${"ab12".repeat(16)}`;
+export const IMAGE = `rg.fr-par.scw.cloud/renfort-prod/app@sha256:${"ab12".repeat(16)}`;
 export const DKIM_2048 =
   "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEArG31x3INMcylSUrx6/AjacSVMaW5eOHjPtxDVQ1I3Gst6TcaSJAemYrJcMAsrdToat9IBjRpy+fE3hL4/UXyRGZUhbUA5Dk4wkmJLr8bJftPOTdUG3mKE2oTzxE7NW8L6RFd7t66AtzzHjkY2QSTbGmnsAlOG0Ul00ZmwYZGluDeYpMeg5DJNzSbovHq0ismuBp96u6dPenIRhdjTm5z36kdUs3YoCy9T/xhOXRpCAWO+Znu3gaCxZhu07TN+C4fkHWu3o+DbrJYPxYWZQb/tIOYn+OLzhjFpTiZeW/2GQ9V6mZTFGGs2vUV8uNbZ17kOa/Ns2x2bI8G9KDbahD7zQIDAQAB";
 export const DKIM_1024 =
@@ -167,6 +167,9 @@ export const fx = {
   appRecords: () => [
     { ...dns(HOST, "A", "51.159.10.1", { proxied: true }, "app-a-1"), dependencies: [urnOf("scaleway:loadbalancers/ip:Ip", "lb-ip-1")] },
     { ...dns(HOST, "A", "51.159.10.2", { proxied: true }, "app-a-2"), dependencies: [urnOf("scaleway:loadbalancers/ip:Ip", "lb-ip-2")] },
+  ],
+  /** DNS-only apex records (the load balancer answers the apex itself; listed in cf-dns-proxied.dnsOnlyNames). */
+  apexRecords: () => [
     dns(APEX, "A", "51.159.10.1", { proxied: false }, "apex-a-1"),
     dns(APEX, "A", "51.159.10.2", { proxied: false }, "apex-a-2"),
   ],

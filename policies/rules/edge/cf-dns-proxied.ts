@@ -39,7 +39,7 @@ export const cfDnsProxied = resourcePolicy<Config>(
     const type = String(r.type).toUpperCase();
     if (!["A", "AAAA", "CNAME"].includes(type)) return;
     const name = fqdn(String(r.name));
-    if (name.split(".")[0].startsWith("_")) return; // service/verification labels are not web hosts
+    if (name.split(".").some((l) => l.startsWith("_"))) return; // service labels (DKIM CNAMEs, ACME) are not web hosts
     if (r.proxied !== true && !config.dnsOnlyNames.some((p) => matches(name, p)))
       report(`${type} record ${name} is not proxied, so it bypasses the WAF and geo bans: set proxied: true or list it in cf-dns-proxied.dnsOnlyNames.`);
     if (type !== "CNAME" && isPrivateOrBogon(String(r.content)))

@@ -1,5 +1,6 @@
 import { stackPolicy } from "../../lib/policy";
-import { isDmarc, isSpf, plannedRecords, tagList, txtValue } from "../../lib/email";
+import { isDmarc, mayHoldSpf, plannedRecords, spfRecords, tagList, txtValue } from "../../lib/email";
+import { undecided } from "../../lib/unknown";
 
 export interface Config {
   allowedPolicies: string[];
@@ -27,15 +28,18 @@ export const emailDmarcPolicy = stackPolicy<Config>(
   },
   ({ resources, config, report }) => {
     const records = plannedRecords(resources).filter((r) => r.type === "TXT");
-    const dmarc = records.filter((r) => r.name.startsWith("_dmarc.") && isDmarc(txtValue(r.content)));
+    const dmarcNames = records.filter((r) => r.name.startsWith("_dmarc."));
+    const pending = dmarcNames.find((r) => !r.contentKnown);
+    if (pending) undecided(`the DMARC record ${pending.name} is computed at deployment, so its policy cannot be checked before`);
+    const dmarc = dmarcNames.filter((r) => isDmarc(txtValue(r.content)));
     const byName = new Map<string, typeof dmarc>();
     for (const r of dmarc) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
-    // Every name with an SPF record sends mail and needs a DMARC record at it (or at a parent).
-    for (const s of records.filter((r) => isSpf(txtValue(r.content)) && !/^v=spf1\s+-all$/i.test(txtValue(r.content).trim()))) {
-      const labels = s.name.split(".");
-      const covered = labels.some((_, i) => byName.has(`_dmarc.${labels.slice(i).join(".")}`));
-      if (!covered) report(`${s.name} sends mail (it has an SPF record) but has no DMARC record: publish _dmarc.${s.name}.`, s.resource.urn);
-    }
+    const coveredName = (name: string) => name.split(".").some((_, i, labels) => byName.has(`_dmarc.${labels.slice(i).join(".")}`));
+    // Every name with an SPF record sends mail and needs a DMARC record at it (or at a parent domain).
+    // Names already covered need not be read (their content may be known only after deployment).
+    const uncovered = records.filter((r) => mayHoldSpf(r) && !coveredName(r.name));
+    for (const s of spfRecords(uncovered).filter((r) => !/^v=spf1\s+-all$/i.test(txtValue(r.content).trim())))
+      report(`${s.name} sends mail (it has an SPF record) but has no DMARC record: publish _dmarc.${s.name}.`, s.resource.urn);
     for (const [name, recs] of byName) {
       if (recs.length > 1) report(`${name} has ${recs.length} DMARC records, so receivers ignore DMARC: keep one.`, recs[1].resource.urn);
       const r = recs[0];

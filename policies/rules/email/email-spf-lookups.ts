@@ -1,7 +1,7 @@
 import { spf } from "mailauth/lib/spf";
 import vendored from "../../data/spf-includes.json";
 import { stackPolicy } from "../../lib/policy";
-import { isSpf, parseSpf, plannedRecords, txtValue, type PlannedRecord } from "../../lib/email";
+import { isSpf, parseSpf, plannedRecords, spfRecords, txtValue, type PlannedRecord } from "../../lib/email";
 import { undecided } from "../../lib/unknown";
 
 export interface Config {
@@ -24,7 +24,7 @@ class NotFound extends Error {
 function resolver(records: PlannedRecord[], extra: Txt) {
   return async (domain: string, type: string): Promise<unknown[]> => {
     const name = domain.toLowerCase().replace(/\.$/, "");
-    const planned = records.filter((r) => r.name === name && r.type === type);
+    const planned = records.filter((r) => r.name === name && r.type === type && r.contentKnown);
     if (type === "TXT") {
       const values = [...planned.map((r) => txtValue(r.content)), ...(extra[name] ?? [])];
       if (values.length) return values.map((v) => [v]);
@@ -47,7 +47,7 @@ function missingIncludes(root: string, records: PlannedRecord[], extra: Txt): st
       const d = t.value.toLowerCase().replace(/\.$/, "");
       if (seen.has(d) || d.includes("%{")) continue;
       seen.add(d);
-      const txt = [...records.filter((r) => r.name === d && r.type === "TXT").map((r) => txtValue(r.content)), ...(extra[d] ?? [])].filter(isSpf);
+      const txt = [...records.filter((r) => r.name === d && r.type === "TXT" && r.contentKnown).map((r) => txtValue(r.content)), ...(extra[d] ?? [])].filter(isSpf);
       if (!txt.length) missing.push(d);
       else txt.forEach(walk);
     }
@@ -79,9 +79,8 @@ export const emailSpfLookups = stackPolicy<Config>(
   async ({ resources, config, report }) => {
     const records = plannedRecords(resources);
     const extra = vendored.records as Txt;
-    for (const rec of records.filter((r) => r.type === "TXT")) {
+    for (const rec of spfRecords(records)) {
       const value = txtValue(rec.content);
-      if (!isSpf(value)) continue;
       const missing = missingIncludes(value, records, extra);
       if (missing.length)
         undecided(`the SPF record of ${rec.name} includes ${missing.join(", ")}, whose records are not vendored: add them to policies/data/spf-includes.json (npm run refresh-spf -w policies)`);

@@ -1,5 +1,5 @@
 import { stackPolicy } from "../../lib/policy";
-import { isSpf, plannedRecords, txtValue } from "../../lib/email";
+import { plannedRecords, spfRecords } from "../../lib/email";
 
 export interface Config {
   maxPerName: number;
@@ -19,8 +19,7 @@ export const emailSpfSingle = stackPolicy<Config>(
   },
   ({ resources, config, report }) => {
     const byName = new Map<string, string[]>();
-    for (const r of plannedRecords(resources).filter((x) => x.type === "TXT")) {
-      if (!isSpf(txtValue(r.content))) continue;
+    for (const r of spfRecords(plannedRecords(resources))) {
       byName.set(r.name, [...(byName.get(r.name) ?? []), r.resource.urn]);
     }
     for (const [name, urns] of byName)

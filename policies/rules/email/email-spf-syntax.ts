@@ -1,5 +1,5 @@
 import { resourcePolicy } from "../../lib/policy";
-import { isSpf, parseSpf, txtChunks, txtValue } from "../../lib/email";
+import { hasServiceLabel, isSpf, parseSpf, txtChunks, txtValue } from "../../lib/email";
 import { T, as, fqdn, type DnsRecordProps } from "../../lib/types";
 
 export interface Config {
@@ -28,10 +28,11 @@ export const emailSpfSyntax = resourcePolicy<Config>(
   ({ props, config, report }) => {
     const r = as<DnsRecordProps>(props);
     if (String(r.type).toUpperCase() !== "TXT") return;
+    const name = fqdn(String(r.name));
+    if (hasServiceLabel(name)) return; // DKIM, DMARC and verification records never hold SPF
     const content = String(r.content ?? "");
     const value = txtValue(content);
     if (!isSpf(value)) return;
-    const name = fqdn(String(r.name));
     const { terms, errors } = parseSpf(value);
     for (const e of errors) report(`SPF record of ${name} has an ${e} (a permerror for receivers): fix or remove it.`);
     for (const c of txtChunks(content)) if (c.length > 255) report(`SPF record of ${name} has a quoted chunk of ${c.length} characters: split it into chunks of at most 255.`);

@@ -1,0 +1,140 @@
+import prod from "./config/prod.json";
+import staging from "./config/staging.json";
+import { gateFails, levelOf, runGate, type GateViolation, type PolicyPackConfig } from "./gate";
+import { policies } from "./rules";
+import { UNKNOWN } from "./lib/unknown";
+import type { GateResource } from "./lib/run";
+import { APEX, DKIM_1024, HOST, SECRET_VALUE, compliantStack, find, fx, mutate, replace } from "./testing/fixtures";
+
+const prodConfig = prod as PolicyPackConfig;
+const stagingConfig = staging as PolicyPackConfig;
+const tagged = "rg.fr-par.scw.cloud/renfort-prod/app:1.0.0";
+
+type Break = (s: GateResource[]) => { stack: GateResource[]; urn: string };
+const edit = (name: string, path: string, value: unknown): Break => (s) => {
+  const r = mutate(find(s, name), path, value);
+  return { stack: replace(s, r), urn: r.urn };
+};
+const drop = (name: string, urnOf = name): Break => (s) => ({ stack: s.filter((r) => r.name !== name), urn: find(s, urnOf).urn });
+const unprotect = (name: string): Break => (s) => {
+  const r = { ...find(s, name), protect: false };
+  return { stack: replace(s, r), urn: r.urn };
+};
+
+/** One realistic breakage per policy, and the resource the violation must name. */
+const breaks: Record<string, Break> = {
+  "cf-ssl-full-strict": edit("edge-ssl", "value", "flexible"),
+  "cf-min-tls": edit("edge-min_tls_version", "value", "1.0"),
+  "cf-always-https": edit("edge-always_use_https", "value", "off"),
+  "cf-hsts": edit("edge-security_header", "value.strict_transport_security.max_age", 300),
+  "cf-waf-managed": edit("edge-http_request_firewall_managed", "rules.0.enabled", false),
+  "cf-expr-valid": edit("edge-http_request_firewall_custom", "rules.1.expression", '(http.host eq "a"'),
+  "cf-expr-deprecated": edit("edge-http_request_firewall_custom", "rules.0.expression", 'ip.geoip.country in {"KP"}'),
+  "cf-geo-ban": edit("edge-http_request_firewall_custom", "rules.0.expression", '(ip.src.country in {"KP" "FR"})'),
+  "cf-rate-limit-signup": edit("edge-http_ratelimit", "rules.0.ratelimit.requestsPerPeriod", 5),
+  "cf-cache-no-dynamic": edit("edge-http_request_cache_settings", "rules.1.expression", "true"),
+  "cf-dns-proxied": edit("dns-app-a-1", "proxied", false),
+  "scw-lb-ips": unprotect("lb-ip-2"),
+  "scw-lb-tls-level": edit("lb", "sslCompatibilityLevel", "ssl_compatibility_level_old"),
+  "scw-lb-no-plain-http": edit("lb-acl-http-to-https", "action", { type: "allow" }),
+  "scw-lb-origin-lock": edit("lb-acl-allow-cloudflare", "match.ipSubnets", ["0.0.0.0/0"]),
+  "scw-lb-cert-covers-host": (s) => {
+    const r = mutate(find(s, "origin-cert"), "hostnames", [`api.${APEX}`]);
+    return { stack: replace(s, r), urn: find(s, "dns-app-a-1").urn };
+  },
+  "scw-lb-healthcheck": edit("lb-backend", "healthCheckHttp", undefined),
+  "fleet-no-public-ip": edit("fleet-template", "publicIpsV4Count", 1),
+  "img-digest": edit("fleet-template", "cloudInit", fx.cloudInit(undefined, tagged)),
+  "img-own-registry": edit("fleet-template", "cloudInit", fx.cloudInit(undefined, `docker.io/library/nginx@sha256:${"1".repeat(64)}`)),
+  "env-no-plain-secrets": edit("fleet-template", "cloudInit", fx.cloudInit(`NODE_ENV=production\nSESSION_SECRET=${SECRET_VALUE}`)),
+  "scw-db-ha": edit("db", "isHaCluster", false),
+  "scw-db-backups": edit("db", "disableBackup", true),
+  "scw-db-encryption": edit("db", "encryptionAtRest", false),
+  "scw-db-private": drop("db-acl", "db"),
+  "scw-db-acl-closed": edit("db-acl", "aclRules.0.ip", "0.0.0.0/0"),
+  "scw-db-protect": unprotect("db"),
+  "scw-db-conn-budget": edit("db", "settings.max_connections", "100"),
+  "fleet-capacity": edit("fleet-group", "capacities.0.minReplicas", 2),
+  "email-spf-single": (s) => {
+    const extra = { ...fx.spf('"v=spf1 include:spf.brevo.com -all"'), urn: `${fx.spf().urn}-2`, name: "dns-spf-2" };
+    return { stack: [...s, extra], urn: extra.urn };
+  },
+  "email-spf-syntax": edit(`dns-spf-${APEX}`, "content", '"v=spf1 include:_spf.tem.scaleway.com ~all"'),
+  "email-spf-lookups": (s) => {
+    const names = Array.from({ length: 9 }, (_, i) => `s${i}.${APEX}`);
+    const spf = mutate(find(s, `dns-spf-${APEX}`), "content", `"v=spf1 ${names.map((n) => `include:${n}`).join(" ")} -all"`);
+    return { stack: [...replace(s, spf), ...names.map((n) => fx.spf('"v=spf1 ip4:198.51.100.1 -all"', n))], urn: spf.urn };
+  },
+  "email-dkim-key": edit("dns-dkim-tem", "content", `v=DKIM1; k=rsa; p=${DKIM_1024}`),
+  "email-dmarc-policy": edit(`dns-dmarc-_dmarc.${APEX}`, "content", `"v=DMARC1; p=none; rua=mailto:dmarc@${APEX}"`),
+  "sov-regions": edit("db", "region", "nl-ams"),
+  "scw-db-backup-locality": edit("db", "backupSameRegion", false),
+};
+
+describe("runGate", () => {
+  test("the compliant fixture stack has no violation in prod or staging", async () => {
+    expect(await runGate(compliantStack(), prodConfig, { tier: "prod" })).toEqual([]);
+    const staged = await runGate(compliantStack(), stagingConfig, { tier: "staging" });
+    expect(staged.filter((v) => v.level === "mandatory")).toEqual([]);
+  });
+
+  test("every policy has a breakage case here", () => {
+    expect(Object.keys(breaks).sort()).toEqual(policies.map((p) => p.name).sort());
+  });
+
+  const mandatoryInProd = policies.filter((p) => levelOf(prodConfig, p.name) === "mandatory").map((p) => p.name);
+  test.each(mandatoryInProd)("a %s failure fails the prod gate, naming the policy and the resource", async (name) => {
+    const { stack, urn } = breaks[name](compliantStack());
+    const violations = await runGate(stack, prodConfig, { tier: "prod" });
+    const hit = violations.find((v) => v.policy === name && v.urn === urn && !v.undecided);
+    if (!hit) throw new Error(`${name}: expected a violation on ${urn}, got ${JSON.stringify(violations, null, 2)}`);
+    expect(hit.level).toBe("mandatory");
+    expect(gateFails(violations)).toBe(true);
+    for (const v of violations) expect(v.message).not.toContain(SECRET_VALUE);
+  });
+
+  test("advisory policies in staging do not fail the gate", async () => {
+    const { stack } = breaks["scw-db-ha"](compliantStack());
+    const v = await runGate(stack, { ...stagingConfig, "scw-db-ha": { enforcementLevel: "advisory" } }, { tier: "staging" });
+    expect(v.filter((x) => x.policy === "scw-db-ha").map((x) => x.level)).toEqual(["advisory"]);
+    expect(gateFails(v)).toBe(false);
+  });
+
+  test("a disabled policy does not run", async () => {
+    const { stack } = breaks["scw-db-ha"](compliantStack());
+    const v = await runGate(stack, { ...prodConfig, "scw-db-ha": { enforcementLevel: "disabled" } }, { tier: "prod" });
+    expect(v.some((x) => x.policy === "scw-db-ha")).toBe(false);
+  });
+
+  test("stack config overrides policy defaults", async () => {
+    const v = await runGate(compliantStack(), { ...prodConfig, "scw-db-backups": { enforcementLevel: "mandatory", minRetentionDays: 30 } }, { tier: "prod" });
+    expect(v).toEqual([expect.objectContaining({ policy: "scw-db-backups", level: "mandatory", message: expect.stringContaining("kept 7 days") })]);
+  });
+
+  describe("preview-time unknowns", () => {
+    const unknownDkim = () => replace(compliantStack(), mutate(find(compliantStack(), "dns-dkim-tem"), "content", UNKNOWN));
+    test("are undecided and fail a mandatory policy in prod", async () => {
+      const v = await runGate(unknownDkim(), prodConfig, { tier: "prod" });
+      const u = v.filter((x: GateViolation) => x.undecided);
+      expect(u).toEqual([
+        expect.objectContaining({ policy: "email-dkim-key", level: "mandatory", undecided: true, urn: find(compliantStack(), "dns-dkim-tem").urn }),
+      ]);
+      expect(u[0].message).toMatch(/could not decide/);
+      expect(gateFails(v)).toBe(true);
+    });
+    test("are reported as advisory in staging", async () => {
+      const v = await runGate(unknownDkim(), { ...stagingConfig, "email-dkim-key": { enforcementLevel: "mandatory" } }, { tier: "staging" });
+      expect(v.filter((x) => x.undecided).map((x) => x.level)).toEqual(["advisory"]);
+      expect(gateFails(v)).toBe(false);
+    });
+    test("in a stack policy are undecided too", async () => {
+      const stack = replace(compliantStack(), mutate(find(compliantStack(), "fleet-group"), "capacities.0.minReplicas", UNKNOWN));
+      const v = await runGate(stack, prodConfig, { tier: "prod" });
+      expect(v).toContainEqual(expect.objectContaining({ policy: "fleet-capacity", undecided: true, level: "mandatory" }));
+    });
+  });
+
+  test("the main host fixture is what the certificate names", () => {
+    expect(find(compliantStack(), "origin-cert").props.hostnames).toEqual([HOST]);
+  });
+});
