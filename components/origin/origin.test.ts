@@ -18,20 +18,18 @@ import { createOrigin } from "./from-config";
 
 // The shared mocks do not compute the IAM API key's secret yet; a real apply returns one (marked secret).
 jest.mock("../../tools/plan/mocks", () => {
-  const actual = jest.requireActual("../../tools/plan/mocks");
-  const { wireSecret: secret } = jest.requireActual("../../tools/plan/values");
+  const actual = jest.requireActual<typeof import("../../tools/plan/mocks")>("../../tools/plan/mocks");
+  const { wireSecret: secret } = jest.requireActual<typeof import("../../tools/plan/values")>("../../tools/plan/values");
   return {
     ...actual,
     platformMocks: () => {
       const base = actual.platformMocks();
       return {
         ...base,
-        newResource(args: pulumi.runtime.MockResourceArgs) {
-          const r = base.newResource(args);
-          if (args.type === "scaleway:iam/apiKey:ApiKey") {
-            r.state = { ...r.state, accessKey: "SCWMOCKACCESSKEY000", secretKey: secret(`mock-pull-key-${args.name}`) };
-          }
-          return r;
+        async newResource(args: pulumi.runtime.MockResourceArgs) {
+          const r = await base.newResource(args);
+          if (args.type !== "scaleway:iam/apiKey:ApiKey") return r;
+          return { ...r, state: { ...r.state, accessKey: "SCWMOCKACCESSKEY000", secretKey: secret(`mock-pull-key-${args.name}`) } };
         },
       };
     },
