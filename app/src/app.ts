@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import rateLimit from "@fastify/rate-limit";
 import underPressure from "@fastify/under-pressure";
 import type { Pool, PoolClient } from "pg";
@@ -265,7 +265,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<RenfortApp> {
     // Our own request ids: a client-supplied one would let anyone forge log correlation.
     genReqId: () => randomUUID(),
     requestIdHeader: false,
-    disableRequestLogging: true,
+    // one log line per request, written in onResponse below
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: cfg.bodyLimitBytes,
     // Slow bodies (slowloris) are cut off; keep-alive outlives the load balancer's idle timeout.
     requestTimeout: 15000,
@@ -324,8 +325,16 @@ export async function buildApp(opts: BuildAppOptions): Promise<RenfortApp> {
     errorResponseBuilder: (_req, ctx) => new HttpError(429, { error: "rate_limited" }, { "retry-after": String(Math.max(1, Math.ceil(ctx.ttl / 1000))) }),
   });
 
+  // Graceful shutdown: once closing, in-flight responses end their keep-alive connection, so the
+  // server can finish closing instead of waiting for idle sockets to time out.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+
   // Security and cache headers on everything that leaves.
   app.addHook("onSend", async (req, reply, payload) => {
+    if (closing) reply.header("connection", "close");
     reply.header("x-content-type-options", "nosniff");
     reply.header("referrer-policy", "strict-origin-when-cross-origin");
     reply.header("x-request-id", req.id);

@@ -1,0 +1,106 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createTestDb, type TestDb } from "./db";
+import { httpRequest } from "./app-harness";
+import { SmtpSink } from "./smtp-sink";
+import { runBundle, until, type Proc } from "./spawn";
+
+/** The built bundle as a process: config errors, migrate, SIGHUP, graceful SIGTERM, in-process worker. */
+
+let db: TestDb;
+beforeAll(async () => {
+  db = await createTestDb({ migrate: false });
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+async function listening(p: Proc): Promise<string> {
+  const line = await p.waitFor(/Server listening at http:\/\/127\.0\.0\.1:\d+/);
+  return /http:\/\/127\.0\.0\.1:\d+/.exec(line)![0];
+}
+
+test("a bad environment fails at start with the variable named, exit code 2", async () => {
+  const p = runBundle([], { DATABASE_URL: "mysql://x", PORT: "eighty", TRUSTED_PROXIES: "10.0.0.0/99" });
+  expect(await p.exited).toBe(2);
+  expect(p.stderr).toMatch(/PORT must be an integer/);
+  expect(p.stderr).toMatch(/DATABASE_URL must be a postgres:\/\/ URL/);
+  expect(p.stderr).toMatch(/TRUSTED_PROXIES has "10.0.0.0\/99"/);
+  expect(p.stderr).not.toMatch(/\n\s+at /); // no stack trace
+});
+
+test("migrate, serve, SIGHUP switches degraded mode, SIGTERM drains in-flight requests", async () => {
+  const m = runBundle(["migrate"], { DATABASE_URL: db.url });
+  expect(await m.exited).toBe(0);
+  expect(m.stdout.join("\n")).toMatch(/applied 1 migration/);
+
+  const envFile = join(mkdtempSync(join(tmpdir(), "renfort-")), "env");
+  writeFileSync(envFile, "# BEGIN renfort plain env\nDEGRADED_MODE=off\n# END renfort plain env\n");
+  const p = runBundle([], { DATABASE_URL: db.url, PORT: "0", HOST: "127.0.0.1", RUNTIME_ENV_FILE: envFile, LOG_LEVEL: "info" });
+  try {
+    const base = await listening(p);
+    expect((await httpRequest(base, "GET", "/readyz")).statusCode).toBe(200);
+    expect((await httpRequest(base, "GET", "/api/missions")).statusCode).toBe(200);
+
+    writeFileSync(envFile, "DEGRADED_MODE=on\n");
+    p.child.kill("SIGHUP");
+    await until(async () => (await httpRequest(base, "GET", "/api/missions")).statusCode === 503);
+    expect((await httpRequest(base, "GET", "/signup")).statusCode).toBe(200);
+    // a bad edit keeps the current mode
+    writeFileSync(envFile, "DEGRADED_MODE=perhaps\n");
+    p.child.kill("SIGHUP");
+    await p.waitFor(/keeping the current mode/);
+    expect((await httpRequest(base, "GET", "/api/missions")).statusCode).toBe(503);
+    writeFileSync(envFile, "DEGRADED_MODE=off\n");
+    p.child.kill("SIGHUP");
+    await until(async () => (await httpRequest(base, "GET", "/api/missions")).statusCode === 200);
+
+    // An in-flight signup whose body is still arriving when SIGTERM lands completes with 201.
+    const port = Number(new URL(base).port);
+    const body = JSON.stringify({ email: "drain@example.org", firstName: "A", lastName: "B", zip: "75011" });
+    const sock = connect(port, "127.0.0.1");
+    let response = "";
+    sock.on("data", (d) => (response += d.toString("utf8")));
+    const closed = new Promise<void>((resolve) => sock.on("close", () => resolve()));
+    await new Promise<void>((resolve) => sock.once("connect", () => resolve()));
+    sock.write(`POST /api/volunteers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`);
+    await new Promise((r) => setTimeout(r, 200));
+    p.child.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 300));
+    sock.write(body.slice(10));
+    await closed;
+    expect(response).toMatch(/^HTTP\/1\.1 201/);
+    expect(response).toMatch(/\r\nconnection: close\r\n/i);
+    expect(await p.exited).toBe(0);
+    const stored = await db.pool.query("SELECT 1 FROM volunteers WHERE email = 'drain@example.org'");
+    expect(stored.rowCount).toBe(1);
+  } finally {
+    if (p.child.exitCode === null) p.child.kill("SIGKILL");
+  }
+});
+
+test("healthcheck command, in-process outbox worker", async () => {
+  const sink = new SmtpSink();
+  const smtpUrl = await sink.start();
+  const p = runBundle([], { DATABASE_URL: db.url, PORT: "0", HOST: "127.0.0.1", OUTBOX_WORKER: "on", SMTP_URL: smtpUrl, MAIL_FROM: "R <r@renfort.test>" });
+  try {
+    const base = await listening(p);
+    const hc = runBundle(["healthcheck"], { PORT: new URL(base).port });
+    expect(await hc.exited).toBe(0);
+    const r = await httpRequest(base, "POST", "/api/volunteers", {
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "inproc@example.org", firstName: "Inès", lastName: "B", zip: "97400" }),
+    });
+    expect(r.statusCode).toBe(201);
+    await until(async () => sink.accepted.some((d) => d.to === "inproc@example.org"));
+    expect(sink.accepted.find((d) => d.to === "inproc@example.org")!.raw).toMatch(/Bonjour In/);
+  } finally {
+    p.child.kill("SIGTERM");
+    expect(await p.exited).toBe(0);
+    await sink.stop();
+  }
+  const dead = runBundle(["healthcheck"], { PORT: "1" });
+  expect(await dead.exited).toBe(1);
+});
