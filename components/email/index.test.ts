@@ -163,6 +163,28 @@ describe("Email component, prod stack", () => {
     expect(v.checks.map((c) => c.check)).toEqual(expect.arrayContaining(["spf-single", "spf-lookups", "dkim-key", "dkim-receiver", "dmarc-policy", "mx", "sender"]));
   });
 
+  it("runs as a preview, with the names and types of SPF, DMARC and MX as literals", async () => {
+    const preview = await evaluateProgram({
+      stack: "prod",
+      config: stack.config,
+      secretKeys: stack.secretKeys,
+      preview: true,
+      program: () => {
+        const scw = new scaleway.Provider("renfort-scaleway", { projectId: cfg.scaleway.projectId });
+        const cf = new cloudflare.Provider("renfort-cloudflare", {});
+        const e = createEmail(cfg, { providers: [scw, cf] });
+        return { validation: e.validation };
+      },
+    });
+    const p = Object.fromEntries(preview.resources.map((r) => [r.name, r.inputs]));
+    expect(p["email-spf"]).toMatchObject({ name: DOMAIN, type: "TXT" });
+    expect(p["email-dmarc"]).toMatchObject({ name: `_dmarc.${DOMAIN}`, type: "TXT" });
+    expect(p["email-mx"]).toMatchObject({ name: DOMAIN, type: "MX" });
+    // The mock monitor answers computed outputs in a preview too, so the verdict is there; with the real
+    // engine it is unknown until TEM has answered.
+    expect((preview.outputs.validation as EmailValidationVerdict).ok).toBe(true);
+  });
+
   it("never touched the network", () => {
     expect(guard.calls).toEqual([]);
   });

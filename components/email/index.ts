@@ -203,21 +203,26 @@ export class Email extends pulumi.ComponentResource {
     }
 
     const plan = pulumi.all([values, policy]).apply(([v, p]) => planRecords(v, p));
-    const purposes: { key: string; purpose: RecordPurpose }[] = [
-      { key: "spf", purpose: "spf" },
-      { key: dkimKey(selector), purpose: "dkim" },
-      { key: "dmarc", purpose: "dmarc" },
-      { key: "mx", purpose: "mx" },
-      ...(provider === "brevo" ? [{ key: "verification", purpose: "verification" as const }] : []),
+    // Names and types that do not depend on the provider's outputs are given as literals, so a preview (and
+    // the policy pack) sees them before the provider has answered; only contents and the DKIM name wait.
+    const purposes: { key: string; purpose: RecordPurpose; type: "TXT" | "MX"; name?: pulumi.Output<string> }[] = [
+      { key: "spf", purpose: "spf", type: "TXT", name: domain },
+      { key: dkimKey(selector), purpose: "dkim", type: "TXT" },
+      { key: "dmarc", purpose: "dmarc", type: "TXT", name: pulumi.interpolate`_dmarc.${domain}` },
+      { key: "mx", purpose: "mx", type: "MX", name: domain },
+      ...(provider === "brevo" ? [{ key: "verification", purpose: "verification" as const, type: "TXT" as const, name: domain }] : []),
     ];
-    const dnsRecords = purposes.map(({ key, purpose }) => {
-      const r = pick(plan, purpose);
+    const dnsRecords = purposes.map(({ key, purpose, type, name: recordName }) => {
+      const r = pick(plan, purpose).apply((x) => {
+        if (x.type !== type) throw new Error(`email ${name}: the ${purpose} record is planned as ${x.type}, declared as ${type}`);
+        return x;
+      });
       return new cloudflare.DnsRecord(
         `${name}-${key}`,
         {
           zoneId: args.zoneId,
-          name: r.name,
-          type: r.type,
+          name: recordName ?? r.name,
+          type,
           content: r.content,
           priority: r.apply((x) => x.priority),
           ttl: r.ttl,
