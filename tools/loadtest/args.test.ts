@@ -19,16 +19,17 @@ describe("parseLoadtestArgs", () => {
       instances: 1,
       maxRequests: 250_000,
       target: { allowed: true, why: "loopback" },
-      plannedSeconds: 180,
+      warmupSeconds: 5,
+      plannedSeconds: 185,
     });
     expect(DEFAULT_STEPS).toEqual([50, 100, 150, 300, 450, 600]);
-    // 1650 signups/s x 30 s at a 0.8 signup share.
-    expect(a.plannedRequests).toBe(61_875);
+    // 1650 signups/s x 30 s at a 0.8 signup share, plus 5 s of warm-up at 62.5 requests/s.
+    expect(a.plannedRequests).toBe(61_875 + 312);
   });
 
   it("reads a CI-sized campaign", () => {
-    const a = parse(["--url", "http://localhost:3000", "--steps", "50,100,200", "--step-seconds", "3", "--report", "r.json", "--markdown", "r.md", "--mix", "signup=1"]);
-    expect(a).toMatchObject({ steps: [50, 100, 200], stepSeconds: 3, reportPath: "r.json", markdownPath: "r.md", plannedRequests: 1050 });
+    const a = parse(["--url", "http://localhost:3000", "--steps", "50,100,200", "--step-seconds", "3", "--warmup-seconds", "2", "--report", "r.json", "--markdown", "r.md", "--mix", "signup=1"]);
+    expect(a).toMatchObject({ steps: [50, 100, 200], stepSeconds: 3, warmupSeconds: 2, reportPath: "r.json", markdownPath: "r.md", plannedRequests: 1150, plannedSeconds: 11 });
   });
 
   it("refuses a remote target unless allowed, by flag or environment", () => {
@@ -47,7 +48,7 @@ describe("parseLoadtestArgs", () => {
     [["--url", "http://127.0.0.1", "--max-requests", "1.5"], /--max-requests must be an integer >= 1/],
     [["--url", "http://127.0.0.1", "--mix", "pages=1"], /signup share must be > 0/],
     [["--url", "http://127.0.0.1", "--email-domain", "not a domain"], /--email-domain must be a domain name/],
-    [["--url", "http://127.0.0.1", "--step-seconds", "600"], /would run 3600 s \(6 steps x 600 s\), over --max-minutes 30/],
+    [["--url", "http://127.0.0.1", "--step-seconds", "600"], /would run 3605 s \(5 s warm-up \+ 6 steps x 600 s\), over --max-minutes 30/],
     [["--url", "http://127.0.0.1", "--bogus"], /Unknown option '--bogus'/],
   ])("rejects %j", (argv, message) => {
     expect(() => parse(argv as string[])).toThrow(message);

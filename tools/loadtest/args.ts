@@ -17,6 +17,7 @@ request's intended send time, and stops escalating at the first step that breaks
   --url <url>                    target base URL (loopback only, unless allowed below)
   --steps <list>                 signups per second of each step (default 50,100,150,300,450,600)
   --step-seconds <s>             duration of each step (default 30)
+  --warmup-seconds <s>           unjudged warm-up at the first step's rate (default 5)
   --slo-p99-ms <ms>              p99 latency bound (default ${DEFAULT_SLO.p99Ms})
   --max-error-rate <ratio>       highest failed/sent ratio (default ${DEFAULT_SLO.maxErrorRate})
   --min-achieved-ratio <ratio>   lowest achieved/offered ratio (default ${DEFAULT_SLO.minAchievedRatio})
@@ -42,6 +43,7 @@ export interface LoadtestArgs {
   url: string;
   steps: number[];
   stepSeconds: number;
+  warmupSeconds: number;
   slo: Slo;
   mix: Mix;
   mixText: string;
@@ -78,6 +80,7 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv): Parse
       url: { type: "string" },
       steps: { type: "string" },
       "step-seconds": { type: "string" },
+      "warmup-seconds": { type: "string" },
       "slo-p99-ms": { type: "string" },
       "max-error-rate": { type: "string" },
       "min-achieved-ratio": { type: "string" },
@@ -112,6 +115,7 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv): Parse
     }
   }
   const stepSeconds = num("step-seconds", values["step-seconds"], 30, (n) => n >= 0.5 && n <= 3600, "a number of seconds in [0.5, 3600]");
+  const warmupSeconds = num("warmup-seconds", values["warmup-seconds"], 5, (n) => n >= 0 && n <= 600, "a number of seconds in [0, 600]");
   const slo: Slo = {
     p99Ms: num("slo-p99-ms", values["slo-p99-ms"], DEFAULT_SLO.p99Ms, (n) => n > 0, "a positive number of milliseconds"),
     maxErrorRate: num("max-error-rate", values["max-error-rate"], DEFAULT_SLO.maxErrorRate, (n) => n >= 0 && n < 1, "a ratio in [0, 1), e.g. 0.001"),
@@ -129,11 +133,13 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv): Parse
     throw new Error(`--email-domain must be a domain name like example.org, got "${emailDomain}"`);
   }
 
-  const plannedRequests = steps.reduce((sum, s) => sum + plannedCount(totalRateFor(s, mix), stepSeconds * 1000), 0);
-  const plannedSeconds = steps.length * stepSeconds;
+  const plannedRequests =
+    plannedCount(totalRateFor(steps[0], mix), warmupSeconds * 1000) +
+    steps.reduce((sum, s) => sum + plannedCount(totalRateFor(s, mix), stepSeconds * 1000), 0);
+  const plannedSeconds = warmupSeconds + steps.length * stepSeconds;
   if (plannedSeconds > maxMinutes * 60) {
     throw new Error(
-      `the campaign would run ${plannedSeconds} s (${steps.length} steps x ${stepSeconds} s), over --max-minutes ${maxMinutes}; ` +
+      `the campaign would run ${plannedSeconds} s (${warmupSeconds} s warm-up + ${steps.length} steps x ${stepSeconds} s), over --max-minutes ${maxMinutes}; ` +
         `shorten --step-seconds, drop steps, or raise --max-minutes`,
     );
   }
@@ -143,6 +149,7 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv): Parse
       url,
       steps,
       stepSeconds,
+      warmupSeconds,
       slo,
       mix,
       mixText,

@@ -14,6 +14,7 @@ function options(app: FakeApp, patch: Partial<CampaignOptions>): CampaignOptions
     slo: { ...DEFAULT_SLO, p99Ms: 1000 },
     mix: parseMix("signup=1"),
     instances: 1,
+    warmupSeconds: 0,
     maxRequests: 100_000,
     timeoutMs: 5000,
     connections: 256,
@@ -142,6 +143,18 @@ describe("runCampaign", () => {
     expect(report.steps[1].sent).toBeLessThan(100);
     expect(report.lastHeldStep).toBe(50);
     expect(report.summary).toMatch(/Stopped early \(the campaign was interrupted\); the last step that held was 50 signups\/s/);
+  });
+
+  it("warms up at the first step's rate without judging or reporting it as a step", async () => {
+    app = await startFakeApp();
+    const lines: string[] = [];
+    const report = await runCampaign(options(app, { steps: [50], stepSeconds: 1, warmupSeconds: 0.5, log: (l) => lines.push(l) }));
+    expect(report.steps).toHaveLength(1);
+    expect(report.steps[0].sent).toBe(50);
+    expect(app.arrivals.length).toBe(1 + 25 + 50);
+    expect(report.config.warmupSeconds).toBe(0.5);
+    expect(lines[0]).toBe("warm-up: 50 signups/s (50 requests/s) for 0.5 s, not judged");
+    expect(lines[1]).toMatch(/^warm-up: 25\/25 ok, p99 [\d.]+ ms$/);
   });
 
   it("never sends more than --max-requests", async () => {

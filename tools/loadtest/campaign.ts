@@ -6,7 +6,7 @@ import { performance } from "node:perf_hooks";
 import { HttpTarget, failureName } from "./client";
 import { formatMix, MixPicker, totalRateFor, withoutKind, type Mix, type RequestKind } from "./mix";
 import { round, sortedCopy, percentileOfSorted, summarize } from "./percentiles";
-import { conclude, type CampaignReport, type StepReport } from "./report";
+import { conclude, formatStatusCounts, type CampaignReport, type StepReport } from "./report";
 import { runArrivals } from "./scheduler";
 import { errorRate, judgeStep, type Slo } from "./slo";
 import { PAGE_PATHS, extractMissionIds, isExpectedAnswer, makeSignup } from "./traffic";
@@ -21,7 +21,9 @@ export interface CampaignOptions {
   mix: Mix;
   /** Instances behind the URL; the held figure is divided by it. */
   instances: number;
-  /** Hard bound on requests sent over the whole campaign. */
+  /** Seconds at the first step's rate before the first step, not judged (JIT, pools, caches warm up). */
+  warmupSeconds: number;
+  /** Hard bound on requests sent over the whole campaign (warm-up included). */
   maxRequests: number;
   timeoutMs: number;
   connections: number;
@@ -194,12 +196,15 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
       }
     }
 
-    for (let i = 0; i < opts.steps.length; i++) {
-      if (opts.signal?.aborted) {
-        stoppedBy = "SIGINT";
-        break;
-      }
-      const signupsPerSecond = opts.steps[i];
+    /**
+     * One phase at a constant arrival rate: a judged step (`i` its index) or the unjudged warm-up (`i` null).
+     * Resolves once every request has ended (answer, timeout, or the interrupt grace).
+     */
+    const runPhase = async (
+      i: number | null,
+      signupsPerSecond: number,
+      seconds: number,
+    ): Promise<{ rec: StepRecorder | undefined; run: Awaited<ReturnType<typeof runArrivals>>; offered: number }> => {
       const offered = totalRateFor(signupsPerSecond, mix);
       const picker = new MixPicker(mix);
       const stepAbort = new AbortController();
@@ -271,29 +276,34 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
         void p.finally(() => inflight.delete(p));
       };
 
-      log(`step ${i + 1}/${opts.steps.length}: ${signupsPerSecond} signups/s (${round(offered)} requests/s) for ${opts.stepSeconds} s`);
+      log(
+        i === null
+          ? `warm-up: ${signupsPerSecond} signups/s (${round(offered)} requests/s) for ${seconds} s, not judged`
+          : `step ${i + 1}/${opts.steps.length}: ${signupsPerSecond} signups/s (${round(offered)} requests/s) for ${seconds} s`,
+      );
       let progressTimer: NodeJS.Timeout | undefined;
       let stepStart = 0;
       const run = await runArrivals({
         ratePerSecond: offered,
-        durationMs: opts.stepSeconds * 1000,
+        durationMs: seconds * 1000,
         signal: opts.signal,
         onArrival: (_index, intendedAt) => {
           if (rec === undefined) {
             stepStart = intendedAt;
             rec = new StepRecorder(intendedAt);
             const recorder = rec;
-            if (opts.onProgress !== undefined) {
+            if (opts.onProgress !== undefined && i !== null) {
+              const stepIndex = i;
               const report = opts.onProgress;
               progressTimer = setInterval(() => {
                 const elapsed = (performance.now() - stepStart) / 1000;
                 report({
-                  stepIndex: i,
+                  stepIndex,
                   stepCount: opts.steps.length,
                   signupsPerSecond,
                   offeredRequestsPerSecond: round(offered),
-                  elapsedSeconds: round(Math.min(elapsed, opts.stepSeconds), 1),
-                  stepSeconds: opts.stepSeconds,
+                  elapsedSeconds: round(Math.min(elapsed, seconds), 1),
+                  stepSeconds: seconds,
                   sent: recorder.sent,
                   ok: recorder.ok,
                   errors: recorder.errors,
@@ -318,6 +328,26 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
       if (progressTimer !== undefined) clearInterval(progressTimer);
       if (graceTimer !== undefined) clearTimeout(graceTimer);
       opts.signal?.removeEventListener("abort", onInterrupt);
+      return { rec, run, offered };
+    };
+
+    if (opts.warmupSeconds > 0 && opts.steps.length > 0) {
+      const warm = await runPhase(null, opts.steps[0], opts.warmupSeconds);
+      if (warm.rec !== undefined) {
+        log(`warm-up: ${warm.rec.ok}/${warm.rec.sent} ok, p99 ${summarize(warm.rec.latencies).p99 ?? "-"} ms`);
+        if (warm.rec.errors > 0) warnings.push(`warm-up: ${warm.rec.errors} of ${warm.rec.sent} requests failed (${formatStatusCounts(warm.rec.statusCounts)})`);
+      }
+      if (warm.run.stoppedBy === "signal") stoppedBy = "SIGINT";
+      if (warm.run.stoppedBy === "callback") stoppedBy = "budget";
+    }
+
+    for (let i = 0; i < opts.steps.length && stoppedBy === null; i++) {
+      if (opts.signal?.aborted) {
+        stoppedBy = "SIGINT";
+        break;
+      }
+      const signupsPerSecond = opts.steps[i];
+      const { rec, run, offered } = await runPhase(i, signupsPerSecond, opts.stepSeconds);
 
       const interruptedBy = run.stoppedBy === "signal" ? "SIGINT" : run.stoppedBy === "callback" ? "the request budget (--max-requests)" : null;
       if (rec !== undefined) {
@@ -369,6 +399,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
     config: {
       steps: opts.steps,
       stepSeconds: opts.stepSeconds,
+      warmupSeconds: opts.warmupSeconds,
       slo: opts.slo,
       mix: formatMix(mix),
       instances: opts.instances,

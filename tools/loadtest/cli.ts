@@ -73,6 +73,7 @@ async function main(): Promise<number> {
       url: args.url,
       steps: args.steps,
       stepSeconds: args.stepSeconds,
+      warmupSeconds: args.warmupSeconds,
       slo: args.slo,
       mix: args.mix,
       instances: args.instances,

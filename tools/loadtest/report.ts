@@ -70,6 +70,7 @@ export const campaignReportSchema = z
       .object({
         steps: z.array(z.number().positive()),
         stepSeconds: z.number().positive(),
+        warmupSeconds: z.number().min(0),
         slo: z
           .object({ p99Ms: z.number().positive(), maxErrorRate: z.number().min(0), minAchievedRatio: z.number().min(0) })
           .strict(),
@@ -168,7 +169,7 @@ export function renderMarkdown(r: CampaignReport): string {
     `- Target: \`${r.target}\` (${r.config.instances} instance${r.config.instances === 1 ? "" : "s"})`,
     `- Run: ${r.startedAt} → ${r.finishedAt}, outcome \`${r.outcome}\``,
     `- SLO: p99 ≤ ${r.config.slo.p99Ms} ms, error rate ≤ ${r.config.slo.maxErrorRate * 100}%, achieved ≥ ${r.config.slo.minAchievedRatio * 100}% of offered`,
-    `- Steps: ${r.config.steps.join(", ")} signups/s, ${r.config.stepSeconds} s each, mix \`${r.config.mix}\` (open model, latency from intended send time)`,
+    `- Steps: ${r.config.steps.join(", ")} signups/s, ${r.config.stepSeconds} s each${r.config.warmupSeconds > 0 ? ` after a ${r.config.warmupSeconds} s warm-up` : ""}, mix \`${r.config.mix}\` (open model, latency from intended send time)`,
     `- Held: **${fmt(r.heldSignupsPerSecond)} signups/s per instance**${r.ceilingFound ? "" : " (a floor: every step run held)"}`,
     `- Totals: ${r.totals.sent} requests, ${r.totals.ok} ok, ${r.totals.errors} errors, ${r.totals.signupsOk} signups created`,
     "",

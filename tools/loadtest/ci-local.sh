@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# CI-sized load campaign against the local app on the local PostgreSQL server (issue 10), for .ci/run:
+#   tools/loadtest/ci-local.sh out        -> out/loadtest.json, out/loadtest.md, out/loadtest-app.log
+# Needs DATABASE_URL. Builds app/dist/server.js if missing, applies migrations, seeds a validated
+# organization with missions (so applications are part of the mix), starts the app with its per-IP rate
+# limits raised (every campaign request comes from 127.0.0.1), runs the campaign, stops the app.
+# Exit status: the campaign's (0 every step held, 3 a step failed the SLO, ...).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out="${1:-out}"
+mkdir -p "$out"
+: "${DATABASE_URL:?set DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/postgres}"
+port="${LOADTEST_PORT:-3100}"
+steps="${LOADTEST_STEPS:-50,100,200}"
+step_seconds="${LOADTEST_STEP_SECONDS:-3}"
+
+[ -f app/dist/server.js ] || npm run build -w app
+node app/dist/server.js migrate > "$out/loadtest-migrate.log"
+
+# Seeding is best effort: without missions the campaign skips applications and says so in its report.
+if command -v psql > /dev/null 2>&1; then
+  psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -q > /dev/null <<'SQL' || echo "loadtest: could not seed missions; applications will be skipped"
+WITH org AS (
+  INSERT INTO organizations (name, email, zip, status, validated_at)
+  VALUES ('Campagne de charge (CI)', 'loadtest-ci@example.org', '75011', 'validated', now())
+  ON CONFLICT ((lower(email))) DO UPDATE SET status = 'validated'
+  RETURNING id
+)
+INSERT INTO missions (organization_id, title, description, zip, department, city, places)
+SELECT org.id, 'Distribution alimentaire ' || g, 'Mission de la campagne de charge', '75011', '75', 'Paris', 1000
+FROM org, generate_series(1, 3) AS g
+WHERE NOT EXISTS (SELECT 1 FROM missions m WHERE m.organization_id = org.id);
+SQL
+fi
+
+PORT="$port" HOST=127.0.0.1 LOG_LEVEL=warn OUTBOX_WORKER=off \
+  RATE_LIMIT_WRITE_PER_MINUTE=1000000 RATE_LIMIT_READ_PER_MINUTE=1000000 \
+  node app/dist/server.js > "$out/loadtest-app.log" 2>&1 &
+app_pid=$!
+trap 'kill -TERM "$app_pid" 2> /dev/null || true; wait "$app_pid" 2> /dev/null || true' EXIT
+
+for _ in $(seq 1 50); do
+  node -e "fetch('http://127.0.0.1:$port/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))" && break
+  kill -0 "$app_pid" 2> /dev/null || { echo "loadtest: the app exited, see $out/loadtest-app.log"; cat "$out/loadtest-app.log"; exit 2; }
+  sleep 0.2
+done
+
+set +e
+npx tsx tools/loadtest/cli.ts --url "http://127.0.0.1:$port" --steps "$steps" --step-seconds "$step_seconds" \
+  --warmup-seconds "${LOADTEST_WARMUP_SECONDS:-2}" --report "$out/loadtest.json" --markdown "$out/loadtest.md"
+status=$?
+set -e
+exit "$status"
