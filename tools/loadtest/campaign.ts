@@ -349,7 +349,10 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
       const signupsPerSecond = opts.steps[i];
       const { rec, run, offered } = await runPhase(i, signupsPerSecond, opts.stepSeconds);
 
-      const interruptedBy = run.stoppedBy === "signal" ? "SIGINT" : run.stoppedBy === "callback" ? "the request budget (--max-requests)" : null;
+      // Ctrl-C during the drain cancels the slowest requests: such a step is not judged either.
+      const cancelled = (rec?.statusCounts.aborted ?? 0) > 0;
+      const interruptedBy =
+        run.stoppedBy === "signal" || cancelled ? "SIGINT" : run.stoppedBy === "callback" ? "the request budget (--max-requests)" : null;
       if (rec !== undefined) {
         const step = toStepReport(rec, signupsPerSecond, offered, run.planned, run.endedAt, opts.stepSeconds, opts.slo, interruptedBy);
         steps.push(step);
