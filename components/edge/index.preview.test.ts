@@ -50,7 +50,7 @@ beforeAll(async () => {
 describe("Edge in a staging preview", () => {
   it("leaves staging's zone-level resources unprotected", () => {
     const children = run.resources.filter((r) => r.name.startsWith("edge-"));
-    expect(children).toHaveLength(14);
+    expect(children).toHaveLength(15);
     for (const r of children) expect(r.protect).toBe(false);
   });
 
@@ -73,7 +73,7 @@ describe("Edge in a staging preview", () => {
 
   it("protects by default and uses the safe defaults", () => {
     const defaults = run.resources.filter((r) => r.name.startsWith("defaults-") && r.type !== "cloudflare:index/dnsRecord:DnsRecord");
-    expect(defaults).toHaveLength(12);
+    expect(defaults).toHaveLength(13);
     for (const r of defaults) expect(r.protect).toBe(true);
     const byName = (n: string) => run.resources.find((r) => r.name === n)?.inputs;
     expect(byName("defaults-setting-min-tls-version")?.value).toBe("1.2");

@@ -45,7 +45,7 @@ const named = (name: string): PlanResource => {
 };
 
 describe("Edge under the mocked engine (prod)", () => {
-  it("declares one component with 8 settings, 4 rulesets and 2 records, all its children", () => {
+  it("declares one component with 9 settings, 4 rulesets and 2 records, all its children", () => {
     const edge = named("edge");
     expect(edge.type).toBe("renfort:edge:Edge");
     expect(edge.custom).toBe(false);
@@ -61,6 +61,7 @@ describe("Edge under the mocked engine (prod)", () => {
         "edge-setting-0rtt",
         "edge-setting-always-online",
         "edge-setting-always-use-https",
+        "edge-setting-browser-cache-ttl",
         "edge-setting-automatic-https-rewrites",
         "edge-setting-hsts",
         "edge-setting-min-tls-version",
@@ -70,7 +71,7 @@ describe("Edge under the mocked engine (prod)", () => {
     );
     // Nothing Cloudflare outside the component.
     const cloudflareResources = run.resources.filter((r) => r.type.startsWith("cloudflare:"));
-    expect(cloudflareResources).toHaveLength(14);
+    expect(cloudflareResources).toHaveLength(15);
     for (const r of cloudflareResources) expect(r.parent).toBe(edge.urn);
   });
 
@@ -117,6 +118,7 @@ describe("Edge under the mocked engine (prod)", () => {
       always_use_https: "on",
       automatic_https_rewrites: "on",
       always_online: "on",
+      browser_cache_ttl: 0,
       security_header: {
         strict_transport_security: { enabled: true, max_age: 31536000, include_subdomains: true, preload: false, nosniff: true },
       },

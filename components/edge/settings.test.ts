@@ -14,6 +14,7 @@ describe("zoneSettings", () => {
     ["always_use_https", "on"],
     ["automatic_https_rewrites", "on"],
     ["always_online", "on"],
+    ["browser_cache_ttl", 0],
   ])("%s is %j", (id, value) => {
     expect(valueOf(settings, id)).toBe(value);
   });

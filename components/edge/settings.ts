@@ -36,7 +36,7 @@ export interface ZoneSettingSpec {
   key: string;
   /** Cloudflare's setting id. */
   settingId: string;
-  value: string | SecurityHeaderValue;
+  value: string | number | SecurityHeaderValue;
   /** Why the edge sets it. */
   why: string;
 }
@@ -60,6 +60,7 @@ export const ZONE_SETTING_KEYS: readonly { key: string; settingId: string }[] = 
   { key: "always-use-https", settingId: "always_use_https" },
   { key: "automatic-https-rewrites", settingId: "automatic_https_rewrites" },
   { key: "always-online", settingId: "always_online" },
+  { key: "browser-cache-ttl", settingId: "browser_cache_ttl" },
   { key: "hsts", settingId: "security_header" },
 ];
 
@@ -98,6 +99,12 @@ export function zoneSettings(input: ZoneSettingsInput): ZoneSettingSpec[] {
       why: "Rewrite http:// links to https:// in HTML to avoid mixed content",
     },
     { key: "always-online", settingId: "always_online", value: "on", why: "Serve archived pages when the origin is unreachable" },
+    {
+      key: "browser-cache-ttl",
+      settingId: "browser_cache_ttl",
+      value: 0,
+      why: "0 = respect existing headers: Cloudflare never adds a browser max-age the origin did not send (https://developers.cloudflare.com/cache/how-to/edge-browser-cache-ttl/set-browser-ttl/)",
+    },
     {
       key: "hsts",
       settingId: "security_header",
