@@ -132,6 +132,7 @@ describe("Email component, prod stack", () => {
       rules: [{ projectIds: [PROJECT], permissionSetNames: [TEM_SMTP_PERMISSION_SET] }],
     });
     expect(byName["email-smtp-key"].dependsOn).toContain(byName["email-smtp-policy"].urn);
+    expect(byName["email-smtp-app"].inputs.name).toBe("renfort-smtp-mail-renfort-benevoles-fr");
   });
 
   it("exports smtpUrl as a secret: smtp://<project id>:<secret key>@smtp.tem.scaleway.com:587", () => {

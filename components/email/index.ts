@@ -160,15 +160,16 @@ export class Email extends pulumi.ComponentResource {
       };
 
       // SMTP: an IAM application that may only send through the relay, and its API key (password = secret key).
+      const iamName = domain.apply((d) => `renfort-smtp-${d.replace(/\./g, "-")}`);
       const app = new scaleway.iam.Application(
         `${name}-smtp-app`,
-        { name: pulumi.interpolate`renfort-smtp-${domain}`, description: pulumi.interpolate`SMTP sending for ${domain} (app)` },
+        { name: iamName, description: pulumi.interpolate`SMTP sending for ${domain} (app)` },
         { parent: this },
       );
       const sendPolicy = new scaleway.iam.Policy(
         `${name}-smtp-policy`,
         {
-          name: pulumi.interpolate`renfort-smtp-${domain}`,
+          name: iamName,
           description: "Send through the Transactional Email SMTP relay, nothing else.",
           applicationId: app.id,
           rules: [{ projectIds: [tem.projectId], permissionSetNames: [TEM_SMTP_PERMISSION_SET] }],
