@@ -176,7 +176,7 @@ describe("prod posture", () => {
     [
       "a signup limit too low for a school",
       (e) => ((e.rateLimits as { signup: Record<string, unknown> }).signup.requestsPerPeriod = 20),
-      /^renfort:edge.rateLimits.signup.requestsPerPeriod must allow at least 30 requests per minute in prod .* >= 30 per 60 s, got 20/,
+      /^renfort:edge.rateLimits.signup.requestsPerPeriod must allow at least 60 requests per minute in prod .* >= 60 per 60 s, got 20/,
     ],
   ])("reports %s in prod, not in staging", (_name, edit, message) => {
     expect(parseConfigReport(withEdge("prod", edit)).posture).toEqual([expect.stringMatching(message)]);

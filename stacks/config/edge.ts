@@ -137,9 +137,10 @@ export type EdgeConfig = z.infer<typeof edgeSchema>;
 
 /**
  * The fewest requests per minute a prod rate limit may allow one address: a town hall or a school signs
- * up a whole group from one NAT address within a minute, and every one of them must get through.
+ * up a whole group from one NAT address within a minute, and every one of them must get through. Same
+ * floor as the policy gate's `cf-rate-limit-signup.minRequestsPerMinute` in policies/config/prod.json.
  */
-export const PROD_MIN_REQUESTS_PER_MINUTE = 30;
+export const PROD_MIN_REQUESTS_PER_MINUTE = 60;
 
 export const edgeTierRules: TierRule<EdgeConfig> = (e, tier) => {
   if (tier !== "prod") return [];
