@@ -240,6 +240,13 @@ describe("broken records are rejected with a message naming the record", () => {
   });
 });
 
+it("a fault of the checker itself gives a failing verdict, not a crash", async () => {
+  const broken = temRecords().map((r) => (r.purpose === "spf" ? { ...r, content: '"v=spf1 -all' } : r));
+  const v = await validate(broken);
+  expect(v.ok).toBe(false);
+  expect(v.problems).toEqual([expect.stringMatching(/^email records of mail\.example\.fr: the offline check failed: TXT content has unbalanced quotes/)]);
+});
+
 describe("Brevo's values", () => {
   const brevo = (key: string) =>
     planRecords(

@@ -611,6 +611,17 @@ function checkFormat(records: readonly PlannedRecord[], checks: EmailCheck[]): v
  * the verdict, whose message names the record.
  */
 export async function validateEmailRecords(records: readonly PlannedRecord[], opts: ValidateOptions): Promise<EmailValidationVerdict> {
+  try {
+    return await runChecks(records, opts);
+  } catch (e) {
+    // A fault of the checker must not pass for a clean verdict, nor stop the plan that would show it.
+    const domain = normalizeName(opts.domain);
+    const message = `email records of ${domain}: the offline check failed: ${(e as Error).message}`;
+    return { ok: false, domain, tier: opts.tier, spf: null, checks: [{ check: "validator", record: domain, ok: false, level: "error", message }], problems: [message] };
+  }
+}
+
+async function runChecks(records: readonly PlannedRecord[], opts: ValidateOptions): Promise<EmailValidationVerdict> {
   const domain = normalizeName(opts.domain);
   const resolver = createOfflineResolver(records, opts.chains, domain);
   const resolve = resolver.resolve;
