@@ -5,8 +5,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { RenfortConfig } from "../../stacks/config";
 import { Edge, type EdgeArgs } from "./index";
 
-/** Name of the component in every stack; its children are `edge-<key>`. */
-export const EDGE_NAME = "edge";
+/** Name of the component in every stack (like renfort-network, renfort-origin); its children are `renfort-edge-<key>`. */
+export const EDGE_NAME = "renfort-edge";
 
 /** The component's args for a stack: pure, so the mapping is tested without the engine. */
 export function edgeArgsFromConfig(cfg: RenfortConfig, deps: { originIps: pulumi.Input<string[]> }): EdgeArgs {

@@ -49,21 +49,21 @@ beforeAll(async () => {
 
 describe("Edge in a staging preview", () => {
   it("leaves staging's zone-level resources unprotected", () => {
-    const children = run.resources.filter((r) => r.name.startsWith("edge-"));
+    const children = run.resources.filter((r) => r.name.startsWith("renfort-edge-"));
     expect(children).toHaveLength(15);
     for (const r of children) expect(r.protect).toBe(false);
   });
 
   it("knows every rule and setting at preview time", () => {
-    for (const r of run.resources.filter((x) => x.name.startsWith("edge-") && x.type !== "cloudflare:index/dnsRecord:DnsRecord")) {
+    for (const r of run.resources.filter((x) => x.name.startsWith("renfort-edge-") && x.type !== "cloudflare:index/dnsRecord:DnsRecord")) {
       expect(JSON.stringify(r.inputs)).not.toContain(String(UNKNOWN));
     }
-    const hsts = run.resources.find((r) => r.name === "edge-setting-hsts");
+    const hsts = run.resources.find((r) => r.name === "renfort-edge-setting-hsts");
     expect(hsts?.inputs.value).toMatchObject({ strict_transport_security: { max_age: 86400 } });
   });
 
   it("waits for the origin's IPs before the records' content is known", () => {
-    const records = run.resources.filter((r) => r.type === "cloudflare:index/dnsRecord:DnsRecord" && r.name.startsWith("edge-"));
+    const records = run.resources.filter((r) => r.type === "cloudflare:index/dnsRecord:DnsRecord" && r.name.startsWith("renfort-edge-"));
     expect(records).toHaveLength(2);
     for (const r of records) {
       expect(isUnknown(r.inputs.content)).toBe(true);

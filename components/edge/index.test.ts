@@ -46,27 +46,27 @@ const named = (name: string): PlanResource => {
 
 describe("Edge under the mocked engine (prod)", () => {
   it("declares one component with 9 settings, 4 rulesets and 2 records, all its children", () => {
-    const edge = named("edge");
+    const edge = named("renfort-edge");
     expect(edge.type).toBe("renfort:edge:Edge");
     expect(edge.custom).toBe(false);
     const children = run.resources.filter((r) => r.parent === edge.urn);
     expect(children.map((c) => c.name).sort()).toEqual(
       [
-        "edge-main-a-primary",
-        "edge-main-a-secondary",
-        "edge-cache-rules",
-        "edge-rate-limits",
-        "edge-waf-custom",
-        "edge-waf-managed",
-        "edge-setting-0rtt",
-        "edge-setting-always-online",
-        "edge-setting-always-use-https",
-        "edge-setting-browser-cache-ttl",
-        "edge-setting-automatic-https-rewrites",
-        "edge-setting-hsts",
-        "edge-setting-min-tls-version",
-        "edge-setting-ssl",
-        "edge-setting-tls-1-3",
+        "renfort-edge-main-a-primary",
+        "renfort-edge-main-a-secondary",
+        "renfort-edge-cache-rules",
+        "renfort-edge-rate-limits",
+        "renfort-edge-waf-custom",
+        "renfort-edge-waf-managed",
+        "renfort-edge-setting-0rtt",
+        "renfort-edge-setting-always-online",
+        "renfort-edge-setting-always-use-https",
+        "renfort-edge-setting-browser-cache-ttl",
+        "renfort-edge-setting-automatic-https-rewrites",
+        "renfort-edge-setting-hsts",
+        "renfort-edge-setting-min-tls-version",
+        "renfort-edge-setting-ssl",
+        "renfort-edge-setting-tls-1-3",
       ].sort(),
     );
     // Nothing Cloudflare outside the component.
@@ -89,11 +89,11 @@ describe("Edge under the mocked engine (prod)", () => {
     const records = ofType("cloudflare:index/dnsRecord:DnsRecord");
     expect(records.map((r) => [r.name, r.inputs])).toEqual([
       [
-        "edge-main-a-primary",
+        "renfort-edge-main-a-primary",
         expect.objectContaining({ zoneId: cfg.edge.zoneId, name: "www.renfort-benevoles.fr", type: "A", content: ips[0], proxied: true, ttl: 1 }),
       ],
       [
-        "edge-main-a-secondary",
+        "renfort-edge-main-a-secondary",
         expect.objectContaining({ zoneId: cfg.edge.zoneId, name: "www.renfort-benevoles.fr", type: "A", content: ips[1], proxied: true, ttl: 1 }),
       ],
     ]);
@@ -142,7 +142,7 @@ describe("Edge under the mocked engine (prod)", () => {
     expect(rulesets).toHaveLength(4);
     for (const spec of expected) {
       const r = rulesets.find((x) => x.inputs.phase === spec.phase);
-      expect(r?.name).toBe(`edge-${spec.key}`);
+      expect(r?.name).toBe(`renfort-edge-${spec.key}`);
       expect(r?.protect).toBe(true);
       expect(r?.inputs).toMatchObject({ kind: "zone", zoneId: cfg.edge.zoneId, name: spec.name });
       expect(r?.inputs.rules).toEqual(JSON.parse(JSON.stringify(spec.rules.map(toRulesetRule))));
