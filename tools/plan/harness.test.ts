@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as scaleway from "@pulumiverse/scaleway";
@@ -73,5 +75,17 @@ describe("evaluateProgram", () => {
     await expect(
       evaluateProgram({ stack: "prod", program: () => { throw new Error("renfort:fleet is required"); } }),
     ).rejects.toThrow("renfort:fleet is required");
+  });
+});
+
+describe("evaluateProgram on a failing apply", () => {
+  it("fails with the error instead of waiting for resources that can never register", () => {
+    const root = join(__dirname, "..", "..");
+    const r = spawnSync(process.execPath, [join(root, "node_modules", "tsx", "dist", "cli.mjs"), join(__dirname, "fixtures", "failing-apply.ts")], {
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    expect(r.stdout).toMatch(/rejected: .*cannot derive a reverse name for 51\.159\./);
+    expect(r.status).toBe(1);
   });
 });

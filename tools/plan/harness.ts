@@ -134,13 +134,26 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Program
     });
   };
 
-  // Errors thrown inside `apply` callbacks surface as unhandled rejections in the SDK: collect them.
-  const onRejection = (reason: unknown) => errors.push(reason);
+  // Errors thrown inside `apply` callbacks surface as unhandled rejections in the SDK, and the resources
+  // waiting on them never register: fail on the first one instead of waiting for the RPC queue forever.
+  let fail: (reason: unknown) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => (fail = reject));
+  const onRejection = (reason: unknown) => {
+    errors.push(reason);
+    fail(reason);
+  };
   process.on("unhandledRejection", onRejection);
   try {
-    const returned = (await options.program()) ?? {};
-    const outputs = (await resolveOutput(returned)) as Record<string, unknown>;
-    await settings.waitForRPCs();
+    const evaluate = async () => {
+      const returned = (await options.program()) ?? {};
+      const outputs = (await resolveOutput(returned)) as Record<string, unknown>;
+      await settings.waitForRPCs();
+      // A resource whose inputs failed to serialize never sends its RPC, so the queue can drain before
+      // the failure is reported: give pending rejections a turn of the event loop to surface.
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return outputs;
+    };
+    const outputs = await Promise.race([evaluate(), failed]);
     if (errors.length > 0) throw errors[0];
     recorded.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
     return { stack: options.stack, project, resources: recorded, outputs };

@@ -139,6 +139,8 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
     };
   },
   "scaleway:tem/domainValidation:DomainValidation": () => ({ validated: true }),
+  // The secret key is only returned at creation, and the provider marks it secret.
+  "scaleway:iam/apiKey:ApiKey": (name) => ({ accessKey: "SCW0000000000MOCKKEY", secretKey: wireSecret(stableUuid("iam-secret-key", name)) }),
   "scaleway:domain/zone:Zone": () => ({ ns: ["ns0.dom.scw.cloud", "ns1.dom.scw.cloud"], nsDefault: ["ns0.dom.scw.cloud", "ns1.dom.scw.cloud"], status: "active" }),
   "scaleway:domain/record:Record": (_n, inputs) => ({ fqdn: [inputs.name, inputs.dnsZone].filter((p) => typeof p === "string" && p.length > 0).join(".") }),
   "random:index/randomPassword:RandomPassword": (name, inputs) => {
