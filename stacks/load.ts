@@ -12,6 +12,7 @@ export interface StackSecrets {
   originTlsPrivateKey: pulumi.Output<string>;
   adminToken: pulumi.Output<string>;
   databaseAdminPassword?: pulumi.Output<string>;
+  emailSmtpKey?: pulumi.Output<string>;
 }
 
 /** Structured config arrives as JSON text; scalars as plain text. */
@@ -57,6 +58,9 @@ export function loadStackConfig(options: LoadOptions = {}): { config: RenfortCon
       problems.push(`${NAMESPACE}:${key} must be stored as a secret: run pulumi config set --secret ${key} <value> and remove the plain-text value`);
     }
   }
+  if (config?.email.provider === "brevo" && !("emailSmtpKey" in raw)) {
+    problems.push(`${NAMESPACE}:emailSmtpKey is required when renfort:email.provider is brevo: set it with pulumi config set --secret emailSmtpKey <Brevo SMTP key>`);
+  }
   if (problems.length > 0 || !config) throw new ConfigError(problems);
   const secret = (key: SecretKey) => bag.requireSecret(key);
   return {
@@ -66,6 +70,7 @@ export function loadStackConfig(options: LoadOptions = {}): { config: RenfortCon
       originTlsPrivateKey: secret("originTlsPrivateKey"),
       adminToken: secret("adminToken"),
       ...("databaseAdminPassword" in raw ? { databaseAdminPassword: secret("databaseAdminPassword") } : {}),
+      ...("emailSmtpKey" in raw ? { emailSmtpKey: secret("emailSmtpKey") } : {}),
     },
   };
 }

@@ -32,7 +32,7 @@ export function buildPlatform(cfg: RenfortConfig, secrets: StackSecrets) {
 
   const network = createNetwork(cfg, opts);
   const database = createDatabase(cfg, secrets, { privateNetworkId: network.privateNetworkId }, opts);
-  const email = createEmail(cfg, opts);
+  const email = createEmail(cfg, opts, { brevoSmtpKey: secrets.emailSmtpKey });
   const origin = createOrigin(
     cfg,
     secrets,

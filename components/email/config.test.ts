@@ -80,7 +80,7 @@ describe("emailArgsFromConfig", () => {
 
   it("maps Brevo and requires its SMTP key as a secret", () => {
     const cfg = parseConfig(withEmail("prod", { provider: "brevo", brevo: BREVO }));
-    expect(() => emailArgsFromConfig(cfg)).toThrow(/^renfort:emailSmtpKey is required when renfort:email\.provider is brevo: set it with pulumi config set --secret emailSmtpKey/);
+    expect(() => emailArgsFromConfig(cfg)).toThrow(/renfort:emailSmtpKey is required when renfort:email\.provider is brevo: set it with pulumi config set --secret emailSmtpKey/);
     const args = emailArgsFromConfig(cfg, { brevoSmtpKey: "xsmtpsib-key" });
     expect(args.provider).toBe("brevo");
     expect(args.brevo).toEqual({ ...BREVO, spfInclude: "spf.brevo.com", smtpKey: "xsmtpsib-key" });

@@ -2,7 +2,7 @@
  * Maps the parsed stack config onto the Email component's args (the component never reads config).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { RenfortConfig } from "../../stacks/config";
+import { ConfigError, type RenfortConfig } from "../../stacks/config";
 import { Email, type EmailArgs } from "./index";
 
 export interface EmailSecrets {
@@ -27,11 +27,11 @@ export function emailArgsFromConfig(cfg: RenfortConfig, secrets: EmailSecrets = 
   if (e.provider === "scaleway-tem") {
     return { ...common, provider: "scaleway-tem", scaleway: { projectId: cfg.scaleway.projectId, region: cfg.scaleway.region } };
   }
-  if (!e.brevo) throw new Error("renfort:email.brevo must be set when renfort:email.provider is brevo (dkimSelector, dkimPublicKey, verificationCode, smtpLogin)");
+  if (!e.brevo) throw new ConfigError(["renfort:email.brevo must be set when renfort:email.provider is brevo (dkimSelector, dkimPublicKey, verificationCode, smtpLogin)"]);
   if (secrets.brevoSmtpKey === undefined) {
-    throw new Error(
+    throw new ConfigError([
       "renfort:emailSmtpKey is required when renfort:email.provider is brevo: set it with pulumi config set --secret emailSmtpKey <Brevo SMTP key> (Settings > SMTP & API > SMTP)",
-    );
+    ]);
   }
   return {
     ...common,
@@ -47,7 +47,7 @@ export function emailArgsFromConfig(cfg: RenfortConfig, secrets: EmailSecrets = 
   };
 }
 
-/** The stack's transactional email: one `renfort:email:Email` named `email`. */
+/** The stack's transactional email: one `renfort:email:Email` named `renfort-email`. */
 export function createEmail(cfg: RenfortConfig, opts: pulumi.ComponentResourceOptions, secrets: EmailSecrets = {}): Email {
-  return new Email("email", emailArgsFromConfig(cfg, secrets), opts);
+  return new Email("renfort-email", emailArgsFromConfig(cfg, secrets), opts);
 }

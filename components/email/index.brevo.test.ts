@@ -53,16 +53,16 @@ afterAll(() => guard.restore());
 
 describe("Email component, provider brevo", () => {
   it("declares only Cloudflare records: no Scaleway resource", () => {
-    const children = run.resources.filter((r) => r.parent === byName.email.urn);
-    expect(children.map((r) => r.name).sort()).toEqual(["email-dkim-mail", "email-dmarc", "email-mx", "email-spf", "email-verification"]);
+    const children = run.resources.filter((r) => r.parent === byName["renfort-email"].urn);
+    expect(children.map((r) => r.name).sort()).toEqual(["renfort-email-dkim-mail", "renfort-email-dmarc", "renfort-email-mx", "renfort-email-spf", "renfort-email-verification"]);
     expect(children.every((r) => r.type === "cloudflare:index/dnsRecord:DnsRecord")).toBe(true);
   });
 
   it("publishes Brevo's include, the DKIM key at its selector, a null MX and the ownership code", () => {
-    expect(byName["email-spf"].inputs).toMatchObject({ name: DOMAIN, type: "TXT", content: '"v=spf1 include:spf.brevo.com -all"' });
-    expect(byName["email-dkim-mail"].inputs).toMatchObject({ name: `mail._domainkey.${DOMAIN}`, type: "TXT" });
-    expect(byName["email-mx"].inputs).toMatchObject({ name: DOMAIN, type: "MX", content: ".", priority: 0 });
-    expect(byName["email-verification"].inputs).toMatchObject({ name: DOMAIN, type: "TXT", content: '"brevo-code:0123abcd"' });
+    expect(byName["renfort-email-spf"].inputs).toMatchObject({ name: DOMAIN, type: "TXT", content: '"v=spf1 include:spf.brevo.com -all"' });
+    expect(byName["renfort-email-dkim-mail"].inputs).toMatchObject({ name: `mail._domainkey.${DOMAIN}`, type: "TXT" });
+    expect(byName["renfort-email-mx"].inputs).toMatchObject({ name: DOMAIN, type: "MX", content: ".", priority: 0 });
+    expect(byName["renfort-email-verification"].inputs).toMatchObject({ name: DOMAIN, type: "TXT", content: '"brevo-code:0123abcd"' });
   });
 
   it("passes validation (SPF and the ownership TXT share the name without being two SPF records)", () => {

@@ -72,34 +72,34 @@ describe("Email component, prod stack", () => {
   });
 
   it("declares the TEM domain, its validation, the four records and the SMTP identity, all under the component", () => {
-    const component = byName.email;
+    const component = byName["renfort-email"];
     expect(component.type).toBe("renfort:email:Email");
     const children = run.resources.filter((r) => r.parent === component.urn).map((r) => [r.name, r.type]);
     expect(children.sort()).toEqual(
       [
-        ["email-tem-domain", "scaleway:tem/domain:Domain"],
-        ["email-tem-validation", "scaleway:tem/domainValidation:DomainValidation"],
-        ["email-spf", "cloudflare:index/dnsRecord:DnsRecord"],
-        [`email-dkim-${PROJECT}`, "cloudflare:index/dnsRecord:DnsRecord"],
-        ["email-dmarc", "cloudflare:index/dnsRecord:DnsRecord"],
-        ["email-mx", "cloudflare:index/dnsRecord:DnsRecord"],
-        ["email-smtp-app", "scaleway:iam/application:Application"],
-        ["email-smtp-policy", "scaleway:iam/policy:Policy"],
-        ["email-smtp-key", "scaleway:iam/apiKey:ApiKey"],
+        ["renfort-email-tem-domain", "scaleway:tem/domain:Domain"],
+        ["renfort-email-tem-validation", "scaleway:tem/domainValidation:DomainValidation"],
+        ["renfort-email-spf", "cloudflare:index/dnsRecord:DnsRecord"],
+        [`renfort-email-dkim-${PROJECT}`, "cloudflare:index/dnsRecord:DnsRecord"],
+        ["renfort-email-dmarc", "cloudflare:index/dnsRecord:DnsRecord"],
+        ["renfort-email-mx", "cloudflare:index/dnsRecord:DnsRecord"],
+        ["renfort-email-smtp-app", "scaleway:iam/application:Application"],
+        ["renfort-email-smtp-policy", "scaleway:iam/policy:Policy"],
+        ["renfort-email-smtp-key", "scaleway:iam/apiKey:ApiKey"],
       ].sort(),
     );
   });
 
   it("creates the TEM domain with acceptTos in the configured region", () => {
-    expect(byName["email-tem-domain"].inputs).toMatchObject({ name: DOMAIN, acceptTos: true, region: "fr-par", projectId: PROJECT, autoconfig: false });
-    expect(byName["email-tem-domain"].provider).toMatch(/pulumi:providers:scaleway::renfort-scaleway::/);
+    expect(byName["renfort-email-tem-domain"].inputs).toMatchObject({ name: DOMAIN, acceptTos: true, region: "fr-par", projectId: PROJECT, autoconfig: false });
+    expect(byName["renfort-email-tem-domain"].provider).toMatch(/pulumi:providers:scaleway::renfort-scaleway::/);
   });
 
   it("declares SPF, DKIM, DMARC and MX with TEM's values in the prod zone", () => {
     const zoneId = cfg.edge.zoneId;
     const dns = (n: string) => byName[n].inputs;
-    expect(dns("email-spf")).toMatchObject({ zoneId, name: DOMAIN, type: "TXT", content: '"v=spf1 include:_spf.tem.scaleway.com -all"', ttl: 3600, proxied: false });
-    const dkim = dns(`email-dkim-${PROJECT}`);
+    expect(dns("renfort-email-spf")).toMatchObject({ zoneId, name: DOMAIN, type: "TXT", content: '"v=spf1 include:_spf.tem.scaleway.com -all"', ttl: 3600, proxied: false });
+    const dkim = dns(`renfort-email-dkim-${PROJECT}`);
     // The mocked TEM domain answers with its own project id in the selector, as the real one does with ours.
     expect(dkim).toMatchObject({ zoneId, type: "TXT", ttl: 3600 });
     expect(dkim.name).toMatch(new RegExp(`^[0-9a-f-]+\\._domainkey\\.${DOMAIN.replace(/\./g, "\\.")}$`));
@@ -107,32 +107,32 @@ describe("Email component, prod stack", () => {
     expect(chunks.length).toBe(2);
     expect(chunks.every((c) => c.length - 2 <= 255)).toBe(true);
     expect(chunks.map((c) => c.slice(1, -1)).join("")).toBe(`v=DKIM1; h=sha256; k=rsa; p=${MOCK_TEM_DKIM_PUBLIC_KEY}`);
-    expect(dns("email-dmarc")).toMatchObject({
+    expect(dns("renfort-email-dmarc")).toMatchObject({
       zoneId,
       name: `_dmarc.${DOMAIN}`,
       type: "TXT",
       content: '"v=DMARC1; p=quarantine; sp=quarantine; np=quarantine; adkim=r; aspf=r; rua=mailto:dmarc@renfort-benevoles.fr"',
       ttl: 3600,
     });
-    expect(dns("email-mx")).toMatchObject({ zoneId, name: DOMAIN, type: "MX", content: "blackhole.tem.scaleway.com", priority: 10, ttl: 3600 });
-    for (const n of ["email-spf", `email-dkim-${PROJECT}`, "email-dmarc", "email-mx"]) {
+    expect(dns("renfort-email-mx")).toMatchObject({ zoneId, name: DOMAIN, type: "MX", content: "blackhole.tem.scaleway.com", priority: 10, ttl: 3600 });
+    for (const n of ["renfort-email-spf", `renfort-email-dkim-${PROJECT}`, "renfort-email-dmarc", "renfort-email-mx"]) {
       expect(byName[n].provider).toMatch(/pulumi:providers:cloudflare::renfort-cloudflare::/);
       expect(String(byName[n].inputs.name)).not.toMatch(/\.$/);
     }
   });
 
   it("asks TEM to validate only after the four records exist", () => {
-    const validation = byName["email-tem-validation"];
-    expect(validation.dependsOn).toEqual(expect.arrayContaining(["email-spf", `email-dkim-${PROJECT}`, "email-dmarc", "email-mx"].map((n) => byName[n].urn)));
+    const validation = byName["renfort-email-tem-validation"];
+    expect(validation.dependsOn).toEqual(expect.arrayContaining(["renfort-email-spf", `renfort-email-dkim-${PROJECT}`, "renfort-email-dmarc", "renfort-email-mx"].map((n) => byName[n].urn)));
     expect(validation.inputs).toMatchObject({ region: "fr-par", timeout: 600 });
   });
 
   it("gives the app an SMTP-only key: policy on the project with the SMTP permission set, key after the policy", () => {
-    expect(byName["email-smtp-policy"].inputs).toMatchObject({
+    expect(byName["renfort-email-smtp-policy"].inputs).toMatchObject({
       rules: [{ projectIds: [PROJECT], permissionSetNames: [TEM_SMTP_PERMISSION_SET] }],
     });
-    expect(byName["email-smtp-key"].dependsOn).toContain(byName["email-smtp-policy"].urn);
-    expect(byName["email-smtp-app"].inputs.name).toBe("renfort-smtp-mail-renfort-benevoles-fr");
+    expect(byName["renfort-email-smtp-key"].dependsOn).toContain(byName["renfort-email-smtp-policy"].urn);
+    expect(byName["renfort-email-smtp-app"].inputs.name).toBe("renfort-smtp-mail-renfort-benevoles-fr");
   });
 
   it("exports smtpUrl as a secret: smtp://<project id>:<secret key>@smtp.tem.scaleway.com:587", () => {
@@ -178,9 +178,9 @@ describe("Email component, prod stack", () => {
       },
     });
     const p = Object.fromEntries(preview.resources.map((r) => [r.name, r.inputs]));
-    expect(p["email-spf"]).toMatchObject({ name: DOMAIN, type: "TXT" });
-    expect(p["email-dmarc"]).toMatchObject({ name: `_dmarc.${DOMAIN}`, type: "TXT" });
-    expect(p["email-mx"]).toMatchObject({ name: DOMAIN, type: "MX" });
+    expect(p["renfort-email-spf"]).toMatchObject({ name: DOMAIN, type: "TXT" });
+    expect(p["renfort-email-dmarc"]).toMatchObject({ name: `_dmarc.${DOMAIN}`, type: "TXT" });
+    expect(p["renfort-email-mx"]).toMatchObject({ name: DOMAIN, type: "MX" });
     // The mock monitor answers computed outputs in a preview too, so the verdict is there; with the real
     // engine it is unknown until TEM has answered.
     expect((preview.outputs.validation as EmailValidationVerdict).ok).toBe(true);

@@ -22,6 +22,8 @@ export const SECRET_KEYS = {
   adminToken: { required: true, description: "Bearer token of the app's admin API (secret)." },
   /** Password of the database admin user; generated when absent. */
   databaseAdminPassword: { required: false, description: "Database admin password (secret); generated when absent." },
+  /** Brevo SMTP key; required with renfort:email.provider brevo (Scaleway's SMTP password is an API key the stack creates). */
+  emailSmtpKey: { required: false, description: "Brevo SMTP key (secret); required when renfort:email.provider is brevo." },
 } as const;
 export type SecretKey = keyof typeof SECRET_KEYS;
 
