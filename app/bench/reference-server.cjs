@@ -1,0 +1,39 @@
+// The reference for `npm run bench`: a bare node:http + pg handler doing the same two inserts as the
+// app's signup (the SQL arrives in SIGNUP_SQL), with the same pool size. No framework, no
+// validation beyond JSON.parse, no logging: the ceiling the app is compared with.
+"use strict";
+const http = require("node:http");
+const { Pool } = require("pg");
+
+const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.PG_POOL_SIZE || 20) });
+const sql = process.env.SIGNUP_SQL;
+
+const server = http.createServer((req, res) => {
+  if (req.method !== "POST" || req.url !== "/api/volunteers") {
+    res.writeHead(404).end();
+    return;
+  }
+  const chunks = [];
+  req.on("data", (c) => chunks.push(c));
+  req.on("end", () => {
+    let b;
+    try {
+      b = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    } catch {
+      res.writeHead(400, { "content-type": "application/json" }).end('{"error":"validation_failed"}');
+      return;
+    }
+    pool
+      .query({ name: "signup", text: sql, values: [b.email, b.firstName, b.lastName, b.zip, b.phone ?? null, b.birthdate ?? null] })
+      .then((r) => {
+        if (r.rowCount === 0) res.writeHead(409, { "content-type": "application/json" }).end('{"error":"email_taken"}');
+        else res.writeHead(201, { "content-type": "application/json" }).end(JSON.stringify({ id: r.rows[0].volunteer_id, status: "pending" }));
+      })
+      .catch(() => res.writeHead(503, { "content-type": "application/json" }).end('{"error":"unavailable"}'));
+  });
+});
+server.keepAliveTimeout = 65000;
+server.listen(Number(process.env.PORT || 0), "127.0.0.1", () => {
+  process.stdout.write(`Server listening at http://127.0.0.1:${server.address().port}\n`);
+});
+process.on("SIGTERM", () => server.close(() => pool.end().then(() => process.exit(0))));
