@@ -44,9 +44,34 @@ function violationLine(v: PlanJsonViolation): string {
   return `[${tag}] ${v.policy}${v.urn ? ` on ${v.urn.split("::").pop()}` : ""}: ${v.message}`;
 }
 
-function verdictLines(label: string, verdict: JsonValue | undefined): string[] {
-  if (verdict === undefined) return [];
-  return [`${label}: ${JSON.stringify(verdict)}`];
+type Json = Record<string, JsonValue>;
+
+function isObject(v: JsonValue | undefined): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** One line for the capacity model's verdict (components/fleet/capacity.ts), plus its reasons. */
+export function capacityLines(verdict: JsonValue | undefined): string[] {
+  if (!isObject(verdict)) return [];
+  const budget = isObject(verdict.connectionBudget) ? verdict.connectionBudget : {};
+  const head =
+    `Capacity: ${verdict.ok ? "ok" : "NOT OK"}: target ${verdict.target}/s x headroom ${verdict.headroom} = ${verdict.requiredCapacity}/s; ` +
+    `${verdict.perInstance}/s per instance -> ${verdict.minInstances} instances at least (floor ${verdict.floorInstances}, max ${verdict.maxInstances}); ` +
+    `database connections ${budget.used ?? "?"} of ${budget.available ?? "unknown"}`;
+  const reasons = Array.isArray(verdict.reasons) ? verdict.reasons.map((r) => `  - ${String(r)}`) : [];
+  return [head, ...reasons];
+}
+
+/** One line for the email-authentication verdict (components/email/validate.ts), plus what is not ok. */
+export function emailLines(verdict: JsonValue | undefined): string[] {
+  if (!isObject(verdict)) return [];
+  const checks = (Array.isArray(verdict.checks) ? verdict.checks : []).filter(isObject);
+  const notOk = checks.filter((c) => c.ok === false);
+  const spf = isObject(verdict.spf) ? `, SPF worst case ${verdict.spf.lookups}/${verdict.spf.limit} lookups` : "";
+  return [
+    `Email authentication (${verdict.domain}): ${verdict.ok ? "ok" : "NOT OK"}, ${checks.length} checks${spf}`,
+    ...notOk.map((c) => `  - [${c.level}] ${c.message}`),
+  ];
 }
 
 /** The inventory printed on the terminal. */
@@ -59,7 +84,7 @@ export function renderInventory(plan: PlanJson): string {
       lines.push(`  ${r.type.padEnd(width)}  ${r.name}${r.protect ? "  [protected]" : ""}`);
     }
   }
-  lines.push("", ...verdictLines("Capacity", plan.capacity), ...verdictLines("Email authentication", plan.email));
+  lines.push("", ...capacityLines(plan.capacity), ...emailLines(plan.email));
   if (plan.violations.length === 0) lines.push("Policies: no violation");
   else lines.push(`Policies: ${plan.violations.length} finding(s)`, ...plan.violations.map((v) => `  ${violationLine(v)}`));
   return lines.join("\n");
@@ -80,8 +105,12 @@ export function renderMarkdown(plan: PlanJson): string {
       out.push(`| ${v.undecided ? `${v.level} (undecided)` : v.level} | ${code(v.policy)} | ${v.urn ? code(v.urn.split("::").pop()) : ""} | ${v.message.replace(/\|/g, "\\|").replace(/\n/g, " ")} |`);
     }
   }
-  if (plan.capacity !== undefined) out.push("", "## Capacity", "", "```json", JSON.stringify(plan.capacity, null, 2), "```");
-  if (plan.email !== undefined) out.push("", "## Email authentication", "", "```json", JSON.stringify(plan.email, null, 2), "```");
+  if (plan.capacity !== undefined) {
+    out.push("", "## Capacity", "", ...capacityLines(plan.capacity), "", "<details><summary>Model</summary>", "", "```json", JSON.stringify(plan.capacity, null, 2), "```", "", "</details>");
+  }
+  if (plan.email !== undefined) {
+    out.push("", "## Email authentication", "", ...emailLines(plan.email), "", "<details><summary>Checks</summary>", "", "```json", JSON.stringify(plan.email, null, 2), "```", "", "</details>");
+  }
   out.push("", "## Resources");
   for (const g of groupByComponent(plan)) {
     out.push("", `### ${g.title} (${g.resources.length})`, "", "| name | type | protected |", "|---|---|---|");
