@@ -16,29 +16,43 @@ export function txtValue(content: string): string {
 
 export interface PlannedRecord {
   resource: PolicyResource;
-  name: string;
   type: string;
+  /** Read through the unknown proxy: throws (undecided) when the name is computed at deployment. */
+  name: string;
   content: string;
   priority?: number;
-  /** False when the content is only known after deployment (e.g. built from a provider output). */
-  contentKnown: boolean;
+  /** The name or content without tripping the proxy; undefined when only known after deployment. */
+  peekName: string | undefined;
+  peekContent: string | undefined;
 }
 
-/** The DNS records the stack plans in Cloudflare (name/type are literals; content is read when used). */
+const known = (v: unknown): string | undefined => (typeof v === "string" && !isUnknown(v) ? v : undefined);
+
+/**
+ * The DNS records the stack plans in Cloudflare. Only the type is read up front; name and content are
+ * read when a policy needs them, so an unknown DKIM name (a provider output) does not make every email
+ * policy undecided.
+ */
 export function plannedRecords(resources: readonly PolicyResource[]): PlannedRecord[] {
   return resources
     .filter((r) => (T.cfDnsRecord as readonly string[]).includes(r.type))
     .map((r) => {
       const p = r.props as Partial<DnsRecordProps>;
+      const peekName = known(peek(r.props, "name"));
       return {
         resource: r,
-        name: fqdn(String(p.name)),
         type: String(p.type).toUpperCase(),
+        get name() {
+          return fqdn(String(p.name));
+        },
         get content() {
           return String(p.content ?? "");
         },
-        priority: p.priority,
-        contentKnown: !isUnknown(peek(r.props, "content")),
+        get priority() {
+          return p.priority;
+        },
+        peekName: peekName === undefined ? undefined : fqdn(peekName),
+        peekContent: known(peek(r.props, "content")),
       };
     });
 }
@@ -94,15 +108,28 @@ export function hasServiceLabel(name: string): boolean {
   return name.split(".").some((l) => l.startsWith("_"));
 }
 
-/** SPF can only live at a host name; `_dmarc`, `_domainkey` and other underscore labels never hold one. */
-export function mayHoldSpf(r: PlannedRecord): boolean {
-  return r.type === "TXT" && !hasServiceLabel(r.name);
+/** The SPF records of the plan. A TXT record that may be one but is computed at deployment makes the caller undecided. */
+export function spfRecords(records: readonly PlannedRecord[]): PlannedRecord[] {
+  const out: PlannedRecord[] = [];
+  for (const r of records.filter((x) => x.type === "TXT")) {
+    if (r.peekName !== undefined && hasServiceLabel(r.peekName)) continue;
+    if (r.peekContent !== undefined && !isSpf(txtValue(r.peekContent))) continue;
+    if (r.peekContent === undefined) undecided(`the TXT record ${r.resource.name} is computed at deployment, so whether it is a valid SPF record cannot be checked before`);
+    if (r.peekName === undefined) undecided(`the name of the SPF record ${r.resource.name} is computed at deployment`);
+    out.push(r);
+  }
+  return out;
 }
 
-/** The SPF records of the plan; a candidate whose content is not known yet makes the caller undecided. */
-export function spfRecords(records: readonly PlannedRecord[]): PlannedRecord[] {
-  const candidates = records.filter(mayHoldSpf);
-  const unknown = candidates.find((r) => !r.contentKnown);
-  if (unknown) undecided(`the TXT record at ${unknown.name} (${unknown.resource.name}) is computed at deployment, so its SPF cannot be checked before`);
-  return candidates.filter((r) => isSpf(txtValue(r.content)));
+/** The DMARC records of the plan, with the same rule for records computed at deployment. */
+export function dmarcRecords(records: readonly PlannedRecord[]): PlannedRecord[] {
+  const out: PlannedRecord[] = [];
+  for (const r of records.filter((x) => x.type === "TXT")) {
+    if (r.peekName !== undefined && !r.peekName.startsWith("_dmarc.")) continue;
+    if (r.peekContent !== undefined && !isDmarc(txtValue(r.peekContent))) continue;
+    if (r.peekContent === undefined || r.peekName === undefined)
+      undecided(`the TXT record ${r.resource.name} may be a DMARC record but its ${r.peekName === undefined ? "name" : "content"} is computed at deployment`);
+    out.push(r);
+  }
+  return out;
 }

@@ -13,4 +13,5 @@ describe("cf-dns-proxied", () => {
   test("fails for the apex when it is not listed", () => expectViolation(policy, fx.apexRecords()[0], `A record ${APEX} is not proxied`));
   test("fails for a private address", () => expectViolation(policy, mutate(app(), "content", "10.0.0.5"), "private or reserved", cfg));
   test("is undecided when proxied is unknown", () => expectUndecided(policy, mutate(app(), "proxied", UNKNOWN), cfg));
+  test("stays decided for a proxied record whose name is computed at deployment", () => expectPass(policy, mutate(app(), "name", UNKNOWN), cfg));
 });

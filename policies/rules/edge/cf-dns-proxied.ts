@@ -1,9 +1,16 @@
 import { resourcePolicy } from "../../lib/policy";
 import { isPrivateOrBogon } from "../../lib/cidr";
 import { T, as, fqdn, type DnsRecordProps } from "../../lib/types";
+import { isUnknown, peek } from "../../lib/unknown";
 
 export interface Config {
   dnsOnlyNames: string[];
+}
+
+/** The record's name for a message, without making the check undecided when the name is computed. */
+function peekName(props: Record<string, unknown>): string {
+  const n = peek(props, "name");
+  return typeof n === "string" && !isUnknown(n) ? fqdn(n) : "(name computed at deployment)";
 }
 
 function matches(name: string, pattern: string): boolean {
@@ -38,11 +45,15 @@ export const cfDnsProxied = resourcePolicy<Config>(
     const r = as<DnsRecordProps>(props);
     const type = String(r.type).toUpperCase();
     if (!["A", "AAAA", "CNAME"].includes(type)) return;
-    const name = fqdn(String(r.name));
-    if (name.split(".").some((l) => l.startsWith("_"))) return; // service labels (DKIM CNAMEs, ACME) are not web hosts
-    if (r.proxied !== true && !config.dnsOnlyNames.some((p) => matches(name, p)))
-      report(`${type} record ${name} is not proxied, so it bypasses the WAF and geo bans: set proxied: true or list it in cf-dns-proxied.dnsOnlyNames.`);
+    // Read only what each check needs: a proxied record needs no name, so a name computed at deployment
+    // leaves the proxy check decided.
+    if (r.proxied !== true) {
+      const name = fqdn(String(r.name));
+      const serviceLabel = name.split(".").some((l) => l.startsWith("_")); // DKIM CNAMEs, ACME: not web hosts
+      if (!serviceLabel && !config.dnsOnlyNames.some((p) => matches(name, p)))
+        report(`${type} record ${name} is not proxied, so it bypasses the WAF and geo bans: set proxied: true or list it in cf-dns-proxied.dnsOnlyNames.`);
+    }
     if (type !== "CNAME" && isPrivateOrBogon(String(r.content)))
-      report(`${type} record ${name} points at a private or reserved address: use the public origin IP.`);
+      report(`${type} record ${peekName(props)} points at a private or reserved address: use the public origin IP.`);
   },
 );

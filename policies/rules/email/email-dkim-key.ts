@@ -26,8 +26,9 @@ export const emailDkimKey = resourcePolicy<Config>(
   T.cfDnsRecord,
   ({ props, config, report }) => {
     const r = as<DnsRecordProps>(props);
+    if (String(r.type).toUpperCase() !== "TXT") return;
     const name = fqdn(String(r.name));
-    if (String(r.type).toUpperCase() !== "TXT" || !name.includes("._domainkey.")) return;
+    if (!name.includes("._domainkey.")) return;
     const tags = tagList(txtValue(String(r.content ?? "")));
     const v = tags.get("v");
     if (v !== undefined && v !== "DKIM1") report(`DKIM record ${name} has v=${v}: it must be v=DKIM1.`);

@@ -1,6 +1,7 @@
 import { emailDmarcPolicy as policy } from "./email-dmarc-policy";
-import { APEX, fx } from "../../testing/fixtures";
-import { expectPass, expectViolation } from "../../testing/check";
+import { APEX, fx, mutate } from "../../testing/fixtures";
+import { UNKNOWN } from "../../lib/unknown";
+import { expectPass, expectUndecided, expectViolation } from "../../testing/check";
 
 const dmarc = (v: string) => fx.dmarc(`"${v}"`);
 const base = `v=DMARC1; p=quarantine; sp=quarantine; rua=mailto:dmarc@${APEX}`;
@@ -18,4 +19,8 @@ describe("email-dmarc-policy", () => {
   test("fails with two records", () =>
     expectViolation(policy, [fx.spf(), fx.dmarc(), { ...dmarc("v=DMARC1; p=reject"), urn: "urn:pulumi:prod::renfort::cloudflare:index/dnsRecord:DnsRecord::dmarc-2" }], "2 DMARC records"));
   test("fails when a sending domain has no DMARC record", () => expectViolation(policy, [fx.spf()], "has no DMARC record"));
+  test("stays decided when only the DKIM key is computed", () => expectPass(policy, [fx.spf(), fx.dmarc(), mutate(fx.dkim(), "content", UNKNOWN)]));
+  test("is undecided when a TXT record's name and content are both computed (it could be a DMARC record)", () =>
+    expectUndecided(policy, [fx.spf(), fx.dmarc(), mutate(mutate(fx.dkim(), "content", UNKNOWN), "name", UNKNOWN)]));
+  test("is undecided when the DMARC content is computed", () => expectUndecided(policy, [fx.spf(), mutate(fx.dmarc(), "content", UNKNOWN)]));
 });

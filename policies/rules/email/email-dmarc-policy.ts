@@ -1,6 +1,5 @@
 import { stackPolicy } from "../../lib/policy";
-import { isDmarc, mayHoldSpf, plannedRecords, spfRecords, tagList, txtValue } from "../../lib/email";
-import { undecided } from "../../lib/unknown";
+import { dmarcRecords, plannedRecords, spfRecords, tagList, txtValue } from "../../lib/email";
 
 export interface Config {
   allowedPolicies: string[];
@@ -28,16 +27,13 @@ export const emailDmarcPolicy = stackPolicy<Config>(
   },
   ({ resources, config, report }) => {
     const records = plannedRecords(resources).filter((r) => r.type === "TXT");
-    const dmarcNames = records.filter((r) => r.name.startsWith("_dmarc."));
-    const pending = dmarcNames.find((r) => !r.contentKnown);
-    if (pending) undecided(`the DMARC record ${pending.name} is computed at deployment, so its policy cannot be checked before`);
-    const dmarc = dmarcNames.filter((r) => isDmarc(txtValue(r.content)));
+    const dmarc = dmarcRecords(records);
     const byName = new Map<string, typeof dmarc>();
     for (const r of dmarc) byName.set(r.name, [...(byName.get(r.name) ?? []), r]);
     const coveredName = (name: string) => name.split(".").some((_, i, labels) => byName.has(`_dmarc.${labels.slice(i).join(".")}`));
     // Every name with an SPF record sends mail and needs a DMARC record at it (or at a parent domain).
     // Names already covered need not be read (their content may be known only after deployment).
-    const uncovered = records.filter((r) => mayHoldSpf(r) && !coveredName(r.name));
+    const uncovered = records.filter((r) => r.peekName === undefined || !coveredName(r.peekName));
     for (const s of spfRecords(uncovered).filter((r) => !/^v=spf1\s+-all$/i.test(txtValue(r.content).trim())))
       report(`${s.name} sends mail (it has an SPF record) but has no DMARC record: publish _dmarc.${s.name}.`, s.resource.urn);
     for (const [name, recs] of byName) {

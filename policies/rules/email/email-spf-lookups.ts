@@ -24,7 +24,7 @@ class NotFound extends Error {
 function resolver(records: PlannedRecord[], extra: Txt) {
   return async (domain: string, type: string): Promise<unknown[]> => {
     const name = domain.toLowerCase().replace(/\.$/, "");
-    const planned = records.filter((r) => r.name === name && r.type === type && r.contentKnown);
+    const planned = records.filter((r) => r.peekName === name && r.type === type && r.peekContent !== undefined);
     if (type === "TXT") {
       const values = [...planned.map((r) => txtValue(r.content)), ...(extra[name] ?? [])];
       if (values.length) return values.map((v) => [v]);
@@ -47,7 +47,7 @@ function missingIncludes(root: string, records: PlannedRecord[], extra: Txt): st
       const d = t.value.toLowerCase().replace(/\.$/, "");
       if (seen.has(d) || d.includes("%{")) continue;
       seen.add(d);
-      const txt = [...records.filter((r) => r.name === d && r.type === "TXT" && r.contentKnown).map((r) => txtValue(r.content)), ...(extra[d] ?? [])].filter(isSpf);
+      const txt = [...records.filter((r) => r.peekName === d && r.type === "TXT" && r.peekContent !== undefined).map((r) => txtValue(r.content)), ...(extra[d] ?? [])].filter(isSpf);
       if (!txt.length) missing.push(d);
       else txt.forEach(walk);
     }
