@@ -62,12 +62,12 @@ describe("Edge in a staging preview", () => {
     expect(hsts?.inputs.value).toMatchObject({ strict_transport_security: { max_age: 86400 } });
   });
 
-  it("waits for the origin's IPs before the records' content is known", () => {
+  it("names the records at preview time, and waits for the origin's IPs for their content", () => {
     const records = run.resources.filter((r) => r.type === "cloudflare:index/dnsRecord:DnsRecord" && r.name.startsWith("renfort-edge-"));
     expect(records).toHaveLength(2);
     for (const r of records) {
       expect(isUnknown(r.inputs.content)).toBe(true);
-      expect(r.inputs).toMatchObject({ type: "A", proxied: true, ttl: 1 });
+      expect(r.inputs).toMatchObject({ name: "www.renfort-staging.fr", type: "A", proxied: true, ttl: 1 });
     }
   });
 

@@ -8,7 +8,7 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import type { CloudflarePlan } from "./plans";
-import { originRecords, ORIGIN_RECORD_KEYS } from "./records";
+import { mainHostName, originAddresses, ORIGIN_RECORD_KEYS } from "./records";
 import { rulesForPhase, RULESETS, toRulesetRule, type EdgeRulesInput, type RateLimit } from "./rules";
 import { ZONE_SETTING_KEYS, zoneSettings, type HstsSettings, type TlsVersion } from "./settings";
 
@@ -105,17 +105,18 @@ export class Edge extends pulumi.ComponentResource {
         ),
     );
 
-    // DNS: the main host's proxied A records, keyed by purpose (see records.ts).
-    const records = pulumi.all([args.mainHost, pulumi.output(args.originIps)]).apply(([host, ips]) => originRecords(host, ips));
+    // DNS: the main host's proxied A records, keyed by purpose (see records.ts). The name depends on the
+    // host only, so a preview shows it even before the origin's IPs exist.
+    const hostName = pulumi.output(args.mainHost).apply(mainHostName);
+    const addresses = pulumi.output(args.originIps).apply(originAddresses);
     const dns = ORIGIN_RECORD_KEYS.map((key) => {
-      const record = records.apply((all) => all.find((r) => r.key === key)!);
       return new cloudflare.DnsRecord(
         `${name}-main-a-${key}`,
         {
           zoneId: args.zoneId,
-          name: record.name,
+          name: hostName,
           type: "A",
-          content: record.content,
+          content: addresses.apply((a) => a[key]),
           proxied: true,
           // 1 = automatic, the only TTL a proxied record takes.
           ttl: 1,

@@ -1,4 +1,4 @@
-import { originIpProblem, originRecords } from "./records";
+import { mainHostName, originAddresses, originIpProblem, originRecords } from "./records";
 
 describe("originRecords", () => {
   it("gives one record per dedicated IP, keyed by purpose, on the full host name", () => {
@@ -48,5 +48,12 @@ describe("originIpProblem", () => {
     ["1.2.3", true],
   ])("%s has a problem: %s", (ip, bad) => {
     expect(originIpProblem(ip) !== undefined).toBe(bad);
+  });
+});
+
+describe("mainHostName and originAddresses", () => {
+  it("name the host and key the addresses by purpose", () => {
+    expect(mainHostName("www.example.fr.")).toBe("www.example.fr");
+    expect(originAddresses(["51.159.1.1", "51.159.1.2"])).toEqual({ primary: "51.159.1.1", secondary: "51.159.1.2" });
   });
 });

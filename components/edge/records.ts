@@ -48,10 +48,15 @@ export function originIpProblem(ip: string): string | undefined {
 
 const HOST = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
-/** The records for `mainHost` and the origin's IPs; exactly two distinct public IPv4 addresses. */
-export function originRecords(mainHost: string, ips: readonly string[]): OriginRecord[] {
+/** The main host as the API returns record names: fully qualified, lower case, no trailing dot. */
+export function mainHostName(mainHost: string): string {
   const name = mainHost.replace(/\.$/, "");
   if (!HOST.test(name)) throw new RecordsError(`main host ${JSON.stringify(mainHost)} must be a lower-case fully qualified host name`);
+  return name;
+}
+
+/** The origin's addresses by purpose; exactly two distinct public IPv4 addresses, primary first. */
+export function originAddresses(ips: readonly string[]): Record<OriginRecordKey, string> {
   if (ips.length !== ORIGIN_RECORD_KEYS.length) {
     throw new RecordsError(`the origin must publish exactly 2 IP addresses (its two dedicated IPs), got ${ips.length}: ${ips.join(", ")}`);
   }
@@ -60,5 +65,12 @@ export function originRecords(mainHost: string, ips: readonly string[]): OriginR
     if (problem) throw new RecordsError(`origin IP ${problem}`);
   }
   if (ips[0] === ips[1]) throw new RecordsError(`the origin's two IP addresses must differ, got ${ips[0]} twice`);
-  return ORIGIN_RECORD_KEYS.map((key, i) => ({ key, name, content: ips[i] }));
+  return { primary: ips[0], secondary: ips[1] };
+}
+
+/** The records for `mainHost` and the origin's IPs. */
+export function originRecords(mainHost: string, ips: readonly string[]): OriginRecord[] {
+  const name = mainHostName(mainHost);
+  const addresses = originAddresses(ips);
+  return ORIGIN_RECORD_KEYS.map((key) => ({ key, name, content: addresses[key] }));
 }
