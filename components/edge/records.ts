@@ -31,7 +31,7 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 /** Why `ip` cannot be a public origin address, or undefined. Private and special ranges per RFC 6890. */
 export function originIpProblem(ip: string): string | undefined {
   if (!IPV4.test(ip)) return `${JSON.stringify(ip)} is not an IPv4 address`;
-  const [a, b] = ip.split(".").map(Number);
+  const [a, b, c] = ip.split(".").map(Number);
   const special =
     a === 0 ||
     a === 10 ||
@@ -40,8 +40,10 @@ export function originIpProblem(ip: string): string | undefined {
     (a === 169 && b === 254) ||
     (a === 172 && b >= 16 && b <= 31) ||
     (a === 192 && b === 168) ||
-    (a === 192 && b === 0) ||
+    (a === 192 && b === 0 && (c === 0 || c === 2)) ||
     (a === 198 && (b === 18 || b === 19)) ||
+    (a === 198 && b === 51 && c === 100) ||
+    (a === 203 && b === 0 && c === 113) ||
     a >= 224;
   return special ? `${ip} is a private or special-purpose address: Cloudflare could not reach it` : undefined;
 }
