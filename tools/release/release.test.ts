@@ -3,7 +3,8 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { main, migrateWithApp, parseReleaseArgs, pulumiUpArgs, redact, runRelease } from "./release";
 
-const IMAGE = `rg.fr-par.scw.cloud/renfort/app@sha256:${"ab12".repeat(16)}`;
+const DIGEST = `sha256:${"ab12".repeat(16)}`;
+const IMAGE = `rg.fr-par.scw.cloud/renfort-prod/renfort-app@${DIGEST}`;
 
 describe("runRelease ordering", () => {
   const recorder = (migrateFails: boolean, deployFails = false) => {
@@ -69,7 +70,7 @@ describe("release arguments", () => {
   it("builds the pulumi up command with the image as structured config", () => {
     const a = parseReleaseArgs(["--stack", "prod", "--image", IMAGE, "--policy-pack-config", "policies/config/prod.json"]);
     expect(pulumiUpArgs(a)).toEqual([
-      "up", "--yes", "--non-interactive", "--stack", "prod", "--config-path", "--config", `renfort:fleet.image=${IMAGE}`,
+      "up", "--yes", "--non-interactive", "--stack", "prod", "--config-path", "--config", `renfort:fleet.image.digest=${DIGEST}`,
       "--policy-pack", "policies", "--policy-pack-config", "policies/config/prod.json",
     ]);
   });
@@ -99,6 +100,29 @@ describe("release CLI with injected commands", () => {
     const { code } = await run("true");
     expect(code).toBe(0);
     expect(readFileSync(marker, "utf8").trim()).toBe(`staging ${IMAGE}`);
+  });
+});
+
+describe("image of the stack's own repository", () => {
+  const root = mkdtempSync(join(tmpdir(), "renfort-release-stackfile-"));
+  writeFileSync(
+    join(root, "Pulumi.prod.yaml"),
+    "config:\n  renfort:scaleway:\n    region: fr-par\n  renfort:fleet:\n    image:\n      namespace: renfort-prod\n      repository: renfort-app\n",
+  );
+  const run = async (image: string) => {
+    const log: string[] = [];
+    const code = await main(["--stack", "prod", "--image", image, "--migrate-command", "exit 9"], { PATH: process.env.PATH }, (s) => log.push(s), root);
+    return { code, log: log.join("\n") };
+  };
+
+  it("refuses an image pushed to another repository before running anything", async () => {
+    const r = await run(`rg.fr-par.scw.cloud/renfort-staging/renfort-app@${DIGEST}`);
+    expect(r.code).toBe(2);
+    expect(r.log).toContain("--image must come from the prod repository rg.fr-par.scw.cloud/renfort-prod/renfort-app");
+  });
+
+  it("accepts the stack's repository (and then runs the migration, failing here on purpose)", async () => {
+    expect((await run(IMAGE)).code).toBe(3);
   });
 });
 

@@ -1,9 +1,9 @@
 /**
  * Release step: run the app's database migrations, then deploy the new image. Never the other way.
  *
- *   npm run release -- --stack prod --image rg.fr-par.scw.cloud/renfort/app@sha256:<digest>
+ *   npm run release -- --stack prod --image rg.fr-par.scw.cloud/renfort-prod/renfort-app@sha256:<digest>
  *                      [--migrate-command "<shell command>"] [--deploy-command "<shell command>"]
- *                      [--image-config-key renfort:fleet.image] [--policy-pack-config policies/config/prod.json]
+ *                      [--image-config-key renfort:fleet.image.digest] [--policy-pack-config policies/config/prod.json]
  *
  * Why this order, and what it requires of migrations:
  * - Migrations run while the previous release still serves traffic. If they fail, the deploy is not
@@ -17,11 +17,13 @@
  * Default migration: `runMigrations(databaseUrl)` exported by app/src/migrate.ts, loaded at run time
  * so this tool does not depend on the app's internals; the URL comes from RENFORT_MIGRATION_DATABASE_URL
  * (a CI secret) and never appears in logs. Default deploy: `pulumi up --yes --stack <s> --config-path
- * --config <image key>=<image>` (https://www.pulumi.com/docs/iac/cli/commands/pulumi_up/).
+ * --config renfort:fleet.image.digest=<digest>` (https://www.pulumi.com/docs/iac/cli/commands/pulumi_up/);
+ * the image must come from the stack's own repository (tools/release/image-ref.ts).
  */
 import { spawn } from "child_process";
 import { existsSync } from "fs";
 import { join } from "path";
+import { imageRepositoryForStack, splitImageRef } from "./image-ref";
 
 export interface ReleaseSteps {
   /** Applies pending migrations; rejects on failure. */
@@ -83,9 +85,6 @@ export interface ReleaseArgs {
   policyPackConfig?: string;
 }
 
-/** A registry image pinned by digest: the deploy must be reproducible and the tag cannot move under it. */
-const IMAGE_RE = /^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+@sha256:[a-f0-9]{64}$/;
-
 export function parseReleaseArgs(argv: string[]): ReleaseArgs {
   const raw: Record<string, string> = {};
   const known = ["--stack", "--image", "--migrate-command", "--deploy-command", "--image-config-key", "--policy-pack-config"];
@@ -99,12 +98,13 @@ export function parseReleaseArgs(argv: string[]): ReleaseArgs {
   const stack = raw["--stack"];
   if (!stack || !/^[a-z0-9-]+$/.test(stack)) throw new Error(`--stack must name a stack (staging or prod), got "${stack ?? ""}"`);
   const image = raw["--image"];
-  if (!image || !IMAGE_RE.test(image)) {
+  // pinned by digest: the deploy must be reproducible and a tag can move under it
+  if (!image || !splitImageRef(image)) {
     throw new Error(
-      `--image must be a registry image pinned by digest, e.g. rg.fr-par.scw.cloud/renfort/app@sha256:<64 hex>, got "${image ?? ""}" (take the digest output of the image build step)`,
+      `--image must be a registry image pinned by digest, e.g. rg.fr-par.scw.cloud/renfort-prod/renfort-app@sha256:<64 hex>, got "${image ?? ""}" (take the digest output of the image build step)`,
     );
   }
-  const out: ReleaseArgs = { stack, image, imageConfigKey: raw["--image-config-key"] ?? "renfort:fleet.image" };
+  const out: ReleaseArgs = { stack, image, imageConfigKey: raw["--image-config-key"] ?? "renfort:fleet.image.digest" };
   if (raw["--migrate-command"]) out.migrateCommand = raw["--migrate-command"];
   if (raw["--deploy-command"]) out.deployCommand = raw["--deploy-command"];
   if (raw["--policy-pack-config"]) out.policyPackConfig = raw["--policy-pack-config"];
@@ -122,9 +122,10 @@ export function runProcess(file: string, args: string[], env: NodeJS.ProcessEnv,
   });
 }
 
-/** The default `pulumi up` argv for the image. */
+/** The default `pulumi up` argv: the stack's image digest set as structured config. */
 export function pulumiUpArgs(a: ReleaseArgs): string[] {
-  const args = ["up", "--yes", "--non-interactive", "--stack", a.stack, "--config-path", "--config", `${a.imageConfigKey}=${a.image}`];
+  const digest = splitImageRef(a.image)!.digest;
+  const args = ["up", "--yes", "--non-interactive", "--stack", a.stack, "--config-path", "--config", `${a.imageConfigKey}=${digest}`];
   if (a.policyPackConfig) args.push("--policy-pack", "policies", "--policy-pack-config", a.policyPackConfig);
   return args;
 }
@@ -150,6 +151,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, log: (s: stri
   } catch (e) {
     log(`release: ${(e as Error).message}`);
     return 2;
+  }
+  if (!args.deployCommand && existsSync(join(repoRoot, `Pulumi.${args.stack}.yaml`))) {
+    // The fleet pulls <its repository>@<digest>: a digest pushed elsewhere would not be found at boot.
+    try {
+      const expected = imageRepositoryForStack(repoRoot, args.stack);
+      const given = splitImageRef(args.image)!.repository;
+      if (given !== expected) throw new Error(`--image must come from the ${args.stack} repository ${expected} (renfort:fleet.image in Pulumi.${args.stack}.yaml), got ${given}`);
+    } catch (e) {
+      log(`release: ${(e as Error).message}`);
+      return 2;
+    }
   }
   const databaseUrl = env.RENFORT_MIGRATION_DATABASE_URL;
   const childEnv = { ...env, RENFORT_STACK: args.stack, RENFORT_IMAGE: args.image };
