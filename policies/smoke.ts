@@ -80,24 +80,31 @@ async function main(): Promise<void> {
     if (!pending.some((d) => d.policy === "email-dkim-key" && /can't run policy/.test(d.message)))
       failures.push(`an unknown DKIM key was not reported as "can't run during preview": ${JSON.stringify(pending)}`);
 
-    const stackReq = new pb.AnalyzeStackRequest();
+    const analyzeStack = async (resources: GateResource[]) => {
+      const req = new pb.AnalyzeStackRequest();
+      req.setResourcesList(resources.map(toAnalyzerResource));
+      return diags(await call(client, "analyzeStack", req));
+    };
+    const toAnalyzerResource = (r: GateResource) => {
+      const a = new pb.AnalyzerResource();
+      a.setType(r.type);
+      a.setUrn(r.urn);
+      a.setName(r.name);
+      a.setProperties(Struct.fromJavaScript(r.props));
+      a.setOptions(options(r));
+      a.setDependenciesList(r.dependencies);
+      return a;
+    };
     const broken = replace(stack, mutate(find(stack, "fleet-group"), "capacities.0.minReplicas", 2));
-    stackReq.setResourcesList(
-      broken.map((r) => {
-        const a = new pb.AnalyzerResource();
-        a.setType(r.type);
-        a.setUrn(r.urn);
-        a.setName(r.name);
-        a.setProperties(Struct.fromJavaScript(r.props));
-        a.setOptions(options(r));
-        a.setDependenciesList(r.dependencies);
-        return a;
-      }),
-    );
-    const stackDiags = diags(await call(client, "analyzeStack", stackReq));
+    const stackDiags = await analyzeStack(broken);
     const capacity = stackDiags.filter((d) => d.policy === "fleet-capacity");
     if (capacity.length !== 1 || stackDiags.length !== 1) failures.push(`expected exactly one fleet-capacity diagnostic, got ${JSON.stringify(stackDiags)}`);
-    console.log(`analyze: ${stack.length} compliant resources clean; scw-db-ha, email-dkim-key (unknown) and fleet-capacity (stack) reported as expected: ${failures.length === 0}`);
+    // A policy's own "cannot decide" (UndecidedError) must be reported like a native unknown, not crash the pack.
+    const unvendored = replace(stack, mutate(find(stack, "dns-spf-renfort.example.fr"), "content", '"v=spf1 include:_spf.google.com -all"'));
+    const undecidedDiags = (await analyzeStack(unvendored)).filter((d) => d.policy === "email-spf-lookups");
+    if (!undecidedDiags.some((d) => /can't run policy .* during preview: .*_spf\.google\.com/.test(d.message) && d.level === pb.EnforcementLevel.ADVISORY))
+      failures.push(`an undecided stack policy was not reported as "can't run during preview": ${JSON.stringify(undecidedDiags)}`);
+    console.log(`analyze: ${stack.length} compliant resources clean; scw-db-ha, email-dkim-key (unknown), fleet-capacity (stack) and email-spf-lookups (undecided) reported as expected: ${failures.length === 0}`);
   } finally {
     client.close();
     child.kill();

@@ -1,5 +1,7 @@
 import { scwLbCertCoversHost as policy } from "./scw-lb-cert-covers-host";
-import { HOST, fx, mutate } from "../../testing/fixtures";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { HOST, SECRET_VALUE, fx, mutate } from "../../testing/fixtures";
 import { expectPass, expectUndecided, expectViolation } from "../../testing/check";
 
 const base = () => [fx.lbIp(1), fx.lbIp(2), fx.lb(), ...fx.appRecords(), fx.originCert(), fx.lbCert()];
@@ -16,5 +18,18 @@ describe("scw-lb-cert-covers-host", () => {
   test("is undecided when a custom chain cannot be read, without echoing it", async () => {
     const out = await expectUndecided(policy, swap("lb-cert", { ...fx.lbCert(), dependencies: [] }));
     expect(out.map((o) => o.message).join()).not.toContain("secret-chain");
+  });
+
+  // A self-signed test certificate for app.renfort.example.fr and static.renfort.example.fr (its key was discarded),
+  // followed by a private key block as Scaleway's certificateChain carries it.
+  const chain = (pem: string) => `${pem}-----BEGIN PRIVATE KEY-----\n${SECRET_VALUE}\n-----END PRIVATE KEY-----\n`;
+  const pem = readFileSync(join(__dirname, "../../testing/data/self-signed-app.pem"), "utf8");
+  test("passes when a custom certificate's SANs name the host", () =>
+    expectPass(policy, swap("lb-cert", { ...mutate(fx.lbCert(), "customCertificate.certificateChain", chain(pem)), dependencies: [] })));
+  test("fails when a custom certificate names other hosts, without echoing the chain", async () => {
+    const records = [fx.lbIp(1), fx.lbIp(2), fx.lb(), mutate(fx.appRecords()[0], "name", "www.renfort.example.fr"), fx.originCert()];
+    const cert = { ...mutate(fx.lbCert(), "customCertificate.certificateChain", chain(pem)), dependencies: [] };
+    const out = await expectViolation(policy, [...records, cert], "www.renfort.example.fr is not on any load balancer certificate (app.renfort.example.fr");
+    expect(out.map((o) => o.message).join()).not.toContain("BEGIN");
   });
 });
