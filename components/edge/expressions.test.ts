@@ -8,6 +8,7 @@ import {
   evaluate,
   ExpressionError,
   field,
+  hasHeader,
   isIn,
   lower,
   matches,
@@ -42,6 +43,8 @@ describe("render", () => {
     ["not of a comparison", not(isIn("http.request.method", ["GET"])), 'not http.request.method in {"GET"}'],
     ["not of a group", not(or(eq(PATH, "/a"), eq(PATH, "/b"))), 'not (http.request.uri.path eq "/a" or http.request.uri.path eq "/b")'],
     ["host", eq("http.host", "www.example.fr"), 'http.host eq "www.example.fr"'],
+    ["header presence", hasHeader("authorization"), 'any(http.request.headers["authorization"][*] ne "")'],
+    ["header absence", not(hasHeader("authorization")), 'not any(http.request.headers["authorization"][*] ne "")'],
   ])("%s", (_name, expr, text) => {
     expect(render(expr)).toBe(text);
   });
@@ -91,6 +94,8 @@ describe("validation of fields and values", () => {
     ["a bad host", () => eq("http.host", "WWW.example.fr"), /must be a lower-case host name/],
     ["an empty in list", () => isIn("ip.src.country", []), /must not be empty/],
     ["an empty and", () => and(), /needs at least one operand/],
+    ["an upper-case header name", () => hasHeader("Authorization"), /header name "Authorization" must be lower-case/],
+    ["a header name with a quote", () => hasHeader('a"b'), /must be lower-case letters, digits and dashes/],
   ])("refuses %s", (_name, build, message) => {
     expect(build).toThrow(message);
   });
@@ -112,6 +117,7 @@ describe("parse", () => {
     not(isIn("http.request.method", ["GET", "HEAD"])),
     eq(PATH, '/quote"and\\backslash'),
     ne("http.host", "www.example.fr"),
+    and(eq("http.cookie", ""), not(hasHeader("authorization"))),
   ];
 
   it.each(samples.map((s) => [render(s), s] as const))("round-trips %s", (text, expr) => {
@@ -129,6 +135,9 @@ describe("parse", () => {
     ['http.request.uri.path eq "/a" http.cookie eq ""', /trailing input/],
     ['http.request.uri.path eq "\\n"', /unsupported escape/],
     ["http.request.uri.path eq 1", /unexpected character/],
+    ['any(http.request.uri.args["a"][*] ne "")', /any\(\) is only supported over http.request.headers/],
+    ['any(http.request.headers["authorization"][*] eq "x")', /expected ne ""/],
+    ['any(http.request.headers["Authorization"][*] ne "")', /must be lower-case/],
     [`http.request.uri.path eq "/${"a".repeat(MAX_EXPRESSION_LENGTH)}"`, /Cloudflare accepts at most 4096/],
   ])("refuses %s", (text, message) => {
     expect(() => parse(text)).toThrow(message);
@@ -141,7 +150,7 @@ describe("parse", () => {
 });
 
 describe("evaluate", () => {
-  const get = { method: "GET", path: "/Missions/42", cookie: "", host: "www.example.fr", country: "FR" };
+  const get = { method: "GET", path: "/Missions/42", cookie: "", host: "www.example.fr", country: "FR", headers: { accept: "text/html" } };
   it.each<[string, Expr, boolean]>([
     ["true", always, true],
     ["eq is case-sensitive", eq(PATH, "/missions/42"), false],
@@ -154,6 +163,8 @@ describe("evaluate", () => {
     ["not in", not(isIn("ip.src.country", ["KP"])), true],
     ["and short of one", and(eq("http.request.method", "GET"), eq("http.cookie", "a=b")), false],
     ["or with one", or(eq("http.request.method", "POST"), eq("http.host", "www.example.fr")), true],
+    ["a header that is absent", hasHeader("authorization"), false],
+    ["a header that is present", hasHeader("accept"), true],
   ])("%s", (_name, expr, expected) => {
     expect(evaluate(expr, get)).toBe(expected);
     expect(matches(render(expr), get)).toBe(expected);

@@ -75,6 +75,8 @@ export type Expr =
   | { op: "true" }
   | { op: "eq" | "ne" | "contains" | "starts_with" | "ends_with"; left: Operand; value: string }
   | { op: "in"; left: Operand; values: string[] }
+  /** The request carries a non-empty header of that (lower-case) name: `any(http.request.headers["x"][*] ne "")`. */
+  | { op: "has_header"; header: string }
   | { op: "and" | "or"; items: Expr[] }
   | { op: "not"; item: Expr };
 
@@ -157,6 +159,19 @@ export function isIn(left: Field | Operand, values: readonly string[]): Expr {
   return { op: "in", left: l, values: unique };
 }
 
+const HEADER_NAME_RE = /^[a-z0-9][a-z0-9-]*$/;
+
+function checkHeaderName(name: string): void {
+  // Keys of http.request.headers are lower case: https://developers.cloudflare.com/ruleset-engine/rules-language/fields/reference/http.request.headers/
+  if (!HEADER_NAME_RE.test(name)) throw new ExpressionError(`header name ${JSON.stringify(name)} must be lower-case letters, digits and dashes`);
+}
+
+/** The request carries a non-empty `name` header. */
+export function hasHeader(name: string): Expr {
+  checkHeaderName(name);
+  return { op: "has_header", header: name };
+}
+
 /** Builds an and/or, flattening nested groups of the same operator (`a and (b and c)` is `a and b and c`). */
 function group(op: "and" | "or", items: Expr[]): Expr {
   if (items.length === 0) throw new ExpressionError(`"${op}" needs at least one operand`);
@@ -213,6 +228,9 @@ function renderNode(e: Expr): string {
     case "in":
       e.values.forEach((v) => checkValue(e.left, "in", v));
       return `${renderOperand(e.left)} in {${e.values.map(quote).join(" ")}}`;
+    case "has_header":
+      checkHeaderName(e.header);
+      return `any(http.request.headers[${quote(e.header)}][*] ne "")`;
     case "and":
     case "or":
       return e.items.map((i) => (isGroup(i) ? `(${renderNode(i)})` : renderNode(i))).join(` ${e.op} `);
@@ -243,7 +261,7 @@ function tokenize(text: string): Token[] {
     const c = text[i];
     if (/\s/.test(c)) {
       i++;
-    } else if ("(){},".includes(c)) {
+    } else if ("(){},[]*".includes(c)) {
       tokens.push({ kind: "punct", value: c });
       i++;
     } else if (c === '"') {
@@ -279,7 +297,7 @@ function tokenize(text: string): Token[] {
 /**
  * Parses an expression of the subset {@link render} writes: `and`, `or`, `not`, parentheses, `true`,
  * `eq`/`ne`/`contains`/`in {...}` comparisons and `starts_with`/`ends_with` calls on known fields,
- * optionally through `lower()`. Refuses anything else (unknown or deprecated fields included) and
+ * optionally through `lower()`, and the header-presence test `any(http.request.headers["x"][*] ne "")`. Refuses anything else (unknown or deprecated fields included) and
  * texts over 4,096 characters.
  */
 export function parse(text: string): Expr {
@@ -326,6 +344,26 @@ export function parse(text: string): Expr {
     if (isWord("true")) {
       pos++;
       return always;
+    }
+    if (isWord("any")) {
+      // Only the header-presence form: any(http.request.headers["<name>"][*] ne "")
+      pos++;
+      expectPunct("(");
+      const t = peek();
+      if (t?.kind !== "word" || t.value !== "http.request.headers") throw new ExpressionError(`any() is only supported over http.request.headers, at token ${pos}`);
+      pos++;
+      expectPunct("[");
+      const header = expectString();
+      expectPunct("]");
+      expectPunct("[");
+      expectPunct("*");
+      expectPunct("]");
+      if (!isWord("ne")) throw new ExpressionError(`expected ne "" inside any(), at token ${pos}`);
+      pos++;
+      if (expectString() !== "") throw new ExpressionError('only ne "" is supported inside any()');
+      expectPunct(")");
+      checkHeaderName(header);
+      return { op: "has_header", header };
     }
     if (isWord("starts_with") || isWord("ends_with")) {
       const op = peek()!.value as "starts_with" | "ends_with";
@@ -400,6 +438,8 @@ export interface SampleRequest {
   cookie?: string;
   host?: string;
   country?: string;
+  /** Request headers by lower-case name. */
+  headers?: Record<string, string>;
 }
 
 function read(o: Operand, req: SampleRequest): string {
@@ -437,6 +477,8 @@ export function evaluate(e: Expr, req: SampleRequest): boolean {
       return read(e.left, req).endsWith(e.value);
     case "in":
       return e.values.includes(read(e.left, req));
+    case "has_header":
+      return (req.headers?.[e.header] ?? "") !== "";
     case "and":
       return e.items.every((i) => evaluate(i, req));
     case "or":

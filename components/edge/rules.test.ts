@@ -1,5 +1,5 @@
 import { FRENCH_TERRITORIES } from "./countries";
-import { eq, isIn, matches, parse, render, type Expr, type SampleRequest } from "./expressions";
+import { eq, hasHeader, isIn, matches, not, parse, render, type Expr, type SampleRequest } from "./expressions";
 import { CLOUDFLARE_PLANS, MANAGED_RULESETS, PLAN_LIMITS, type CloudflarePlan } from "./plans";
 import {
   cacheRules,
@@ -64,8 +64,13 @@ const APP_PATHS = [
 ];
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 const COOKIES = ["", "cf_clearance=abc", "session=1"];
+const AUTHORIZATIONS = ["", "Bearer org-token"];
 const GRID: SampleRequest[] = APP_PATHS.flatMap((path) =>
-  METHODS.flatMap((method) => COOKIES.map((cookie) => ({ method, path, cookie, country: "FR", host: "www.example.fr" }))),
+  METHODS.flatMap((method) =>
+    COOKIES.flatMap((cookie) =>
+      AUTHORIZATIONS.map((authorization) => ({ method, path, cookie, headers: { authorization }, country: "FR", host: "www.example.fr" })),
+    ),
+  ),
 );
 
 const isWrite = (r: SampleRequest) => r.method !== "GET" && r.method !== "HEAD";
@@ -257,13 +262,13 @@ describe("cache rules", () => {
       [
         "origin_decides_hashed_assets",
         "set_cache_settings",
-        'http.request.method in {"GET" "HEAD"} and http.cookie eq "" and starts_with(http.request.uri.path, "/assets/")',
+        'http.request.method in {"GET" "HEAD"} and http.cookie eq "" and not any(http.request.headers["authorization"][*] ne "") and starts_with(http.request.uri.path, "/assets/")',
         { cache: true, originCacheControl: true, edgeTtl: { mode: "respect_origin" }, browserTtl: { mode: "respect_origin" } },
       ],
       [
         "origin_decides_public_reads",
         "set_cache_settings",
-        'http.request.method in {"GET" "HEAD"} and http.cookie eq "" and not starts_with(http.request.uri.path, "/assets/")',
+        'http.request.method in {"GET" "HEAD"} and http.cookie eq "" and not any(http.request.headers["authorization"][*] ne "") and not starts_with(http.request.uri.path, "/assets/")',
         { cache: true, originCacheControl: true, edgeTtl: { mode: "bypass_by_default" }, browserTtl: { mode: "respect_origin" } },
       ],
       ["no_cache_writes", "set_cache_settings", 'not http.request.method in {"GET" "HEAD"}', { cache: false }],
@@ -282,15 +287,16 @@ describe("cache rules", () => {
     ]);
   });
 
-  it("by construction: every cache-eligible rule requires GET/HEAD and no cookie, and comes before every exclusion", () => {
+  it("by construction: every cache-eligible rule requires GET/HEAD, no cookie and no Authorization, and comes before every exclusion", () => {
     const readOnly = isIn("http.request.method", ["GET", "HEAD"]);
     const noCookie = eq("http.cookie", "");
+    const noAuthorization = not(hasHeader("authorization"));
     const lastEligible = rules.map((r) => r.actionParameters?.cache).lastIndexOf(true);
     rules.forEach((r, i) => {
       if (r.actionParameters?.cache === true) {
         const parsed = parse(text(r));
         expect(parsed.op).toBe("and");
-        expect((parsed as Extract<Expr, { items: Expr[] }>).items).toEqual(expect.arrayContaining([readOnly, noCookie]));
+        expect((parsed as Extract<Expr, { items: Expr[] }>).items).toEqual(expect.arrayContaining([readOnly, noCookie, noAuthorization]));
         expect(r.actionParameters.originCacheControl).toBe(true);
       } else {
         expect(r.actionParameters).toEqual({ cache: false });
@@ -306,9 +312,11 @@ describe("cache rules", () => {
     return cache;
   }
 
-  it(`never makes a write, an /api/ write path, a sensitive path or a cookie-bearing request cache-eligible (${GRID.length} requests)`, () => {
+  it(`never makes a write, an /api/ write path, a sensitive path, a cookie-bearing or a credentialed request cache-eligible (${GRID.length} requests)`, () => {
     const offenders = GRID.filter(
-      (req) => (isWrite(req) || req.cookie !== "" || isApiWritePath(req.path) || isSensitive(req.path)) && eligibility(req) === true,
+      (req) =>
+        (isWrite(req) || req.cookie !== "" || req.headers?.authorization !== "" || isApiWritePath(req.path) || isSensitive(req.path)) &&
+        eligibility(req) === true,
     );
     expect(offenders).toEqual([]);
   });

@@ -18,6 +18,7 @@ import {
   endsWith,
   eq,
   ExpressionError,
+  hasHeader,
   isIn,
   lower,
   not,
@@ -119,6 +120,8 @@ const isSignupPath = (): Expr => startsWith(PATH, SIGNUP_PATH);
 const isApiPath = (): Expr => startsWith(PATH, API_PREFIX);
 /** No `Cookie` header: a cookie can carry a session, so a cookie-bearing request is never made cache-eligible. */
 const hasNoCookie = (): Expr => eq("http.cookie", "");
+/** No `Authorization` header: a credentialed request is never made cache-eligible either. */
+const hasNoAuthorization = (): Expr => not(hasHeader("authorization"));
 
 /**
  * The public, read-only API endpoints (`/api/missions`, `/api/missions/:id`). Everything else under
@@ -308,7 +311,7 @@ const NOT_CACHED: ActionParameters = { cache: false };
 /**
  * `http_request_cache_settings`. When several cache rules match, each later rule overrides the settings
  * of the earlier ones (https://developers.cloudflare.com/cache/how-to/cache-rules/order/), so:
- * 1. reads without cookies become eligible, the origin's `Cache-Control` deciding
+ * 1. reads without cookies or credentials become eligible, the origin's `Cache-Control` deciding
  *    (`originCacheControl`, RFC 9111 semantics): hashed assets with `respect_origin`, everything else with
  *    `bypass_by_default`, so a page the origin sent without `Cache-Control` is never stored on Cloudflare's
  *    default TTLs;
@@ -320,14 +323,14 @@ export function cacheRules(sensitivePaths: readonly string[]): RuleSpec[] {
     {
       ref: "origin_decides_hashed_assets",
       description: "Hashed assets: cache-eligible, the origin's Cache-Control (immutable) decides",
-      expression: and(isRead(), hasNoCookie(), startsWith(PATH, ASSETS_PREFIX)),
+      expression: and(isRead(), hasNoCookie(), hasNoAuthorization(), startsWith(PATH, ASSETS_PREFIX)),
       action: "set_cache_settings",
       actionParameters: originDecides("respect_origin"),
     },
     {
       ref: "origin_decides_public_reads",
       description: "Pages and public API reads without cookies: cached only when the origin's Cache-Control allows it",
-      expression: and(isRead(), hasNoCookie(), not(startsWith(PATH, ASSETS_PREFIX))),
+      expression: and(isRead(), hasNoCookie(), hasNoAuthorization(), not(startsWith(PATH, ASSETS_PREFIX))),
       action: "set_cache_settings",
       actionParameters: originDecides("bypass_by_default"),
     },
