@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { activeFreeze, decide, FreezeCalendar, main, parseCalendar } from "./freeze";
@@ -156,6 +156,7 @@ describe("calendar file", () => {
 
 describe("freeze:check CLI", () => {
   const dir = mkdtempSync(join(tmpdir(), "renfort-freeze-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, "f.yaml");
   writeFileSync(file, "windows:\n  - { id: tv, start: '2026-12-03T17:00:00Z', end: '2026-12-04T06:00:00Z', reason: TV slot }\n");
   const clock = () => at("2026-12-03T18:00:00Z");

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "fs";
+import { mkdtempSync, rmSync, writeFileSync } from "fs";
 import { createRequire } from "module";
 import { tmpdir } from "os";
 import { join } from "path";
@@ -54,8 +54,12 @@ function fakeGithub(initial: Comment[]) {
 
 const context = { repo: { owner: "o", repo: "r" } };
 
+const made: string[] = [];
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 function dirWith(staging: string, prod: string): string {
   const dir = mkdtempSync(join(tmpdir(), "renfort-comment-"));
+  made.push(dir);
   writeFileSync(join(dir, "diff-staging.md"), staging);
   writeFileSync(join(dir, "diff-prod.md"), prod);
   return dir;
@@ -90,6 +94,7 @@ describe("plan diff comment", () => {
 
   it("says where to look when a stack's diff is missing", () => {
     const dir = mkdtempSync(join(tmpdir(), "renfort-comment-"));
+    made.push(dir);
     expect(script.plannedComments(dir)[0]!.body).toContain("No plan diff for `prod`");
   });
 });

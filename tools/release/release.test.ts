@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { main, migrateWithApp, parseReleaseArgs, pulumiUpArgs, redact, runRelease } from "./release";
@@ -78,6 +78,7 @@ describe("release arguments", () => {
 
 describe("release CLI with injected commands", () => {
   const dir = mkdtempSync(join(tmpdir(), "renfort-release-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const marker = join(dir, "deployed");
   const run = async (migrate: string) => {
     const log: string[] = [];
@@ -105,6 +106,7 @@ describe("release CLI with injected commands", () => {
 
 describe("image of the stack's own repository", () => {
   const root = mkdtempSync(join(tmpdir(), "renfort-release-stackfile-"));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
   writeFileSync(
     join(root, "Pulumi.prod.yaml"),
     "config:\n  renfort:scaleway:\n    region: fr-par\n  renfort:fleet:\n    image:\n      namespace: renfort-prod\n      repository: renfort-app\n",
@@ -135,6 +137,7 @@ describe("default migration through app/src/migrate.ts", () => {
       "export async function runMigrations(url: string) { (globalThis as Record<string, unknown>).__renfortMigrated = url; }\n",
     );
     await migrateWithApp(root, "postgres://u:p@h/db");
+    rmSync(root, { recursive: true, force: true });
     expect((globalThis as { __renfortMigrated?: string }).__renfortMigrated).toBe("postgres://u:p@h/db");
   });
 

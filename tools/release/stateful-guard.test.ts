@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { approvalsFromGithubEvent, approvalsFromList, approvedUrnsFromText } from "./approvals";
@@ -87,6 +87,7 @@ describe("approvals", () => {
 
 describe("guard CLI", () => {
   const dir = mkdtempSync(join(tmpdir(), "renfort-guard-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const run = (argv: string[], env: NodeJS.ProcessEnv = {}) => {
     const out: string[] = [];
     const code = main(argv, env, (s) => out.push(s));
