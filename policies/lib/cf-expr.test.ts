@@ -1,4 +1,4 @@
-import { balanceError, countryTests, tokenize, unknownWords } from "./cf-expr";
+import { balanceError, countryTests, negationMap, tokenize, unknownWords } from "./cf-expr";
 
 describe("cf-expr", () => {
   test("tokenizes strings, raw strings and sets", () => {
@@ -27,7 +27,24 @@ describe("cf-expr", () => {
     ['(not ip.src.country in {"FR"})', [{ negated: true, codes: ["FR"] }]],
     ['ip.src.country ne "FR"', [{ negated: true, codes: ["FR"] }]],
     ['ip.geoip.country eq "RU"', [{ negated: false, codes: ["RU"] }]],
+    ['not (http.host eq "x" or ip.src.country in {"DE"})', [{ negated: true, codes: ["DE"] }]],
+    ['http.host eq "x" and not ip.src.country ne "FR"', [{ negated: false, codes: ["FR"] }]],
   ])("country tests in %s", (expr, expected) => {
     expect(countryTests(tokenize(expr).tokens)).toMatchObject(expected);
+  });
+  test.each([
+    ['not starts_with(http.request.uri.path, "/api/") and http.host eq "a"', { "/api/": true, a: false }],
+    ['not http.cookie contains "s" and starts_with(http.request.uri.path, "/api/")', { s: true, "/api/": false }],
+    ['not (http.host eq "a" or http.host eq "b") and http.host eq "c"', { a: true, b: true, c: false }],
+    ['not not http.host eq "a"', { a: false }],
+    ['http.host eq "a" and not ip.src in {1.1.1.1}', { a: false }],
+  ])("negation scopes in %s", (expr, expected) => {
+    const { tokens } = tokenize(expr);
+    const neg = negationMap(tokens);
+    const got: Record<string, boolean> = {};
+    tokens.forEach((t, i) => {
+      if (t.kind === "string") got[t.value] = neg[i];
+    });
+    expect(got).toEqual(expected);
   });
 });

@@ -146,14 +146,10 @@ export interface CountryTest {
  */
 export function countryTests(tokens: Token[]): CountryTest[] {
   const out: CountryTest[] = [];
+  const negatedAt = negationMap(tokens);
   tokens.forEach((t, i) => {
     if (t.kind !== "word" || !/^ip\.(src|geoip)\.country$/.test(t.value)) return;
-    let negated = false;
-    // `not (` / `not` directly before the field, or `!`
-    const prev = tokens[i - 1];
-    const prev2 = tokens[i - 2];
-    if ((prev?.kind === "word" && prev.value === "not") || (prev?.kind === "punct" && prev.value === "!")) negated = true;
-    if (prev?.kind === "punct" && prev.value === "(" && ((prev2?.kind === "word" && prev2.value === "not") || (prev2?.kind === "punct" && prev2.value === "!"))) negated = true;
+    let negated = negatedAt[i];
     const op = tokens[i + 1];
     if (!op) return;
     const opv = op.value;
@@ -191,3 +187,47 @@ export const COUNTRY_CODES = new Set(
     "UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS XK YE YT ZA ZM ZW T1 XX"
   ).split(" "),
 );
+
+/**
+ * For each token, whether it sits under an odd number of `not` (or `!`) operators. A `not` covers the
+ * next operand: a parenthesised group, a function call, or a comparison up to the next and/or/xor.
+ */
+export function negationMap(tokens: Token[]): boolean[] {
+  const negated = new Array<boolean>(tokens.length).fill(false);
+  const isNot = (t: Token | undefined) => !!t && ((t.kind === "word" && t.value === "not") || (t.kind === "punct" && t.value === "!"));
+  const isJoin = (t: Token) => t.kind === "word" && ["and", "or", "xor"].includes(t.value) || (t.kind === "punct" && ["&&", "||", "^^"].includes(t.value));
+  const matching = (open: number): number => {
+    let depth = 0;
+    for (let j = open; j < tokens.length; j++) {
+      if (tokens[j].value === "(" && tokens[j].kind === "punct") depth++;
+      else if (tokens[j].value === ")" && tokens[j].kind === "punct" && --depth === 0) return j;
+    }
+    return tokens.length - 1;
+  };
+  tokens.forEach((t, i) => {
+    if (!isNot(t)) return;
+    let start = i + 1;
+    while (isNot(tokens[start])) start++;
+    let end: number;
+    const first = tokens[start];
+    if (!first) return;
+    if (first.kind === "punct" && first.value === "(") end = matching(start);
+    else if (first.kind === "word" && tokens[start + 1]?.value === "(") end = matching(start + 1);
+    else {
+      end = start;
+      let depth = 0;
+      while (end + 1 < tokens.length) {
+        const n = tokens[end + 1];
+        if (n.kind === "punct" && (n.value === "(" || n.value === "{")) depth++;
+        if (n.kind === "punct" && (n.value === ")" || n.value === "}")) {
+          if (depth === 0) break;
+          depth--;
+        }
+        if (depth === 0 && isJoin(n)) break;
+        end++;
+      }
+    }
+    for (let k = start; k <= end; k++) negated[k] = !negated[k];
+  });
+  return negated;
+}

@@ -9,6 +9,8 @@ describe("cf-cache-no-dynamic", () => {
   test("passes with a negated API clause", () =>
     expectPass(policy, expr('(http.request.uri.path.extension in {"js" "css"} and not starts_with(http.request.uri.path, "/api/"))')));
   test("fails when /api/ is cacheable", () => expectViolation(policy, expr('(starts_with(http.request.uri.path, "/api/v1"))'), '"/api/" responses eligible'));
+  test("fails when /api/ follows an unrelated negation", () =>
+    expectViolation(policy, expr('(not http.cookie contains "session" and starts_with(http.request.uri.path, "/api/"))'), '"/api/" responses eligible'));
   test("fails when writes are cacheable", () =>
     expectViolation(policy, expr('(starts_with(http.request.uri.path, "/assets/") or http.request.method eq "POST")'), "write requests"));
   test("fails when the rule matches everything", () => expectViolation(policy, expr("true"), "without restricting the path"));

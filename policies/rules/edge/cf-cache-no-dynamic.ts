@@ -1,6 +1,6 @@
 import { resourcePolicy } from "../../lib/policy";
 import { isEnabled, ruleLabel, rulesOf } from "../../lib/cloudflare";
-import { tokenize } from "../../lib/cf-expr";
+import { negationMap, tokenize } from "../../lib/cf-expr";
 import { T, as, type RulesetProps } from "../../lib/types";
 
 export interface Config {
@@ -42,10 +42,10 @@ export const cfCacheNoDynamic = resourcePolicy<Config>(
         report(`${label} sets edgeTtl.default to ${ttl}s, above ${config.maxEdgeTtlSeconds}s: lower it.`);
       if (p?.cache !== true) return;
       const tokens = tokenize(rule.expression ?? "").tokens;
-      // A string literal counts as "positive" unless a `not` appears before it in the expression.
-      const positive = (pred: (s: string) => boolean) =>
-        tokens.some((t, idx) => t.kind === "string" && pred(t.value) && !tokens.slice(0, idx).some((x) => x.kind === "word" && x.value === "not"));
-      const dyn = config.dynamicPaths.find((d) => positive((s) => s.startsWith(d) || d.startsWith(s) && s.length > 1));
+      // A string literal counts when it is not under a `not` (e.g. `not starts_with(path, "/api/")` excludes the API).
+      const negated = negationMap(tokens);
+      const positive = (pred: (s: string) => boolean) => tokens.some((t, idx) => t.kind === "string" && pred(t.value) && !negated[idx]);
+      const dyn = config.dynamicPaths.find((d) => positive((s) => s.startsWith(d) || (d.startsWith(s) && s.length > 1)));
       if (dyn) report(`${label} makes "${dyn}" responses eligible for cache: exclude the API and set cache: false on it.`);
       if (positive((s) => WRITE_METHODS.includes(s.toUpperCase())))
         report(`${label} makes write requests eligible for cache: never cache POST/PUT/PATCH/DELETE.`);
