@@ -49,11 +49,17 @@ export const databaseSchema = z.strictObject({
     .prefault({}),
   roles: z.strictObject({ migrator: role, app: role, readonly: role }),
   readReplica: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
-});
+})
+  // An admin endpoint open to the world is never right, whatever the tier: a config error, not a posture.
+  .superRefine((d, ctx) => {
+    for (const issue of adminAccessProblems(d.adminAccess)) {
+      ctx.addIssue({ code: "custom", path: issue.path, message: issue.message, input: issue.value });
+    }
+  });
 export type DatabaseConfig = z.infer<typeof databaseSchema>;
 
 export const databaseTierRules: TierRule<DatabaseConfig> = (d, tier) => {
-  const issues: TierIssue[] = [...adminAccessProblems(d.adminAccess)];
+  const issues: TierIssue[] = [];
   if (tier === "prod") {
     if (!d.highAvailability) issues.push({ path: ["highAvailability"], message: "must be true in prod", value: false });
     if (!d.encryptionAtRest) issues.push({ path: ["encryptionAtRest"], message: "must be true in prod", value: false });

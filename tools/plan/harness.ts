@@ -11,12 +11,33 @@ import * as pulumi from "@pulumi/pulumi";
 import { platformMocks } from "./mocks";
 import { UNKNOWN, wireSecret } from "./values";
 
-// Internal SDK modules: the mock monitor instance and the RPC queue drain. Stable across 3.x.
+// Internal SDK modules: the mock monitor instance, the RPC queue and its drain. Stable across 3.x.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings") as {
   getMonitor(): unknown;
   waitForRPCs(): Promise<void>;
 };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { settings: { rpcDone: Promise<unknown> } } };
+
+const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits until the program has stopped talking to the engine: the RPC queue is drained and no new RPC
+ * (a component's registerOutputs after its children resolve, a resource whose inputs just resolved)
+ * was queued during a turn of the event loop. Returning earlier would let those late RPCs reach the next
+ * evaluation's monitor.
+ */
+async function settle(): Promise<void> {
+  for (;;) {
+    const before = state.getStore().settings.rpcDone;
+    await settings.waitForRPCs();
+    // A resource whose inputs failed to serialize never sends its RPC: this turn also lets such a
+    // pending rejection surface before the run is declared complete.
+    await tick(10);
+    if (state.getStore().settings.rpcDone === before) return;
+  }
+}
 
 export interface PlanResource {
   urn: string;
@@ -84,7 +105,8 @@ function toConfigString(value: unknown): string {
 async function resolveOutput(value: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
     const output = value as pulumi.Output<unknown>;
-    const [known, secret] = await Promise.all([output.isKnown, output.isSecret]);
+    // `isKnown` is not in the typings but is what the SDK itself reads to tell a preview unknown.
+    const [known, secret] = await Promise.all([(output as unknown as { isKnown: Promise<boolean> }).isKnown, pulumi.isSecret(output)]);
     // `promise()` is the SDK's way to await an Output's value outside an apply.
     const resolved = known ? await resolveOutput(await (output as unknown as { promise(): Promise<unknown> }).promise()) : UNKNOWN;
     return secret ? wireSecret(resolved) : resolved;
@@ -145,12 +167,16 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Program
   process.on("unhandledRejection", onRejection);
   try {
     const evaluate = async () => {
-      const returned = (await options.program()) ?? {};
+      let returned;
+      try {
+        returned = (await options.program()) ?? {};
+      } catch (e) {
+        // Let what the program declared before failing finish talking to this monitor, not the next one.
+        await settle();
+        throw e;
+      }
       const outputs = (await resolveOutput(returned)) as Record<string, unknown>;
-      await settings.waitForRPCs();
-      // A resource whose inputs failed to serialize never sends its RPC, so the queue can drain before
-      // the failure is reported: give pending rejections a turn of the event loop to surface.
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await settle();
       return outputs;
     };
     const outputs = await Promise.race([evaluate(), failed]);
