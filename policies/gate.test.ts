@@ -25,6 +25,7 @@ const unprotect = (name: string): Break => (s) => {
 const breaks: Record<string, Break> = {
   "cf-ssl-full-strict": edit("edge-ssl", "value", "flexible"),
   "cf-min-tls": edit("edge-min_tls_version", "value", "1.0"),
+  "cf-tls13-no-0rtt": edit("edge-0rtt", "value", "on"),
   "cf-always-https": edit("edge-always_use_https", "value", "off"),
   "cf-hsts": edit("edge-security_header", "value.strict_transport_security.max_age", 300),
   "cf-waf-managed": edit("edge-http_request_firewall_managed", "rules.0.enabled", false),

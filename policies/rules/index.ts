@@ -13,6 +13,7 @@ import { cfHsts } from "./edge/cf-hsts";
 import { cfMinTls } from "./edge/cf-min-tls";
 import { cfRateLimitSignup } from "./edge/cf-rate-limit-signup";
 import { cfSslFullStrict } from "./edge/cf-ssl-full-strict";
+import { cfTls13No0rtt } from "./edge/cf-tls13-no-0rtt";
 import { cfWafManaged } from "./edge/cf-waf-managed";
 import { envNoPlainSecrets } from "./origin/env-no-plain-secrets";
 import { fleetNoPublicIp } from "./origin/fleet-no-public-ip";
@@ -51,6 +52,7 @@ export const policies: readonly RenfortPolicy[] = [
   cfMinTls,
   cfRateLimitSignup,
   cfSslFullStrict,
+  cfTls13No0rtt,
   cfWafManaged,
   envNoPlainSecrets,
   fleetNoPublicIp,
@@ -91,6 +93,7 @@ export const areaOf: Record<string, string> = {
   "cf-min-tls": "edge",
   "cf-rate-limit-signup": "edge",
   "cf-ssl-full-strict": "edge",
+  "cf-tls13-no-0rtt": "edge",
   "cf-waf-managed": "edge",
   "env-no-plain-secrets": "origin",
   "fleet-no-public-ip": "origin",

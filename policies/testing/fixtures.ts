@@ -133,6 +133,7 @@ export const fx = {
     zoneSetting("min_tls_version", "1.2"),
     zoneSetting("always_use_https", "on"),
     zoneSetting("tls_1_3", "on"),
+    zoneSetting("0rtt", "off"),
     fx.hsts(),
   ],
   wafManaged: () =>
