@@ -23,7 +23,11 @@ export interface PlanLimits {
   rateLimitByMethod: boolean;
   /** Whether the Cloudflare Managed Ruleset and the OWASP Core Ruleset are available (Pro and up). */
   fullManagedRulesets: boolean;
-  /** Whether block actions may return a custom response body (Pro and up). */
+  /**
+   * Whether rate-limit block actions get a custom response body. The docs describe the response fields
+   * without a plan table; Free is kept on Cloudflare's default 429 page, the conservative choice.
+   * https://developers.cloudflare.com/waf/rate-limiting-rules/parameters/#then-take-action
+   */
   customBlockResponse: boolean;
 }
 
