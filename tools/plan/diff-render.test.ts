@@ -96,6 +96,24 @@ describe("renderDiffMarkdown on a very large diff", () => {
   });
 });
 
+describe("a fingerprinted secret change", () => {
+  it("renders as changed without showing the value", () => {
+    const r = (fp: string): PlanJsonResource => ({
+      urn: "urn:pulumi:prod::renfort::scaleway:autoscaling/instanceTemplate:InstanceTemplate::tpl",
+      type: "scaleway:autoscaling/instanceTemplate:InstanceTemplate",
+      name: "tpl",
+      inputs: { cloudInit: "[secret]" },
+      protect: false,
+      dependsOn: [],
+      secretFingerprints: { cloudInit: fp },
+    });
+    const p = (fp: string): PlanJson => ({ stack: "prod", project: "renfort", outputs: {}, violations: [], resources: [r(fp)] });
+    const md = renderDiffMarkdown(diffPlans(p("aaaa"), p("bbbb")), { stack: "prod" });
+    expect(md).toContain("| `cloudInit` | `[secret]` | `[secret]` (changed) |");
+    expect(md).not.toMatch(/aaaa|bbbb/);
+  });
+});
+
 describe("flattenInputs", () => {
   it("lists leaves by path, keeping scalar lists whole", () => {
     expect(flattenInputs({ b: { c: 1 }, a: ["x", "y"], rules: [{ ref: "r" }], "odd.key": true })).toEqual([

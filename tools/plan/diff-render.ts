@@ -85,6 +85,8 @@ function changeRow(c: ValueChange): string {
   switch (c.kind) {
     case "secret":
       return `| ${path} | \`[secret]\` | secret value (not comparable offline) |`;
+    case "secret-changed":
+      return `| ${path} | \`[secret]\` | \`[secret]\` (changed) |`;
     case "reordered":
       return `| ${path} | order ${formatValue(c.before)} | order ${formatValue(c.after)} |`;
     default:

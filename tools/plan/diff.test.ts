@@ -1,7 +1,7 @@
 import { readFileSync } from "fs";
 import { join } from "path";
 import { diffPlans, diffValues, isEmptyDiff, ValueChange } from "./diff";
-import { assertPlanJson, JsonValue, PlanJson, PlanJsonResource } from "./plan-json";
+import { assertPlanJson, JsonValue, PlanJson, PlanJsonResource, secretFingerprints } from "./plan-json";
 
 const fixture = (name: string): PlanJson =>
   assertPlanJson(JSON.parse(readFileSync(join(__dirname, "fixtures", "diff", name), "utf8")), name);
@@ -198,5 +198,41 @@ describe("diffValues", () => {
 describe("assertPlanJson", () => {
   it("names the missing field", () => {
     expect(() => assertPlanJson({ stack: "prod", project: "renfort" }, "base.json")).toThrow(/base.json .*`resources` must be an array/);
+  });
+});
+
+describe("secret fingerprints", () => {
+  const wire = (value: unknown) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value });
+  const raw = (degraded: boolean) => ({
+    commercialType: "PRO2-S",
+    cloudInit: wire(`#cloud-config\n# BEGIN renfort plain env\nDEGRADED_MODE=${degraded}\n# END renfort plain env\nDB_PASSWORD=s3cr3t\n`),
+    settings: { password: wire("pw"), list: [wire({ b: 1, a: 2 })] },
+  });
+  const tpl = (degraded: boolean, key?: string): PlanJsonResource => {
+    const r = resource("scaleway:instance/server:Server", "tpl", { commercialType: "PRO2-S", cloudInit: "[secret]", settings: { password: "[secret]", list: ["[secret]"] } });
+    return key ? { ...r, secretFingerprints: secretFingerprints(raw(degraded), key) } : r;
+  };
+
+  it("fingerprints every secret by path, with the key, never the value", () => {
+    const f = secretFingerprints(raw(false), "k1");
+    expect(Object.keys(f).sort()).toEqual(["cloudInit", "settings.list[0]", "settings.password"]);
+    expect(JSON.stringify(f)).not.toContain("s3cr3t");
+    expect(f.cloudInit).toMatch(/^[0-9a-f]{16}$/);
+    expect(secretFingerprints(raw(false), "k2").cloudInit).not.toBe(f.cloudInit);
+    // key order inside a secret object does not matter
+    expect(secretFingerprints({ s: wire({ a: 2, b: 1 }) }, "k1").s).toBe(secretFingerprints({ s: wire({ b: 1, a: 2 }) }, "k1").s);
+  });
+
+  it("shows a secret that changed, and only that one, when both plans carry fingerprints", () => {
+    const d = diffPlans(plan([tpl(false, "k")]), plan([tpl(true, "k")]));
+    expect(d.changed.map((c) => paths(c.changes))).toEqual([["secret-changed cloudInit"]]);
+  });
+
+  it("stays quiet when the fingerprinted secrets are equal", () => {
+    expect(diffPlans(plan([tpl(false, "k")]), plan([tpl(false, "k")])).changed).toEqual([]);
+  });
+
+  it("falls back to 'not comparable' when one side has no fingerprints", () => {
+    expect(diffPlans(plan([tpl(false)]), plan([tpl(true, "k")])).changed).toEqual([]);
   });
 });

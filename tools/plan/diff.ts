@@ -24,9 +24,10 @@ export interface ValueChange {
    * - `added` / `removed`: the key exists on one side only;
    * - `changed`: both sides have a value and they differ;
    * - `reordered`: a keyed list has the same entries in another order (order is evaluation order for rulesets);
-   * - `secret`: both sides are "[secret]", so equality cannot be decided offline.
+   * - `secret`: both sides are "[secret]", so equality cannot be decided offline;
+   * - `secret-changed`: a secret whose keyed fingerprint differs (value never shown).
    */
-  kind: "added" | "removed" | "changed" | "reordered" | "secret";
+  kind: "added" | "removed" | "changed" | "reordered" | "secret" | "secret-changed";
   before?: JsonValue;
   after?: JsonValue;
 }
@@ -206,8 +207,19 @@ function ref(r: PlanJsonResource): ResourceRef {
 
 /** Changes of one resource present on both sides; `undefined` when nothing visible changed. */
 function diffResource(base: PlanJsonResource, head: PlanJsonResource): ChangedResource | undefined {
-  const all: ValueChange[] = [];
+  let all: ValueChange[] = [];
   diffValues("", base.inputs, head.inputs, all);
+  const bf = base.secretFingerprints;
+  const hf = head.secretFingerprints;
+  if (bf && hf) {
+    // Both plans fingerprinted their secrets with the same key: compare them instead of guessing.
+    // Only paths secret on both sides; a secret appearing or going away is already a visible change.
+    all = all.filter((c) => c.kind !== "secret");
+    for (const path of Object.keys(hf).sort()) {
+      if (bf[path] !== undefined && bf[path] !== hf[path]) all.push({ path, kind: "secret-changed" });
+    }
+    all.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
   const visible = all.filter((c) => c.kind !== "secret");
   const protectChanged = Boolean(base.protect) !== Boolean(head.protect);
   // Both sides "[secret]": the plan cannot tell whether the value changed. Saying "maybe" on every

@@ -5,6 +5,7 @@
  * Every value is already redacted: a secret is the string "[secret]" and a preview unknown is the
  * engine's unknown sentinel, so the document can be posted in a pull request or kept as a CI artifact.
  */
+import { createHmac } from "crypto";
 
 /** What a secret value becomes in a Plan JSON document (see `redactSecrets` in tools/plan/harness.ts). */
 export const SECRET_PLACEHOLDER = "[secret]";
@@ -34,6 +35,11 @@ export interface PlanJsonResource {
   protect: boolean;
   /** URNs of explicit and implicit dependencies. */
   dependsOn: string[];
+  /**
+   * Keyed fingerprints of the secret inputs by path (see `secretFingerprints`), present only when the
+   * plan ran with RENFORT_PLAN_SECRET_KEY set (the plan diff sets it).
+   */
+  secretFingerprints?: Record<string, string>;
 }
 
 /** A policy verdict, as `runGate` (policies/gate.ts) reports it. */
@@ -96,4 +102,61 @@ export function assertPlanJson(doc: unknown, source: string): PlanJson {
     outputs: (doc.outputs as Record<string, JsonValue> | undefined) ?? {},
     violations: (doc.violations as PlanJsonViolation[] | undefined) ?? [],
   };
+}
+
+/** The engine's marker of a secret value in serialized inputs (`{ [SECRET_SIG_KEY]: SECRET_SIG, value }`). */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/**
+ * Environment variable holding the key of the secret fingerprints. The plan diff sets it to a random
+ * value for one comparison (both plans must use the same key) and never prints it.
+ */
+export const SECRET_FINGERPRINT_KEY_ENV = "RENFORT_PLAN_SECRET_KEY";
+
+function isWireSecret(v: unknown): v is { value: unknown } {
+  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+}
+
+function unwrap(v: unknown): unknown {
+  if (isWireSecret(v)) return unwrap(v.value);
+  if (Array.isArray(v)) return v.map(unwrap);
+  if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
+  return v;
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (typeof v === "object" && v !== null) {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(v) ?? "null";
+}
+
+/**
+ * Keyed fingerprints (HMAC-SHA256, 16 hex digits) of every secret in a resource's serialized inputs,
+ * by property path (`cloudInit`, `settings.password`, `env[2].value`). With the same random key on
+ * both sides, the plan diff can tell a changed secret (e.g. a cloud-init whose plain part changed
+ * with the degraded-mode switch) from an unchanged one without ever seeing or printing the value;
+ * without the key a fingerprint cannot be tested against guesses.
+ */
+export function secretFingerprints(inputs: unknown, key: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (v: unknown, path: string) => {
+    if (isWireSecret(v)) {
+      out[path === "" ? "(value)" : path] = createHmac("sha256", key).update(canonical(unwrap(v.value))).digest("hex").slice(0, 16);
+    } else if (Array.isArray(v)) {
+      v.forEach((x, i) => walk(x, `${path}[${i}]`));
+    } else if (typeof v === "object" && v !== null) {
+      for (const [k, x] of Object.entries(v)) {
+        const simple = /^[A-Za-z_$][\w$-]*$/.test(k);
+        walk(x, simple ? (path === "" ? k : `${path}.${k}`) : `${path}[${JSON.stringify(k)}]`);
+      }
+    }
+  };
+  walk(inputs, "");
+  return out;
 }
