@@ -212,7 +212,7 @@ export function renderDiffMarkdown(diff: PlanDiff, options: RenderOptions): stri
   b.force(`${commentMarker(stack)}\n### Infrastructure plan diff — ${code(stack)}${base}\n\n`);
 
   if (isEmptyDiff(diff)) {
-    b.force("No infrastructure change: every resource, policy verdict and capacity verdict is identical.\n");
+    b.force("No infrastructure change: every resource, policy verdict and capacity verdict is identical.\n\n");
     return finish(b, diff, options, omittedBy, maxChars);
   }
 
