@@ -1,8 +1,22 @@
-/** Prints the README policy table: `npx tsx policies/table.ts` (paste between the markers in README.md). */
+/**
+ * The README policy table from the policies' metadata: `npm run table -w policies` rewrites it between the
+ * markers in README.md (`-- --print` prints it instead). meta.test.ts fails when the README is stale.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { PolicyPackConfig } from "@pulumi/policy";
 import prod from "./config/prod.json";
 import staging from "./config/staging.json";
-import type { PolicyPackConfig } from "@pulumi/policy";
 import { policyTable } from "./lib/table";
 import { areaOf, policies } from "./rules";
 
-console.log(policyTable(policies, areaOf, { staging: staging as PolicyPackConfig, prod: prod as PolicyPackConfig }));
+const table = policyTable(policies, areaOf, { staging: staging as PolicyPackConfig, prod: prod as PolicyPackConfig });
+if (process.argv.includes("--print")) {
+  console.log(table);
+} else {
+  const file = join(__dirname, "README.md");
+  const readme = readFileSync(file, "utf8");
+  const next = readme.replace(/(<!-- policy-table:start -->\n)[\s\S]*?(\n<!-- policy-table:end -->)/, (_m, start: string, end: string) => `${start}${table}${end}`);
+  writeFileSync(file, next);
+  console.log(`README.md: ${policies.length} policies`);
+}

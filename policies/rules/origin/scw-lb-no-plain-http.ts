@@ -1,5 +1,6 @@
 import { stackPolicy } from "../../lib/policy";
 import { aclsOf, frontendsOf, matchesEverything, portOf } from "../../lib/lb";
+import { T, type LbBackendProps, type LbProps } from "../../lib/types";
 
 export interface Config {
   plainPorts: number[];
@@ -12,10 +13,11 @@ export interface Config {
 export const scwLbNoPlainHttp = stackPolicy<Config>(
   {
     name: "scw-lb-no-plain-http",
-    description: "Load balancer frontends on plain-HTTP ports only redirect to HTTPS (or deny): every request meets a catch-all redirect before any allow.",
+    description:
+      "Load balancer frontends on plain-HTTP ports only redirect to HTTPS (or deny), and backends never send plain HTTP over the public network or skip verifying the server certificate.",
     severity: "high",
     remediationSteps:
-      'Give the port-80 frontend an ACL at index 0 matching ipSubnets ["0.0.0.0/0", "::/0"] with action { type: "redirect", redirects: [{ type: "scheme", target: "https", code: 301 }] }.',
+      'Give the port-80 frontend an ACL at index 0 matching ipSubnets ["0.0.0.0/0", "::/0"] with action { type: "redirect", redirects: [{ type: "scheme", target: "https", code: 301 }] }; attach the load balancer to the private network (or set sslBridging) and leave ignoreSslServerVerify false.',
     url: "https://www.scaleway.com/en/docs/load-balancer/reference-content/acls/",
     configSchema: {
       properties: {
@@ -23,7 +25,16 @@ export const scwLbNoPlainHttp = stackPolicy<Config>(
       },
     },
   },
-  ({ resources, config, report }) => {
+  ({ resources, ofType, config, report }) => {
+    for (const be of ofType(T.lbBackend)) {
+      const p = be.props as Partial<LbBackendProps>;
+      if (p.ignoreSslServerVerify === true)
+        report(`backend ${be.name} skips verifying the server certificate (ignoreSslServerVerify): set it to false.`, be.urn);
+      const lb = be.dependencies.find((d) => (T.lb as readonly string[]).includes(d.type));
+      const onPrivateNetwork = lb ? ((lb.props as Partial<LbProps>).privateNetworks ?? []).length > 0 : true;
+      if (p.sslBridging !== true && !onPrivateNetwork)
+        report(`backend ${be.name} forwards plain HTTP and its load balancer is not on a private network, so traffic crosses the public network in clear: attach the load balancer to the private network or set sslBridging.`, be.urn);
+    }
     for (const fe of frontendsOf(resources)) {
       if (!config.plainPorts.includes(portOf(fe))) continue;
       const acls = aclsOf(fe, resources);
