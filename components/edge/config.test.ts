@@ -49,7 +49,7 @@ describe("committed stack files", () => {
       hsts: { maxAgeSeconds: 31536000, preload: false },
       owaspCore: true,
       geoBans: ["KP"],
-      sensitivePaths: ["/admin", "/api/admin"],
+      sensitivePaths: ["/admin"],
       rateLimits: {
         signup: { requestsPerPeriod: 120, periodSeconds: 60, mitigationTimeoutSeconds: 600 },
         apiWrites: { requestsPerPeriod: 300, periodSeconds: 60, mitigationTimeoutSeconds: 600 },

@@ -31,7 +31,7 @@ export interface EdgeArgs {
   owaspCore?: pulumi.Input<boolean>;
   /** ISO 3166-1 alpha-2 codes whose traffic is blocked; never FR or a French territory. Default none. */
   geoBans?: pulumi.Input<string[]>;
-  /** Path prefixes behind a managed challenge and never cached. Default ["/admin", "/api/admin"]. */
+  /** Path prefixes behind a managed challenge and never cached. Default ["/admin"] (the admin API is called by scripts with its token: a challenge would stop them). */
   sensitivePaths?: pulumi.Input<string[]>;
   /**
    * Protect the zone-level resources (settings, rulesets) from deletion: a `pulumi destroy` or a refactor
@@ -45,7 +45,7 @@ export const EDGE_DEFAULTS = {
   hsts: { maxAgeSeconds: 31536000, preload: false } as HstsSettings,
   owaspCore: true,
   geoBans: [] as string[],
-  sensitivePaths: ["/admin", "/api/admin"],
+  sensitivePaths: ["/admin"],
   protect: true,
 };
 

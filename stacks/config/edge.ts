@@ -68,7 +68,7 @@ export const edgeSchema = z
         });
       }),
     /** Path prefixes that get a managed challenge (admin and other sensitive areas). */
-    sensitivePaths: z.array(pathPrefix).min(1, "must list at least one path prefix").default(["/admin", "/api/admin"]),
+    sensitivePaths: z.array(pathPrefix).min(1, "must list at least one path prefix").default(["/admin"]),
     rateLimits: z.strictObject({
       /** POST /api/volunteers and the signup form. */
       signup: rateLimitSchema,
