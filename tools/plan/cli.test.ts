@@ -45,8 +45,8 @@ describe("npm run plan", () => {
 
   it.each([
     ["a wrong type", /maxInstances: 12/, "maxInstances: twelve", /renfort:fleet\.maxInstances must be a number, got "twelve"/],
-    ["a missing required key", /    targetSignupsPerSecond: 600\n/, "", /renfort:capacity\.targetSignupsPerSecond is required/],
-    ["an unknown key", /  renfort:app:\n/, "  renfort:app:\n    degradedMod: true\n", /renfort:app\.degradedMod is not a known key/],
+    ["a missing required key", / {4}targetSignupsPerSecond: 600\n/, "", /renfort:capacity\.targetSignupsPerSecond is required/],
+    ["an unknown key", / {2}renfort:app:\n/, "  renfort:app:\n    degradedMod: true\n", /renfort:app\.degradedMod is not a known key/],
   ])("exits 2 on %s, naming the key", (_label, from, to, message) => {
     const r = plan("--stack", "prod", "--config-file", stackFileWith("prod", from, to));
     expect(r.code).toBe(2);
