@@ -1,6 +1,7 @@
 /**
  * The README policy table from the policies' metadata: `npm run table -w policies` rewrites it between the
- * markers in README.md (`-- --print` prints it instead). meta.test.ts fails when the README is stale.
+ * markers in this folder's README.md and in the repository's README.md (`-- --print` prints it instead).
+ * meta.test.ts fails when either is stale.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,9 +15,10 @@ const table = policyTable(policies, areaOf, { staging: staging as PolicyPackConf
 if (process.argv.includes("--print")) {
   console.log(table);
 } else {
-  const file = join(__dirname, "README.md");
-  const readme = readFileSync(file, "utf8");
-  const next = readme.replace(/(<!-- policy-table:start -->\n)[\s\S]*?(\n<!-- policy-table:end -->)/, (_m, start: string, end: string) => `${start}${table}${end}`);
-  writeFileSync(file, next);
-  console.log(`README.md: ${policies.length} policies`);
+  for (const file of [join(__dirname, "README.md"), join(__dirname, "..", "README.md")]) {
+    const readme = readFileSync(file, "utf8");
+    const next = readme.replace(/(<!-- policy-table:start -->\n)[\s\S]*?(\n<!-- policy-table:end -->)/, (_m, start: string, end: string) => `${start}${table}${end}`);
+    writeFileSync(file, next);
+    console.log(`${file}: ${policies.length} policies`);
+  }
 }
