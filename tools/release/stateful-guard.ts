@@ -9,12 +9,16 @@
  *
  * Usage:
  *   npm run guard:stateful -- --preview preview.json [--approvals "urn1,urn2"] [--github-event "$GITHUB_EVENT_PATH"]
- * Approvals also come from RENFORT_STATEFUL_APPROVALS. Exit 0: nothing at risk or all approved;
- * 1: a stateful resource would be deleted or replaced without approval; 2: unreadable input.
+ *                             [--event-log events.jsonl --policy-config policies/config/prod.json]
+ * Approvals also come from RENFORT_STATEFUL_APPROVALS. With an event log and the policy config, it
+ * also fails when a mandatory policy could not run during the preview (tools/release/unknown-downgrade.ts).
+ * Exit 0: nothing at risk or all approved; 1: a stateful resource would be deleted or replaced without
+ * approval, or a mandatory policy was downgraded; 2: unreadable input.
  */
 import { readFileSync } from "fs";
 import { approvalsFromGithubEvent, approvalsFromList, APPROVAL_LABEL, APPROVAL_TRAILER } from "./approvals";
 import { statefulType, typeFromUrn } from "./stateful-types";
+import { findDowngrades, formatDowngrades, policyEventsFromLog } from "./unknown-downgrade";
 
 /** Step operations that destroy the resource as it is (https://www.pulumi.com/docs/iac/concepts/how-pulumi-works/). */
 export const DESTRUCTIVE_OPS = ["delete", "replace", "create-replacement", "delete-replaced"] as const;
@@ -139,6 +143,8 @@ interface CliArgs {
   preview?: string;
   approvals?: string;
   githubEvent?: string;
+  eventLog?: string;
+  policyConfig?: string;
 }
 
 export function parseArgs(argv: string[]): CliArgs {
@@ -153,7 +159,16 @@ export function parseArgs(argv: string[]): CliArgs {
     if (a === "--preview") out.preview = value();
     else if (a === "--approvals") out.approvals = value();
     else if (a === "--github-event") out.githubEvent = value();
-    else throw new Error(`unknown option ${a}; usage: guard:stateful -- --preview preview.json [--approvals "urn1,urn2"] [--github-event file]`);
+    else if (a === "--event-log") out.eventLog = value();
+    else if (a === "--policy-config") out.policyConfig = value();
+    else {
+      throw new Error(
+        `unknown option ${a}; usage: guard:stateful -- --preview preview.json [--approvals "urn1,urn2"] [--github-event file] [--event-log f --policy-config f]`,
+      );
+    }
+  }
+  if (Boolean(out.eventLog) !== Boolean(out.policyConfig)) {
+    throw new Error("--event-log and --policy-config go together (the preview's event log and the stack's policy-pack config)");
   }
   return out;
 }
@@ -183,7 +198,20 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, log: (s: string) =>
   }
   const result = checkPreview(preview, urns);
   log(formatGuardReport(result, note));
-  return result.ok ? 0 : 1;
+  let downgraded = 0;
+  if (args.eventLog && args.policyConfig) {
+    try {
+      const events = policyEventsFromLog(readFileSync(args.eventLog, "utf8"));
+      const config = JSON.parse(readFileSync(args.policyConfig, "utf8")) as Record<string, unknown>;
+      const ds = findDowngrades(events, config);
+      downgraded = ds.length;
+      log(formatDowngrades(ds));
+    } catch (e) {
+      log(`stateful guard: cannot read ${args.eventLog} or ${args.policyConfig}: ${(e as Error).message}`);
+      return 2;
+    }
+  }
+  return result.ok && downgraded === 0 ? 0 : 1;
 }
 
 if (require.main === module) {
