@@ -5,6 +5,7 @@
  * Exit codes: 0 clean plan, 1 a mandatory policy is violated (in prod, also one that could not decide),
  * 2 usage, stack-file or config error, 3 an unexpected failure of the tool itself.
  */
+import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { config as loadDotenv } from "dotenv";
@@ -13,6 +14,7 @@ import { planAtRef } from "./at-ref";
 import { diffPlans } from "./diff";
 import { renderDiffMarkdown } from "./diff-render";
 import { planStack } from "./plan";
+import { SECRET_FINGERPRINT_KEY_ENV } from "./plan-json";
 import { renderInventory, renderMarkdown } from "./render";
 import { StackFileError } from "./stack-file";
 
@@ -55,10 +57,15 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (args["diff-against"]) {
+    // One random key for both sides (the base plan's child process inherits it): the diff can then tell a
+    // changed secret from an unchanged one by keyed fingerprint, without ever seeing the value.
+    process.env[SECRET_FINGERPRINT_KEY_ENV] ??= randomBytes(32).toString("hex");
+  }
   const result = await planStack({ stack: args.stack, configFile: args["config-file"], preview: args.preview });
   if (args["diff-against"]) {
     const base = await planAtRef(args["diff-against"], args.stack);
-    const markdown = renderDiffMarkdown(diffPlans(base, result.plan), { stack: args.stack });
+    const markdown = renderDiffMarkdown(diffPlans(base, result.plan), { stack: args.stack, baseRef: args["diff-against"] });
     console.log(markdown);
     if (args.markdown) writeFileSync(args.markdown, markdown);
   } else {

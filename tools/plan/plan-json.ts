@@ -5,16 +5,12 @@
  * Every value is already redacted: a secret is the string "[secret]" and a preview unknown is the
  * engine's unknown sentinel, so the document can be posted in a pull request or kept as a CI artifact.
  */
-import { createHmac } from "crypto";
+import { createHmac } from "node:crypto";
+import { isSecret, unwrapSecrets } from "./values";
 
-/** What a secret value becomes in a Plan JSON document (see `redactSecrets` in tools/plan/harness.ts). */
-export const SECRET_PLACEHOLDER = "[secret]";
-
-/**
- * The engine's sentinel for a value not known until apply (preview mode). Same string as the Pulumi
- * SDK's `runtime.unknownValue` so it round-trips through JSON unchanged.
- */
-export const UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+// What a secret becomes in a Plan JSON document, and the engine's sentinel for a value not known until
+// apply (it round-trips through JSON unchanged).
+export { SECRET_PLACEHOLDER, UNKNOWN as UNKNOWN_SENTINEL } from "./values";
 
 /** A JSON value as it appears in `inputs`, `outputs` and the verdicts. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -104,9 +100,6 @@ export function assertPlanJson(doc: unknown, source: string): PlanJson {
   };
 }
 
-/** The engine's marker of a secret value in serialized inputs (`{ [SECRET_SIG_KEY]: SECRET_SIG, value }`). */
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 /**
  * Environment variable holding the key of the secret fingerprints. The plan diff sets it to a random
@@ -114,16 +107,6 @@ const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
  */
 export const SECRET_FINGERPRINT_KEY_ENV = "RENFORT_PLAN_SECRET_KEY";
 
-function isWireSecret(v: unknown): v is { value: unknown } {
-  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
-}
-
-function unwrap(v: unknown): unknown {
-  if (isWireSecret(v)) return unwrap(v.value);
-  if (Array.isArray(v)) return v.map(unwrap);
-  if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
-  return v;
-}
 
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
@@ -146,8 +129,8 @@ function canonical(v: unknown): string {
 export function secretFingerprints(inputs: unknown, key: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (v: unknown, path: string) => {
-    if (isWireSecret(v)) {
-      out[path === "" ? "(value)" : path] = createHmac("sha256", key).update(canonical(unwrap(v.value))).digest("hex").slice(0, 16);
+    if (isSecret(v)) {
+      out[path === "" ? "(value)" : path] = createHmac("sha256", key).update(canonical(unwrapSecrets(v.value))).digest("hex").slice(0, 16);
     } else if (Array.isArray(v)) {
       v.forEach((x, i) => walk(x, `${path}[${i}]`));
     } else if (typeof v === "object" && v !== null) {

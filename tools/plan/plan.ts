@@ -8,7 +8,7 @@ import { runGate, type GateResource, type GateViolation } from "../../policies/g
 import { loadStackConfig } from "../../stacks/load";
 import { buildPlatform } from "../../stacks/platform";
 import { evaluateProgram, type ProgramRun } from "./harness";
-import type { JsonValue, PlanJson } from "./plan-json";
+import { SECRET_FINGERPRINT_KEY_ENV, secretFingerprints, type JsonValue, type PlanJson } from "./plan-json";
 import { readStackFile } from "./stack-file";
 import { redactSecrets, unwrapSecrets } from "./values";
 
@@ -71,6 +71,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
   ];
   const blocking = violations.filter((v) => v.level === "mandatory" && (!v.undecided || tier === "prod"));
 
+  const fingerprintKey = process.env[SECRET_FINGERPRINT_KEY_ENV];
   const outputs = redactSecrets(run.outputs) as Record<string, JsonValue>;
   const emailOutput = outputs.email as Record<string, JsonValue> | undefined;
   const plan: PlanJson = {
@@ -84,6 +85,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
       inputs: redactSecrets(r.inputs) as Record<string, JsonValue>,
       protect: r.protect,
       dependsOn: r.dependsOn,
+      ...(fingerprintKey ? { secretFingerprints: secretFingerprints(r.inputs, fingerprintKey) } : {}),
     })),
     outputs,
     ...(outputs.capacity !== undefined ? { capacity: outputs.capacity } : {}),
