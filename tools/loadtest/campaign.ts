@@ -352,7 +352,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
       // Ctrl-C during the drain cancels the slowest requests: such a step is not judged either.
       const cancelled = (rec?.statusCounts.aborted ?? 0) > 0;
       const interruptedBy =
-        run.stoppedBy === "signal" || cancelled ? "SIGINT" : run.stoppedBy === "callback" ? "the request budget (--max-requests)" : null;
+        run.stoppedBy === "signal" || cancelled ? "a stop signal (Ctrl-C or SIGTERM)" : run.stoppedBy === "callback" ? "the request budget (--max-requests)" : null;
       if (rec !== undefined) {
         const step = toStepReport(rec, signupsPerSecond, offered, run.planned, run.endedAt, opts.stepSeconds, opts.slo, interruptedBy);
         steps.push(step);

@@ -43,14 +43,17 @@ async function main(): Promise<number> {
 
   const runId = newRunId(Date.now(), Math.random());
   const interrupt = new AbortController();
-  process.on("SIGINT", () => {
+  // Ctrl-C (and a CI job's SIGTERM) stop the campaign cleanly and still write the partial report.
+  const onSignal = (name: NodeJS.Signals): void => {
     if (interrupt.signal.aborted) {
-      process.stderr.write("\nloadtest: second Ctrl-C, exiting without waiting\n");
+      process.stderr.write(`\nloadtest: second ${name}, exiting without waiting\n`);
       process.exit(EXIT.interrupted);
     }
-    process.stderr.write("\nloadtest: Ctrl-C: stopping (in-flight requests get 2 s), then writing the partial report\n");
+    process.stderr.write(`\nloadtest: ${name}: stopping (in-flight requests get 2 s), then writing the partial report\n`);
     interrupt.abort();
-  });
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
 
   const tty = process.stderr.isTTY === true;
   let progressShown = false;
