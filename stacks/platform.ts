@@ -15,20 +15,30 @@ import type { StackSecrets } from "./load";
 
 export const PLATFORM = "renfort";
 
+/**
+ * The stack's explicit providers. They pin the Scaleway organization, project and locality, so credentials
+ * for another project or a default region from the operator's shell cannot move resources. Credentials
+ * come from the environment (SCW_ACCESS_KEY/SCW_SECRET_KEY, CLOUDFLARE_API_TOKEN) or the
+ * `cloudflare:apiToken` secret.
+ */
+export function createProviders(cfg: RenfortConfig): { scaleway: scaleway.Provider; cloudflare: cloudflare.Provider } {
+  return {
+    scaleway: new scaleway.Provider(`${PLATFORM}-scaleway`, {
+      projectId: cfg.scaleway.projectId,
+      organizationId: cfg.scaleway.organizationId,
+      region: cfg.scaleway.region,
+      zone: cfg.scaleway.zone,
+    }),
+    cloudflare: new cloudflare.Provider(`${PLATFORM}-cloudflare`, {
+      apiToken: new pulumi.Config("cloudflare").getSecret("apiToken"),
+    }),
+  };
+}
+
 /** Builds every resource of the stack and returns its outputs. */
 export function buildPlatform(cfg: RenfortConfig, secrets: StackSecrets) {
-  // Explicit providers pin the Scaleway project and locality, so credentials for another project or a
-  // default region from the operator's shell cannot move resources. Credentials come from the environment
-  // (SCW_ACCESS_KEY/SCW_SECRET_KEY, CLOUDFLARE_API_TOKEN) or the `cloudflare:apiToken` secret.
-  const scw = new scaleway.Provider(`${PLATFORM}-scaleway`, {
-    projectId: cfg.scaleway.projectId,
-    region: cfg.scaleway.region,
-    zone: cfg.scaleway.zone,
-  });
-  const cf = new cloudflare.Provider(`${PLATFORM}-cloudflare`, {
-    apiToken: new pulumi.Config("cloudflare").getSecret("apiToken"),
-  });
-  const opts = { providers: [scw, cf] };
+  const providers = createProviders(cfg);
+  const opts = { providers: [providers.scaleway, providers.cloudflare] };
 
   const network = createNetwork(cfg, opts);
   const database = createDatabase(cfg, secrets, { privateNetworkId: network.privateNetworkId }, opts);

@@ -41,6 +41,8 @@ export const scalewaySchema = z
     zone: scalewayZone.default("fr-par-1"),
     /** The Scaleway project every resource is created in (pinned so a wrong credential cannot deploy elsewhere). */
     projectId: z.uuid("must be the UUID of the Scaleway project"),
+    /** The organization owning the project: IAM applications (registry pull, SMTP) are created in it. */
+    organizationId: z.uuid("must be the UUID of the Scaleway organization"),
   })
   .superRefine((s, ctx) => {
     if (!s.zone.startsWith(`${s.region}-`)) {
