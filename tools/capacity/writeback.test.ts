@@ -41,7 +41,7 @@ function report(steps: StepReport[], patch: Partial<CampaignReport> = {}): Campa
     target: "http://10.0.0.5:8080",
     startedAt: "2026-11-29T17:00:00.000Z",
     finishedAt: "2026-11-29T17:03:12.345Z",
-    config: { steps: [50, 100, 150, 300, 450, 600], stepSeconds: 30, warmupSeconds: 5, slo: { p99Ms: 100, maxErrorRate: 0.001, minAchievedRatio: 0.95 }, mix: "signup=1", instances: 1, maxRequests: 250000, timeoutMs: 10000, connections: 1024 },
+    config: { steps: [50, 100, 150, 300, 450, 600], stepSeconds: 30, warmupSeconds: 5, slo: { p99Ms: 100, maxErrorRate: 0.001, minAchievedRatio: 0.95 }, mix: "signup=1", instances: 1, clientIps: 0, maxRequests: 250000, timeoutMs: 10000, connections: 1024 },
     outcome: failed !== null ? "failed" : "held-all-steps",
     summary: "fixture",
     lastHeldStep: held,

@@ -17,6 +17,7 @@ describe("parseLoadtestArgs", () => {
       reportPath: "loadtest-report.json",
       markdownPath: null,
       instances: 1,
+      clientIps: 0,
       maxRequests: 250_000,
       target: { allowed: true, why: "loopback" },
       warmupSeconds: 5,
@@ -50,8 +51,13 @@ describe("parseLoadtestArgs", () => {
     [["--url", "http://127.0.0.1", "--email-domain", "not a domain"], /--email-domain must be a domain name/],
     [["--url", "http://127.0.0.1", "--step-seconds", "600"], /would run 3605 s \(5 s warm-up \+ 6 steps x 600 s\), over --max-minutes 30/],
     [["--url", "http://127.0.0.1", "--bogus"], /Unknown option '--bogus'/],
+    [["--url", "http://127.0.0.1", "--client-ips", "5000000"], /--client-ips must be an integer in \[0, 4194304\]/],
   ])("rejects %j", (argv, message) => {
     expect(() => parse(argv as string[])).toThrow(message);
+  });
+
+  it("reads the simulated visitors", () => {
+    expect(parse(["--url", "http://127.0.0.1", "--client-ips", "100000"]).clientIps).toBe(100_000);
   });
 
   it("answers --help", () => {

@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_MIX_TEXT, parseMix, totalRateFor, type Mix } from "./mix";
 import { ALLOW_HOSTS_ENV, allowHostsFromEnv, checkTarget, type TargetDecision } from "./safety";
 import { plannedCount } from "./scheduler";
+import { MAX_VISITOR_ADDRESSES } from "./traffic";
 import { DEFAULT_SLO, type Slo } from "./slo";
 
 export const USAGE = `Usage: npm run loadtest -- --url <base url> [options]
@@ -25,6 +26,9 @@ request's intended send time, and stops escalating at the first step that breaks
   --report <file.json>           JSON report, also written on Ctrl-C (default loadtest-report.json)
   --markdown <file.md>           Markdown report
   --instances <n>                instances behind the URL; the held figure is per instance (default 1)
+  --client-ips <n>               simulate n visitors: each request carries CF-Connecting-IP from
+                                 100.64.0.0/10, so an app that trusts the generator as a proxy
+                                 (TRUSTED_PROXIES) applies its per-visitor rate limits (default 0: off)
   --max-requests <n>             hard bound on requests sent (default 250000)
   --max-minutes <n>              refuse a campaign planned longer than this (default 30)
   --timeout-ms <ms>              per-request timeout, counted as an error (default 10000)
@@ -50,6 +54,7 @@ export interface LoadtestArgs {
   reportPath: string;
   markdownPath: string | null;
   instances: number;
+  clientIps: number;
   maxRequests: number;
   timeoutMs: number;
   connections: number;
@@ -88,6 +93,7 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv): Parse
       report: { type: "string" },
       markdown: { type: "string" },
       instances: { type: "string" },
+      "client-ips": { type: "string" },
       "max-requests": { type: "string" },
       "max-minutes": { type: "string" },
       "timeout-ms": { type: "string" },
@@ -124,6 +130,7 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv): Parse
   const mixText = values.mix ?? DEFAULT_MIX_TEXT;
   const mix = parseMix(mixText);
   const instances = num("instances", values.instances, 1, (n) => Number.isInteger(n) && n >= 1, "an integer >= 1");
+  const clientIps = num("client-ips", values["client-ips"], 0, (n) => Number.isInteger(n) && n >= 0 && n <= MAX_VISITOR_ADDRESSES, `an integer in [0, ${MAX_VISITOR_ADDRESSES}]`);
   const maxRequests = num("max-requests", values["max-requests"], 250_000, (n) => Number.isInteger(n) && n >= 1, "an integer >= 1");
   const maxMinutes = num("max-minutes", values["max-minutes"], 30, (n) => n > 0, "a positive number of minutes");
   const timeoutMs = num("timeout-ms", values["timeout-ms"], 10_000, (n) => Number.isInteger(n) && n >= 10 && n <= 120_000, "an integer in [10, 120000]");
@@ -156,6 +163,7 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv): Parse
       reportPath: values.report ?? "loadtest-report.json",
       markdownPath: values.markdown ?? null,
       instances,
+      clientIps,
       maxRequests,
       timeoutMs,
       connections,

@@ -14,6 +14,7 @@ function options(app: FakeApp, patch: Partial<CampaignOptions>): CampaignOptions
     slo: { ...DEFAULT_SLO, p99Ms: 1000 },
     mix: parseMix("signup=1"),
     instances: 1,
+    clientIps: 0,
     warmupSeconds: 0,
     maxRequests: 100_000,
     timeoutMs: 5000,
@@ -157,12 +158,22 @@ describe("runCampaign", () => {
     expect(lines[1]).toMatch(/^warm-up: 25\/25 ok, p99 [\d.]+ ms$/);
   });
 
+  it("simulates distinct visitors with CF-Connecting-IP when asked", async () => {
+    app = await startFakeApp();
+    const report = await runCampaign(options(app, { steps: [100], stepSeconds: 1, clientIps: 40 }));
+    expect(report.config.clientIps).toBe(40);
+    expect(app.visitors.size).toBe(40);
+    expect([...app.visitors.keys()].every((ip) => /^100\.(6[4-9]|[7-9]\d|1[01]\d|12[0-7])\.\d+\.\d+$/.test(ip))).toBe(true);
+    expect([...app.visitors.values()].every((n) => n === 2 || n === 3)).toBe(true);
+  });
+
   it("never sends more than --max-requests", async () => {
     app = await startFakeApp();
     const report = await runCampaign(options(app, { steps: [50, 100], stepSeconds: 1, maxRequests: 80 }));
     expect(report.outcome).toBe("budget-exhausted");
     expect(report.totals.sent).toBe(80);
     expect(app.arrivals.length).toBe(81); // + the /healthz reachability check
+    expect(app.visitors.size).toBe(0); // no CF-Connecting-IP unless asked
     expect(report.steps[1].verdict.reasons[0]).toMatch(/interrupted by the request budget/);
   });
 

@@ -9,7 +9,7 @@ import { round, sortedCopy, percentileOfSorted, summarize } from "./percentiles"
 import { conclude, formatStatusCounts, type CampaignReport, type StepReport } from "./report";
 import { runArrivals } from "./scheduler";
 import { errorRate, judgeStep, type Slo } from "./slo";
-import { PAGE_PATHS, extractMissionIds, isExpectedAnswer, makeSignup } from "./traffic";
+import { PAGE_PATHS, extractMissionIds, isExpectedAnswer, makeSignup, visitorAddress } from "./traffic";
 
 export interface CampaignOptions {
   /** Base URL of the target (one instance, or a load balancer: see `instances`). */
@@ -21,6 +21,11 @@ export interface CampaignOptions {
   mix: Mix;
   /** Instances behind the URL; the held figure is divided by it. */
   instances: number;
+  /**
+   * Simulated visitors: when > 0, request n carries `CF-Connecting-IP: visitorAddress(n % clientIps)`, so an
+   * app that trusts the generator as a proxy applies its per-visitor rate limits as on launch night.
+   */
+  clientIps: number;
   /** Seconds at the first step's rate before the first step, not judged (JIT, pools, caches warm up). */
   warmupSeconds: number;
   /** Hard bound on requests sent over the whole campaign (warm-up included). */
@@ -241,8 +246,9 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
         r.inFlight++;
         r.sendLags.push(performance.now() - intendedAt);
         const signal = AbortSignal.any([stepAbort.signal, AbortSignal.timeout(opts.timeoutMs)]);
+        const visitor = opts.clientIps > 0 ? { "cf-connecting-ip": visitorAddress(totalSent % opts.clientIps) } : undefined;
         const p = target
-          .request(method, path, body, kind === "apply", signal)
+          .request(method, path, body, kind === "apply", signal, visitor)
           .then(
             (res) => {
               const ok = isExpectedAnswer(kind, res.statusCode, res.body);
@@ -406,6 +412,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
       slo: opts.slo,
       mix: formatMix(mix),
       instances: opts.instances,
+      clientIps: opts.clientIps,
       maxRequests: opts.maxRequests,
       timeoutMs: opts.timeoutMs,
       connections: opts.connections,

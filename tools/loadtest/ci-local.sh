@@ -2,8 +2,9 @@
 # CI-sized load campaign against the local app on the local PostgreSQL server (issue 10), for .ci/run:
 #   tools/loadtest/ci-local.sh out        -> out/loadtest.json, out/loadtest.md, out/loadtest-app.log
 # Needs DATABASE_URL. Builds app/dist/server.js if missing, applies migrations, seeds a validated
-# organization with missions (so applications are part of the mix), starts the app with its per-IP rate
-# limits raised (every campaign request comes from 127.0.0.1), runs the campaign, stops the app.
+# organization with missions (so applications are part of the mix), starts the app with its production
+# rate limits and 127.0.0.1 as a trusted proxy, runs the campaign with 100,000 simulated visitors
+# (CF-Connecting-IP, as Cloudflare sends it), stops the app.
 # Exit status: the campaign's (0 every step held, 3 a step failed the SLO, ...).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -33,8 +34,7 @@ WHERE NOT EXISTS (SELECT 1 FROM missions m WHERE m.organization_id = org.id);
 SQL
 fi
 
-PORT="$port" HOST=127.0.0.1 LOG_LEVEL=warn OUTBOX_WORKER=off \
-  RATE_LIMIT_WRITE_PER_MINUTE=1000000 RATE_LIMIT_READ_PER_MINUTE=1000000 \
+PORT="$port" HOST=127.0.0.1 LOG_LEVEL=warn OUTBOX_WORKER=off TRUSTED_PROXIES=127.0.0.1/32 \
   node app/dist/server.js > "$out/loadtest-app.log" 2>&1 &
 app_pid=$!
 trap 'kill -TERM "$app_pid" 2> /dev/null || true; wait "$app_pid" 2> /dev/null || true' EXIT
@@ -47,7 +47,7 @@ done
 
 set +e
 npx tsx tools/loadtest/cli.ts --url "http://127.0.0.1:$port" --steps "$steps" --step-seconds "$step_seconds" \
-  --warmup-seconds "${LOADTEST_WARMUP_SECONDS:-2}" --report "$out/loadtest.json" --markdown "$out/loadtest.md"
+  --client-ips 100000 --warmup-seconds "${LOADTEST_WARMUP_SECONDS:-2}" --report "$out/loadtest.json" --markdown "$out/loadtest.md"
 status=$?
 set -e
 exit "$status"

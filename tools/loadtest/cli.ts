@@ -80,6 +80,7 @@ async function main(): Promise<number> {
       slo: args.slo,
       mix: args.mix,
       instances: args.instances,
+      clientIps: args.clientIps,
       maxRequests: args.maxRequests,
       timeoutMs: args.timeoutMs,
       connections: args.connections,

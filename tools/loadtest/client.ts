@@ -47,9 +47,13 @@ export class HttpTarget {
     json: unknown,
     readBody: boolean,
     signal?: AbortSignal,
+    extraHeaders?: Record<string, string>,
   ): Promise<HttpAnswer> {
-    const headers =
-      json === undefined ? this.headers : { ...this.headers, "content-type": "application/json" };
+    const headers = {
+      ...this.headers,
+      ...(json === undefined ? {} : { "content-type": "application/json" }),
+      ...extraHeaders,
+    };
     const res = await this.pool.request({
       method,
       path: this.basePath + path,

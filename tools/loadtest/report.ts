@@ -70,12 +70,13 @@ export const campaignReportSchema = z
       .object({
         steps: z.array(z.number().positive()),
         stepSeconds: z.number().positive(),
-        warmupSeconds: z.number().min(0),
+        warmupSeconds: z.number().min(0).default(0),
         slo: z
           .object({ p99Ms: z.number().positive(), maxErrorRate: z.number().min(0), minAchievedRatio: z.number().min(0) })
           .strict(),
         mix: z.string(),
         instances: z.number().int().positive(),
+        clientIps: z.number().int().min(0).default(0),
         maxRequests: z.number().int().positive(),
         timeoutMs: z.number().int().positive(),
         connections: z.number().int().positive(),

@@ -1,4 +1,4 @@
-import { extractMissionIds, isExpectedAnswer, makeSignup, mix32, newRunId } from "./traffic";
+import { MAX_VISITOR_ADDRESSES, extractMissionIds, isExpectedAnswer, makeSignup, mix32, newRunId, visitorAddress } from "./traffic";
 
 describe("makeSignup", () => {
   it("gives every sequence number a unique, valid email", () => {
@@ -74,5 +74,23 @@ describe("isExpectedAnswer", () => {
     ["apply", 404, '{"error":"not_found"}', false],
   ])("%s %d %s -> %p", (kind, status, body, expected) => {
     expect(isExpectedAnswer(kind, status, body)).toBe(expected);
+  });
+});
+
+describe("visitorAddress", () => {
+  it.each([
+    [0, "100.64.0.0"],
+    [1, "100.64.0.1"],
+    [256, "100.64.1.0"],
+    [65_536, "100.65.0.0"],
+    [MAX_VISITOR_ADDRESSES - 1, "100.127.255.255"],
+  ])("visitor %p is %s", (i, address) => {
+    expect(visitorAddress(i)).toBe(address);
+  });
+  it("gives distinct addresses", () => {
+    expect(new Set(Array.from({ length: 70_000 }, (_, i) => visitorAddress(i))).size).toBe(70_000);
+  });
+  it.each([-1, 1.5, MAX_VISITOR_ADDRESSES])("rejects %p", (i) => {
+    expect(() => visitorAddress(i)).toThrow(RangeError);
   });
 });

@@ -72,6 +72,22 @@ export function makeSignup(runId: string, seq: number, emailDomain: string): Sig
   return body;
 }
 
+/** Distinct visitor addresses `visitorAddress` can give: the size of 100.64.0.0/10. */
+export const MAX_VISITOR_ADDRESSES = 1 << 22;
+
+/**
+ * Address of simulated visitor `i`, in 100.64.0.0/10 (shared address space, RFC 6598: never a real
+ * visitor on the public internet). Sent as `CF-Connecting-IP`, it lets a campaign run against an app
+ * whose per-visitor rate limits are on, provided the generator's address is in the app's
+ * TRUSTED_PROXIES, as Cloudflare's are in production.
+ */
+export function visitorAddress(i: number): string {
+  if (!Number.isInteger(i) || i < 0 || i >= MAX_VISITOR_ADDRESSES) {
+    throw new RangeError(`visitor index must be an integer in [0, ${MAX_VISITOR_ADDRESSES}), got ${i}`);
+  }
+  return `100.${64 + ((i >>> 16) & 63)}.${(i >>> 8) & 255}.${i & 255}`;
+}
+
 /** The page GETs the `pages` share rotates over. */
 export const PAGE_PATHS = ["/", "/missions", "/api/missions"] as const;
 

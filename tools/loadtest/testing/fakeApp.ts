@@ -31,6 +31,8 @@ export interface FakeApp {
   signups: Map<string, Record<string, unknown>>;
   applications: Array<{ missionId: string; email: string }>;
   rejectedSignups: number;
+  /** CF-Connecting-IP values seen, with their request counts. */
+  visitors: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -45,7 +47,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 export async function startFakeApp(opts: FakeAppOptions = {}): Promise<FakeApp> {
   const missions = new Map((opts.missions ?? []).map((m) => [String(m.id), { places: m.places, taken: 0 }]));
-  const state: Omit<FakeApp, "url" | "close"> = { arrivals: [], signups: new Map(), applications: [], rejectedSignups: 0 };
+  const state: Omit<FakeApp, "url" | "close"> = { arrivals: [], signups: new Map(), applications: [], rejectedSignups: 0, visitors: new Map() };
   let signupCount = 0;
   let nextFree = 0;
   let firstArrival: number | null = null;
@@ -74,6 +76,8 @@ export async function startFakeApp(opts: FakeAppOptions = {}): Promise<FakeApp> 
     const arrivedAt = performance.now();
     firstArrival ??= arrivedAt;
     state.arrivals.push(arrivedAt);
+    const visitor = req.headers["cf-connecting-ip"];
+    if (typeof visitor === "string") state.visitors.set(visitor, (state.visitors.get(visitor) ?? 0) + 1);
     void (async () => {
       const url = req.url ?? "/";
       const body = await readBody(req);
