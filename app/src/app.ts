@@ -62,7 +62,7 @@ export interface BuildAppOptions {
   /** the migration names present in this release (for /readyz) */
   migrations: readonly string[];
   /** pino destination; default stdout */
-  logStream?: NodeJS.WritableStream;
+  logStream?: { write(line: string): unknown };
   /**
    * Use named (server-side prepared) statements; default true. Off for the embedded PostgreSQL,
    * where every pool connection shares PGlite's single session and names would collide.
@@ -269,7 +269,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<RenfortApp> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: cfg.bodyLimitBytes,
     // Slow bodies (slowloris) are cut off; keep-alive outlives the load balancer's idle timeout.
-    requestTimeout: 15000,
+    requestTimeout: cfg.requestTimeoutMs,
+    // Node checks those timeouts every connectionsCheckingInterval (30 s by default): check every
+    // second so a slow body is cut off close to the deadline. https://nodejs.org/api/http.html#httpcreateserveroptions-requestlistener
+    http: { connectionsCheckingInterval: 1000, headersTimeout: Math.min(cfg.requestTimeoutMs, 10_000) },
     keepAliveTimeout: 65000,
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",

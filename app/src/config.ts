@@ -80,6 +80,7 @@ const envSchema = z
     RATE_LIMIT_WRITE_PER_MINUTE: intIn(1, 1000000, 30),
     RATE_LIMIT_READ_PER_MINUTE: intIn(1, 1000000, 600),
     BODY_LIMIT_BYTES: intIn(256, 1048576, 16384),
+    REQUEST_TIMEOUT_MS: intIn(1000, 600000, 15000),
     MAX_EVENT_LOOP_DELAY_MS: intIn(0, 60000, 500),
     MAX_POOL_QUEUE: intIn(0, 100000, 200),
     OUTBOX_WORKER: onOff.default("off"),
@@ -107,6 +108,7 @@ export interface AppConfig {
   rateLimitWritePerMinute: number;
   rateLimitReadPerMinute: number;
   bodyLimitBytes: number;
+  requestTimeoutMs: number;
   maxEventLoopDelayMs: number;
   maxPoolQueue: number;
   outboxWorker: boolean;
@@ -145,6 +147,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     rateLimitWritePerMinute: e.RATE_LIMIT_WRITE_PER_MINUTE,
     rateLimitReadPerMinute: e.RATE_LIMIT_READ_PER_MINUTE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
     maxPoolQueue: e.MAX_POOL_QUEUE,
     outboxWorker: e.OUTBOX_WORKER === "on",

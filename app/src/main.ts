@@ -1,4 +1,5 @@
 import nodemailer from "nodemailer";
+import pino from "pino";
 import type { Pool } from "pg";
 import { buildApp, type RenfortApp } from "./app";
 import { ConfigError, loadConfig, readDegradedMode, type AppConfig } from "./config";
@@ -69,7 +70,20 @@ export async function serve(env: Record<string, string | undefined>, opts: { mig
   const db = await resolveDatabaseUrl(cfg, jsonLog);
   if (opts.migrate) await runMigrations(db.url);
   const pool = createPool(cfg, db.url);
-  const app = await buildApp({ config: cfg, pool, migrations: migrationNames(), namedStatements: !(db.embedded || (await isPglite(pool))) });
+  // Buffered, asynchronous log writes: a synchronous write to a stdout the kernel is slow to drain
+  // (busy disk, slow log driver) would stall the event loop and every request with it. Flushed on
+  // shutdown. https://getpino.io/#/docs/asynchronous
+  const logStream = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  const app = await buildApp({
+    config: cfg,
+    pool,
+    migrations: migrationNames(),
+    namedStatements: !(db.embedded || (await isPglite(pool))),
+    logStream,
+  });
+  // a timer flushes the buffer when traffic is too low to fill it
+  const flushTimer = setInterval(() => logStream.flush(), 1000);
+  flushTimer.unref();
   let worker: OutboxWorker | undefined;
   if (cfg.outboxWorker && cfg.smtpUrl) {
     worker = new OutboxWorker(pool, createTransport(cfg.smtpUrl), {
@@ -86,6 +100,8 @@ export async function serve(env: Record<string, string | undefined>, opts: { mig
       await app.close(); // stops accepting, lets in-flight requests finish, answers 503 meanwhile
       await pool.end();
       await db.stop();
+      clearInterval(flushTimer);
+      logStream.flushSync();
     })());
   return { app, url: address, pool, worker, close };
 }
