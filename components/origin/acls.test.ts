@@ -15,12 +15,20 @@ describe("originAcls", () => {
     ]);
   });
 
-  it("has one unconditional scheme redirect on 80", () => {
+  it("on 80, sends the apex straight to the main host in https, then everything else to https", () => {
     expect(on("http")).toEqual([
+      {
+        key: "http-apex-redirect",
+        frontend: "http",
+        index: 0,
+        description: expect.any(String),
+        action: { type: "redirect", redirects: [{ type: "location", target: "https://www.renfort-benevoles.fr/{{path}}?{{query}}", code: 301 }] },
+        match: { httpFilter: "http_header_match", httpFilterOption: "host", httpFilterValues: ["renfort.gouv.fr"] },
+      },
       {
         key: "http-to-https",
         frontend: "http",
-        index: 0,
+        index: 1,
         description: expect.any(String),
         action: { type: "redirect", redirects: [{ type: "scheme", target: "https", code: 301 }] },
         match: { ipSubnets: ["0.0.0.0/0", "::/0"] },

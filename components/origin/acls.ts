@@ -75,7 +75,9 @@ const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
  *        comes before the origin lock and never reaches the backend);
  *      1 main host from a Cloudflare range → allow (IP and Host must both match);
  *      2 everything else → deny (direct hits on the IPs, other hosts, the main host from outside Cloudflare).
- * 80:  0 everything → 301 to the same URL in https (the apex then gets its 301 on 443).
+ * 80:  0 apex host → 301 straight to https://<mainHost>, same path and query: one hop, and it works before
+ *        the apex has a certificate (https://<apex> would need one);
+ *      1 everything else → 301 to the same URL in https.
  */
 export function originAcls(input: OriginAclInput): AclSpec[] {
   for (const [key, host] of [["renfort:domain.apex", input.apex], ["renfort:domain.mainHost", input.mainHost]] as const) {
@@ -118,9 +120,17 @@ export function originAcls(input: OriginAclInput): AclSpec[] {
       match: { ipSubnets: [...ANY_SOURCE] },
     },
     {
-      key: "http-to-https",
+      key: "http-apex-redirect",
       frontend: "http",
       index: 0,
+      description: `301 http://${input.apex} straight to https://${input.mainHost} keeping path and query (one hop, no apex certificate needed)`,
+      action: { type: "redirect", redirects: [{ type: "location", target: apexRedirectTarget(input.mainHost), code: 301 }] },
+      match: { httpFilter: "http_header_match", httpFilterOption: "host", httpFilterValues: [input.apex] },
+    },
+    {
+      key: "http-to-https",
+      frontend: "http",
+      index: 1,
       description: "301 every plain-HTTP request to the same URL in https",
       action: { type: "redirect", redirects: [{ type: "scheme", target: "https", code: 301 }] },
       match: { ipSubnets: [...ANY_SOURCE] },

@@ -1,4 +1,4 @@
-import { apexARecords, customCertificateChain, sslCompatibilityLevel } from "./dns";
+import { apexARecords, apexCertificateWanted, customCertificateChain, sslCompatibilityLevel } from "./dns";
 
 describe("apexARecords", () => {
   it("gives one A record per dedicated IP, primary first", () => {
@@ -37,5 +37,16 @@ describe("customCertificateChain", () => {
   });
   it("rejects a certificate that is not PEM", () => {
     expect(() => customCertificateChain("nope", key)).toThrow("not a PEM certificate");
+  });
+});
+
+describe("apexCertificateWanted", () => {
+  it.each([
+    [true, false, true, "records declared here: created before the certificate"],
+    [true, true, true, "records declared here (apexDnsPointedHere is not read)"],
+    [false, true, true, "the apex zone's owner has pointed the records"],
+    [false, false, false, "first deploy, records not pointed yet: no certificate Let's Encrypt cannot validate"],
+  ])("managed here %p, pointed here %p -> %p (%s)", (managed, pointed, wanted) => {
+    expect(apexCertificateWanted(managed, pointed)).toBe(wanted);
   });
 });

@@ -46,3 +46,15 @@ export function customCertificateChain(certificatePem: string, privateKeyPem: st
   const withNewline = (s: string) => (s.endsWith("\n") ? s : `${s}\n`);
   return `${withNewline(certificatePem.trim())}${withNewline(privateKeyPem.trim())}`;
 }
+
+/**
+ * Whether the load balancer may ask Let's Encrypt for the apex certificate. Let's Encrypt validates the
+ * apex over HTTP-01 on the load balancer's port 80, so the apex must already resolve to the two IPs:
+ * true when the A records are declared here (created before the certificate) or when the apex zone's
+ * owner has pointed them (`renfort:domain.apexDnsPointedHere`). Otherwise the certificate would fail on
+ * the first `pulumi up` and hold the 443 frontend back with it.
+ * https://letsencrypt.org/docs/challenge-types/#http-01-challenge
+ */
+export function apexCertificateWanted(apexDnsManagedHere: boolean, apexDnsPointedHere: boolean): boolean {
+  return apexDnsManagedHere || apexDnsPointedHere;
+}

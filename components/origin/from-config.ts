@@ -30,6 +30,7 @@ export function originArgsFromConfig(cfg: RenfortConfig, secrets: Pick<StackSecr
     mainHost: cfg.domain.mainHost,
     apex: cfg.domain.apex,
     apexDnsManagedHere: cfg.domain.apexDnsManagedHere,
+    apexDnsPointedHere: cfg.domain.apexDnsPointedHere,
     apexRecordTtl: o.apexRecordTtl,
     originCertificate: { csr: o.certificateSigningRequest, privateKey: secrets.originTlsPrivateKey, validityDays: o.originCertificateValidityDays },
     // Staging IPs may come and go; prod's are in DNS everywhere.

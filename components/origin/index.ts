@@ -12,7 +12,7 @@ import { Fleet, type FleetArgs } from "../fleet";
 import type { CapacityVerdict } from "../fleet/capacity";
 import { originAcls } from "./acls";
 import { cloudflareRanges } from "./data/cloudflare-ips";
-import { apexARecords, customCertificateChain, sslCompatibilityLevel, type ApexRecord } from "./dns";
+import { apexARecords, apexCertificateWanted, customCertificateChain, sslCompatibilityLevel, type ApexRecord } from "./dns";
 
 export type OriginFleetArgs = Omit<FleetArgs, "zone" | "region" | "projectId" | "privateNetworkId" | "privateSubnet" | "loadBalancerId" | "backendId" | "resourceName" | "tags">;
 
@@ -37,6 +37,11 @@ export interface OriginArgs {
   apex: string;
   /** Declare the apex A records in Scaleway DNS (the zone `apex` must exist there). Default false. */
   apexDnsManagedHere?: boolean;
+  /**
+   * The apex zone's owner has pointed the apex A records at the two IPs (only read when `apexDnsManagedHere`
+   * is false). Until then no Let's Encrypt certificate is requested for the apex. Default false.
+   */
+  apexDnsPointedHere?: boolean;
   /** TTL of the apex A records, seconds. Default 3600. */
   apexRecordTtl?: number;
   /** Cloudflare Origin CA certificate for the main host. Required. */
@@ -125,12 +130,17 @@ export class Origin extends pulumi.ComponentResource {
     );
     const chain = pulumi.secret(pulumi.all([originCa.certificate, args.originCertificate.privateKey]).apply(([cert, key]) => customCertificateChain(cert, key)));
     const mainCert = new scaleway.loadbalancers.Certificate(`${name}-cert-main`, { lbId: lb.id, name: `${base}-main-origin-ca`, customCertificate: { certificateChain: chain } }, child);
-    // The apex is not proxied, so Let's Encrypt validates it once its A records point at the LB.
-    const apexCert = new scaleway.loadbalancers.Certificate(
-      `${name}-cert-apex`,
-      { lbId: lb.id, name: `${base}-apex-letsencrypt`, letsencrypt: { commonName: args.apex } },
-      { ...child, dependsOn: dnsRecords },
-    );
+    // The apex is not proxied, so Let's Encrypt validates it over HTTP-01 once its A records point at the
+    // LB. Requesting it before that fails the first `pulumi up` and holds the 443 frontend back, so it is
+    // declared only when the records are created here (dependsOn orders them) or declared pointed.
+    const apexCert = apexCertificateWanted(args.apexDnsManagedHere ?? false, args.apexDnsPointedHere ?? false)
+      ? new scaleway.loadbalancers.Certificate(
+          `${name}-cert-apex`,
+          { lbId: lb.id, name: `${base}-apex-letsencrypt`, letsencrypt: { commonName: args.apex } },
+          { ...child, dependsOn: dnsRecords },
+        )
+      : undefined;
+    const certificateIds = apexCert ? [mainCert.id, apexCert.id] : [mainCert.id];
 
     const backend = new scaleway.loadbalancers.Backend(
       `${name}-backend`,
@@ -159,7 +169,7 @@ export class Origin extends pulumi.ComponentResource {
     const frontends = {
       https: new scaleway.loadbalancers.Frontend(
         `${name}-https`,
-        { lbId: lb.id, backendId: backend.id, name: `${base}-https`, inboundPort: 443, certificateIds: [mainCert.id, apexCert.id], externalAcls: true, timeoutClient: "30s" },
+        { lbId: lb.id, backendId: backend.id, name: `${base}-https`, inboundPort: 443, certificateIds, externalAcls: true, timeoutClient: "30s" },
         child,
       ),
       http: new scaleway.loadbalancers.Frontend(

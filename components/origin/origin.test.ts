@@ -46,13 +46,14 @@ const SECRETS = {
   smtpUrl: "smtps://tem-user:smtp-pass-1d2e3f4a@smtp.tem.scaleway.com:465",
 };
 
-async function runStack(stack: "staging" | "prod", preview = false): Promise<ProgramRun> {
+async function runStack(stack: "staging" | "prod", preview = false, domain: Record<string, unknown> = {}): Promise<ProgramRun> {
   const file = readStackFile(join(root, `Pulumi.${stack}.yaml`));
-  const raw = Object.fromEntries(Object.entries(file.config).filter(([k]) => k.startsWith("renfort:")).map(([k, v]) => [k.slice(8), v]));
+  const config = { ...file.config, "renfort:domain": { ...(file.config["renfort:domain"] as Record<string, unknown>), ...domain } };
+  const raw = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith("renfort:")).map(([k, v]) => [k.slice(8), v]));
   const cfg = parseConfig(raw);
   return evaluateProgram({
     stack,
-    config: file.config,
+    config,
     secretKeys: file.secretKeys,
     preview,
     program: () => {
@@ -83,11 +84,13 @@ const byName = (run: ProgramRun, name: string): PlanResource => {
 let prod: ProgramRun;
 let staging: ProgramRun;
 let preview: ProgramRun;
+let stagingPointed: ProgramRun;
 beforeAll(async () => {
   prod = await runStack("prod");
   // More evaluations in the same module registry: the harness resets config and mocks each time.
   staging = await runStack("staging");
   preview = await runStack("prod", true);
+  stagingPointed = await runStack("staging", false, { apexDnsPointedHere: true });
 });
 
 describe("preview", () => {
@@ -141,15 +144,35 @@ describe("frontends and ACLs", () => {
   const acls = () =>
     ofType(prod, "scaleway:loadbalancers/acl:Acl").map((a) => ({ name: a.name, frontendId: a.inputs.frontendId, index: a.inputs.index, action: a.inputs.action, match: a.inputs.match }));
 
-  it("has 443 with both certificates and 80 without, both with external ACLs", () => {
-    const fe = ofType(prod, "scaleway:loadbalancers/frontend:Frontend");
-    expect(fe.map((f) => [f.name, f.inputs.inboundPort, (f.inputs.certificateIds as unknown[] | undefined)?.length ?? 0, f.inputs.externalAcls])).toEqual([
+  const frontends = (run: ProgramRun) =>
+    ofType(run, "scaleway:loadbalancers/frontend:Frontend").map((f) => [f.name, f.inputs.inboundPort, (f.inputs.certificateIds as unknown[] | undefined)?.length ?? 0, f.inputs.externalAcls]);
+
+  it("has 443 with both certificates and 80 without, both with external ACLs, where the apex records are managed here", () => {
+    expect(frontends(prod)).toEqual([
       ["renfort-origin-http", 80, 0, true],
       ["renfort-origin-https", 443, 2, true],
     ]);
   });
 
-  it("orders the ACLs on 443: apex 301, Cloudflare-only main host, deny; 80: https", () => {
+  it("requests no apex certificate before the apex is pointed at the IPs (first deploy, records handed over)", () => {
+    expect(staging.resources.filter((r) => r.name === "renfort-origin-cert-apex")).toEqual([]);
+    expect(frontends(staging)).toEqual([
+      ["renfort-origin-http", 80, 0, true],
+      ["renfort-origin-https", 443, 1, true],
+    ]);
+    const https = byName(staging, "renfort-origin-https");
+    expect(https.dependsOn.filter((urn) => urn.includes("cert-apex"))).toEqual([]);
+  });
+
+  it("requests the apex certificate and attaches it to 443 once renfort:domain.apexDnsPointedHere is true", () => {
+    expect(byName(stagingPointed, "renfort-origin-cert-apex").inputs.letsencrypt).toEqual({ commonName: "staging.renfort.gouv.fr" });
+    expect(frontends(stagingPointed)).toEqual([
+      ["renfort-origin-http", 80, 0, true],
+      ["renfort-origin-https", 443, 2, true],
+    ]);
+  });
+
+  it("orders the ACLs on 443: apex 301, Cloudflare-only main host, deny; 80: apex 301 to the main host, then https", () => {
     const list = acls();
     const https = list.filter((a) => a.name.startsWith("renfort-origin-acl-https-")).sort((a, b) => Number(a.index) - Number(b.index));
     const http = list.filter((a) => a.name.startsWith("renfort-origin-acl-http-"));
@@ -159,9 +182,16 @@ describe("frontends and ACLs", () => {
       [2, "renfort-origin-acl-https-deny-rest", "deny"],
     ]);
     expect(new Set(https.map((a) => a.frontendId)).size).toBe(1);
-    expect(http).toHaveLength(1);
+    http.sort((a, b) => Number(a.index) - Number(b.index));
+    expect(http.map((a) => a.name)).toEqual(["renfort-origin-acl-http-apex-redirect", "renfort-origin-acl-http-to-https"]);
+    expect(new Set(http.map((a) => a.frontendId)).size).toBe(1);
     expect(http[0].frontendId).not.toBe(https[0].frontendId);
-    expect(http[0]).toMatchObject({ index: 0, action: { type: "redirect", redirects: [{ type: "scheme", target: "https", code: 301 }] }, match: { ipSubnets: ["0.0.0.0/0", "::/0"] } });
+    expect(http[0]).toMatchObject({
+      index: 0,
+      action: { type: "redirect", redirects: [{ type: "location", target: "https://www.renfort-benevoles.fr/{{path}}?{{query}}", code: 301 }] },
+      match: { httpFilter: "http_header_match", httpFilterOption: "host", httpFilterValues: ["renfort.gouv.fr"] },
+    });
+    expect(http[1]).toMatchObject({ index: 1, action: { type: "redirect", redirects: [{ type: "scheme", target: "https", code: 301 }] }, match: { ipSubnets: ["0.0.0.0/0", "::/0"] } });
   });
 
   it("matches the apex by Host and the main host by Host and Cloudflare source", () => {

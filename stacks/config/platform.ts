@@ -14,6 +14,12 @@ export const domainSchema = z
     mainHost: hostname,
     /** Declare the apex A records in a Scaleway DNS zone (true) or only output them for the zone's owner (false). */
     apexDnsManagedHere: z.boolean().default(false),
+    /**
+     * Only read when `apexDnsManagedHere` is false: the apex zone's owner has pointed the apex A records at
+     * the two load balancer IPs, so Let's Encrypt can validate it and the apex certificate may be requested.
+     * Leave false on a first deploy; set true once `dig +short A <apex>` returns the two IPs.
+     */
+    apexDnsPointedHere: z.boolean().default(false),
   })
   .superRefine((d, ctx) => {
     if (d.mainHost !== d.zone && !d.mainHost.endsWith(`.${d.zone}`)) {
