@@ -43,27 +43,20 @@ export interface OriginAclInput {
 export const ANY_SOURCE: readonly string[] = ["0.0.0.0/0", "::/0"];
 
 /**
- * Location of the apex redirect. Scaleway substitutes `{{path}}` WITHOUT its leading slash and `{{query}}`
- * without the `?`, so both separators are literal here; this is the form Scaleway's ACL reference uses
- * (`https://www.myblog.com/{{path}}?{{query}}`). Without the slash, `/missions/42` would become
- * `https://www.example.frmissions/42`. A request without a query string gets a trailing `?`, which
- * browsers and crawlers treat as the same URL.
+ * Location of the apex redirect: `https://<mainHost>/{{path}}?{{query}}`, the main host written in place of
+ * `{{host}}` in the form Scaleway documents for a custom redirection URI that keeps the request's path and
+ * query: "Define a custom URI to direct to, in the format `https://{{host}}/{{path}}?{{query}}`"
+ * (https://www.scaleway.com/en/docs/load-balancer/how-to/create-manage-acls/, step 8), and its worked
+ * example "`https://www.myblog.com/{{path}}?{{query}}`" for "a URI with a custom host www.myblog.com, but
+ * retain the same path and query parameters" (https://www.scaleway.com/en/docs/load-balancer/reference-content/acls/#redirecting-to-a-different-uri).
+ * Both write the `/` before `{{path}}` and the `?` before `{{query}}` literally, so Scaleway substitutes
+ * `{{path}}` without its leading slash and `{{query}}` without `?`. The API reference lists the placeholders
+ * (`{{host}}`, `{{query}}`, `{{path}}`, `{{scheme}}`) without saying more; the provider's docs
+ * (`@pulumiverse/scaleway` loadbalancers/acl.d.ts, terraform-provider-scaleway docs/resources/lb_acl.md)
+ * do not mention placeholders at all. A request without a query string gets a trailing `?`, the same URL.
  */
 export function apexRedirectTarget(mainHost: string): string {
   return `https://${mainHost}/{{path}}?{{query}}`;
-}
-
-/**
- * What the load balancer sends back for a redirect target and a request, substituting the placeholders the
- * way the API documents them (`{{host}}`, `{{path}}` without its leading slash, `{{query}}` without `?`,
- * `{{scheme}}`). Used by the tests to check that a deep link survives the apex redirect.
- */
-export function expandRedirect(target: string, request: { scheme: string; host: string; path: string; query: string }): string {
-  return target
-    .replaceAll("{{scheme}}", request.scheme)
-    .replaceAll("{{host}}", request.host)
-    .replaceAll("{{path}}", request.path.replace(/^\//, ""))
-    .replaceAll("{{query}}", request.query.replace(/^\?/, ""));
 }
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
