@@ -168,4 +168,15 @@ describe("Edge under the mocked engine (prod)", () => {
       expect(matches(r.expression, { method: "GET", path: "/", country: "FR" })).toBe(false);
     }
   });
+
+  it("sends no originCacheControl to the Pro zone (an Enterprise-only cache rule setting), keeping the TTL modes", () => {
+    const cache = ofType("cloudflare:index/ruleset:Ruleset").find((r) => r.inputs.phase === "http_request_cache_settings")!.inputs.rules as {
+      ref: string;
+      actionParameters: Record<string, unknown>;
+    }[];
+    expect(cache.filter((r) => r.actionParameters.cache === true).map((r) => [r.ref, r.actionParameters])).toEqual([
+      ["origin_decides_hashed_assets", { cache: true, edgeTtl: { mode: "respect_origin" }, browserTtl: { mode: "respect_origin" } }],
+      ["origin_decides_public_reads", { cache: true, edgeTtl: { mode: "bypass_by_default" }, browserTtl: { mode: "respect_origin" } }],
+    ]);
+  });
 });

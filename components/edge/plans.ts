@@ -5,6 +5,7 @@
  * - Rate limiting rules by plan: https://developers.cloudflare.com/waf/rate-limiting-rules/#availability
  * - WAF custom rules by plan: https://developers.cloudflare.com/waf/custom-rules/#availability
  * - Managed rulesets by plan: https://developers.cloudflare.com/waf/managed-rules/#availability
+ * - Cache rule settings by plan: https://developers.cloudflare.com/cache/how-to/cache-rules/settings/
  */
 
 export const CLOUDFLARE_PLANS = ["free", "pro", "business", "enterprise"] as const;
@@ -29,6 +30,14 @@ export interface PlanLimits {
    * https://developers.cloudflare.com/waf/rate-limiting-rules/parameters/#then-take-action
    */
   customBlockResponse: boolean;
+  /**
+   * Whether a cache rule may set `origin_cache_control`. The setting is "Origin Cache Control
+   * (Enterprise-only)": "Free, Pro, and Business customers have this option enabled by default and cannot
+   * disable it" (https://developers.cloudflare.com/cache/how-to/cache-rules/settings/#origin-cache-control-enterprise-only,
+   * https://developers.cloudflare.com/cache/concepts/cache-control/). Below Enterprise the rule leaves it
+   * out and gets the same behaviour.
+   */
+  cacheRuleOriginCacheControl: boolean;
 }
 
 export const PLAN_LIMITS: Readonly<Record<CloudflarePlan, PlanLimits>> = {
@@ -40,6 +49,7 @@ export const PLAN_LIMITS: Readonly<Record<CloudflarePlan, PlanLimits>> = {
     rateLimitByMethod: false,
     fullManagedRulesets: false,
     customBlockResponse: false,
+    cacheRuleOriginCacheControl: false,
   },
   pro: {
     customRules: 20,
@@ -49,6 +59,7 @@ export const PLAN_LIMITS: Readonly<Record<CloudflarePlan, PlanLimits>> = {
     rateLimitByMethod: false,
     fullManagedRulesets: true,
     customBlockResponse: true,
+    cacheRuleOriginCacheControl: false,
   },
   business: {
     customRules: 100,
@@ -58,6 +69,7 @@ export const PLAN_LIMITS: Readonly<Record<CloudflarePlan, PlanLimits>> = {
     rateLimitByMethod: true,
     fullManagedRulesets: true,
     customBlockResponse: true,
+    cacheRuleOriginCacheControl: false,
   },
   enterprise: {
     customRules: 1000,
@@ -67,6 +79,7 @@ export const PLAN_LIMITS: Readonly<Record<CloudflarePlan, PlanLimits>> = {
     rateLimitByMethod: true,
     fullManagedRulesets: true,
     customBlockResponse: true,
+    cacheRuleOriginCacheControl: true,
   },
 };
 

@@ -255,7 +255,7 @@ describe("rate limits", () => {
 });
 
 describe("cache rules", () => {
-  const rules = cacheRules(SENSITIVE);
+  const rules = cacheRules("pro", SENSITIVE);
 
   it("writes the expected rules, eligible ones first, exclusions last", () => {
     expect(rules.map((r) => [r.ref, r.action, text(r), r.actionParameters])).toEqual([
@@ -263,13 +263,13 @@ describe("cache rules", () => {
         "origin_decides_hashed_assets",
         "set_cache_settings",
         'http.request.method in {"GET" "HEAD"} and http.cookie eq "" and not any(http.request.headers["authorization"][*] ne "") and starts_with(http.request.uri.path, "/assets/")',
-        { cache: true, originCacheControl: true, edgeTtl: { mode: "respect_origin" }, browserTtl: { mode: "respect_origin" } },
+        { cache: true, edgeTtl: { mode: "respect_origin" }, browserTtl: { mode: "respect_origin" } },
       ],
       [
         "origin_decides_public_reads",
         "set_cache_settings",
         'http.request.method in {"GET" "HEAD"} and http.cookie eq "" and not any(http.request.headers["authorization"][*] ne "") and not starts_with(http.request.uri.path, "/assets/")',
-        { cache: true, originCacheControl: true, edgeTtl: { mode: "bypass_by_default" }, browserTtl: { mode: "respect_origin" } },
+        { cache: true, edgeTtl: { mode: "bypass_by_default" }, browserTtl: { mode: "respect_origin" } },
       ],
       ["no_cache_writes", "set_cache_settings", 'not http.request.method in {"GET" "HEAD"}', { cache: false }],
       [
@@ -297,12 +297,30 @@ describe("cache rules", () => {
         const parsed = parse(text(r));
         expect(parsed.op).toBe("and");
         expect((parsed as Extract<Expr, { items: Expr[] }>).items).toEqual(expect.arrayContaining([readOnly, noCookie, noAuthorization]));
-        expect(r.actionParameters.originCacheControl).toBe(true);
+        expect(r.actionParameters.edgeTtl?.mode).toMatch(/^(respect_origin|bypass_by_default)$/);
+        expect(r.actionParameters.browserTtl).toEqual({ mode: "respect_origin" });
       } else {
         expect(r.actionParameters).toEqual({ cache: false });
         expect(i).toBeGreaterThan(lastEligible);
       }
     });
+  });
+
+  // "Origin Cache Control (Enterprise-only) [...] Free, Pro, and Business customers have this option enabled
+  // by default and cannot disable it." https://developers.cloudflare.com/cache/how-to/cache-rules/settings/#origin-cache-control-enterprise-only
+  it.each([
+    ["free", false],
+    ["pro", false],
+    ["business", false],
+    ["enterprise", true],
+  ] as const)("on %s, sends originCacheControl: %p, and the same TTL modes", (plan, sent) => {
+    const eligible = cacheRules(plan, SENSITIVE).filter((r) => r.actionParameters?.cache === true);
+    expect(eligible.map((r) => [r.ref, r.actionParameters])).toEqual([
+      ["origin_decides_hashed_assets", { cache: true, ...(sent ? { originCacheControl: true } : {}), edgeTtl: { mode: "respect_origin" }, browserTtl: { mode: "respect_origin" } }],
+      ["origin_decides_public_reads", { cache: true, ...(sent ? { originCacheControl: true } : {}), edgeTtl: { mode: "bypass_by_default" }, browserTtl: { mode: "respect_origin" } }],
+    ]);
+    // What reaches the provider: the key is absent, not false (false would ask a non-Enterprise zone for the setting).
+    for (const r of eligible) expect("originCacheControl" in ((toRulesetRule(r).actionParameters as Record<string, unknown> | undefined) ?? {})).toBe(sent);
   });
 
   /** Cache eligibility after every matching rule applied in order (a later rule overrides an earlier one). */

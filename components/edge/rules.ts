@@ -301,9 +301,19 @@ export function rateLimitRules(plan: CloudflarePlan, limits: EdgeRulesInput["rat
 // Cache rules
 // ---------------------------------------------------------------------------------------------------
 
-/** Cache-eligible, with the origin's Cache-Control deciding what is stored and for how long. */
-function originDecides(edgeMode: "respect_origin" | "bypass_by_default"): ActionParameters {
-  return { cache: true, originCacheControl: true, edgeTtl: { mode: edgeMode }, browserTtl: { mode: "respect_origin" } };
+/**
+ * Cache-eligible, with the origin's Cache-Control deciding what is stored and for how long. Strict
+ * adherence to the origin's Cache-Control (`origin_cache_control`) is a setting on Enterprise only; on
+ * Free, Pro and Business it is always on and cannot be set, so the rule leaves it out there.
+ * https://developers.cloudflare.com/cache/how-to/cache-rules/settings/#origin-cache-control-enterprise-only
+ */
+function originDecides(plan: CloudflarePlan, edgeMode: "respect_origin" | "bypass_by_default"): ActionParameters {
+  return {
+    cache: true,
+    ...(PLAN_LIMITS[plan].cacheRuleOriginCacheControl ? { originCacheControl: true } : {}),
+    edgeTtl: { mode: edgeMode },
+    browserTtl: { mode: "respect_origin" },
+  };
 }
 
 const NOT_CACHED: ActionParameters = { cache: false };
@@ -312,27 +322,28 @@ const NOT_CACHED: ActionParameters = { cache: false };
  * `http_request_cache_settings`. When several cache rules match, each later rule overrides the settings
  * of the earlier ones (https://developers.cloudflare.com/cache/how-to/cache-rules/order/), so:
  * 1. reads without cookies or credentials become eligible, the origin's `Cache-Control` deciding
- *    (`originCacheControl`, RFC 9111 semantics): hashed assets with `respect_origin`, everything else with
+ *    (RFC 9111 semantics: always on below Enterprise, `originCacheControl` on Enterprise): hashed assets
+ *    with `respect_origin`, everything else with
  *    `bypass_by_default`, so a page the origin sent without `Cache-Control` is never stored on Cloudflare's
  *    default TTLs;
  * 2. then writes, /api/ paths that may change data and sensitive paths are set `cache: false`, last, so no
  *    earlier rule can win over them.
  */
-export function cacheRules(sensitivePaths: readonly string[]): RuleSpec[] {
+export function cacheRules(plan: CloudflarePlan, sensitivePaths: readonly string[]): RuleSpec[] {
   return [
     {
       ref: "origin_decides_hashed_assets",
       description: "Hashed assets: cache-eligible, the origin's Cache-Control (immutable) decides",
       expression: and(isRead(), hasNoCookie(), hasNoAuthorization(), startsWith(PATH, ASSETS_PREFIX)),
       action: "set_cache_settings",
-      actionParameters: originDecides("respect_origin"),
+      actionParameters: originDecides(plan, "respect_origin"),
     },
     {
       ref: "origin_decides_public_reads",
       description: "Pages and public API reads without cookies: cached only when the origin's Cache-Control allows it",
       expression: and(isRead(), hasNoCookie(), hasNoAuthorization(), not(startsWith(PATH, ASSETS_PREFIX))),
       action: "set_cache_settings",
-      actionParameters: originDecides("bypass_by_default"),
+      actionParameters: originDecides(plan, "bypass_by_default"),
     },
     {
       ref: "no_cache_writes",
@@ -385,7 +396,7 @@ export function rulesForPhase(phase: Phase, input: EdgeRulesInput): RuleSpec[] {
     case "http_ratelimit":
       return rateLimitRules(input.plan, input.rateLimits);
     case "http_request_cache_settings":
-      return cacheRules(input.sensitivePaths);
+      return cacheRules(input.plan, input.sensitivePaths);
   }
 }
 
