@@ -1,17 +1,24 @@
 /**
- * The access model applied to a REAL PostgreSQL server: a throwaway database gets renderAccessSql's
- * statements (run as a superuser, as the instance admin would through the postgresql provider), the
- * app's own migrations run as the migrator role, then each role is tried against what it must and must
- * not be able to do.
+ * The access model applied to a REAL PostgreSQL server the way it happens on Scaleway: by an instance
+ * admin that is NOT a superuser (LOGIN CREATEDB CREATEROLE, as Scaleway creates it), through the steps
+ * and in the order the Database component declares them (accessSteps: roles, database grants, schema,
+ * schema grants, object grants, default privileges), one transaction per step as the postgresql provider
+ * runs each resource with `superuser: false`. Then the app's own migrations run as the migrator role,
+ * into the component's schema, and each role is tried against what it must and must not be able to do.
  *
- * Server: PG_ADMIN_URL (a superuser), default postgres://postgres@127.0.0.1:5432/postgres. Without a
- * reachable server the suite is skipped with a message, except under CI (CI=true), where it fails.
+ * Server: PG_ADMIN_URL, a SUPERUSER (default postgres://postgres@127.0.0.1:5432/postgres). It plays
+ * Scaleway's own superuser only: it creates the instance admin and the outside role, and cleans up.
+ * Without a reachable server the suite is skipped with a message, except under CI (CI=true), where it
+ * fails.
+ *
+ * PostgreSQL 15 (the local server) and 16+ (Scaleway) differ in why the admin may act as the migrator;
+ * the tests below assert the behaviour of the version they run on (see accessSteps in access-model.ts).
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
 import { migrationNames, runMigrations } from "../../app/src/migrate";
-import { ACCESS_MODEL, ROLE_KEYS, renderAccessSql, type AccessNames, type RoleKey } from "./access-model";
+import { ACCESS_MODEL, ROLE_KEYS, renderAccessSteps, type AccessNames, type RoleKey } from "./access-model";
 
 const ADMIN_URL = process.env.PG_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const IN_CI = process.env.CI !== undefined && process.env.CI !== "" && process.env.CI !== "false";
@@ -50,23 +57,28 @@ function describeAgainstServer(): void {
     },
   };
   const passwords = Object.fromEntries(ROLE_KEYS.map((k) => [k, `Pw-${k}-${randomBytes(9).toString("base64url")}!`])) as Record<RoleKey, string>;
+  /** The instance admin, as Scaleway creates it: CREATEDB and CREATEROLE, not a superuser. */
+  const adminName = `renfort_admin_${suffix}`;
+  const adminPassword = `Pw-admin-${randomBytes(9).toString("base64url")}!`;
   const stranger = `renfort_stranger_${suffix}`;
-  const admin = new URL(ADMIN_URL);
+  const maintenanceDb = new URL(ADMIN_URL).pathname.slice(1) || "postgres";
 
-  const urlFor = (user: string, password: string): string => {
+  const urlFor = (user: string, password: string, database: string = names.database): string => {
     const u = new URL(ADMIN_URL);
     u.username = encodeURIComponent(user);
     u.password = encodeURIComponent(password);
-    u.pathname = `/${names.database}`;
+    u.pathname = `/${database}`;
     return u.toString();
   };
+  const migratorUrl = (): string => urlFor(names.roles.migrator.name, passwords.migrator);
   const clients: Client[] = [];
-  async function connectAs(key: RoleKey): Promise<Client> {
-    const c = new Client({ connectionString: urlFor(names.roles[key].name, passwords[key]) });
+  async function connect(url: string): Promise<Client> {
+    const c = new Client({ connectionString: url });
     await c.connect();
     clients.push(c);
     return c;
   }
+  const connectAs = (key: RoleKey): Promise<Client> => connect(urlFor(names.roles[key].name, passwords[key]));
   /** The SQLSTATE of a statement that must fail (42501 = insufficient_privilege). */
   async function sqlstateOf(c: Client, sql: string): Promise<string> {
     try {
@@ -76,48 +88,115 @@ function describeAgainstServer(): void {
     }
     return "succeeded";
   }
+  /** Same, inside a transaction that is rolled back whatever happens (nothing it does survives). */
+  async function sqlstateRolledBack(c: Client, sql: string): Promise<string> {
+    await c.query("BEGIN");
+    try {
+      return await sqlstateOf(c, sql);
+    } finally {
+      await c.query("ROLLBACK");
+    }
+  }
 
-  let su: Client;
+  let admin: Client;
   let app: Client;
   let readonly: Client;
   let migrated: string[];
+  let serverVersion: number;
 
   beforeAll(async () => {
+    // Scaleway's side: its superuser creates the instance admin (and, for the last test, a role the
+    // admin did not create, as the console would).
     const root = new Client({ connectionString: ADMIN_URL });
     await root.connect();
     try {
-      await root.query(`CREATE DATABASE "${names.database}"`);
+      await root.query(`CREATE ROLE "${adminName}" LOGIN CREATEDB CREATEROLE NOSUPERUSER PASSWORD '${adminPassword}'`);
       await root.query(`CREATE ROLE "${stranger}" LOGIN`);
     } finally {
       await root.end();
     }
-    admin.pathname = `/${names.database}`;
-    su = new Client({ connectionString: admin.toString() });
-    await su.connect();
-    await su.query(renderAccessSql(ACCESS_MODEL, names, passwords));
-    migrated = await runMigrations(urlFor(names.roles.migrator.name, passwords.migrator), { schema: ACCESS_MODEL.schema });
+
+    // Everything below runs as the non-superuser admin, like the postgresql provider on Scaleway.
+    // postgresql.Database: created from the maintenance database (Scaleway's `rdb`), owned by the admin.
+    const maintenance = new Client({ connectionString: urlFor(adminName, adminPassword, maintenanceDb) });
+    await maintenance.connect();
+    try {
+      await maintenance.query(`CREATE DATABASE "${names.database}"`);
+    } finally {
+      await maintenance.end();
+    }
+    admin = await connect(urlFor(adminName, adminPassword));
+    serverVersion = Number((await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0].v);
+    // Then each remaining resource, in the component's dependsOn order, one transaction each.
+    for (const step of renderAccessSteps(ACCESS_MODEL, names, passwords)) {
+      await admin.query("BEGIN");
+      try {
+        for (const statement of step.statements) await admin.query(statement);
+        await admin.query("COMMIT");
+      } catch (e) {
+        await admin.query("ROLLBACK");
+        // The statement itself may hold a password: report the step and the server's error only.
+        const err = e as { code?: string; message?: string };
+        throw new Error(`access step ${step.resource} failed as the non-superuser admin (PostgreSQL ${serverVersion}): ${err.code ?? ""} ${err.message ?? String(e)}`, { cause: e });
+      }
+    }
+    // The release step: the app's migrations, as the migrator, into the component's schema.
+    migrated = await runMigrations(migratorUrl(), { schema: ACCESS_MODEL.schema });
     app = await connectAs("app");
     readonly = await connectAs("readonly");
   });
 
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
-    await su?.end().catch(() => undefined);
     const root = new Client({ connectionString: ADMIN_URL });
     await root.connect();
     try {
       await root.query(`DROP DATABASE IF EXISTS "${names.database}" WITH (FORCE)`);
-      for (const r of [...ROLE_KEYS.map((k) => names.roles[k].name), stranger]) await root.query(`DROP ROLE IF EXISTS "${r}"`);
+      for (const r of [...ROLE_KEYS.map((k) => names.roles[k].name), stranger, adminName]) await root.query(`DROP ROLE IF EXISTS "${r}"`);
     } finally {
       await root.end();
     }
   });
 
+  describe("applied by a non-superuser admin like Scaleway's", () => {
+    it("the admin is not a superuser, has CREATEDB and CREATEROLE, and owns the application database", async () => {
+      const r = await admin.query<{ rolsuper: boolean; rolcreatedb: boolean; rolcreaterole: boolean; owner: string }>(
+        `SELECT rolsuper, rolcreatedb, rolcreaterole, pg_get_userbyid(d.datdba) AS owner
+           FROM pg_roles, pg_database d WHERE rolname = current_user AND d.datname = current_database()`,
+      );
+      expect(r.rows).toEqual([{ rolsuper: false, rolcreatedb: true, rolcreaterole: true, owner: adminName }]);
+    });
+
+    it("keeps no membership in the migrator once the steps are applied (the bracket is revoked in each step)", async () => {
+      const r = await admin.query<{ usage: boolean }>(`SELECT pg_has_role(current_user, $1, 'USAGE') AS usage`, [names.roles.migrator.name]);
+      expect(r.rows[0].usage).toBe(false);
+    });
+
+    it.each([
+      ["CREATE SCHEMA ... AUTHORIZATION <migrator>", (m: string) => `CREATE SCHEMA renfort_probe AUTHORIZATION "${m}"`],
+      ["ALTER DEFAULT PRIVILEGES FOR ROLE <migrator>", (m: string) => `ALTER DEFAULT PRIVILEGES FOR ROLE "${m}" IN SCHEMA renfort GRANT SELECT ON TABLES TO PUBLIC`],
+      ["GRANT on the migrator's tables", () => `GRANT SELECT ON ALL TABLES IN SCHEMA renfort TO PUBLIC`],
+    ])("without the temporary membership the admin is refused %s, which is why the steps bracket it", async (_label, sql) => {
+      expect(await sqlstateRolledBack(admin, sql(names.roles.migrator.name))).toBe("42501");
+    });
+
+    it("a role the admin did NOT create: PostgreSQL 15 lets CREATEROLE grant it, 16+ refuses (ADMIN OPTION needed)", async () => {
+      // This is why, on Scaleway (PG16), the schema owner must be a role created by this admin through the
+      // provider, not one made in the console or with scaleway.databases.User.
+      const expected = serverVersion >= 160000 ? "42501" : "succeeded";
+      expect(await sqlstateRolledBack(admin, `GRANT "${stranger}" TO CURRENT_USER`)).toBe(expected);
+    });
+
+    it("the app's migrations without the schema option are refused: node-pg-migrate puts pgmigrations in public", async () => {
+      await expect(runMigrations(migratorUrl())).rejects.toThrow(/permission denied for schema public/);
+    });
+  });
+
   describe("the access model on a real PostgreSQL server", () => {
-    it("the migrator ran every migration of the app into the schema, and owns the tables", async () => {
+    it("the migrator ran every migration of the app into the component's schema (pgmigrations included), and owns the tables", async () => {
       expect(migrated).toEqual(migrationNames());
       expect(migrated.length).toBeGreaterThan(0);
-      const r = await su.query<{ tablename: string; tableowner: string }>(`SELECT tablename, tableowner FROM pg_tables WHERE schemaname = $1 ORDER BY 1`, [ACCESS_MODEL.schema]);
+      const r = await admin.query<{ tablename: string; tableowner: string }>(`SELECT tablename, tableowner FROM pg_tables WHERE schemaname = $1 ORDER BY 1`, [ACCESS_MODEL.schema]);
       expect(r.rows.map((x) => x.tablename)).toEqual(expect.arrayContaining(["volunteers", "organizations", "missions", "applications", "email_outbox", "pgmigrations"]));
       expect(new Set(r.rows.map((x) => x.tableowner))).toEqual(new Set([names.roles.migrator.name]));
     });
@@ -189,7 +268,7 @@ function describeAgainstServer(): void {
     });
 
     it("the role attributes forbid escalation and carry the connection limits", async () => {
-      const r = await su.query<{ rolname: string; rolsuper: boolean; rolcreaterole: boolean; rolcreatedb: boolean; rolconnlimit: number; rolconfig: string[] | null }>(
+      const r = await admin.query<{ rolname: string; rolsuper: boolean; rolcreaterole: boolean; rolcreatedb: boolean; rolconnlimit: number; rolconfig: string[] | null }>(
         `SELECT rolname, rolsuper, rolcreaterole, rolcreatedb, rolconnlimit, rolconfig FROM pg_roles WHERE rolname = ANY($1) ORDER BY rolname`,
         [ROLE_KEYS.map((k) => names.roles[k].name)],
       );

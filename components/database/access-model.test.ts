@@ -1,6 +1,8 @@
 import {
   ACCESS_MODEL,
   ROLE_KEYS,
+  accessSteps,
+  renderAccessSteps,
   defaultPrivilegesOf,
   effectivePrivileges,
   grantsOf,
@@ -110,9 +112,11 @@ describe("renderAccessSql", () => {
     expect(lines).toContain(statement);
   });
 
-  it("emits one statement per role, grant and default privilege, and nothing else", () => {
+  it("emits one statement per role, grant and default privilege, plus the owner bracket around each owner step, and nothing else", () => {
     const roles = ROLE_KEYS.length * 2;
-    expect(lines).toHaveLength(roles + grantsOf(ACCESS_MODEL).length + 1 /* CREATE SCHEMA */ + defaultPrivilegesOf(ACCESS_MODEL).length);
+    const ownerSteps = accessSteps(ACCESS_MODEL).filter((s) => s.kind !== "role" && s.actsAs !== undefined).length;
+    expect(ownerSteps).toBe(1 /* schema */ + 3 /* schema grants */ + 3 /* table and sequence grants */ + 3 /* default privileges */);
+    expect(lines).toHaveLength(roles + grantsOf(ACCESS_MODEL).length + 1 /* CREATE SCHEMA */ + defaultPrivilegesOf(ACCESS_MODEL).length + 2 * ownerSteps);
     expect(sql).not.toMatch(/SUPERUSER(?<!NOSUPERUSER)|\bCREATEROLE\b(?<!NOCREATEROLE)/);
   });
 
@@ -126,5 +130,61 @@ describe("renderAccessSql", () => {
     const hostile = renderAccessSql(ACCESS_MODEL, names, { ...passwords, app: "x'; DROP TABLE t; --" });
     expect(hostile).toContain(`PASSWORD 'x''; DROP TABLE t; --';`);
     expect(() => quoteLiteral("a\u0000b")).toThrow(/NUL/);
+  });
+});
+
+describe("apply order and the non-superuser admin (accessSteps / renderAccessSteps)", () => {
+  const steps = renderAccessSteps(ACCESS_MODEL, names, passwords);
+  const lines = renderAccessSql(ACCESS_MODEL, names, passwords).split("\n").filter((l) => l !== "" && !l.startsWith("--"));
+
+  it("follows the component's order: roles, database grants, schema, schema grants, object grants, default privileges", () => {
+    expect(steps.map((s) => s.resource)).toEqual([
+      "role-migrator",
+      "role-app",
+      "role-readonly",
+      "grant-database-public",
+      "grant-database-migrator",
+      "grant-database-app",
+      "grant-database-readonly",
+      "schema",
+      "grant-schema-migrator",
+      "grant-schema-app",
+      "grant-schema-readonly",
+      "grant-app-tables",
+      "grant-app-sequences",
+      "grant-readonly-tables",
+      "default-app-tables",
+      "default-app-sequences",
+      "default-readonly-tables",
+    ]);
+  });
+
+  it("brackets every step on objects the migrator owns with a temporary membership of the admin, and nothing else", () => {
+    for (const s of steps) {
+      const ownerStep = s.resource === "schema" || s.resource.startsWith("grant-schema-") || /^grant-(app|readonly)-/.test(s.resource) || s.resource.startsWith("default-");
+      if (ownerStep) {
+        expect(s.actsAs).toBe("migrator");
+        expect(s.statements[0]).toBe(`GRANT "renfort_migrator" TO CURRENT_USER;`);
+        expect(s.statements[s.statements.length - 1]).toBe(`REVOKE "renfort_migrator" FROM CURRENT_USER;`);
+        expect(s.statements).toHaveLength(3);
+      } else {
+        expect(s.actsAs).toBeUndefined();
+        expect(s.statements.join("\n")).not.toMatch(/CURRENT_USER/);
+      }
+    }
+  });
+
+  it("orders the bracket before CREATE SCHEMA ... AUTHORIZATION and ALTER DEFAULT PRIVILEGES FOR ROLE in the script", () => {
+    const at = (needle: string, from = 0) => lines.findIndex((l, i) => i >= from && l.startsWith(needle));
+    const createSchema = at("CREATE SCHEMA");
+    expect(lines[createSchema - 1]).toBe(`GRANT "renfort_migrator" TO CURRENT_USER;`);
+    expect(lines[createSchema + 1]).toBe(`REVOKE "renfort_migrator" FROM CURRENT_USER;`);
+    const firstDefault = at("ALTER DEFAULT PRIVILEGES");
+    expect(lines[firstDefault - 1]).toBe(`GRANT "renfort_migrator" TO CURRENT_USER;`);
+    expect(at("CREATE ROLE")).toBeLessThan(at("GRANT \"renfort_migrator\" TO CURRENT_USER"));
+  });
+
+  it("the statements of the steps are exactly the script's statements", () => {
+    expect(steps.flatMap((s) => s.statements)).toEqual(lines);
   });
 });

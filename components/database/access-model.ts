@@ -4,7 +4,8 @@
  * - The Database component declares one `postgresql.Grant` / `postgresql.DefaultPrivileges` per entry
  *   (see {@link grantsOf} and {@link defaultPrivilegesOf}).
  * - {@link renderAccessSql} emits the equivalent SQL, which the local test applies to a real PostgreSQL
- *   server before running the app's migrations as the migrator, to prove the matrix holds.
+ *   server AS A NON-SUPERUSER ADMIN like Scaleway's (CREATEDB, CREATEROLE), in the component's order
+ *   ({@link accessSteps}), before running the app's migrations as the migrator, to prove the matrix holds.
  *
  * The layout is PostgreSQL's "secure schema usage pattern"
  * (https://www.postgresql.org/docs/16/ddl-schemas.html#DDL-SCHEMAS-PATTERNS):
@@ -196,41 +197,138 @@ function grantee(names: AccessNames, r: RoleKey | "public"): string {
 const PLURAL = { table: "TABLES", sequence: "SEQUENCES" } as const;
 
 /**
- * The SQL equivalent of what the component declares: run it as a superuser (or the instance admin)
- * connected to the application database. `passwords` are the roles' login passwords; the result
- * therefore holds secrets and must never be logged.
+ * One declaration of the component, in the order it is applied.
+ *
+ * `actsAs` is the role the instance admin must act as for the step: the schema owner, which owns the
+ * schema, every table and sequence in it, and is the role whose default privileges are set. The admin
+ * is not a superuser (Scaleway RDB: CREATEDB and CREATEROLE only), so PostgreSQL requires it to be a
+ * member of that role for `CREATE SCHEMA ... AUTHORIZATION`, `ALTER DEFAULT PRIVILEGES FOR ROLE` and
+ * GRANTs on objects the role owns. The postgresql provider (with `superuser: false`) handles this
+ * itself: around each such resource it runs `GRANT <owner> TO current_user`, the statement, then
+ * `REVOKE <owner> FROM current_user`, in one transaction (`withRolesGranted` in
+ * https://github.com/cyrilgdn/terraform-provider-postgresql/blob/main/postgresql/helpers.go).
+ * {@link renderAccessSteps} emits the same bracket, so the SQL the tests apply is what the provider runs.
+ *
+ * Whether the admin may grant itself the owner role differs by major version:
+ * - PostgreSQL 15 and older: CREATEROLE alone allows granting membership in ANY non-superuser role,
+ *   and creating a role gives its creator no membership at all.
+ * - PostgreSQL 16 and newer (Scaleway): CREATEROLE no longer allows granting a role; that needs ADMIN
+ *   OPTION on it. The creator of a role is given ADMIN OPTION on it automatically (grantor: the bootstrap
+ *   superuser) but, with `createrole_self_grant` at its default '', neither INHERIT nor SET, so it still
+ *   cannot act as the role until it grants the role to itself, which its ADMIN OPTION allows. So the
+ *   bracket works for roles the admin created through the provider, NOT for roles created by someone
+ *   else (the Scaleway console, `scaleway.databases.User`): those must never own the schema.
+ *   https://www.postgresql.org/docs/16/release-16.html (CREATEROLE), and
+ *   https://www.postgresql.org/docs/16/runtime-config-client.html#GUC-CREATEROLE-SELF-GRANT
  */
-export function renderAccessSql(model: AccessModel, names: AccessNames, passwords: Record<RoleKey, string>): string {
+export type AccessStep =
+  | { resource: string; kind: "role"; role: RoleKey }
+  | { resource: string; kind: "grant"; grant: ProviderGrant; actsAs?: RoleKey }
+  | { resource: string; kind: "schema"; owner: RoleKey; actsAs: RoleKey }
+  | { resource: string; kind: "default-privileges"; defaults: ProviderDefaultPrivilege; actsAs: RoleKey };
+
+/**
+ * Every declaration of the access model in apply order: roles, database grants, the schema, schema
+ * grants, grants on existing tables and sequences, then default privileges. `resource` is the child
+ * name suffix in the component (`${name}-${resource}`).
+ *
+ * The component applies the steps after the roles strictly one after the other (each `dependsOn` the
+ * previous): concurrent GRANT/REVOKE on the same catalog row fail with "tuple concurrently updated"
+ * (https://github.com/cyrilgdn/terraform-provider-postgresql/issues/178, still open for
+ * @pulumi/postgresql 3.16: https://github.com/pulumi/pulumi-postgresql/issues/831), and concurrent
+ * temporary `GRANT <owner> TO current_user` brackets would block each other on pg_auth_members.
+ */
+export function accessSteps(model: AccessModel): AccessStep[] {
+  const owner = model.schemaOwner;
+  const grants = grantsOf(model);
+  const step = (g: ProviderGrant): AccessStep =>
+    g.objectType === "database" ? { resource: `grant-${g.key}`, kind: "grant", grant: g } : { resource: `grant-${g.key}`, kind: "grant", grant: g, actsAs: owner };
+  return [
+    ...ROLE_KEYS.map((role): AccessStep => ({ resource: `role-${role}`, kind: "role", role })),
+    ...grants.filter((g) => g.objectType === "database").map(step),
+    { resource: "schema", kind: "schema", owner, actsAs: owner },
+    ...grants.filter((g) => g.objectType === "schema").map(step),
+    ...grants.filter((g) => g.objectType === "table" || g.objectType === "sequence").map(step),
+    ...defaultPrivilegesOf(model).map((d): AccessStep => ({ resource: d.key, kind: "default-privileges", defaults: d, actsAs: d.owner })),
+  ];
+}
+
+/** The SQL of one step, as the provider runs it in one transaction. */
+export interface RenderedStep {
+  resource: string;
+  /** Present when the statements are bracketed by a temporary membership of the admin in this role. */
+  actsAs?: RoleKey;
+  statements: string[];
+}
+
+function statementsOf(model: AccessModel, names: AccessNames, passwords: Record<RoleKey, string>, s: AccessStep): string[] {
   const db = quoteIdent(names.database);
   const schema = quoteIdent(model.schema);
-  const owner = quoteIdent(names.roles[model.schemaOwner].name);
+  switch (s.kind) {
+    case "role": {
+      const spec = model.roles[s.role];
+      const r = names.roles[s.role];
+      return [
+        `CREATE ROLE ${quoteIdent(r.name)} ${spec.login ? "LOGIN" : "NOLOGIN"} NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS ` +
+          `CONNECTION LIMIT ${r.connectionLimit} PASSWORD ${quoteLiteral(passwords[s.role])};`,
+        `ALTER ROLE ${quoteIdent(r.name)} SET search_path TO ${schema};`,
+      ];
+    }
+    case "schema":
+      return [`CREATE SCHEMA ${schema} AUTHORIZATION ${quoteIdent(names.roles[s.owner].name)};`];
+    case "grant": {
+      const g = s.grant;
+      if (g.objectType === "database") {
+        return g.privileges.length === 0
+          ? [`REVOKE ALL ON DATABASE ${db} FROM ${grantee(names, g.role)};`]
+          : [`GRANT ${g.privileges.join(", ")} ON DATABASE ${db} TO ${grantee(names, g.role)};`];
+      }
+      if (g.objectType === "schema") return [`GRANT ${g.privileges.join(", ")} ON SCHEMA ${schema} TO ${grantee(names, g.role)};`];
+      return [`GRANT ${g.privileges.join(", ")} ON ALL ${PLURAL[g.objectType]} IN SCHEMA ${schema} TO ${grantee(names, g.role)};`];
+    }
+    case "default-privileges": {
+      const d = s.defaults;
+      return [
+        `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(names.roles[d.owner].name)} IN SCHEMA ${quoteIdent(d.schema)} ` +
+          `GRANT ${d.privileges.join(", ")} ON ${PLURAL[d.objectType]} TO ${grantee(names, d.role)};`,
+      ];
+    }
+  }
+}
+
+/**
+ * Each step's SQL, to run as the instance admin connected to the application database, one
+ * transaction per step, in order. Steps with `actsAs` are bracketed by
+ * `GRANT <role> TO CURRENT_USER` / `REVOKE <role> FROM CURRENT_USER`, as the provider does, so the admin
+ * holds the owner's privileges only inside that transaction. (The provider skips the bracket when the
+ * admin can already SET ROLE to the owner, e.g. with PostgreSQL 16's `createrole_self_grant = 'set'`;
+ * the SQL assumes the default, where it cannot.) `passwords` end up in the role statements: never log
+ * the result.
+ */
+export function renderAccessSteps(model: AccessModel, names: AccessNames, passwords: Record<RoleKey, string>): RenderedStep[] {
+  return accessSteps(model).map((s) => {
+    const statements = statementsOf(model, names, passwords, s);
+    const actsAs = s.kind === "role" ? undefined : s.actsAs;
+    if (actsAs === undefined) return { resource: s.resource, statements };
+    const owner = quoteIdent(names.roles[actsAs].name);
+    return { resource: s.resource, actsAs, statements: [`GRANT ${owner} TO CURRENT_USER;`, ...statements, `REVOKE ${owner} FROM CURRENT_USER;`] };
+  });
+}
+
+/**
+ * The SQL equivalent of what the component declares, as one script (see {@link renderAccessSteps}):
+ * run it as the instance admin (CREATEDB, CREATEROLE, not a superuser) connected to the application
+ * database, which the admin created and therefore owns. `passwords` are the roles' login passwords;
+ * the result holds secrets and must never be logged.
+ */
+export function renderAccessSql(model: AccessModel, names: AccessNames, passwords: Record<RoleKey, string>): string {
+  const steps = accessSteps(model);
   const out: string[] = [];
-  for (const key of ROLE_KEYS) {
-    const spec = model.roles[key];
-    const r = names.roles[key];
-    out.push(`-- ${key}: ${spec.purpose}`);
-    out.push(
-      `CREATE ROLE ${quoteIdent(r.name)} ${spec.login ? "LOGIN" : "NOLOGIN"} NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS ` +
-        `CONNECTION LIMIT ${r.connectionLimit} PASSWORD ${quoteLiteral(passwords[key])};`,
-    );
-    out.push(`ALTER ROLE ${quoteIdent(r.name)} SET search_path TO ${schema};`);
-  }
-  for (const g of model.database) {
-    if (g.privileges.length === 0) out.push(`REVOKE ALL ON DATABASE ${db} FROM ${grantee(names, g.role)};`);
-    else out.push(`GRANT ${g.privileges.join(", ")} ON DATABASE ${db} TO ${grantee(names, g.role)};`);
-  }
-  out.push(`CREATE SCHEMA ${schema} AUTHORIZATION ${owner};`);
-  for (const g of model.schemaGrants) {
-    out.push(`GRANT ${g.privileges.join(", ")} ON SCHEMA ${schema} TO ${grantee(names, g.role)};`);
-  }
-  for (const g of model.objects) {
-    out.push(`GRANT ${g.privileges.join(", ")} ON ALL ${PLURAL[g.objectType]} IN SCHEMA ${schema} TO ${grantee(names, g.role)};`);
-  }
-  for (const d of defaultPrivilegesOf(model)) {
-    out.push(
-      `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(names.roles[d.owner].name)} IN SCHEMA ${quoteIdent(d.schema)} ` +
-        `GRANT ${d.privileges.join(", ")} ON ${PLURAL[d.objectType]} TO ${grantee(names, d.role)};`,
-    );
-  }
+  renderAccessSteps(model, names, passwords).forEach((rendered, i) => {
+    const s = steps[i];
+    const purpose = s.kind === "role" ? `: ${model.roles[s.role].purpose}` : "";
+    out.push(`-- ${rendered.resource}${purpose}${rendered.actsAs ? ` (as a temporary member of the ${rendered.actsAs} role)` : ""}`);
+    out.push(...rendered.statements);
+  });
   return `${out.join("\n")}\n`;
 }

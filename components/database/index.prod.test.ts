@@ -9,7 +9,7 @@ import { evaluateProgram, type PlanResource, type ProgramRun } from "../../tools
 import { platformMocks } from "../../tools/plan/mocks";
 import { readStackFile } from "../../tools/plan/stack-file";
 import { redactSecrets, unwrapSecrets } from "../../tools/plan/values";
-import { ACCESS_MODEL, defaultPrivilegesOf, grantsOf } from "./access-model";
+import { ACCESS_MODEL, accessSteps, defaultPrivilegesOf, grantsOf } from "./access-model";
 import { createDatabase } from "./from-config";
 
 const root = join(__dirname, "..", "..");
@@ -191,6 +191,15 @@ describe("roles and grants", () => {
         privileges: d.privileges,
       });
     }
+  });
+
+  it("applies the database grants, the schema, the grants and the default privileges one at a time, in the access model's order", () => {
+    const chain = accessSteps(ACCESS_MODEL)
+      .filter((s) => s.kind !== "role")
+      .map((s) => named(`renfort-database-${s.resource}`));
+    expect(chain).toHaveLength(grantsOf(ACCESS_MODEL).length + 1 + defaultPrivilegesOf(ACCESS_MODEL).length);
+    // dependsOn also lists the implicit dependencies (the database, the roles, the schema through their outputs).
+    for (let i = 1; i < chain.length; i++) expect(chain[i].dependsOn).toContain(chain[i - 1].urn);
   });
 
   it("gives the app role no CREATE anywhere and the readonly role SELECT only", () => {

@@ -11,7 +11,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as scaleway from "@pulumiverse/scaleway";
-import { ACCESS_MODEL, ROLE_KEYS, defaultPrivilegesOf, grantsOf, type AccessModel, type RoleKey } from "./access-model";
+import { ACCESS_MODEL, ROLE_KEYS, accessSteps, type AccessModel, type RoleKey } from "./access-model";
 import {
   PASSWORD_ARGS,
   adminEndpointOf,
@@ -243,34 +243,63 @@ export class Database extends pulumi.ComponentResource {
 
     // Owned by the admin; the migrator owns the schema inside it, not the database.
     const database = new postgresql.Database(`${name}-database`, { name: args.databaseName ?? "renfort" }, { ...viaPg, protect });
-    const schema = new postgresql.Schema(
-      `${name}-schema`,
-      { name: model.schema, database: database.name, owner: roles[model.schemaOwner].name, ifNotExists: false, dropCascade: false },
-      { ...viaPg, protect },
-    );
 
-    for (const g of grantsOf(model)) {
-      const grantArgs: postgresql.GrantArgs = {
-        database: database.name,
-        role: roleName(g.role),
-        objectType: g.objectType,
-        privileges: g.privileges,
-        // Table and sequence grants without `objects` cover every object of the schema.
-        ...(g.schema !== undefined ? { schema: schema.name } : {}),
+    // Everything after the roles, in the access model's order, one resource at a time: each step
+    // dependsOn the previous one (concurrent GRANTs on one catalog row fail with "tuple concurrently
+    // updated", and the provider's temporary `GRANT <owner> TO current_user` brackets must not overlap).
+    // The admin is a member of the schema owner only inside each of those brackets, which the provider
+    // opens itself because `superuser: false`; see accessSteps() for why that works on PostgreSQL 16
+    // for roles this admin created. No postgresql.GrantRole(admin -> owner) is declared: on PG16 the
+    // admin also holds the owner through the automatic ADMIN OPTION grant (grantor: bootstrap superuser),
+    // the provider's GrantRole read picks either row, and the resource never converges
+    // (https://github.com/cyrilgdn/terraform-provider-postgresql/pull/667).
+    let schema: postgresql.Schema | undefined;
+    let previous: pulumi.Resource | undefined;
+    for (const step of accessSteps(model)) {
+      if (step.kind === "role") continue;
+      const ordered = { ...viaPg, dependsOn: previous ? [previous] : [] };
+      const schemaName = (): pulumi.Output<string> => {
+        if (!schema) throw new Error(`access model: step ${step.resource} comes before the schema it needs`);
+        return schema.name;
       };
-      new postgresql.Grant(`${name}-grant-${g.key}`, grantArgs, viaPg);
+      switch (step.kind) {
+        case "schema":
+          schema = new postgresql.Schema(
+            `${name}-${step.resource}`,
+            { name: model.schema, database: database.name, owner: roles[step.owner].name, ifNotExists: false, dropCascade: false },
+            { ...ordered, protect },
+          );
+          previous = schema;
+          break;
+        case "grant": {
+          const g = step.grant;
+          const grantArgs: postgresql.GrantArgs = {
+            database: database.name,
+            role: roleName(g.role),
+            objectType: g.objectType,
+            privileges: g.privileges,
+            // Table and sequence grants without `objects` cover every object of the schema.
+            ...(g.schema !== undefined ? { schema: schemaName() } : {}),
+          };
+          previous = new postgresql.Grant(`${name}-${step.resource}`, grantArgs, ordered);
+          break;
+        }
+        case "default-privileges": {
+          const d = step.defaults;
+          const dpArgs: postgresql.DefaultPrivilegesArgs = {
+            database: database.name,
+            owner: roles[d.owner].name,
+            role: roles[d.role].name,
+            schema: schemaName(),
+            objectType: d.objectType,
+            privileges: d.privileges,
+          };
+          previous = new postgresql.DefaultPrivileges(`${name}-${step.resource}`, dpArgs, ordered);
+          break;
+        }
+      }
     }
-    for (const d of defaultPrivilegesOf(model)) {
-      const dpArgs: postgresql.DefaultPrivilegesArgs = {
-        database: database.name,
-        owner: roles[d.owner].name,
-        role: roles[d.role].name,
-        schema: schema.name,
-        objectType: d.objectType,
-        privileges: d.privileges,
-      };
-      new postgresql.DefaultPrivileges(`${name}-${d.key}`, dpArgs, viaPg);
-    }
+    if (!schema) throw new Error("access model: no schema step");
 
     const url = (key: RoleKey) =>
       pulumi.secret(
