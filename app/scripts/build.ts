@@ -23,13 +23,10 @@ export async function buildBundle(appDir: string = join(__dirname, "..")): Promi
     sourcemap: false,
     legalComments: "none",
     logLevel: "warning",
-    external: [
-      // optional native driver pg tries to load; the pure-JS client is what we use
-      "pg-native",
-      // the embedded PostgreSQL is for development and tests; production sets DATABASE_URL
-      "@electric-sql/pglite",
-      "@electric-sql/pglite-socket",
-    ],
+    // the optional native driver pg tries to load; the pure-JS client is what we use. (The embedded
+    // PostgreSQL of development and tests runs from scripts/ in a child process and is not bundled:
+    // the image needs DATABASE_URL.)
+    external: ["pg-native"],
   });
   cpSync(join(appDir, "migrations"), join(dist, "migrations"), { recursive: true });
   return outfile;

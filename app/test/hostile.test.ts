@@ -199,3 +199,23 @@ test("an exhausted pool sheds with 503 + Retry-After; every 201 is stored", asyn
   expect((await app.request("GET", "/readyz")).statusCode).toBe(200);
   await app.close();
 });
+
+test("database unreachable: 503 + Retry-After (not 500, not a hang), /readyz 503, /healthz 200", async () => {
+  const gone: TestDb = { mode: db.mode, url: "postgres://postgres@127.0.0.1:1/nowhere", pool: db.pool, drop: async () => undefined };
+  const app = await startApp(gone, { PG_POOL_WAIT_MS: "500" });
+  try {
+    const started = Date.now();
+    const r = await app.request("POST", "/api/volunteers", { headers: json, body: JSON.stringify(volunteer()) });
+    expect(r.statusCode).toBe(503);
+    expect(r.json()).toEqual({ error: "unavailable" });
+    expect(Number(r.headers["retry-after"])).toBeGreaterThan(0);
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect((await app.request("GET", "/api/missions")).statusCode).toBe(503);
+    const ready = await app.request("GET", "/readyz");
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toMatchObject({ reason: "database_unavailable" });
+    expect((await app.request("GET", "/healthz")).statusCode).toBe(200);
+  } finally {
+    await app.close();
+  }
+});
