@@ -3,7 +3,7 @@ module.exports = {
   displayName: "infra",
   rootDir: __dirname,
   testEnvironment: "node",
-  roots: ["<rootDir>/stacks", "<rootDir>/components", "<rootDir>/tools"],
+  roots: ["<rootDir>/stacks", "<rootDir>/components", "<rootDir>/tools", "<rootDir>/data"],
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.json" }] },
   // Evaluating the whole program under mocks loads four provider SDKs: give it room on a 2-core machine.

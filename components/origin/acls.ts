@@ -80,7 +80,7 @@ export function originAcls(input: OriginAclInput): AclSpec[] {
     throw new Error(`renfort:domain.apex and renfort:domain.mainHost must differ (the apex redirects to the main host), both are ${input.apex}`);
   }
   if (input.cloudflareRanges.length === 0) {
-    throw new Error("the Cloudflare ranges (components/origin/data/cloudflare-ips.ts) must not be empty: the origin lock would deny every visitor");
+    throw new Error("the Cloudflare ranges (data/cloudflare-ips.json) must not be empty: the origin lock would deny every visitor");
   }
   return [
     {

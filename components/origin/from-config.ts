@@ -5,7 +5,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { RenfortConfig } from "../../stacks/config";
 import type { StackSecrets } from "../../stacks/load";
 import { parseMaxConnections } from "../fleet/capacity";
-import { cloudflareRanges } from "./data/cloudflare-ips";
+import { cloudflareRanges } from "../../data/cloudflare-ranges";
 import { Origin, type OriginArgs } from "./index";
 
 export interface OriginDeps {

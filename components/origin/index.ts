@@ -11,7 +11,7 @@ import * as scaleway from "@pulumiverse/scaleway";
 import { Fleet, type FleetArgs } from "../fleet";
 import type { CapacityVerdict } from "../fleet/capacity";
 import { originAcls } from "./acls";
-import { cloudflareRanges } from "./data/cloudflare-ips";
+import { cloudflareRanges } from "../../data/cloudflare-ranges";
 import { apexARecords, apexCertificateWanted, customCertificateChain, sslCompatibilityLevel, type ApexRecord } from "./dns";
 
 export type OriginFleetArgs = Omit<FleetArgs, "zone" | "region" | "projectId" | "privateNetworkId" | "privateSubnet" | "loadBalancerId" | "backendId" | "resourceName" | "tags">;

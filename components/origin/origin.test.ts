@@ -11,7 +11,7 @@ import { evaluateProgram } from "../../tools/plan/harness";
 import { readStackFile } from "../../tools/plan/stack-file";
 import { isSecret, redactSecrets, unwrapSecrets } from "../../tools/plan/values";
 import { parseConfig } from "../../stacks/config";
-import { CLOUDFLARE_IPS } from "./data/cloudflare-ips";
+import { CLOUDFLARE_IPS } from "../../data/cloudflare-ranges";
 import { readPlainEnv } from "../fleet/cloud-init";
 import { createOrigin } from "./from-config";
 

@@ -1,4 +1,4 @@
-import cloudflareIps from "../../data/cloudflare-ips.json";
+import { CLOUDFLARE_IPS } from "../../../data/cloudflare-ranges";
 import { stackPolicy } from "../../lib/policy";
 import { aclsOf, frontendsOf, matchesEverything, portOf } from "../../lib/lb";
 import { parseCidr, withinAny, type Cidr } from "../../lib/cidr";
@@ -10,7 +10,8 @@ export interface Config {
 
 /**
  * Without an origin lock anyone who finds the load balancer's IP bypasses the WAF, the geo bans and the
- * rate limits. Allows must be limited to Cloudflare's ranges (data/cloudflare-ips.json) and followed by a
+ * rate limits. Allows must be limited to Cloudflare's ranges (data/cloudflare-ips.json at the repository root, the list
+ * the program's ACLs are built from) and followed by a
  * catch-all deny, because an unmatched request is forwarded.
  */
 export const scwLbOriginLock = stackPolicy<Config>(
@@ -29,7 +30,7 @@ export const scwLbOriginLock = stackPolicy<Config>(
     },
   },
   ({ resources, config, report }) => {
-    const allowed: Cidr[] = [...cloudflareIps.ipv4, ...cloudflareIps.ipv6, ...config.extraAllowedCidrs]
+    const allowed: Cidr[] = [...CLOUDFLARE_IPS.ipv4, ...CLOUDFLARE_IPS.ipv6, ...config.extraAllowedCidrs]
       .map((c) => parseCidr(c))
       .filter((c): c is Cidr => !!c);
     for (const fe of frontendsOf(resources)) {

@@ -1,21 +1,20 @@
 /**
- * Re-takes a provider's SPF include chain from live DNS and rewrites its vendored copy, so the offline
- * validator counts the lookups of the records receivers really fetch. Run by an operator on a machine with
- * DNS, never by the tests:
+ * Re-takes a provider's SPF include chain from live DNS and rewrites its vendored copy (data/spf/<provider>.json),
+ * so the program's validator and the policy pack count the lookups of the records receivers really fetch.
+ * Run by an operator on a machine with DNS, never by the tests:
  *
- *   npx tsx components/email/data/refresh.ts scaleway-tem          # print what would be written
- *   npx tsx components/email/data/refresh.ts scaleway-tem --write  # rewrite scaleway-tem-spf.json
+ *   npx tsx data/spf/refresh.ts scaleway-tem          # print what would be written
+ *   npx tsx data/spf/refresh.ts scaleway-tem --write  # rewrite data/spf/scaleway-tem.json
+ *   npx tsx data/spf/refresh.ts all --write           # every provider
  *
- * It follows include:, redirect=, a, mx and exists terms (RFC 7208 §5) up to 30 names, and keeps the
- * documentation sources already in the file.
+ * It follows include:, redirect=, a, mx and exists terms (RFC 7208 §5) up to 30 names, keeps the
+ * documentation sources already in the file, and refuses to replace a copy with an empty chain (a
+ * filtered resolver answers NXDOMAIN).
  */
 import { promises as dns } from "node:dns";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseSpfChain, type SpfChain } from "./index";
-
-const FILES = { "scaleway-tem": "scaleway-tem-spf.json", brevo: "brevo-spf.json" } as const;
-type Provider = keyof typeof FILES;
+import { parseSpfChain, SPF_CHAIN_FILES, type SpfChain, type SpfProvider } from "./index";
 
 type Sets = SpfChain["records"][string];
 
@@ -73,24 +72,20 @@ export async function takeChain(root: string, limit = 30): Promise<Record<string
   return records;
 }
 
-async function main(): Promise<void> {
-  const [provider, flag] = process.argv.slice(2) as [Provider | undefined, string | undefined];
-  if (!provider || !(provider in FILES)) {
-    throw new Error(`usage: refresh.ts <${Object.keys(FILES).join("|")}> [--write]`);
-  }
-  const path = join(__dirname, FILES[provider]);
-  const current = parseSpfChain(JSON.parse(readFileSync(path, "utf8")), path);
+async function refresh(provider: SpfProvider, write: boolean): Promise<void> {
+  const path = join(__dirname, "..", "..", SPF_CHAIN_FILES[provider]);
+  const current = parseSpfChain(JSON.parse(readFileSync(path, "utf8")), SPF_CHAIN_FILES[provider]);
   const records = await takeChain(current.include);
   // A filtered or offline resolver answers NXDOMAIN: never replace the copy with an empty chain.
   if (!(records[current.include]?.TXT ?? []).some((t) => /^v=spf1(\s|$)/i.test(t))) {
-    throw new Error(`no SPF record at ${current.include} from resolvers ${dns.getServers().join(", ")}: DNS here may be filtered; ${path} left unchanged`);
+    throw new Error(`no SPF record at ${current.include} from resolvers ${dns.getServers().join(", ")}: DNS here may be filtered; ${SPF_CHAIN_FILES[provider]} left unchanged`);
   }
   const today = new Date().toISOString().slice(0, 10);
   const next: SpfChain = {
     ...current,
     takenAt: today,
     standIn: false,
-    note: `Taken from DNS (resolvers ${dns.getServers().join(", ")}) on ${today} by refresh.ts.`,
+    note: `Taken from DNS (resolvers ${dns.getServers().join(", ")}) on ${today} by data/spf/refresh.ts.`,
     sources: [
       ...current.sources.filter((s) => !s.url.startsWith("dns:")),
       { url: `dns:${current.include}`, says: `TXT/A/MX answers for the ${Object.keys(records).length} names of the chain on ${today}` },
@@ -99,12 +94,21 @@ async function main(): Promise<void> {
     records,
   };
   const text = `${JSON.stringify(parseSpfChain(next, "refreshed chain"), null, 2)}\n`;
-  if (flag === "--write") {
+  if (write) {
     writeFileSync(path, text);
-    process.stdout.write(`wrote ${path}\n`);
+    process.stdout.write(`wrote ${SPF_CHAIN_FILES[provider]}\n`);
   } else {
     process.stdout.write(text);
   }
+}
+
+async function main(): Promise<void> {
+  const [which, flag] = process.argv.slice(2);
+  const providers = Object.keys(SPF_CHAIN_FILES) as SpfProvider[];
+  if (!which || (which !== "all" && !(providers as string[]).includes(which))) {
+    throw new Error(`usage: npx tsx data/spf/refresh.ts <${providers.join("|")}|all> [--write]`);
+  }
+  for (const provider of which === "all" ? providers : [which as SpfProvider]) await refresh(provider, flag === "--write");
 }
 
 if (require.main === module) {

@@ -1,4 +1,4 @@
-import { parseSpfChain, VENDORED_SPF_CHAINS } from "./index";
+import { parseSpfChain, SPF_CHAIN_FILES, VENDORED_SPF_CHAINS, vendoredSpfRecords } from "./index";
 import { spfTargets } from "./refresh";
 
 describe("vendored SPF chains", () => {
@@ -11,8 +11,22 @@ describe("vendored SPF chains", () => {
     if (chain.standIn) expect(chain.note).toMatch(/refresh\.ts/);
   });
 
+  it("has one file per provider under data/spf/", () => {
+    expect(SPF_CHAIN_FILES).toEqual({ "scaleway-tem": "data/spf/scaleway-tem.json", brevo: "data/spf/brevo.json" });
+    expect(Object.values(VENDORED_SPF_CHAINS).map((c) => c.include)).toEqual(["_spf.tem.scaleway.com", "spf.brevo.com"]);
+  });
+
+  it("merges the chains into one table of names for the resolvers (program and policy pack)", () => {
+    expect(vendoredSpfRecords()).toEqual({ "_spf.tem.scaleway.com": { TXT: ["v=spf1 -all"] }, "spf.brevo.com": { TXT: ["v=spf1 -all"] } });
+  });
+
+  it("refuses two chains that vendor one name with different records", () => {
+    const other = { ...VENDORED_SPF_CHAINS.brevo, provider: "other", records: { "spf.brevo.com": { TXT: ["v=spf1 ip4:192.0.2.0/24 -all"] } } };
+    expect(() => vendoredSpfRecords([VENDORED_SPF_CHAINS.brevo, other])).toThrow("data/spf: spf.brevo.com is vendored twice with different records");
+  });
+
   it("rejects a chain file without sources, naming the file and field", () => {
-    expect(() => parseSpfChain({ ...VENDORED_SPF_CHAINS.brevo, sources: [] }, "brevo-spf.json")).toThrow(/^brevo-spf\.json: sources/);
+    expect(() => parseSpfChain({ ...VENDORED_SPF_CHAINS.brevo, sources: [] }, "data/spf/brevo.json")).toThrow(/^data\/spf\/brevo\.json: sources/);
   });
 });
 
