@@ -215,7 +215,9 @@ const PLURAL = { table: "TABLES", sequence: "SEQUENCES" } as const;
  * - PostgreSQL 16 and newer (Scaleway): CREATEROLE no longer allows granting a role; that needs ADMIN
  *   OPTION on it. The creator of a role is given ADMIN OPTION on it automatically (grantor: the bootstrap
  *   superuser) but, with `createrole_self_grant` at its default '', neither INHERIT nor SET, so it still
- *   cannot act as the role until it grants the role to itself, which its ADMIN OPTION allows. So the
+ *   cannot act as the role until it grants the role to itself, which its ADMIN OPTION allows
+ *   (`CREATE SCHEMA ... AUTHORIZATION` needs SET, `ALTER DEFAULT PRIVILEGES` and the GRANTs need INHERIT;
+ *   a plain GRANT gives both to an admin with the default INHERIT attribute). So the
  *   bracket works for roles the admin created through the provider, NOT for roles created by someone
  *   else (the Scaleway console, `scaleway.databases.User`): those must never own the schema.
  *   https://www.postgresql.org/docs/16/release-16.html (CREATEROLE), and
