@@ -78,7 +78,7 @@ export class UnknownNameError extends Error {
   readonly code = "ENOVENDORED";
   constructor(readonly hostname: string, readonly rrtype: string) {
     super(
-      `no offline DNS data for ${rrtype} ${hostname}: it is neither a planned record nor in a vendored SPF chain (components/email/data/)`,
+      `no offline DNS data for ${rrtype} ${hostname}: it is neither a planned record nor in a vendored SPF chain (data/spf/)`,
     );
     this.name = "UnknownNameError";
   }
@@ -258,7 +258,7 @@ async function checkSpf(
       record: own,
       ok: false,
       level: "error",
-      message: `${own}: no offline DNS data for ${missing.join(", ")}: the worst case cannot be counted; vendor the provider's SPF chain in components/email/data/ (refresh.ts)`,
+      message: `${own}: no offline DNS data for ${missing.join(", ")}: the worst case cannot be counted; vendor the provider's SPF chain in data/spf/ (npx tsx data/spf/refresh.ts)`,
     });
   }
   const evalOk = status === "fail" || (status === "softfail" && opts.tier === "staging");
@@ -300,7 +300,7 @@ async function checkSpf(
         record: `spf TXT ${c.include}`,
         ok: false,
         level: "warning",
-        message: `spf TXT ${c.include}: the vendored copy (taken ${c.takenAt}) is a stand-in, not the published record; lookups inside it are modelled, not counted. Refresh it with components/email/data/refresh.ts`,
+        message: `spf TXT ${c.include}: the vendored copy (taken ${c.takenAt}) is a stand-in, not the published record; lookups inside it are modelled, not counted. Refresh it with npx tsx data/spf/refresh.ts`,
       });
     }
   }
