@@ -26,7 +26,7 @@ function step(signupsPerSecond: number, result: "held" | "failed" | "interrupted
     latencyMs: lat,
     sendLagMs: { count: 1, min: 0, mean: 0, p50: 0, p95: 0, p99: 0, max: 0 },
     statusCounts: { "201": signupsOk },
-    byKind: { signup: { sent: signupsPerSecond * 10, ok: signupsOk, errors: 0, achievedPerSecond: signupsOk / 10, latencyMs: lat } },
+    byKind: { signup: { sent: signupsPerSecond * 10, ok: signupsOk, errors: 0, achievedPerSecond: signupsOk / 10, latencyMs: lat, statusCounts: { "201": signupsOk } } },
     verdict: { result, reasons: result === "held" ? [] : result === "failed" ? ["p99 450 ms > SLO 100 ms"] : ["step interrupted by SIGINT; not judged"] },
   };
 }

@@ -65,6 +65,10 @@ describe("runCampaign", () => {
     expect(served.applications.every((a) => served.signups.has(a.email))).toBe(true);
     // Full missions answer 409 mission_full, which is a correct answer, not an error.
     expect(s100.statusCounts["409"]).toBeGreaterThan(0);
+    // 6 places in all: the first applications are accepted, the rest refused.
+    expect((s50.byKind.apply?.statusCounts["201"] ?? 0) + (s100.byKind.apply.statusCounts["201"] ?? 0)).toBe(6);
+    expect(s100.byKind.apply.statusCounts["409"]).toBeGreaterThan(0);
+    expect(s100.byKind.signup.statusCounts).toEqual({ "201": 100 });
     expect(s100.verdict).toEqual({ result: "held", reasons: [] });
     expect(progress.length).toBeGreaterThan(2);
     expect(progress.at(-1)).toMatchObject({ stepIndex: 1, stepCount: 2, signupsPerSecond: 100 });
@@ -122,6 +126,18 @@ describe("runCampaign", () => {
     expect(step.errors).toBe(2);
     expect(step.errorRate).toBe(0.02);
     expect(step.verdict.reasons).toEqual(["error rate 2% (2/100) > max 0.1%"]);
+  });
+
+  it("warns when every application is refused because the missions are full", async () => {
+    app = await startFakeApp({ missions: [{ id: 1, places: 0 }] });
+    const report = await runCampaign(options(app, { steps: [100], mix: parseMix("signup=0.8,apply=0.2") }));
+    // An application due before any signup of the campaign has been answered goes out as a signup instead.
+    expect(Object.keys(report.steps[0].byKind.apply.statusCounts)).toEqual(["409"]);
+    expect(report.steps[0].byKind.apply.statusCounts["409"]).toBeGreaterThanOrEqual(20);
+    expect(report.steps[0].verdict.result).toBe("held");
+    expect(report.warnings).toContain(
+      "at 100 signups/s every application was refused (409): the missions are full, so only the refusal path was measured; add missions or places to measure accepted applications",
+    );
   });
 
   it("skips applications with a warning when the target has no mission", async () => {

@@ -69,6 +69,7 @@ interface KindStats {
   latencies: number[];
   /** Clock value at which each good answer arrived. */
   okEnds: number[];
+  statusCounts: Record<string, number>;
 }
 
 /** Everything one step records; the report is derived from it once the step has drained. */
@@ -89,7 +90,7 @@ class StepRecorder {
   kind(k: RequestKind): KindStats {
     let s = this.byKind.get(k);
     if (s === undefined) {
-      s = { sent: 0, ok: 0, errors: 0, latencies: [], okEnds: [] };
+      s = { sent: 0, ok: 0, errors: 0, latencies: [], okEnds: [], statusCounts: {} };
       this.byKind.set(k, s);
     }
     return s;
@@ -127,6 +128,7 @@ function toStepReport(
       errors: s.errors,
       achievedPerSecond: round(answeredInTime(s.okEnds) / windowSeconds),
       latencyMs: summarize(s.latencies),
+      statusCounts: s.statusCounts,
     };
   }
   const achievedRequestsPerSecond = round(answeredInTime(rec.okEnds) / windowSeconds);
@@ -263,6 +265,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
             const end = performance.now();
             r.inFlight--;
             r.count(status);
+            ks.statusCounts[status] = (ks.statusCounts[status] ?? 0) + 1;
             if (status === "aborted") return; // cancelled by us on Ctrl-C: neither a latency nor an error
             r.latencies.push(end - intendedAt);
             ks.latencies.push(end - intendedAt);
@@ -366,6 +369,13 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
           warnings.push(
             `at ${signupsPerSecond} signups/s the generator sent requests up to ${step.sendLagMs.p99} ms late (p99): ` +
               `the client machine is saturated and its delay is part of the latencies`,
+          );
+        }
+        const apply = step.byKind.apply;
+        if (apply !== undefined && apply.sent > 0 && (apply.statusCounts["201"] ?? 0) === 0 && (apply.statusCounts["409"] ?? 0) > 0) {
+          warnings.push(
+            `at ${signupsPerSecond} signups/s every application was refused (409): the missions are full, so only ` +
+              `the refusal path was measured; add missions or places to measure accepted applications`,
           );
         }
         if ((step.statusCounts["429"] ?? 0) > 0) {

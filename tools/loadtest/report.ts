@@ -24,6 +24,7 @@ const kindReport = z
     errors: z.number().int().nonnegative(),
     achievedPerSecond: z.number().nonnegative(),
     latencyMs: latencySummary,
+    statusCounts: z.record(z.string(), z.number().int().nonnegative()).default({}),
   })
   .strict();
 
