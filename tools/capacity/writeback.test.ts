@@ -7,6 +7,9 @@ import { capacitySchema } from "../../stacks/config/origin";
 import type { CampaignReport, StepReport } from "../loadtest/report";
 import { applyCapacityMeasurement, measurementFromReport, type CapacityMeasurement } from "./writeback";
 
+// Real sockets and timers: the root multi-project run applies jest's 5 s default, not the infra project's.
+jest.setTimeout(30_000);
+
 const ROOT = resolve(__dirname, "../..");
 
 function step(signupsPerSecond: number, result: "held" | "failed" | "interrupted", signupsOk = signupsPerSecond * 10): StepReport {

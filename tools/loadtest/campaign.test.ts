@@ -4,6 +4,9 @@ import { campaignReportSchema, renderMarkdown } from "./report";
 import { DEFAULT_SLO } from "./slo";
 import { startFakeApp, type FakeApp } from "./testing/fakeApp";
 
+// Real sockets and timers: the root multi-project run applies jest's 5 s default, not the infra project's.
+jest.setTimeout(30_000);
+
 function options(app: FakeApp, patch: Partial<CampaignOptions>): CampaignOptions {
   return {
     url: app.url,

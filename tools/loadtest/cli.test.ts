@@ -5,6 +5,9 @@ import { join, resolve } from "node:path";
 import { campaignReportSchema } from "./report";
 import { startFakeApp, type FakeApp } from "./testing/fakeApp";
 
+// Real sockets and timers: the root multi-project run applies jest's 5 s default, not the infra project's.
+jest.setTimeout(30_000);
+
 const ROOT = resolve(__dirname, "../..");
 const TSX = join(ROOT, "node_modules/.bin/tsx");
 const CLI = join(ROOT, "tools/loadtest/cli.ts");

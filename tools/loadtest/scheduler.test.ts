@@ -3,6 +3,9 @@ import { HttpTarget } from "./client";
 import { dueCount, intendedOffsetMs, plannedCount, runArrivals } from "./scheduler";
 import { startFakeApp } from "./testing/fakeApp";
 
+// Real sockets and timers: the root multi-project run applies jest's 5 s default, not the infra project's.
+jest.setTimeout(30_000);
+
 describe("schedule arithmetic", () => {
   it.each([
     [50, 30_000, 1500],
