@@ -5,4 +5,7 @@
  */
 module.exports = {
   projects: ["<rootDir>/jest.infra.config.js", "<rootDir>/policies", "<rootDir>/app"],
+  // A global option (ignored inside a project): evaluating the whole program under mocks loads four
+  // provider SDKs, and the app's suites start servers; give them room on a 2-core machine.
+  testTimeout: 60000,
 };

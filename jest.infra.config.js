@@ -6,6 +6,6 @@ module.exports = {
   roots: ["<rootDir>/stacks", "<rootDir>/components", "<rootDir>/tools", "<rootDir>/data"],
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.json" }] },
-  // Evaluating the whole program under mocks loads four provider SDKs: give it room on a 2-core machine.
+  // Also set in jest.config.js: testTimeout only applies from the root when projects are used.
   testTimeout: 60000,
 };
