@@ -12,6 +12,8 @@ module.exports = {
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.json" }] },
   // Database-backed files start an embedded PostgreSQL (wasm) when no server is configured.
   testTimeout: 30000,
+  // the same timeout, applied per file (a project's testTimeout is ignored in a multi-project run)
+  setupFilesAfterEnv: ["<rootDir>/test/setup.ts"],
   // builds dist/server.js once; test/bundle.test.ts and test/outbox.test.ts run that very file
   globalSetup: "<rootDir>/test/global-setup.ts",
 };

@@ -35,6 +35,10 @@ export async function startEmbeddedPostgres(opts: { dataDir?: string } = {}): Pr
     });
     child.once("exit", (code) => reject(new Error(`embedded PostgreSQL exited early (code ${code})`)));
   });
+  // Do not keep the parent alive for it (a test runner must be able to exit); the child stops by
+  // itself when its stdin closes, i.e. when the parent is gone.
+  child.unref();
+  for (const s of [child.stdin, child.stdout] as unknown as Array<{ unref?: () => void } | null>) s?.unref?.();
   return {
     url,
     async stop() {
