@@ -45,7 +45,17 @@ export function normalizeIp(raw: string | undefined): { family: 4 | 6; value: bi
   const zone = ip.indexOf("%");
   if (zone >= 0) ip = ip.slice(0, zone);
   const fam = isIP(ip);
-  if (fam === 4) return { family: 4, value: ipv4ToBigInt(ip), text: ip };
+  if (fam === 4) {
+    const text = ip;
+    // the integer is only needed for range checks: computed on demand (this runs on every request)
+    return {
+      family: 4,
+      get value() {
+        return ipv4ToBigInt(text);
+      },
+      text,
+    };
+  }
   if (fam === 6) {
     const value = ipv6ToBigInt(ip);
     if (value >> 32n === 0xffffn) {
@@ -82,6 +92,23 @@ export function parseCidrList(text: string): { ok: true; value: Cidr[] } | { ok:
   return { ok: true, value };
 }
 
+/**
+ * Trust decisions per peer address. Peers are the proxies in front of us (a handful of addresses),
+ * so a small memo avoids redoing the range arithmetic on every request; bounded all the same.
+ */
+const trustMemo = new WeakMap<readonly Cidr[], Map<string, boolean>>();
+function peerTrusted(peer: string, cidrs: readonly Cidr[]): boolean {
+  let memo = trustMemo.get(cidrs);
+  if (!memo) trustMemo.set(cidrs, (memo = new Map()));
+  let v = memo.get(peer);
+  if (v === undefined) {
+    v = ipInCidrs(peer, cidrs);
+    if (memo.size >= 4096) memo.clear();
+    memo.set(peer, v);
+  }
+  return v;
+}
+
 export function ipInCidrs(ip: string, cidrs: readonly Cidr[]): boolean {
   const n = normalizeIp(ip);
   if (!n) return false;
@@ -105,7 +132,7 @@ export function clientIp(
   trusted: readonly Cidr[],
 ): string {
   const peerIp = normalizeIp(peer)?.text ?? "unknown";
-  if (trusted.length === 0 || !ipInCidrs(peerIp, trusted)) return peerIp;
+  if (trusted.length === 0 || !peerTrusted(peerIp, trusted)) return peerIp;
   const cf = headers["cf-connecting-ip"];
   const cfValue = Array.isArray(cf) ? cf[cf.length - 1] : cf;
   const cfIp = normalizeIp(cfValue);
