@@ -2,38 +2,18 @@
  * The staging stack switched to the private admin mode, with the admin password given as a config
  * secret; and the refusals of a world-open admin endpoint (config and component).
  */
-import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseConfig } from "../../stacks/config";
+import { parseConfig } from "../../stacks/config";
 import { evaluateProgram, type PlanResource, type ProgramRun } from "../../tools/plan/harness";
-import { readStackFile } from "../../tools/plan/stack-file";
+import { committedRaw, configProblems } from "../../tools/plan/testing";
 import { redactSecrets, unwrapSecrets } from "../../tools/plan/values";
 import { createDatabase, databaseArgsFromConfig } from "./from-config";
 import { Database } from "./index";
 
-const root = join(__dirname, "..", "..");
-
-function rawConfig(stack: "staging" | "prod"): Record<string, unknown> {
-  const { config } = readStackFile(join(root, `Pulumi.${stack}.yaml`));
-  return Object.fromEntries(
-    Object.entries(config).filter(([k]) => k.startsWith("renfort:")).map(([k, v]) => [k.slice("renfort:".length), structuredClone(v)]),
-  );
-}
-
 function withAdminAccess(stack: "staging" | "prod", adminAccess: unknown): Record<string, unknown> {
-  const raw = rawConfig(stack);
+  const raw = committedRaw(stack);
   (raw.database as Record<string, unknown>).adminAccess = adminAccess;
   return raw;
-}
-
-function problemsOf(raw: Record<string, unknown>): string[] {
-  try {
-    parseConfig(raw);
-    return [];
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
 }
 
 const ADMIN_SECRET = "Cfg-Admin-Secret-7f3a!9Qz";
@@ -43,25 +23,25 @@ describe("config refuses an admin endpoint open to the internet", () => {
     ["0.0.0.0/0", "renfort:database.adminAccess.allowedCidrs[0] must not open the admin endpoint to the whole internet: list the operators' egress CIDRs, got \"0.0.0.0/0\""],
     ["0.0.0.0/1", "renfort:database.adminAccess.allowedCidrs[0] must be a /16 or narrower block"],
   ])("%s in prod", (cidr, expected) => {
-    const problems = problemsOf(withAdminAccess("prod", { mode: "acl", allowedCidrs: [cidr] }));
+    const problems = configProblems(withAdminAccess("prod", { mode: "acl", allowedCidrs: [cidr] }));
     expect(problems.some((p) => p.startsWith(expected))).toBe(true);
   });
 
   it("an acl without CIDRs, and CIDRs that private mode would silently ignore", () => {
-    expect(problemsOf(withAdminAccess("staging", { mode: "acl", allowedCidrs: [] }))).toEqual([
+    expect(configProblems(withAdminAccess("staging", { mode: "acl", allowedCidrs: [] }))).toEqual([
       "renfort:database.adminAccess.allowedCidrs must list at least one CIDR when adminAccess.mode is acl, got []",
     ]);
-    expect(problemsOf(withAdminAccess("staging", { mode: "private", allowedCidrs: ["203.0.113.16/29"] }))[0]).toMatch(
+    expect(configProblems(withAdminAccess("staging", { mode: "private", allowedCidrs: ["203.0.113.16/29"] }))[0]).toMatch(
       /^renfort:database\.adminAccess\.allowedCidrs must be empty when adminAccess\.mode is private/,
     );
   });
 
   it("role limits above max_connections, and a role name reused", () => {
-    const raw = rawConfig("prod");
+    const raw = committedRaw("prod");
     const db = raw.database as { roles: Record<string, { name: string; connectionLimit: number }> };
     db.roles.app.connectionLimit = 700;
     db.roles.readonly.name = "renfort_app";
-    const problems = problemsOf(raw);
+    const problems = configProblems(raw);
     expect(problems.some((p) => p.startsWith("renfort:database.roles must have connection limits (not -1) whose sum (725) stays below settings.max_connections (600)"))).toBe(true);
     expect(problems).toContain('renfort:database.roles.readonly.name must differ from the admin user and the other roles (one role per purpose), got "renfort_app"');
   });
@@ -69,7 +49,7 @@ describe("config refuses an admin endpoint open to the internet", () => {
 
 describe("component refuses a world-open admin endpoint even when config is bypassed", () => {
   it("throws before declaring anything", async () => {
-    const cfg = parseConfig(rawConfig("staging"));
+    const cfg = parseConfig(committedRaw("staging"));
     const args = databaseArgsFromConfig(cfg, {}, { privateNetworkId: "fr-par/pn" });
     await expect(
       evaluateProgram({

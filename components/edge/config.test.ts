@@ -1,45 +1,27 @@
 /**
  * The `renfort:edge` schema (stacks/config/edge.ts) against the committed stack files and mutations of them.
  */
-import { join } from "node:path";
-import { ConfigError, parseConfig, parseConfigReport } from "../../stacks/config";
-import { readStackFile } from "../../tools/plan/stack-file";
+import { parseConfig, parseConfigReport } from "../../stacks/config";
+import { committedRaw, configProblems } from "../../tools/plan/testing";
 import { FRENCH_TERRITORIES } from "./countries";
 import { edgeArgsFromConfig } from "./from-config";
 
-const ROOT = join(__dirname, "..", "..");
-
-function raw(stack: "staging" | "prod"): Record<string, unknown> {
-  const { config } = readStackFile(join(ROOT, `Pulumi.${stack}.yaml`));
-  return Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith("renfort:")).map(([k, v]) => [k.slice("renfort:".length), v]));
-}
-
 /** The stack's raw config with `renfort:edge` changed by `edit`. */
 function withEdge(stack: "staging" | "prod", edit: (edge: Record<string, unknown>) => void): Record<string, unknown> {
-  const r = structuredClone(raw(stack));
+  const r = committedRaw(stack);
   edit(r.edge as Record<string, unknown>);
   return r;
 }
 
-function problems(r: Record<string, unknown>): string[] {
-  try {
-    parseConfig(r);
-    return [];
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-}
-
 describe("committed stack files", () => {
   it.each(["staging", "prod"] as const)("%s parses with no edge problem", (stack) => {
-    const { config, posture } = parseConfigReport(raw(stack));
+    const { config, posture } = parseConfigReport(committedRaw(stack));
     expect(posture.filter((p) => p.startsWith("renfort:edge"))).toEqual([]);
     expect(config.edge.geoBans).toEqual(["KP"]);
   });
 
   it("maps prod onto the component's args, protected", () => {
-    const args = edgeArgsFromConfig(parseConfig(raw("prod")), { originIps: ["51.159.1.1", "51.159.1.2"] });
+    const args = edgeArgsFromConfig(parseConfig(committedRaw("prod")), { originIps: ["51.159.1.1", "51.159.1.2"] });
     expect(args).toEqual({
       zoneId: "32ef0ee2908e2e491b72fa28d1a7f1ca",
       mainHost: "www.renfort-benevoles.fr",
@@ -59,13 +41,13 @@ describe("committed stack files", () => {
   });
 
   it("maps staging unprotected", () => {
-    expect(edgeArgsFromConfig(parseConfig(raw("staging")), { originIps: [] }).protect).toBe(false);
+    expect(edgeArgsFromConfig(parseConfig(committedRaw("staging")), { originIps: [] }).protect).toBe(false);
   });
 });
 
 describe("renfort:edge.geoBans", () => {
   it.each(Object.keys(FRENCH_TERRITORIES))("refuses %s, naming the key and index", (code) => {
-    const p = problems(withEdge("prod", (e) => (e.geoBans = ["KP", code])));
+    const p = configProblems(withEdge("prod", (e) => (e.geoBans = ["KP", code])));
     expect(p).toEqual([expect.stringMatching(new RegExp(`^renfort:edge\\.geoBans\\[1\\] must not be France or a French overseas territory \\(${code} is `))]);
   });
 
@@ -74,27 +56,27 @@ describe("renfort:edge.geoBans", () => {
     ["ZZ", /renfort:edge.geoBans\[0\] must be an officially assigned ISO 3166-1 alpha-2 code .*got "ZZ"/],
     ["EU", /renfort:edge.geoBans\[0\] must be an officially assigned/],
   ])("refuses %j", (code, message) => {
-    expect(problems(withEdge("staging", (e) => (e.geoBans = [code])))).toEqual([expect.stringMatching(message)]);
+    expect(configProblems(withEdge("staging", (e) => (e.geoBans = [code])))).toEqual([expect.stringMatching(message)]);
   });
 
   it("refuses a repeated code", () => {
-    expect(problems(withEdge("staging", (e) => (e.geoBans = ["KP", "IR", "KP"])))).toEqual([
+    expect(configProblems(withEdge("staging", (e) => (e.geoBans = ["KP", "IR", "KP"])))).toEqual([
       'renfort:edge.geoBans[2] must not repeat KP (already at index 0), got "KP"',
     ]);
   });
 
   it("refuses more codes than the plan's custom rules can hold", () => {
     const codes = ["KP", "IR", "SY", "CU", "RU", "BY", "CN", "VE", "MM", "AF", "IQ", "LY", "SD", "SO", "YE", "ER", "ZW", "NI", "SS"];
-    expect(problems(withEdge("staging", (e) => (e.geoBans = codes)))).toEqual([
+    expect(configProblems(withEdge("staging", (e) => (e.geoBans = codes)))).toEqual([
       expect.stringMatching(/^renfort:edge.geoBans must hold at most 18 codes on the pro plan/),
     ]);
-    expect(problems(withEdge("staging", (e) => (e.geoBans = codes.slice(0, 18))))).toEqual([]);
+    expect(configProblems(withEdge("staging", (e) => (e.geoBans = codes.slice(0, 18))))).toEqual([]);
   });
 });
 
 describe("plan limits", () => {
   it("refuses OWASP on the free plan, and the free plan's single rate limiting rule", () => {
-    const p = problems(
+    const p = configProblems(
       withEdge("staging", (e) => {
         e.plan = "free";
       }),
@@ -111,7 +93,7 @@ describe("plan limits", () => {
     ["pro", 120, /renfort:edge.rateLimits.signup.periodSeconds must be <= 60 on the pro plan/],
     ["business", 3600, /renfort:edge.rateLimits.signup.periodSeconds must be <= 600 on the business plan/],
   ])("refuses a counting period too long for %s", (plan, period, message) => {
-    const p = problems(
+    const p = configProblems(
       withEdge("staging", (e) => {
         e.plan = plan;
         (e.rateLimits as { signup: Record<string, unknown> }).signup.periodSeconds = period;
@@ -122,7 +104,7 @@ describe("plan limits", () => {
 
   it("accepts a 10-minute period on business", () => {
     expect(
-      problems(
+      configProblems(
         withEdge("staging", (e) => {
           e.plan = "business";
           (e.rateLimits as { signup: Record<string, unknown> }).signup.periodSeconds = 600;
@@ -137,7 +119,7 @@ describe("plan limits", () => {
     [601, "pro"],
     [0, "pro"],
   ])("checks mitigation timeout %d on %s against the supported values", (timeout, plan) => {
-    const p = problems(
+    const p = configProblems(
       withEdge("staging", (e) => {
         e.plan = plan;
         (e.rateLimits as { apiWrites: Record<string, unknown> }).apiWrites.mitigationTimeoutSeconds = timeout;
@@ -150,7 +132,7 @@ describe("plan limits", () => {
 
 describe("other edge keys", () => {
   it("refuses preload without a one-year max-age", () => {
-    expect(problems(withEdge("staging", (e) => (e.hsts = { maxAgeSeconds: 86400, preload: true })))).toEqual([
+    expect(configProblems(withEdge("staging", (e) => (e.hsts = { maxAgeSeconds: 86400, preload: true })))).toEqual([
       expect.stringMatching(/^renfort:edge.hsts.maxAgeSeconds must be >= 31536000 \(one year\) when renfort:edge.hsts.preload is true/),
     ]);
   });
@@ -160,11 +142,11 @@ describe("other edge keys", () => {
     ["admin", /renfort:edge.sensitivePaths\[0\] must be a path prefix such as \/admin/],
     ['/a"b', /must be a path prefix/],
   ])("refuses the sensitive path %j", (path, message) => {
-    expect(problems(withEdge("staging", (e) => (e.sensitivePaths = [path])))).toEqual([expect.stringMatching(message)]);
+    expect(configProblems(withEdge("staging", (e) => (e.sensitivePaths = [path])))).toEqual([expect.stringMatching(message)]);
   });
 
   it("refuses an empty list of sensitive paths", () => {
-    expect(problems(withEdge("staging", (e) => (e.sensitivePaths = [])))).toEqual([expect.stringMatching(/^renfort:edge.sensitivePaths must list at least one path prefix/)]);
+    expect(configProblems(withEdge("staging", (e) => (e.sensitivePaths = [])))).toEqual([expect.stringMatching(/^renfort:edge.sensitivePaths must list at least one path prefix/)]);
   });
 });
 

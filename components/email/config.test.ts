@@ -2,40 +2,20 @@
  * The `renfort:email` block: parsed by stacks/config (email.ts + the cross-key rules of index.ts) and mapped
  * onto the component by from-config.ts.
  */
-import { join } from "node:path";
-import { ConfigError, parseConfig } from "../../stacks/config";
-import { readStackFile } from "../../tools/plan/stack-file";
+import { parseConfig } from "../../stacks/config";
+import { committedRaw, configProblems } from "../../tools/plan/testing";
 import { emailArgsFromConfig } from "./from-config";
 
-function rawOf(stack: "staging" | "prod"): Record<string, unknown> {
-  const { config } = readStackFile(join(__dirname, `../../Pulumi.${stack}.yaml`));
-  return Object.fromEntries(
-    Object.entries(config)
-      .filter(([k]) => k.startsWith("renfort:"))
-      .map(([k, v]) => [k.slice("renfort:".length), v]),
-  );
-}
-
 function withEmail(stack: "staging" | "prod", email: Record<string, unknown>): Record<string, unknown> {
-  const raw = rawOf(stack);
+  const raw = committedRaw(stack);
   return { ...raw, email: { ...(raw.email as Record<string, unknown>), ...email } };
-}
-
-function problemsOf(raw: Record<string, unknown>): string[] {
-  try {
-    parseConfig(raw);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
 }
 
 const BREVO = { dkimSelector: "mail", dkimPublicKey: "k=rsa;p=MIIB", verificationCode: "abc123", smtpLogin: "8a1b2c001@smtp-brevo.com" };
 
 describe("renfort:email config", () => {
   it.each(["staging", "prod"] as const)("the committed %s block parses, the sending domain defaults to mail.<zone>", (stack) => {
-    const cfg = parseConfig(rawOf(stack));
+    const cfg = parseConfig(committedRaw(stack));
     expect(cfg.email.domain).toBe(`mail.${cfg.domain.zone}`);
     expect(cfg.email.sender.endsWith(`@${cfg.email.domain}`)).toBe(true);
   });
@@ -53,17 +33,17 @@ describe("renfort:email config", () => {
     ["an unknown provider", { provider: "sendgrid" }, /^renfort:email\.provider must be one of "scaleway-tem", "brevo", got "sendgrid"$/],
     ["a misspelt key", { dmrac: {} }, /^renfort:email\.dmrac is not a known key/],
   ])("rejects %s", (_label, email, message) => {
-    expect(problemsOf(withEmail("prod", email))).toContainEqual(expect.stringMatching(message));
+    expect(configProblems(withEmail("prod", email))).toContainEqual(expect.stringMatching(message));
   });
 
   it("allows p=none in staging only", () => {
-    expect(problemsOf(withEmail("staging", { dmarc: { policy: "none", rua: ["mailto:dmarc@renfort-staging.fr"] } }))).toEqual([]);
+    expect(configProblems(withEmail("staging", { dmarc: { policy: "none", rua: ["mailto:dmarc@renfort-staging.fr"] } }))).toEqual([]);
   });
 });
 
 describe("emailArgsFromConfig", () => {
   it("maps the prod config onto TEM args: zone, sender, tier, DMARC, project, region, -all", () => {
-    const args = emailArgsFromConfig(parseConfig(rawOf("prod")));
+    const args = emailArgsFromConfig(parseConfig(committedRaw("prod")));
     expect(args).toEqual({
       domain: "mail.renfort-benevoles.fr",
       zoneId: "32ef0ee2908e2e491b72fa28d1a7f1ca",

@@ -1,22 +1,9 @@
-import { join } from "node:path";
-import { readStackFile } from "../../tools/plan/stack-file";
+import { committedRaw, configProblems } from "../../tools/plan/testing";
 import { ConfigError, parseConfig, parseConfigReport } from "./index";
-
-const root = join(__dirname, "..", "..");
-
-/** The `renfort:` part of a committed stack file, namespace stripped, as the program receives it. */
-function committed(stack: "staging" | "prod"): Record<string, unknown> {
-  const { config } = readStackFile(join(root, `Pulumi.${stack}.yaml`));
-  return Object.fromEntries(
-    Object.entries(config)
-      .filter(([k]) => k.startsWith("renfort:"))
-      .map(([k, v]) => [k.slice("renfort:".length), structuredClone(v)]),
-  );
-}
 
 /** Sets `path` (dot separated) in a copy of the committed prod config; `undefined` deletes it. */
 function prodWith(path: string, value: unknown, stack: "staging" | "prod" = "prod"): Record<string, unknown> {
-  const raw = committed(stack);
+  const raw = committedRaw(stack);
   const keys = path.split(".");
   let node = raw as Record<string, unknown>;
   for (const k of keys.slice(0, -1)) node = node[k] as Record<string, unknown>;
@@ -26,19 +13,9 @@ function prodWith(path: string, value: unknown, stack: "staging" | "prod" = "pro
   return raw;
 }
 
-function problemsOf(raw: Record<string, unknown>): string[] {
-  try {
-    parseConfig(raw);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
-
 describe("parseConfig", () => {
   it.each(["staging", "prod"] as const)("accepts the committed %s stack and fills the derived defaults", (stack) => {
-    const cfg = parseConfig(committed(stack));
+    const cfg = parseConfig(committedRaw(stack));
     expect(cfg.tier).toBe(stack);
     expect(cfg.email.domain).toBe(`mail.${cfg.domain.zone}`);
   });
@@ -48,7 +25,7 @@ describe("parseConfig", () => {
       typeof v === "object" && v !== null && !Array.isArray(v)
         ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shape(x)]).sort())
         : Array.isArray(v) ? "array" : typeof v;
-    expect(shape(parseConfig(committed("staging")))).toEqual(shape(parseConfig(committed("prod"))));
+    expect(shape(parseConfig(committedRaw("staging")))).toEqual(shape(parseConfig(committedRaw("prod"))));
   });
 
   it.each([
@@ -70,19 +47,19 @@ describe("parseConfig", () => {
     ["an apex inside the Cloudflare zone", "domain.apex", "renfort-benevoles.fr", "renfort:domain.apex must not be inside the Cloudflare zone"],
     ["an unknown tier", "tier", "production", 'renfort:tier must be one of "staging", "prod", got "production"'],
   ])("rejects %s with a message naming the key", (_label, path, value, expected) => {
-    const problems = problemsOf(prodWith(path, value));
+    const problems = configProblems(prodWith(path, value));
     expect(problems.some((p) => p.startsWith(expected))).toBe(true);
   });
 
   it("allows in staging what only prod forbids", () => {
-    expect(problemsOf(prodWith("fleet.minInstances", 1, "staging"))).toEqual([]);
-    expect(problemsOf(prodWith("email.dmarc.policy", "none", "staging"))).toEqual([]);
+    expect(configProblems(prodWith("fleet.minInstances", 1, "staging"))).toEqual([]);
+    expect(configProblems(prodWith("email.dmarc.policy", "none", "staging"))).toEqual([]);
   });
 
   it("lists every problem at once", () => {
     const raw = prodWith("fleet.minInstances", 0);
     (raw.database as Record<string, unknown>).highAvailability = false;
-    expect(problemsOf(raw)).toHaveLength(2);
+    expect(configProblems(raw)).toHaveLength(2);
   });
 });
 

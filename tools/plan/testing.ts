@@ -1,0 +1,108 @@
+/**
+ * Scaffolding shared by the infra tests: the committed stack files as the program receives them, the
+ * problems a raw config is refused with, modified copies of a stack file for the plan's end-to-end tests,
+ * and the stack's explicit providers. Test-only: nothing in the program imports this module.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, parseConfig, type RenfortConfig } from "../../stacks/config";
+import { createProviders } from "../../stacks/platform";
+import { readStackFile, type StackConfig } from "./stack-file";
+
+export type StackName = "staging" | "prod";
+
+/** The repository root, where the committed `Pulumi.<stack>.yaml` files are. */
+const ROOT = join(__dirname, "..", "..");
+
+/** The project's config namespace: `renfort:fleet` in a stack file is `fleet` in the parsed config. */
+const NAMESPACE = "renfort:";
+
+/** The path of a committed stack file. */
+export function stackFilePath(stack: string): string {
+  return join(ROOT, `Pulumi.${stack}.yaml`);
+}
+
+/** The `renfort:` keys of a stack config with the namespace stripped: the raw object `parseConfig` takes. */
+function stripNamespace(config: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(config)
+      .filter(([k]) => k.startsWith(NAMESPACE))
+      .map(([k, v]) => [k.slice(NAMESPACE.length), structuredClone(v)]),
+  );
+}
+
+/**
+ * The raw `renfort:` config of a committed stack file, namespace stripped, as the program hands it to
+ * `parseConfig`. A fresh deep copy on every call, so a test may edit it.
+ */
+export function committedRaw(stack: StackName): Record<string, unknown> {
+  return stripNamespace(readStackFile(stackFilePath(stack)).config);
+}
+
+export interface CommittedStack {
+  /** What `evaluateProgram` takes: full keys (`renfort:edge`) to values, and the keys holding a secret. */
+  file: StackConfig;
+  /** The `renfort:` keys, namespace stripped (a copy: editing it changes neither `file` nor `config`). */
+  raw: Record<string, unknown>;
+  /** The parsed config, as stacks/index.ts builds the platform from it. */
+  config: RenfortConfig;
+}
+
+/**
+ * A committed stack, read and parsed. `edit` changes the raw `renfort:` config before it is parsed, and
+ * `file.config` carries the same change, so the program under test and the config it was built from agree.
+ * Throws the ConfigError of `parseConfig` when the (edited) config is refused.
+ */
+export function committedStack(stack: StackName, edit?: (raw: Record<string, unknown>) => void): CommittedStack {
+  const read = readStackFile(stackFilePath(stack));
+  const edited = stripNamespace(read.config);
+  edit?.(edited);
+  const file: StackConfig = {
+    config: Object.fromEntries([
+      ...Object.entries(read.config).filter(([k]) => !k.startsWith(NAMESPACE)),
+      ...Object.entries(edited).map(([k, v]) => [`${NAMESPACE}${k}`, v] as const),
+    ]),
+    secretKeys: read.secretKeys,
+  };
+  return { file, raw: structuredClone(edited), config: parseConfig(edited) };
+}
+
+/** The problems `parseConfig` refuses `raw` with (its ConfigError's list), or [] when it accepts it. */
+export function configProblems(raw: Record<string, unknown>): string[] {
+  try {
+    parseConfig(raw);
+    return [];
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+}
+
+let scratch: string | undefined;
+
+/**
+ * A copy of a committed stack file with the first match of `from` replaced by `to`, written to a temporary
+ * directory; returns its path (for `--config-file`). Throws when `from` is not in the file, so a stale
+ * pattern cannot silently test the unmodified stack.
+ */
+export function stackFileWith(stack: string, from: RegExp, to: string): string {
+  const text = readFileSync(stackFilePath(stack), "utf8");
+  if (!from.test(text)) throw new Error(`${from} not found in Pulumi.${stack}.yaml`);
+  scratch ??= mkdtempSync(join(tmpdir(), "renfort-stack-file-"));
+  const path = join(scratch, `${stack}-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(path, text.replace(from, to));
+  return path;
+}
+
+type Providers = ReturnType<typeof createProviders>;
+
+/**
+ * The stack's explicit providers, created by stacks/platform.ts's `createProviders` (same names and
+ * pinning as the real program), as the `opts` a component or a `create*` function takes. Call it inside
+ * an `evaluateProgram` program: providers are resources. `const [scw, cf] = opts.providers` names them.
+ */
+export function withProviders(cfg: RenfortConfig): { providers: [Providers["scaleway"], Providers["cloudflare"]] } {
+  const { scaleway, cloudflare } = createProviders(cfg);
+  return { providers: [scaleway, cloudflare] };
+}
