@@ -2,10 +2,11 @@
  * The plan as a user runs it: a child process, its exit code, what it prints and writes.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT } from "./plan";
+import { stackFileWith } from "./testing";
 
 const tmp = mkdtempSync(join(tmpdir(), "renfort-plan-cli-"));
 
@@ -17,15 +18,6 @@ function plan(...args: string[]) {
     timeout: 120_000,
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-/** A copy of a committed stack file with one line replaced. */
-function stackFileWith(stack: string, from: RegExp, to: string): string {
-  const text = readFileSync(join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8");
-  if (!from.test(text)) throw new Error(`${from} not found in Pulumi.${stack}.yaml`);
-  const path = join(tmp, `${stack}-${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(path, text.replace(from, to));
-  return path;
 }
 
 describe("npm run plan", () => {

@@ -2,21 +2,9 @@
  * The credential-free gate end to end: the committed stacks pass, and a stack file changed to weaken the
  * platform in one way fails the plan, naming the policy and the resource (or the config key).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ConfigError } from "../../stacks/config";
-import { planStack, REPO_ROOT } from "./plan";
-
-const tmp = mkdtempSync(join(tmpdir(), "renfort-gate-"));
-
-function stackFileWith(stack: string, from: RegExp, to: string): string {
-  const text = readFileSync(join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8");
-  if (!from.test(text)) throw new Error(`${from} not found in Pulumi.${stack}.yaml`);
-  const path = join(tmp, `${stack}-${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(path, text.replace(from, to));
-  return path;
-}
+import { planStack } from "./plan";
+import { stackFileWith } from "./testing";
 
 describe("the offline gate", () => {
   it.each(["staging", "prod"])("passes the committed %s stack", async (stack) => {
