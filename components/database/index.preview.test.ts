@@ -2,24 +2,21 @@
  * The prod database in a preview of a first deployment: the instance's endpoints are not known yet, so
  * the provider's host and the connection strings stay unknown, and nothing fails or leaks.
  */
-import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parseConfig } from "../../stacks/config";
 import { evaluateProgram, type ProgramRun } from "../../tools/plan/harness";
-import { readStackFile } from "../../tools/plan/stack-file";
+import { committedStack } from "../../tools/plan/testing";
 import { UNKNOWN, isUnknown, redactSecrets } from "../../tools/plan/values";
 import { createDatabase } from "./from-config";
 
-const sf = readStackFile(join(__dirname, "..", "..", "Pulumi.prod.yaml"));
-const cfg = parseConfig(Object.fromEntries(Object.entries(sf.config).filter(([k]) => k.startsWith("renfort:")).map(([k, v]) => [k.slice("renfort:".length), v])));
+const { file, config: cfg } = committedStack("prod");
 
 let run: ProgramRun;
 beforeAll(async () => {
   run = await evaluateProgram({
     stack: "prod",
     preview: true,
-    config: sf.config,
-    secretKeys: sf.secretKeys,
+    config: file.config,
+    secretKeys: file.secretKeys,
     program: () => {
       const db = createDatabase(cfg, { originTlsPrivateKey: pulumi.secret("x"), adminToken: pulumi.secret("x") }, { privateNetworkId: pulumi.output("fr-par/pn") }, {});
       return { app: db.appConnectionString, privateEndpoint: db.privateEndpoint, adminEndpoint: db.adminEndpoint };

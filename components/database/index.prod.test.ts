@@ -1,22 +1,15 @@
 /**
  * The prod stack's database, from the committed Pulumi.prod.yaml, evaluated under the platform mocks.
  */
-import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import * as scaleway from "@pulumiverse/scaleway";
-import { parseConfig } from "../../stacks/config";
 import { evaluateProgram, type PlanResource, type ProgramRun } from "../../tools/plan/harness";
 import { platformMocks } from "../../tools/plan/mocks";
-import { readStackFile } from "../../tools/plan/stack-file";
+import { committedStack, withProviders } from "../../tools/plan/testing";
 import { redactSecrets, unwrapSecrets } from "../../tools/plan/values";
 import { ACCESS_MODEL, accessSteps, defaultPrivilegesOf, grantsOf } from "./access-model";
 import { createDatabase } from "./from-config";
 
-const root = join(__dirname, "..", "..");
-const stackFile = readStackFile(join(root, "Pulumi.prod.yaml"));
-const cfg = parseConfig(
-  Object.fromEntries(Object.entries(stackFile.config).filter(([k]) => k.startsWith("renfort:")).map(([k, v]) => [k.slice("renfort:".length), v])),
-);
+const { file: stackFile, config: cfg } = committedStack("prod");
 
 /** What the RandomPassword mock returns for a resource name: the values that must never appear in clear. */
 function mockedPassword(name: string): string {
@@ -51,12 +44,11 @@ beforeAll(async () => {
     config: stackFile.config,
     secretKeys: stackFile.secretKeys,
     program: () => {
-      const scw = new scaleway.Provider("renfort-scaleway", { projectId: cfg.scaleway.projectId, region: cfg.scaleway.region, zone: cfg.scaleway.zone });
       const db = createDatabase(
         cfg,
         { originTlsPrivateKey: pulumi.secret("unused"), adminToken: pulumi.secret("unused") },
         { privateNetworkId: pulumi.output("fr-par/0f9a1c6e-1111-4222-a333-444455556666") },
-        { providers: [scw] },
+        withProviders(cfg),
       );
       return {
         appConnectionString: db.appConnectionString,
@@ -75,7 +67,9 @@ beforeAll(async () => {
 describe("prod database instance", () => {
   it("declares exactly these resources under the component", () => {
     const counts: Record<string, number> = {};
-    for (const r of run.resources.filter((x) => x.type !== "pulumi:providers:scaleway")) counts[r.type] = (counts[r.type] ?? 0) + 1;
+    // The stack's own providers are created by the test program, not the component.
+    const stackProviders = ["pulumi:providers:scaleway", "pulumi:providers:cloudflare"];
+    for (const r of run.resources.filter((x) => !stackProviders.includes(x.type))) counts[r.type] = (counts[r.type] ?? 0) + 1;
     expect(counts).toEqual({
       "renfort:database:Database": 1,
       [T.instance]: 1,

@@ -1,21 +1,10 @@
-import { join } from "node:path";
-import * as scaleway from "@pulumiverse/scaleway";
 import { evaluateProgram, type ProgramRun } from "../../tools/plan/harness";
-import { readStackFile } from "../../tools/plan/stack-file";
-import { parseConfig } from "../../stacks/config";
+import { committedStack, withProviders } from "../../tools/plan/testing";
 import { createNetwork, networkArgsFromConfig } from "./from-config";
-
-const root = join(__dirname, "..", "..");
-
-function config(stack: "staging" | "prod") {
-  const file = readStackFile(join(root, `Pulumi.${stack}.yaml`));
-  const raw = Object.fromEntries(Object.entries(file.config).filter(([k]) => k.startsWith("renfort:")).map(([k, v]) => [k.slice(8), v]));
-  return { file, cfg: parseConfig(raw) };
-}
 
 describe("networkArgsFromConfig", () => {
   it.each(["staging", "prod"] as const)("maps the %s stack", (stack) => {
-    const { cfg } = config(stack);
+    const { config: cfg } = committedStack(stack);
     expect(networkArgsFromConfig(cfg)).toEqual({
       region: "fr-par",
       zone: "fr-par-1",
@@ -30,14 +19,13 @@ describe("networkArgsFromConfig", () => {
 describe("Network", () => {
   let run: ProgramRun;
   beforeAll(async () => {
-    const { file, cfg } = config("prod");
+    const { file, config: cfg } = committedStack("prod");
     run = await evaluateProgram({
       stack: "prod",
       config: file.config,
       secretKeys: file.secretKeys,
       program: () => {
-        const scw = new scaleway.Provider("renfort-scaleway", { projectId: cfg.scaleway.projectId, region: cfg.scaleway.region, zone: cfg.scaleway.zone });
-        const network = createNetwork(cfg, { providers: [scw] });
+        const network = createNetwork(cfg, withProviders(cfg));
         return { privateNetworkId: network.privateNetworkId, subnet: network.privateSubnet };
       },
     });
