@@ -2,34 +2,28 @@
  * The Edge component in a staging preview: zone-level resources unprotected, rules fully known before
  * any resource exists (reviewers read them in the plan), records waiting for the origin's IPs.
  */
-import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import * as scaleway from "@pulumiverse/scaleway";
-import { join } from "node:path";
-import { parseConfig } from "../../stacks/config";
 import { evaluateProgram, type ProgramRun } from "../../tools/plan/harness";
-import { readStackFile } from "../../tools/plan/stack-file";
+import { committedStack, withProviders } from "../../tools/plan/testing";
 import { isUnknown, UNKNOWN } from "../../tools/plan/values";
 import { Edge } from "./index";
 import { createEdge } from "./from-config";
 
-const ROOT = join(__dirname, "..", "..");
-const { config, secretKeys } = readStackFile(join(ROOT, "Pulumi.staging.yaml"));
-const raw = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith("renfort:")).map(([k, v]) => [k.slice("renfort:".length), v]));
-const cfg = parseConfig(raw);
+const { file, config: cfg } = committedStack("staging");
 
 let run: ProgramRun;
 beforeAll(async () => {
   run = await evaluateProgram({
     stack: "staging",
-    config,
-    secretKeys,
+    config: file.config,
+    secretKeys: file.secretKeys,
     preview: true,
     program: () => {
-      const scw = new scaleway.Provider("scw", { projectId: cfg.scaleway.projectId });
-      const cf = new cloudflare.Provider("cf", { apiToken: pulumi.secret("test-token") });
+      const opts = withProviders(cfg);
+      const [scw, cf] = opts.providers;
       const ips = ["primary", "secondary"].map((k) => new scaleway.loadbalancers.Ip(`origin-ip-${k}`, { zone: cfg.scaleway.zone }, { provider: scw }));
-      createEdge(cfg, { originIps: pulumi.all(ips.map((i) => i.ipAddress)) }, { providers: [scw, cf] });
+      createEdge(cfg, { originIps: pulumi.all(ips.map((i) => i.ipAddress)) }, opts);
       // Defaults: a component built with only the required args is protected and uses the safe values.
       new Edge(
         "defaults",

@@ -2,36 +2,30 @@
  * The Edge component run under the mocked engine (tools/plan/harness.ts) with the prod stack file, explicit
  * providers, and an origin stand-in publishing two load-balancer IPs.
  */
-import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import * as scaleway from "@pulumiverse/scaleway";
-import { join } from "node:path";
-import { parseConfig } from "../../stacks/config";
 import { evaluateProgram, type PlanResource, type ProgramRun } from "../../tools/plan/harness";
-import { readStackFile } from "../../tools/plan/stack-file";
+import { committedStack, withProviders } from "../../tools/plan/testing";
 import { matches } from "./expressions";
 import { createEdge } from "./from-config";
 import { edgeRulesets, toRulesetRule } from "./rules";
 import { zoneSettings } from "./settings";
 
-const ROOT = join(__dirname, "..", "..");
-const { config, secretKeys } = readStackFile(join(ROOT, "Pulumi.prod.yaml"));
-const raw = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith("renfort:")).map(([k, v]) => [k.slice("renfort:".length), v]));
-const cfg = parseConfig(raw);
+const { file, config: cfg } = committedStack("prod");
 
 let run: ProgramRun;
 beforeAll(async () => {
   run = await evaluateProgram({
     stack: "prod",
-    config,
-    secretKeys,
+    config: file.config,
+    secretKeys: file.secretKeys,
     program: () => {
-      const scw = new scaleway.Provider("scw", { projectId: cfg.scaleway.projectId, region: cfg.scaleway.region, zone: cfg.scaleway.zone });
-      const cf = new cloudflare.Provider("cf", { apiToken: pulumi.secret("test-token") });
+      const opts = withProviders(cfg);
+      const [scw] = opts.providers;
       // Stand-in for the origin component: its two dedicated IPs, as computed outputs.
       const ips = ["primary", "secondary"].map((k) => new scaleway.loadbalancers.Ip(`origin-ip-${k}`, { zone: cfg.scaleway.zone }, { provider: scw }));
       const originIps = pulumi.all(ips.map((i) => i.ipAddress));
-      const edge = createEdge(cfg, { originIps }, { providers: [scw, cf] });
+      const edge = createEdge(cfg, { originIps }, opts);
       return { originIps, rulesetIds: edge.rulesetIds, mainRecords: edge.mainRecords, settingIds: edge.settingIds };
     },
   });
@@ -76,7 +70,7 @@ describe("Edge under the mocked engine (prod)", () => {
   });
 
   it("uses the explicit Cloudflare provider for every child", () => {
-    const cf = named("cf");
+    const cf = named("renfort-cloudflare");
     for (const r of run.resources.filter((x) => x.type.startsWith("cloudflare:"))) {
       expect(r.provider?.startsWith(`${cf.urn}::`)).toBe(true);
     }

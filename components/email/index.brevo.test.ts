@@ -1,32 +1,21 @@
 /**
  * The Email component with provider brevo (prod config with a Brevo block), under the mocked program.
  */
-import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import * as scaleway from "@pulumiverse/scaleway";
-import { join } from "node:path";
-import { parseConfig } from "../../stacks/config";
 import { evaluateProgram, type PlanResource, type ProgramRun } from "../../tools/plan/harness";
 import { MOCK_TEM_DKIM_PUBLIC_KEY } from "../../tools/plan/mocks";
-import { readStackFile } from "../../tools/plan/stack-file";
+import { committedStack, withProviders } from "../../tools/plan/testing";
 import { isSecret, redactSecrets, unwrapSecrets } from "../../tools/plan/values";
 import { createEmail } from "./from-config";
 import type { EmailValidationVerdict } from "./index";
 import { installDnsGuard } from "./testing/dns-guard";
 
-const stack = readStackFile(join(__dirname, "../../Pulumi.prod.yaml"));
-const raw = Object.fromEntries(
-  Object.entries(stack.config)
-    .filter(([k]) => k.startsWith("renfort:"))
-    .map(([k, v]) => [k.slice("renfort:".length), v]),
-);
-const cfg = parseConfig({
-  ...raw,
-  email: {
+const { file, config: cfg } = committedStack("prod", (raw) => {
+  raw.email = {
     ...(raw.email as Record<string, unknown>),
     provider: "brevo",
     brevo: { dkimSelector: "mail", dkimPublicKey: `k=rsa;p=${MOCK_TEM_DKIM_PUBLIC_KEY}`, verificationCode: "0123abcd", smtpLogin: "8a1b2c001@smtp-brevo.com" },
-  },
+  };
 });
 const DOMAIN = "mail.renfort-benevoles.fr";
 const SMTP_KEY = "xsmtpsib-0000-test-key";
@@ -38,12 +27,10 @@ const guard = installDnsGuard();
 beforeAll(async () => {
   run = await evaluateProgram({
     stack: "prod",
-    config: stack.config,
-    secretKeys: stack.secretKeys,
+    config: file.config,
+    secretKeys: file.secretKeys,
     program: () => {
-      const scw = new scaleway.Provider("renfort-scaleway", { projectId: cfg.scaleway.projectId });
-      const cf = new cloudflare.Provider("renfort-cloudflare", {});
-      const email = createEmail(cfg, { providers: [scw, cf] }, { brevoSmtpKey: pulumi.secret(SMTP_KEY) });
+      const email = createEmail(cfg, withProviders(cfg), { brevoSmtpKey: pulumi.secret(SMTP_KEY) });
       return { email: { smtpUrl: email.smtpUrl, validation: email.validation } };
     },
   });

@@ -2,13 +2,9 @@
  * The Email component of the prod stack, evaluated under the platform mocks with the committed
  * Pulumi.prod.yaml and explicit providers as stacks/platform.ts creates them.
  */
-import * as cloudflare from "@pulumi/cloudflare";
-import * as scaleway from "@pulumiverse/scaleway";
-import { join } from "node:path";
-import { parseConfig } from "../../stacks/config";
 import { evaluateProgram, type PlanResource, type ProgramRun } from "../../tools/plan/harness";
 import { MOCK_TEM_DKIM_PUBLIC_KEY } from "../../tools/plan/mocks";
-import { readStackFile } from "../../tools/plan/stack-file";
+import { committedStack, withProviders } from "../../tools/plan/testing";
 import { isSecret, redactSecrets, unwrapSecrets } from "../../tools/plan/values";
 import { createEmail } from "./from-config";
 import { TEM_SMTP_PERMISSION_SET, type EmailValidationVerdict } from "./index";
@@ -34,13 +30,7 @@ jest.mock("../../tools/plan/mocks", () => {
   };
 });
 
-const stack = readStackFile(join(__dirname, "../../Pulumi.prod.yaml"));
-const raw = Object.fromEntries(
-  Object.entries(stack.config)
-    .filter(([k]) => k.startsWith("renfort:"))
-    .map(([k, v]) => [k.slice("renfort:".length), v]),
-);
-const cfg = parseConfig(raw);
+const { file, config: cfg } = committedStack("prod");
 const DOMAIN = "mail.renfort-benevoles.fr";
 const PROJECT = cfg.scaleway.projectId;
 
@@ -51,12 +41,10 @@ const guard = installDnsGuard();
 beforeAll(async () => {
   run = await evaluateProgram({
     stack: "prod",
-    config: stack.config,
-    secretKeys: stack.secretKeys,
+    config: file.config,
+    secretKeys: file.secretKeys,
     program: () => {
-      const scw = new scaleway.Provider("renfort-scaleway", { projectId: cfg.scaleway.projectId, region: cfg.scaleway.region, zone: cfg.scaleway.zone });
-      const cf = new cloudflare.Provider("renfort-cloudflare", {});
-      const email = createEmail(cfg, { providers: [scw, cf] });
+      const email = createEmail(cfg, withProviders(cfg));
       return { email: { smtpUrl: email.smtpUrl, records: email.records, validation: email.validation } };
     },
   });
@@ -167,13 +155,11 @@ describe("Email component, prod stack", () => {
   it("runs as a preview, with the names and types of SPF, DMARC and MX as literals", async () => {
     const preview = await evaluateProgram({
       stack: "prod",
-      config: stack.config,
-      secretKeys: stack.secretKeys,
+      config: file.config,
+      secretKeys: file.secretKeys,
       preview: true,
       program: () => {
-        const scw = new scaleway.Provider("renfort-scaleway", { projectId: cfg.scaleway.projectId });
-        const cf = new cloudflare.Provider("renfort-cloudflare", {});
-        const e = createEmail(cfg, { providers: [scw, cf] });
+        const e = createEmail(cfg, withProviders(cfg));
         return { validation: e.validation };
       },
     });

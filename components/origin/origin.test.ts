@@ -2,15 +2,11 @@
  * The Origin component (load balancer, ACLs, certificates, fleet) run under the mocked engine with the
  * committed stack files' config, as `pulumi preview` would be asked to create it.
  */
-import { join } from "node:path";
-import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import * as scaleway from "@pulumiverse/scaleway";
 import type { PlanResource, ProgramRun } from "../../tools/plan/harness";
 import { evaluateProgram } from "../../tools/plan/harness";
-import { readStackFile } from "../../tools/plan/stack-file";
+import { committedStack, withProviders } from "../../tools/plan/testing";
 import { isSecret, redactSecrets, unwrapSecrets } from "../../tools/plan/values";
-import { parseConfig } from "../../stacks/config";
 import { CLOUDFLARE_IPS } from "../../data/cloudflare-ranges";
 import { readPlainEnv } from "../fleet/cloud-init";
 import { createOrigin } from "./from-config";
@@ -35,8 +31,6 @@ jest.mock("../../tools/plan/mocks", () => {
   };
 });
 
-const root = join(__dirname, "..", "..");
-
 /** Distinctive secret values: none may appear in the recorded inputs outside a secret marker. */
 const SECRETS = {
   tlsKey: "-----BEGIN PRIVATE KEY-----\nTLS-KEY-MATERIAL-c0ffee\n-----END PRIVATE KEY-----\n",
@@ -46,18 +40,15 @@ const SECRETS = {
 };
 
 async function runStack(stack: "staging" | "prod", preview = false, domain: Record<string, unknown> = {}): Promise<ProgramRun> {
-  const file = readStackFile(join(root, `Pulumi.${stack}.yaml`));
-  const config = { ...file.config, "renfort:domain": { ...(file.config["renfort:domain"] as Record<string, unknown>), ...domain } };
-  const raw = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith("renfort:")).map(([k, v]) => [k.slice(8), v]));
-  const cfg = parseConfig(raw);
+  const { file, config: cfg } = committedStack(stack, (raw) => {
+    raw.domain = { ...(raw.domain as Record<string, unknown>), ...domain };
+  });
   return evaluateProgram({
     stack,
-    config,
+    config: file.config,
     secretKeys: file.secretKeys,
     preview,
     program: () => {
-      const scw = new scaleway.Provider("renfort-scaleway", { projectId: cfg.scaleway.projectId, region: cfg.scaleway.region, zone: cfg.scaleway.zone });
-      const cf = new cloudflare.Provider("renfort-cloudflare", { apiToken: pulumi.secret("cf-token") });
       const origin = createOrigin(
         cfg,
         { originTlsPrivateKey: pulumi.secret(SECRETS.tlsKey), adminToken: pulumi.secret(SECRETS.adminToken) },
@@ -66,7 +57,7 @@ async function runStack(stack: "staging" | "prod", preview = false, domain: Reco
           appDatabaseUrl: pulumi.secret(SECRETS.databaseUrl),
           smtpUrl: pulumi.secret(SECRETS.smtpUrl),
         },
-        { providers: [scw, cf] },
+        withProviders(cfg),
       );
       return { ipAddresses: origin.ipAddresses, apexRecords: origin.apexRecords, capacity: origin.capacity, registry: origin.registryEndpoint };
     },
