@@ -3,25 +3,20 @@
  * the provider's host and the connection strings stay unknown, and nothing fails or leaks.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { evaluateProgram, type ProgramRun } from "../../tools/plan/harness";
-import { committedStack } from "../../tools/plan/testing";
+import type { ProgramRun } from "../../tools/plan/harness";
+import { committedStack, evaluateStack } from "../../tools/plan/testing";
 import { UNKNOWN, isUnknown, redactSecrets } from "../../tools/plan/values";
 import { createDatabase } from "./from-config";
 
-const { file, config: cfg } = committedStack("prod");
+const prod = committedStack("prod");
+const cfg = prod.config;
 
 let run: ProgramRun;
 beforeAll(async () => {
-  run = await evaluateProgram({
-    stack: "prod",
-    preview: true,
-    config: file.config,
-    secretKeys: file.secretKeys,
-    program: () => {
-      const db = createDatabase(cfg, { originTlsPrivateKey: pulumi.secret("x"), adminToken: pulumi.secret("x") }, { privateNetworkId: pulumi.output("fr-par/pn") }, {});
-      return { app: db.appConnectionString, privateEndpoint: db.privateEndpoint, adminEndpoint: db.adminEndpoint };
-    },
-  });
+  run = await evaluateStack(prod, () => {
+    const db = createDatabase(cfg, { originTlsPrivateKey: pulumi.secret("x"), adminToken: pulumi.secret("x") }, { privateNetworkId: pulumi.output("fr-par/pn") }, {});
+    return { app: db.appConnectionString, privateEndpoint: db.privateEndpoint, adminEndpoint: db.adminEndpoint };
+  }, { preview: true });
 });
 
 it("plans every resource of the prod database", () => {

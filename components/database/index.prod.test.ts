@@ -2,14 +2,15 @@
  * The prod stack's database, from the committed Pulumi.prod.yaml, evaluated under the platform mocks.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { evaluateProgram, type PlanResource, type ProgramRun } from "../../tools/plan/harness";
+import type { PlanResource, ProgramRun } from "../../tools/plan/harness";
 import { platformMocks } from "../../tools/plan/mocks";
-import { committedStack, withProviders } from "../../tools/plan/testing";
+import { committedStack, evaluateStack, withProviders } from "../../tools/plan/testing";
 import { redactSecrets, unwrapSecrets } from "../../tools/plan/values";
 import { ACCESS_MODEL, accessSteps, defaultPrivilegesOf, grantsOf } from "./access-model";
 import { createDatabase } from "./from-config";
 
-const { file: stackFile, config: cfg } = committedStack("prod");
+const prod = committedStack("prod");
+const cfg = prod.config;
 
 /** What the RandomPassword mock returns for a resource name: the values that must never appear in clear. */
 function mockedPassword(name: string): string {
@@ -39,28 +40,23 @@ const named = (name: string): PlanResource => {
 const plain = (r: PlanResource) => unwrapSecrets(r.inputs) as Record<string, unknown>;
 
 beforeAll(async () => {
-  run = await evaluateProgram({
-    stack: "prod",
-    config: stackFile.config,
-    secretKeys: stackFile.secretKeys,
-    program: () => {
-      const db = createDatabase(
-        cfg,
-        { originTlsPrivateKey: pulumi.secret("unused"), adminToken: pulumi.secret("unused") },
-        { privateNetworkId: pulumi.output("fr-par/0f9a1c6e-1111-4222-a333-444455556666") },
-        withProviders(cfg),
-      );
-      return {
-        appConnectionString: db.appConnectionString,
-        migratorConnectionString: db.migratorConnectionString,
-        readonlyConnectionString: db.readonlyConnectionString,
-        instanceId: db.instanceId,
-        privateEndpoint: db.privateEndpoint,
-        adminEndpoint: db.adminEndpoint,
-        readReplicaEndpoint: db.readReplicaEndpoint,
-        schema: db.schema,
-      };
-    },
+  run = await evaluateStack(prod, () => {
+    const db = createDatabase(
+      cfg,
+      { originTlsPrivateKey: pulumi.secret("unused"), adminToken: pulumi.secret("unused") },
+      { privateNetworkId: pulumi.output("fr-par/0f9a1c6e-1111-4222-a333-444455556666") },
+      withProviders(cfg),
+    );
+    return {
+      appConnectionString: db.appConnectionString,
+      migratorConnectionString: db.migratorConnectionString,
+      readonlyConnectionString: db.readonlyConnectionString,
+      instanceId: db.instanceId,
+      privateEndpoint: db.privateEndpoint,
+      adminEndpoint: db.adminEndpoint,
+      readReplicaEndpoint: db.readReplicaEndpoint,
+      schema: db.schema,
+    };
   });
 });
 

@@ -4,41 +4,36 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as scaleway from "@pulumiverse/scaleway";
-import { evaluateProgram, type ProgramRun } from "../../tools/plan/harness";
-import { committedStack, withProviders } from "../../tools/plan/testing";
+import type { ProgramRun } from "../../tools/plan/harness";
+import { committedStack, evaluateStack, withProviders } from "../../tools/plan/testing";
 import { isUnknown, UNKNOWN } from "../../tools/plan/values";
 import { Edge } from "./index";
 import { createEdge } from "./from-config";
 
-const { file, config: cfg } = committedStack("staging");
+const staging = committedStack("staging");
+const cfg = staging.config;
 
 let run: ProgramRun;
 beforeAll(async () => {
-  run = await evaluateProgram({
-    stack: "staging",
-    config: file.config,
-    secretKeys: file.secretKeys,
-    preview: true,
-    program: () => {
-      const opts = withProviders(cfg);
-      const [scw, cf] = opts.providers;
-      const ips = ["primary", "secondary"].map((k) => new scaleway.loadbalancers.Ip(`origin-ip-${k}`, { zone: cfg.scaleway.zone }, { provider: scw }));
-      createEdge(cfg, { originIps: pulumi.all(ips.map((i) => i.ipAddress)) }, opts);
-      // Defaults: a component built with only the required args is protected and uses the safe values.
-      new Edge(
-        "defaults",
-        {
-          zoneId: cfg.edge.zoneId,
-          mainHost: "www2.renfort-staging.fr",
-          originIps: ["51.159.1.1", "51.159.1.2"],
-          plan: "pro",
-          rateLimits: cfg.edge.rateLimits,
-        },
-        { providers: [cf] },
-      );
-      return {};
-    },
-  });
+  run = await evaluateStack(staging, () => {
+    const opts = withProviders(cfg);
+    const [scw, cf] = opts.providers;
+    const ips = ["primary", "secondary"].map((k) => new scaleway.loadbalancers.Ip(`origin-ip-${k}`, { zone: cfg.scaleway.zone }, { provider: scw }));
+    createEdge(cfg, { originIps: pulumi.all(ips.map((i) => i.ipAddress)) }, opts);
+    // Defaults: a component built with only the required args is protected and uses the safe values.
+    new Edge(
+      "defaults",
+      {
+        zoneId: cfg.edge.zoneId,
+        mainHost: "www2.renfort-staging.fr",
+        originIps: ["51.159.1.1", "51.159.1.2"],
+        plan: "pro",
+        rateLimits: cfg.edge.rateLimits,
+      },
+      { providers: [cf] },
+    );
+    return {};
+  }, { preview: true });
 });
 
 describe("Edge in a staging preview", () => {

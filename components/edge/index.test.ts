@@ -4,30 +4,26 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as scaleway from "@pulumiverse/scaleway";
-import { evaluateProgram, type PlanResource, type ProgramRun } from "../../tools/plan/harness";
-import { committedStack, withProviders } from "../../tools/plan/testing";
+import type { PlanResource, ProgramRun } from "../../tools/plan/harness";
+import { committedStack, evaluateStack, withProviders } from "../../tools/plan/testing";
 import { matches } from "./expressions";
 import { createEdge } from "./from-config";
 import { edgeRulesets, toRulesetRule } from "./rules";
 import { zoneSettings } from "./settings";
 
-const { file, config: cfg } = committedStack("prod");
+const prod = committedStack("prod");
+const cfg = prod.config;
 
 let run: ProgramRun;
 beforeAll(async () => {
-  run = await evaluateProgram({
-    stack: "prod",
-    config: file.config,
-    secretKeys: file.secretKeys,
-    program: () => {
-      const opts = withProviders(cfg);
-      const [scw] = opts.providers;
-      // Stand-in for the origin component: its two dedicated IPs, as computed outputs.
-      const ips = ["primary", "secondary"].map((k) => new scaleway.loadbalancers.Ip(`origin-ip-${k}`, { zone: cfg.scaleway.zone }, { provider: scw }));
-      const originIps = pulumi.all(ips.map((i) => i.ipAddress));
-      const edge = createEdge(cfg, { originIps }, opts);
-      return { originIps, rulesetIds: edge.rulesetIds, mainRecords: edge.mainRecords, settingIds: edge.settingIds };
-    },
+  run = await evaluateStack(prod, () => {
+    const opts = withProviders(cfg);
+    const [scw] = opts.providers;
+    // Stand-in for the origin component: its two dedicated IPs, as computed outputs.
+    const ips = ["primary", "secondary"].map((k) => new scaleway.loadbalancers.Ip(`origin-ip-${k}`, { zone: cfg.scaleway.zone }, { provider: scw }));
+    const originIps = pulumi.all(ips.map((i) => i.ipAddress));
+    const edge = createEdge(cfg, { originIps }, opts);
+    return { originIps, rulesetIds: edge.rulesetIds, mainRecords: edge.mainRecords, settingIds: edge.settingIds };
   });
 });
 

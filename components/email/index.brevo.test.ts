@@ -2,21 +2,22 @@
  * The Email component with provider brevo (prod config with a Brevo block), under the mocked program.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { evaluateProgram, type PlanResource, type ProgramRun } from "../../tools/plan/harness";
+import type { PlanResource, ProgramRun } from "../../tools/plan/harness";
 import { MOCK_TEM_DKIM_PUBLIC_KEY } from "../../tools/plan/mocks";
-import { committedStack, withProviders } from "../../tools/plan/testing";
+import { committedStack, evaluateStack, withProviders } from "../../tools/plan/testing";
 import { isSecret, redactSecrets, unwrapSecrets } from "../../tools/plan/values";
 import { createEmail } from "./from-config";
 import type { EmailValidationVerdict } from "./index";
 import { installDnsGuard } from "./testing/dns-guard";
 
-const { file, config: cfg } = committedStack("prod", (raw) => {
+const prod = committedStack("prod", (raw) => {
   raw.email = {
     ...(raw.email as Record<string, unknown>),
     provider: "brevo",
     brevo: { dkimSelector: "mail", dkimPublicKey: `k=rsa;p=${MOCK_TEM_DKIM_PUBLIC_KEY}`, verificationCode: "0123abcd", smtpLogin: "8a1b2c001@smtp-brevo.com" },
   };
 });
+const cfg = prod.config;
 const DOMAIN = "mail.renfort-benevoles.fr";
 const SMTP_KEY = "xsmtpsib-0000-test-key";
 
@@ -25,14 +26,9 @@ let byName: Record<string, PlanResource>;
 const guard = installDnsGuard();
 
 beforeAll(async () => {
-  run = await evaluateProgram({
-    stack: "prod",
-    config: file.config,
-    secretKeys: file.secretKeys,
-    program: () => {
-      const email = createEmail(cfg, withProviders(cfg), { brevoSmtpKey: pulumi.secret(SMTP_KEY) });
-      return { email: { smtpUrl: email.smtpUrl, validation: email.validation } };
-    },
+  run = await evaluateStack(prod, () => {
+    const email = createEmail(cfg, withProviders(cfg), { brevoSmtpKey: pulumi.secret(SMTP_KEY) });
+    return { email: { smtpUrl: email.smtpUrl, validation: email.validation } };
   });
   byName = Object.fromEntries(run.resources.map((r) => [r.name, r]));
 });

@@ -2,9 +2,9 @@
  * The Email component of the prod stack, evaluated under the platform mocks with the committed
  * Pulumi.prod.yaml and explicit providers as stacks/platform.ts creates them.
  */
-import { evaluateProgram, type PlanResource, type ProgramRun } from "../../tools/plan/harness";
+import type { PlanResource, ProgramRun } from "../../tools/plan/harness";
 import { MOCK_TEM_DKIM_PUBLIC_KEY } from "../../tools/plan/mocks";
-import { committedStack, withProviders } from "../../tools/plan/testing";
+import { committedStack, evaluateStack, withProviders } from "../../tools/plan/testing";
 import { isSecret, redactSecrets, unwrapSecrets } from "../../tools/plan/values";
 import { createEmail } from "./from-config";
 import { TEM_SMTP_PERMISSION_SET, type EmailValidationVerdict } from "./index";
@@ -30,7 +30,8 @@ jest.mock("../../tools/plan/mocks", () => {
   };
 });
 
-const { file, config: cfg } = committedStack("prod");
+const prod = committedStack("prod");
+const cfg = prod.config;
 const DOMAIN = "mail.renfort-benevoles.fr";
 const PROJECT = cfg.scaleway.projectId;
 
@@ -39,14 +40,9 @@ let byName: Record<string, PlanResource>;
 const guard = installDnsGuard();
 
 beforeAll(async () => {
-  run = await evaluateProgram({
-    stack: "prod",
-    config: file.config,
-    secretKeys: file.secretKeys,
-    program: () => {
-      const email = createEmail(cfg, withProviders(cfg));
-      return { email: { smtpUrl: email.smtpUrl, records: email.records, validation: email.validation } };
-    },
+  run = await evaluateStack(prod, () => {
+    const email = createEmail(cfg, withProviders(cfg));
+    return { email: { smtpUrl: email.smtpUrl, records: email.records, validation: email.validation } };
   });
   byName = Object.fromEntries(run.resources.map((r) => [r.name, r]));
 });
@@ -153,16 +149,10 @@ describe("Email component, prod stack", () => {
   });
 
   it("runs as a preview, with the names and types of SPF, DMARC and MX as literals", async () => {
-    const preview = await evaluateProgram({
-      stack: "prod",
-      config: file.config,
-      secretKeys: file.secretKeys,
-      preview: true,
-      program: () => {
-        const e = createEmail(cfg, withProviders(cfg));
-        return { validation: e.validation };
-      },
-    });
+    const preview = await evaluateStack(prod, () => {
+      const e = createEmail(cfg, withProviders(cfg));
+      return { validation: e.validation };
+    }, { preview: true });
     const p = Object.fromEntries(preview.resources.map((r) => [r.name, r.inputs]));
     expect(p["renfort-email-spf"]).toMatchObject({ name: DOMAIN, type: "TXT" });
     expect(p["renfort-email-dmarc"]).toMatchObject({ name: `_dmarc.${DOMAIN}`, type: "TXT" });

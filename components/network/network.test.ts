@@ -1,5 +1,5 @@
-import { evaluateProgram, type ProgramRun } from "../../tools/plan/harness";
-import { committedStack, withProviders } from "../../tools/plan/testing";
+import type { ProgramRun } from "../../tools/plan/harness";
+import { committedStack, evaluateStack, withProviders } from "../../tools/plan/testing";
 import { createNetwork, networkArgsFromConfig } from "./from-config";
 
 describe("networkArgsFromConfig", () => {
@@ -19,15 +19,11 @@ describe("networkArgsFromConfig", () => {
 describe("Network", () => {
   let run: ProgramRun;
   beforeAll(async () => {
-    const { file, config: cfg } = committedStack("prod");
-    run = await evaluateProgram({
-      stack: "prod",
-      config: file.config,
-      secretKeys: file.secretKeys,
-      program: () => {
-        const network = createNetwork(cfg, withProviders(cfg));
-        return { privateNetworkId: network.privateNetworkId, subnet: network.privateSubnet };
-      },
+    const prod = committedStack("prod");
+    const cfg = prod.config;
+    run = await evaluateStack(prod, () => {
+      const network = createNetwork(cfg, withProviders(cfg));
+      return { privateNetworkId: network.privateNetworkId, subnet: network.privateSubnet };
     });
   });
   const one = (type: string) => {

@@ -4,8 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { PlanResource, ProgramRun } from "../../tools/plan/harness";
-import { evaluateProgram } from "../../tools/plan/harness";
-import { committedStack, withProviders } from "../../tools/plan/testing";
+import { committedStack, evaluateStack, withProviders } from "../../tools/plan/testing";
 import { isSecret, redactSecrets, unwrapSecrets } from "../../tools/plan/values";
 import { CLOUDFLARE_IPS } from "../../data/cloudflare-ranges";
 import { readPlainEnv } from "../fleet/cloud-init";
@@ -40,28 +39,23 @@ const SECRETS = {
 };
 
 async function runStack(stack: "staging" | "prod", preview = false, domain: Record<string, unknown> = {}): Promise<ProgramRun> {
-  const { file, config: cfg } = committedStack(stack, (raw) => {
+  const committed = committedStack(stack, (raw) => {
     raw.domain = { ...(raw.domain as Record<string, unknown>), ...domain };
   });
-  return evaluateProgram({
-    stack,
-    config: file.config,
-    secretKeys: file.secretKeys,
-    preview,
-    program: () => {
-      const origin = createOrigin(
-        cfg,
-        { originTlsPrivateKey: pulumi.secret(SECRETS.tlsKey), adminToken: pulumi.secret(SECRETS.adminToken) },
-        {
-          privateNetworkId: pulumi.output("fr-par/11111111-2222-4333-a444-000000000001"),
-          appDatabaseUrl: pulumi.secret(SECRETS.databaseUrl),
-          smtpUrl: pulumi.secret(SECRETS.smtpUrl),
-        },
-        withProviders(cfg),
-      );
-      return { ipAddresses: origin.ipAddresses, apexRecords: origin.apexRecords, capacity: origin.capacity, registry: origin.registryEndpoint };
-    },
-  });
+  const cfg = committed.config;
+  return evaluateStack(committed, () => {
+    const origin = createOrigin(
+      cfg,
+      { originTlsPrivateKey: pulumi.secret(SECRETS.tlsKey), adminToken: pulumi.secret(SECRETS.adminToken) },
+      {
+        privateNetworkId: pulumi.output("fr-par/11111111-2222-4333-a444-000000000001"),
+        appDatabaseUrl: pulumi.secret(SECRETS.databaseUrl),
+        smtpUrl: pulumi.secret(SECRETS.smtpUrl),
+      },
+      withProviders(cfg),
+    );
+    return { ipAddresses: origin.ipAddresses, apexRecords: origin.apexRecords, capacity: origin.capacity, registry: origin.registryEndpoint };
+  }, { preview });
 }
 
 const ofType = (run: ProgramRun, type: string): PlanResource[] => run.resources.filter((r) => r.type === type);

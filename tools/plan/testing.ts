@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, parseConfig, type RenfortConfig } from "../../stacks/config";
 import { createProviders } from "../../stacks/platform";
+import { evaluateProgram, type EvaluateOptions, type ProgramRun } from "./harness";
 import { readStackFile, type StackConfig } from "./stack-file";
 
 export type StackName = "staging" | "prod";
@@ -41,6 +42,7 @@ export function committedRaw(stack: StackName): Record<string, unknown> {
 }
 
 export interface CommittedStack {
+  stack: StackName;
   /** What `evaluateProgram` takes: full keys (`renfort:edge`) to values, and the keys holding a secret. */
   file: StackConfig;
   /** The `renfort:` keys, namespace stripped (a copy: editing it changes neither `file` nor `config`). */
@@ -65,7 +67,21 @@ export function committedStack(stack: StackName, edit?: (raw: Record<string, unk
     ]),
     secretKeys: read.secretKeys,
   };
-  return { file, raw: structuredClone(edited), config: parseConfig(edited) };
+  return { stack, file, raw: structuredClone(edited), config: parseConfig(edited) };
+}
+
+/**
+ * Evaluates `program` under the platform mocks (tools/plan/harness.ts) with a committed stack's name,
+ * config and secret keys, as `pulumi up` would run it, or `pulumi preview` with `preview: true`.
+ */
+export function evaluateStack(committed: CommittedStack, program: EvaluateOptions["program"], options: { preview?: boolean } = {}): Promise<ProgramRun> {
+  return evaluateProgram({
+    stack: committed.stack,
+    config: committed.file.config,
+    secretKeys: committed.file.secretKeys,
+    preview: options.preview,
+    program,
+  });
 }
 
 /** The problems `parseConfig` refuses `raw` with (its ConfigError's list), or [] when it accepts it. */
