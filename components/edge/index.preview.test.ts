@@ -2,10 +2,8 @@
  * The Edge component in a staging preview: zone-level resources unprotected, rules fully known before
  * any resource exists (reviewers read them in the plan), records waiting for the origin's IPs.
  */
-import * as pulumi from "@pulumi/pulumi";
-import * as scaleway from "@pulumiverse/scaleway";
 import type { ProgramRun } from "../../tools/plan/harness";
-import { committedStack, evaluateStack, withProviders } from "../../tools/plan/testing";
+import { committedStack, evaluateStack, originIpsStandIn, withProviders } from "../../tools/plan/testing";
 import { isUnknown, UNKNOWN } from "../../tools/plan/values";
 import { Edge } from "./index";
 import { createEdge } from "./from-config";
@@ -17,9 +15,8 @@ let run: ProgramRun;
 beforeAll(async () => {
   run = await evaluateStack(staging, () => {
     const opts = withProviders(cfg);
-    const [scw, cf] = opts.providers;
-    const ips = ["primary", "secondary"].map((k) => new scaleway.loadbalancers.Ip(`origin-ip-${k}`, { zone: cfg.scaleway.zone }, { provider: scw }));
-    createEdge(cfg, { originIps: pulumi.all(ips.map((i) => i.ipAddress)) }, opts);
+    createEdge(cfg, { originIps: originIpsStandIn(cfg, opts) }, opts);
+    const [, cf] = opts.providers;
     // Defaults: a component built with only the required args is protected and uses the safe values.
     new Edge(
       "defaults",

@@ -2,10 +2,8 @@
  * The Edge component run under the mocked engine (tools/plan/harness.ts) with the prod stack file, explicit
  * providers, and an origin stand-in publishing two load-balancer IPs.
  */
-import * as pulumi from "@pulumi/pulumi";
-import * as scaleway from "@pulumiverse/scaleway";
 import type { PlanResource, ProgramRun } from "../../tools/plan/harness";
-import { committedStack, evaluateStack, withProviders } from "../../tools/plan/testing";
+import { committedStack, evaluateStack, originIpsStandIn, withProviders } from "../../tools/plan/testing";
 import { matches } from "./expressions";
 import { createEdge } from "./from-config";
 import { edgeRulesets, toRulesetRule } from "./rules";
@@ -18,10 +16,8 @@ let run: ProgramRun;
 beforeAll(async () => {
   run = await evaluateStack(prod, () => {
     const opts = withProviders(cfg);
-    const [scw] = opts.providers;
-    // Stand-in for the origin component: its two dedicated IPs, as computed outputs.
-    const ips = ["primary", "secondary"].map((k) => new scaleway.loadbalancers.Ip(`origin-ip-${k}`, { zone: cfg.scaleway.zone }, { provider: scw }));
-    const originIps = pulumi.all(ips.map((i) => i.ipAddress));
+    // The origin component's two dedicated IPs, as computed outputs.
+    const originIps = originIpsStandIn(cfg, opts);
     const edge = createEdge(cfg, { originIps }, opts);
     return { originIps, rulesetIds: edge.rulesetIds, mainRecords: edge.mainRecords, settingIds: edge.settingIds };
   });

@@ -6,6 +6,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as scaleway from "@pulumiverse/scaleway";
 import { ConfigError, parseConfig, type RenfortConfig } from "../../stacks/config";
 import { createProviders } from "../../stacks/platform";
 import { evaluateProgram, type EvaluateOptions, type ProgramRun } from "./harness";
@@ -121,4 +123,15 @@ type Providers = ReturnType<typeof createProviders>;
 export function withProviders(cfg: RenfortConfig): { providers: [Providers["scaleway"], Providers["cloudflare"]] } {
   const { scaleway, cloudflare } = createProviders(cfg);
   return { providers: [scaleway, cloudflare] };
+}
+
+/**
+ * A stand-in for the Origin component's `ipAddresses`, for tests of what consumes them (the edge): two
+ * load-balancer IPs in the stack's zone, so their addresses are computed outputs (unknown in a preview)
+ * as the real ones are. Call it inside an `evaluateProgram` program.
+ */
+export function originIpsStandIn(cfg: RenfortConfig, opts: ReturnType<typeof withProviders>): pulumi.Output<string[]> {
+  const [provider] = opts.providers;
+  const ips = ["primary", "secondary"].map((k) => new scaleway.loadbalancers.Ip(`origin-ip-${k}`, { zone: cfg.scaleway.zone }, { provider }));
+  return pulumi.all(ips.map((i) => i.ipAddress));
 }
