@@ -1,7 +1,9 @@
 /**
- * Scaffolding shared by the infra tests: the committed stack files as the program receives them, the
- * problems a raw config is refused with, modified copies of a stack file for the plan's end-to-end tests,
- * and the stack's explicit providers. Test-only: nothing in the program imports this module.
+ * Scaffolding shared by the infra tests: the committed stack files as the program receives them
+ * (`committedRaw`, `committedStack`), a program evaluated with one of them (`evaluateStack`), the problems a
+ * raw config is refused with (`configProblems`), modified copies of a stack file for the plan's end-to-end
+ * tests (`stackFileWith`), the stack's explicit providers (`withProviders`) and a stand-in for the origin's
+ * IPs (`originIpsStandIn`). Test-only: nothing in the program imports this module.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
