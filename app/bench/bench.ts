@@ -8,6 +8,7 @@ import autocannon from "autocannon";
 import pg from "pg";
 import { Pool as HttpPool } from "undici";
 import { SIGNUP_SQL } from "../src/app";
+import { DEFAULT_DATABASE_SCHEMA } from "../src/config";
 import { runMigrations } from "../src/migrate";
 import { buildBundle } from "../scripts/build";
 
@@ -194,11 +195,11 @@ async function main(): Promise<void> {
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   const url = dbUrl(name);
-  const client = new pg.Client({ connectionString: url });
+  const client = new pg.Client({ connectionString: url, options: `-c search_path=${DEFAULT_DATABASE_SCHEMA}` });
   let app: Server | undefined;
   let ref: Server | undefined;
   try {
-    await runMigrations(url);
+    await runMigrations(url, { schema: DEFAULT_DATABASE_SCHEMA });
     await client.connect();
     const version = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]!.v;
     process.stdout.write(`Renfort signup benchmark — PostgreSQL ${version} at ${new URL(SERVER).host}, node ${process.version}, bundle ${bundle}\n\n`);

@@ -12,13 +12,17 @@ function problems(env: Record<string, string>): string[] {
 
 test("defaults are the safe values", () => {
   const c = loadConfig({});
-  expect(c).toMatchObject({ port: 8080, degraded: false, trustedProxies: [], outboxWorker: false, pgPoolSize: 20, bodyLimitBytes: 16384 });
+  expect(c).toMatchObject({ port: 8080, degraded: false, trustedProxies: [], outboxWorker: false, pgPoolSize: 20, bodyLimitBytes: 16384, databaseSchema: "renfort" });
   expect(c.adminToken).toBeUndefined();
 });
 
 test.each([
   [{ PORT: "http" }, /^PORT must be an integer between 0 and 65535/],
   [{ PORT: "70000" }, /^PORT must be an integer/],
+  [{ DATABASE_SCHEMA: "Renfort" }, /^DATABASE_SCHEMA must be a lower-case PostgreSQL identifier/],
+  [{ DATABASE_SCHEMA: "renfort; DROP TABLE x" }, /^DATABASE_SCHEMA must be a lower-case PostgreSQL identifier/],
+  [{ DATABASE_SCHEMA: "" }, /^DATABASE_SCHEMA must be a lower-case PostgreSQL identifier/],
+  [{ DATABASE_SCHEMA: "pg_temp" }, /^DATABASE_SCHEMA must not be a system schema/],
   [{ DATABASE_URL: "mysql://x" }, /^DATABASE_URL must be a postgres:\/\/ URL/],
   [{ TRUSTED_PROXIES: "10.0.0.0/8, nope" }, /^TRUSTED_PROXIES has "nope"/],
   [{ DEGRADED_MODE: "yes" }, /^DEGRADED_MODE must be "on" or "off"/],
@@ -32,6 +36,10 @@ test.each([
   const p = problems(env as Record<string, string>);
   expect(p).toHaveLength(1);
   expect(p[0]).toMatch(message);
+});
+
+test.each(["renfort", "app_v2", "_x"])("DATABASE_SCHEMA=%s is accepted", (schema) => {
+  expect(loadConfig({ DATABASE_SCHEMA: schema }).databaseSchema).toBe(schema);
 });
 
 test("a secret's value is never echoed back", () => {

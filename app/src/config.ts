@@ -41,6 +41,18 @@ const postgresUrl = z
     }
   }, "must be a postgres:// URL, e.g. postgres://app@10.0.0.5:5432/renfort");
 
+/**
+ * The schema the tables live in. On Scaleway it is `renfort`, owned by the migrator, and no role may
+ * create in `public` (components/database/README.md). Lower-case identifiers only, so the name never
+ * needs case-sensitive quoting; `pg_` is reserved for system schemas.
+ * https://www.postgresql.org/docs/current/ddl-schemas.html
+ */
+export const DEFAULT_DATABASE_SCHEMA = "renfort";
+const schemaName = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case PostgreSQL identifier (letters, digits, _; at most 63), e.g. renfort")
+  .refine((v) => !v.startsWith("pg_") && v !== "information_schema", "must not be a system schema (pg_*, information_schema)");
+
 const smtpUrl = z.string().refine((v) => {
   try {
     const u = new URL(v);
@@ -55,6 +67,7 @@ const envSchema = z
     PORT: intIn(0, 65535, 8080),
     HOST: z.string().min(1).default("0.0.0.0"),
     DATABASE_URL: postgresUrl.optional(),
+    DATABASE_SCHEMA: schemaName.default(DEFAULT_DATABASE_SCHEMA),
     TRUSTED_PROXIES: z
       .string()
       .default("")
@@ -96,6 +109,8 @@ export interface AppConfig {
   port: number;
   host: string;
   databaseUrl: string | undefined;
+  /** schema of the tables and of the migrations table; every connection's search_path */
+  databaseSchema: string;
   trustedProxies: Cidr[];
   degraded: boolean;
   runtimeEnvFile: string | undefined;
@@ -135,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    databaseSchema: e.DATABASE_SCHEMA,
     trustedProxies: e.TRUSTED_PROXIES,
     degraded: e.DEGRADED_MODE === "on",
     runtimeEnvFile: e.RUNTIME_ENV_FILE,

@@ -8,7 +8,10 @@ import type { AppConfig } from "./config";
  * fast into a 503 instead of queueing without bound.
  * https://node-postgres.com/apis/pool
  */
-export function createPool(cfg: Pick<AppConfig, "pgPoolSize" | "pgPoolWaitMs" | "pgStatementTimeoutMs">, databaseUrl: string): pg.Pool {
+export function createPool(
+  cfg: Pick<AppConfig, "pgPoolSize" | "pgPoolWaitMs" | "pgStatementTimeoutMs" | "databaseSchema">,
+  databaseUrl: string,
+): pg.Pool {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: cfg.pgPoolSize,
@@ -17,6 +20,7 @@ export function createPool(cfg: Pick<AppConfig, "pgPoolSize" | "pgPoolWaitMs" | 
     statement_timeout: cfg.pgStatementTimeoutMs,
     query_timeout: cfg.pgStatementTimeoutMs + 1000,
     application_name: "renfort-app",
+    onConnect: searchPathHook(cfg.databaseSchema),
   });
   // An idle client whose server connection dies (failover, pg_terminate_backend) emits 'error' on
   // the pool; without a listener that would crash the process. The pool drops the client itself.
@@ -33,4 +37,24 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH"].includes(code)) return true;
   const msg = e.message ?? "";
   return /timeout exceeded when trying to connect|Connection terminated|connection timeout|Query read timeout|Client has encountered a connection error/i.test(msg);
+}
+
+/** `"name"`: a PostgreSQL identifier, quoted (config already restricts it to [a-z0-9_]). */
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * Sets each new connection's search_path to the app's schema before the pool hands it out, so the
+ * unqualified table names of the queries and migrations resolve there and never in `public`. A SET
+ * rather than the `options=-c search_path=...` startup parameter: the embedded PostgreSQL (PGlite
+ * behind pglite-socket) ignores startup parameters, and one code path keeps dev, tests and
+ * production alike. Costs one round trip per new connection, not per query.
+ * https://node-postgres.com/apis/pool (onConnect)
+ */
+export function searchPathHook(schema: string): (client: pg.ClientBase) => Promise<void> {
+  const sql = `SET search_path TO ${quoteIdent(schema)}`;
+  return async (client) => {
+    await client.query(sql);
+  };
 }

@@ -68,7 +68,7 @@ export interface Running {
 export async function serve(env: Record<string, string | undefined>, opts: { migrate?: boolean } = {}): Promise<Running> {
   const cfg = loadConfig(env);
   const db = await resolveDatabaseUrl(cfg, jsonLog);
-  if (opts.migrate) await runMigrations(db.url);
+  if (opts.migrate) await runMigrations(db.url, { schema: cfg.databaseSchema });
   const pool = createPool(cfg, db.url);
   // Buffered, asynchronous log writes: a synchronous write to a stdout the kernel is slow to drain
   // (busy disk, slow log driver) would stall the event loop and every request with it. Flushed on
@@ -180,7 +180,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void
     case "migrate": {
       const cfg = loadConfig(env);
       if (!cfg.databaseUrl) throw new ConfigError(["DATABASE_URL is required to migrate, e.g. postgres://migrator@host:5432/renfort"]);
-      const ran = await runMigrations(cfg.databaseUrl, { log: (m) => jsonLog("info", m) });
+      const ran = await runMigrations(cfg.databaseUrl, { schema: cfg.databaseSchema, log: (m) => jsonLog("info", m) });
       jsonLog("info", ran.length ? `applied ${ran.length} migration(s)` : "migrations already current", { applied: ran });
       return;
     }

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync } from "node:fs";
 import { execFile } from "node:child_process";
 import { basename, extname, join } from "node:path";
-import type { Pool } from "pg";
+import pg, { type Pool } from "pg";
+import { quoteIdent } from "./db";
 
 /**
  * Migrations are plain SQL files in app/migrations, run by node-pg-migrate's programmatic runner
@@ -20,6 +21,7 @@ interface RunnerOptions {
   direction: "up" | "down";
   count?: number;
   schema?: string;
+  migrationsSchema?: string;
   checkOrder: boolean;
   singleTransaction: boolean;
   verbose: boolean;
@@ -78,7 +80,11 @@ export interface RunMigrationsOptions {
   direction?: "up" | "down";
   /** how many to run; default all for "up", 1 for "down" */
   count?: number;
-  /** schema to create the tables in (search_path); default the role's search_path */
+  /**
+   * Schema of the tables and of the pgmigrations table (the app passes DATABASE_SCHEMA, `renfort`).
+   * Created when missing. Omitted: node-pg-migrate's own default, `public`, where the platform's
+   * migrator has no CREATE right (components/database/README.md).
+   */
   schema?: string;
   /** default: silent */
   log?: (msg: string) => void;
@@ -89,6 +95,7 @@ export interface RunMigrationsOptions {
  * concurrently from several release jobs: node-pg-migrate serializes them with an advisory lock.
  */
 export async function runMigrations(databaseUrl: string, opts: RunMigrationsOptions = {}): Promise<string[]> {
+  if (opts.schema !== undefined) await ensureSchema(databaseUrl, opts.schema);
   const runner = await loadRunner();
   const direction = opts.direction ?? "up";
   const ran = await runner({
@@ -97,13 +104,44 @@ export async function runMigrations(databaseUrl: string, opts: RunMigrationsOpti
     migrationsTable: MIGRATIONS_TABLE,
     direction,
     ...(opts.count !== undefined ? { count: opts.count } : direction === "down" ? { count: 1 } : {}),
-    ...(opts.schema !== undefined ? { schema: opts.schema } : {}),
+    ...(opts.schema !== undefined ? { schema: opts.schema, migrationsSchema: opts.schema } : {}),
     checkOrder: true,
     singleTransaction: true,
     verbose: false,
     log: opts.log ?? (() => undefined),
   });
   return ran.map((m) => m.name);
+}
+
+/**
+ * Creates `schema` only when it is missing. `CREATE SCHEMA IF NOT EXISTS` checks the CREATE right on
+ * the database before it looks for the schema, so on Scaleway, where the platform made the schema
+ * and the migrator owns it but may not create schemas, it would fail although there is nothing to
+ * do: node-pg-migrate's `createSchema` option runs exactly that, hence this check first.
+ * https://www.postgresql.org/docs/current/sql-createschema.html
+ */
+export async function ensureSchema(databaseUrl: string, schema: string): Promise<"exists" | "created"> {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: "renfort-migrate" });
+  await client.connect();
+  try {
+    const r = await client.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]);
+    if (r.rowCount) return "exists";
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      // 23505: a concurrent release job created it between the check and the CREATE
+      if (e.code === "23505") return "exists";
+      throw new Error(
+        `DATABASE_SCHEMA "${schema}" does not exist and this role cannot create it (${e.message}): ` +
+          `create it as the database owner (CREATE SCHEMA ${schema} AUTHORIZATION <migrator>) or set DATABASE_SCHEMA to an existing schema`,
+        { cause: err },
+      );
+    }
+    return "created";
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 export interface MigrationStatus {

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { DEFAULT_DATABASE_SCHEMA } from "../src/config";
+import { searchPathHook } from "../src/db";
 import { startEmbeddedPostgres } from "../src/embedded-pg";
 import { runMigrations } from "../src/migrate";
 
@@ -18,6 +20,15 @@ export interface TestDb {
 }
 
 export const serverUrl = process.env.DATABASE_URL;
+/** The app's default schema: tests run where production runs, never in `public`. */
+export const schema = DEFAULT_DATABASE_SCHEMA;
+
+/** A pool whose connections use the app's schema, like the app's own (src/db.ts). */
+export function schemaPool(url: string, max = 10): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, onConnect: searchPathHook(schema) });
+  pool.on("error", () => undefined);
+  return pool;
+}
 export const mode: "server" | "embedded" = serverUrl ? "server" : "embedded";
 
 export function withDatabase(url: string, database: string): string {
@@ -38,9 +49,8 @@ export async function createTestDb(opts: { migrate?: boolean } = {}): Promise<Te
       await admin.end();
     }
     const url = withDatabase(serverUrl, name);
-    if (migrate) await runMigrations(url);
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
-    pool.on("error", () => undefined);
+    if (migrate) await runMigrations(url, { schema });
+    const pool = schemaPool(url);
     return {
       mode: "server",
       url,
@@ -59,9 +69,8 @@ export async function createTestDb(opts: { migrate?: boolean } = {}): Promise<Te
     };
   }
   const embedded = await startEmbeddedPostgres();
-  if (migrate) await runMigrations(embedded.url);
-  const pool = new pg.Pool({ connectionString: embedded.url, max: 10 });
-  pool.on("error", () => undefined);
+  if (migrate) await runMigrations(embedded.url, { schema });
+  const pool = schemaPool(embedded.url);
   return {
     mode: "embedded",
     url: embedded.url,

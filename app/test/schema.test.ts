@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { APPLY_INSERT_SQL, MISSION_SQL, SIGNUP_SQL, TAKE_PLACE_SQL, VOLUNTEER_BY_EMAIL_SQL, listMissionsQuery } from "../src/app";
 import { migrationNames, migrationStatus, runMigrations } from "../src/migrate";
-import { createTestDb, mode, withDatabase, type TestDb } from "./db";
+import { createTestDb, mode, schema, schemaPool, withDatabase, type TestDb } from "./db";
 import { httpRequest, startApp } from "./app-harness";
 
 /**
@@ -108,20 +108,27 @@ test("/readyz is 503 while a migration file is not applied, 200 once it is", asy
     expect(before.statusCode).toBe(503);
     expect(before.headers["retry-after"]).toBeDefined();
     expect(before.json()).toMatchObject({ reason: "migrations_pending" });
-    expect(await runMigrations(fresh.url)).toEqual(names);
+    expect(await runMigrations(fresh.url, { schema })).toEqual(names);
     expect((await httpRequest(h.baseUrl, "GET", "/readyz")).statusCode).toBe(200);
+    // the tables and node-pg-migrate's own table are in the app's schema, nothing in public
+    const tables = await fresh.pool.query<{ schemaname: string; tablename: string }>(
+      "SELECT schemaname, tablename FROM pg_tables WHERE schemaname IN ('public', $1) ORDER BY 2",
+      [schema],
+    );
+    expect(tables.rows.map((t) => t.schemaname)).toEqual(tables.rows.map(() => schema));
+    expect(tables.rows.map((t) => t.tablename)).toEqual(expect.arrayContaining(["pgmigrations", "volunteers", "email_outbox"]));
     // down then up again: the down migration works and re-applying is clean
-    await runMigrations(fresh.url, { direction: "down", count: names.length });
+    await runMigrations(fresh.url, { schema, direction: "down", count: names.length });
     expect((await httpRequest(h.baseUrl, "GET", "/readyz")).statusCode).toBe(503);
-    expect(await runMigrations(fresh.url)).toEqual(names);
-    expect(await runMigrations(fresh.url)).toEqual([]);
+    expect(await runMigrations(fresh.url, { schema })).toEqual(names);
+    expect(await runMigrations(fresh.url, { schema })).toEqual([]);
   } finally {
     await h.close();
     await fresh.drop();
   }
 });
 
-(mode === "server" ? test : test.skip)("migrations run as a non-superuser owner; the app role works through default privileges only", async () => {
+(mode === "server" ? test : test.skip)("as on Scaleway: the migrator owns the schema but may not create schemas; migrations and the app work through default privileges", async () => {
   const suffix = randomBytes(4).toString("hex");
   const [migrator, appRole, dbName] = [`renfort_t_migrator_${suffix}`, `renfort_t_app_${suffix}`, `renfort_t_roles_${suffix}`];
   const admin = new pg.Client({ connectionString: db.adminUrl });
@@ -129,19 +136,29 @@ test("/readyz is 503 while a migration file is not applied, 200 once it is", asy
   try {
     await admin.query(`CREATE ROLE ${migrator} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`);
     await admin.query(`CREATE ROLE ${appRole} LOGIN NOSUPERUSER`);
-    await admin.query(`CREATE DATABASE ${dbName} OWNER ${migrator}`);
+    // What the platform does (components/database), not the migrations: a database the migrator does
+    // not own (no CREATE on it: no new schema), the schema owned by the migrator, DML for the app
+    // through default privileges on whatever the migrator creates.
+    await admin.query(`CREATE DATABASE ${dbName}`);
     const asAdminOnDb = new pg.Client({ connectionString: withDatabase(db.adminUrl!, dbName) });
     await asAdminOnDb.connect();
-    // What the platform does (components/database), not the migrations: schema to the migrator,
-    // DML for the app through default privileges on whatever the migrator creates.
-    await asAdminOnDb.query(`ALTER SCHEMA public OWNER TO ${migrator}`);
-    await asAdminOnDb.query(`GRANT USAGE ON SCHEMA public TO ${appRole}`);
-    await asAdminOnDb.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${migrator} IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${appRole}`);
+    await asAdminOnDb.query(`REVOKE CREATE, TEMPORARY ON DATABASE ${dbName} FROM PUBLIC`);
+    await asAdminOnDb.query(`REVOKE CREATE ON SCHEMA public FROM PUBLIC`);
+    await asAdminOnDb.query(`CREATE SCHEMA ${schema} AUTHORIZATION ${migrator}`);
+    await asAdminOnDb.query(`GRANT USAGE ON SCHEMA ${schema} TO ${appRole}`);
+    await asAdminOnDb.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${migrator} IN SCHEMA ${schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${appRole}`);
     await asAdminOnDb.end();
     const migratorUrl = withDatabase(new URL(db.adminUrl!).toString().replace(/\/\/[^@]*@/, `//${migrator}@`), dbName);
-    expect(await runMigrations(migratorUrl)).toEqual(migrationNames());
+    // `CREATE SCHEMA IF NOT EXISTS` would be refused here although the schema exists
+    const probe = new pg.Client({ connectionString: migratorUrl });
+    await probe.connect();
+    await expect(probe.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`)).rejects.toThrow(/permission denied for database/);
+    await probe.end();
+    // and a schema that does not exist cannot be created: the error names the setting and the fix
+    await expect(runMigrations(migratorUrl, { schema: "renfort_missing" })).rejects.toThrow(/DATABASE_SCHEMA "renfort_missing" does not exist.*AUTHORIZATION/);
+    expect(await runMigrations(migratorUrl, { schema })).toEqual(migrationNames());
     const appUrl = migratorUrl.replace(`//${migrator}@`, `//${appRole}@`);
-    const appDb: TestDb = { mode: "server", url: appUrl, pool: new pg.Pool({ connectionString: appUrl, max: 2 }), drop: async () => undefined };
+    const appDb: TestDb = { mode: "server", url: appUrl, pool: schemaPool(appUrl, 2), drop: async () => undefined };
     const h = await startApp(appDb);
     try {
       const r = await httpRequest(h.baseUrl, "POST", "/api/volunteers", {
@@ -152,6 +169,8 @@ test("/readyz is 503 while a migration file is not applied, 200 once it is", asy
       expect((await httpRequest(h.baseUrl, "GET", "/readyz")).statusCode).toBe(200);
       // the app role cannot change the schema
       await expect(appDb.pool.query("DROP TABLE volunteers CASCADE")).rejects.toThrow(/must be owner/);
+      const where = await appDb.pool.query<{ s: string }>("SELECT schemaname AS s FROM pg_tables WHERE tablename = 'volunteers'");
+      expect(where.rows).toEqual([{ s: schema }]);
     } finally {
       await h.close();
       await appDb.pool.end();
