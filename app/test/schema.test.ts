@@ -4,6 +4,7 @@ import { APPLY_INSERT_SQL, MISSION_SQL, SIGNUP_SQL, TAKE_PLACE_SQL, VOLUNTEER_BY
 import { migrationNames, migrationStatus, runMigrations } from "../src/migrate";
 import { createTestDb, mode, schema, schemaPool, withDatabase, type TestDb } from "./db";
 import { httpRequest, startApp } from "./app-harness";
+import { runBundle } from "./spawn";
 
 /**
  * The launch lesson "PostgreSQL does not index foreign keys": the catalog must show an index for
@@ -156,7 +157,11 @@ test("/readyz is 503 while a migration file is not applied, 200 once it is", asy
     await probe.end();
     // and a schema that does not exist cannot be created: the error names the setting and the fix
     await expect(runMigrations(migratorUrl, { schema: "renfort_missing" })).rejects.toThrow(/DATABASE_SCHEMA "renfort_missing" does not exist.*AUTHORIZATION/);
-    expect(await runMigrations(migratorUrl, { schema })).toEqual(migrationNames());
+    // the release step exactly as deployed: the bundle's `migrate` command, DATABASE_SCHEMA left at its default
+    const release = runBundle(["migrate"], { DATABASE_URL: migratorUrl });
+    expect([await release.exited, release.stderr]).toEqual([0, ""]);
+    expect(release.stdout.join("\n")).toMatch(new RegExp(`applied ${migrationNames().length} migration`));
+    expect(await runMigrations(migratorUrl, { schema })).toEqual([]);
     const appUrl = migratorUrl.replace(`//${migrator}@`, `//${appRole}@`);
     const appDb: TestDb = { mode: "server", url: appUrl, pool: schemaPool(appUrl, 2), drop: async () => undefined };
     const h = await startApp(appDb);
