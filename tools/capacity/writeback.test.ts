@@ -113,18 +113,20 @@ describe("applyCapacityMeasurement", () => {
       });
       expect(capacitySchema.safeParse(cfg["renfort:capacity"]).success).toBe(true);
 
-      // Line-level: the old figure's line changed, two lines were added right after it, all else is identical
-      // (comments, flow lists, the CSR block scalar, ciphertexts).
+      // Line-level: the old figure's line changed, the provenance lines right after it were written (added,
+      // or replaced when a previous measurement was recorded), all else is identical (comments, flow lists,
+      // the CSR block scalar, ciphertexts).
       const a = before.split("\n");
       const b = text.split("\n");
       const i = a.findIndex((l) => /^\s+signupsPerSecondPerInstance:/.test(l));
+      const recorded = a.slice(i + 1).findIndex((l) => !/^\s+(measuredAt|measurementSource):/.test(l));
       expect(b.slice(0, i)).toEqual(a.slice(0, i));
       expect(b.slice(i, i + 3)).toEqual([
         "    signupsPerSecondPerInstance: 450",
         '    measuredAt: "2026-11-29T17:03:12.345Z"',
         "    measurementSource: reports/loadtest-prod.json",
       ]);
-      expect(b.slice(i + 3)).toEqual(a.slice(i + 1));
+      expect(b.slice(i + 3)).toEqual(a.slice(i + 1 + recorded));
       expect(text).toContain(`# Written by \`npm run capacity -- --stack ${stack} --from <loadtest report>\`.`);
 
       // Writing again replaces in place.
