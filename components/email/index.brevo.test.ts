@@ -57,7 +57,7 @@ describe("Email component, provider brevo", () => {
   it("gives the app the Brevo relay with the SMTP key, as a secret", () => {
     const url = (run.outputs.email as { smtpUrl: unknown }).smtpUrl;
     expect(isSecret(url)).toBe(true);
-    expect(unwrapSecrets(url)).toBe(`smtp://8a1b2c001%40smtp-brevo.com:${SMTP_KEY}@smtp-relay.brevo.com:587`);
+    expect(unwrapSecrets(url)).toBe(`smtp://8a1b2c001%40smtp-brevo.com:${SMTP_KEY}@smtp-relay.brevo.com:587?requireTLS=true`);
     expect(JSON.stringify(redactSecrets(run))).not.toContain(SMTP_KEY);
   });
 

@@ -16,11 +16,15 @@ export interface SmtpEndpoint {
   port: number;
 }
 
-/** `smtp://<user>:<password>@<host>:<port>`, user and password percent-encoded. Throws without naming the password. */
+/**
+ * `smtp://<user>:<password>@<host>:<port>?requireTLS=true`, user and password percent-encoded. Throws without
+ * naming the password. `requireTLS` makes nodemailer refuse to send when STARTTLS cannot be negotiated, so a
+ * stripped STARTTLS offer never sends the credentials in clear (https://nodemailer.com/smtp/#tls-options).
+ */
 export function buildSmtpUrl(e: SmtpEndpoint): string {
   if (!e.user) throw new Error("SMTP user is empty");
   if (!e.password) throw new Error(`SMTP password for ${e.user}@${e.host} is empty: the API key or SMTP key was not created or not read`);
   if (!/^[a-z0-9.-]+$/i.test(e.host)) throw new Error(`SMTP host must be a host name, got ${JSON.stringify(e.host)}`);
   if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535) throw new Error(`SMTP port must be 1-65535, got ${e.port}`);
-  return `smtp://${encodeURIComponent(e.user)}:${encodeURIComponent(e.password)}@${e.host}:${e.port}`;
+  return `smtp://${encodeURIComponent(e.user)}:${encodeURIComponent(e.password)}@${e.host}:${e.port}?requireTLS=true`;
 }
