@@ -74,6 +74,23 @@ function providerOf(r: GateResource, byUrn: Map<string, GateResource>) {
 const typeMatcher = (type: string) => (cls: { new (...rest: never[]): unknown }) =>
   (cls as unknown as { __pulumiType?: string }).__pulumiType === type;
 
+/** What the policy server shows of a resource to both kinds of policy: props behind the unknown-checking proxy. */
+function resourceView(r: GateResource, byUrn: Map<string, GateResource>) {
+  const props = withUnknownChecks(plainProps(r));
+  const isType = typeMatcher(r.type);
+  return {
+    type: r.type,
+    props,
+    urn: r.urn,
+    name: r.name,
+    opts: options(r),
+    provider: providerOf(r, byUrn),
+    isType,
+    /** The SDK types `asType` differently for resource and stack policies; callers cast it to theirs. */
+    asType: (cls: { new (...rest: never[]): unknown }) => (isType(cls) ? props : undefined),
+  };
+}
+
 export async function runResourcePolicy(
   policy: RenfortResourcePolicy<object>,
   r: GateResource,
@@ -83,18 +100,11 @@ export async function runResourcePolicy(
   const out: Outcome[] = [];
   const validations = ([] as ResourceValidation[]).concat(policy.validateResource ?? []);
   for (const validate of validations) {
-    const props = withUnknownChecks(plainProps(r));
+    const view = resourceView(r, byUrn);
     const args: ResourceValidationArgs = {
-      type: r.type,
-      props,
-      urn: r.urn,
-      name: r.name,
-      opts: options(r),
-      provider: providerOf(r, byUrn),
+      ...view,
+      asType: view.asType as ResourceValidationArgs["asType"],
       stackTags: new Map(),
-      isType: typeMatcher(r.type),
-      asType: ((cls: { new (...rest: never[]): unknown }) =>
-        typeMatcher(r.type)(cls) ? props : undefined) as ResourceValidationArgs["asType"],
       getConfig: <T extends object>() => config as T,
       notApplicable,
     };
@@ -114,20 +124,8 @@ export function toPolicyResources(resources: GateResource[]): PolicyResource[] {
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const built = new Map<string, PolicyResource>();
   for (const r of resources) {
-    const props = withUnknownChecks(plainProps(r));
-    built.set(r.urn, {
-      type: r.type,
-      props,
-      urn: r.urn,
-      name: r.name,
-      opts: options(r),
-      provider: providerOf(r, byUrn),
-      dependencies: [],
-      propertyDependencies: {},
-      isType: typeMatcher(r.type),
-      asType: ((cls: { new (...rest: never[]): unknown }) =>
-        typeMatcher(r.type)(cls) ? props : undefined) as PolicyResource["asType"],
-    });
+    const view = resourceView(r, byUrn);
+    built.set(r.urn, { ...view, asType: view.asType as PolicyResource["asType"], dependencies: [], propertyDependencies: {} });
   }
   for (const r of resources) {
     const p = built.get(r.urn)!;
