@@ -2,11 +2,9 @@
  * Reads the stack's `renfort:*` config from the Pulumi runtime and validates it.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { NAMESPACE, parseConfig, parseConfigReport, SECRET_KEYS, type RenfortConfig, type SecretKey, ConfigError } from "./config";
-
 // Not in the SDK's typings, but what `Config.getSecret` itself consults: whether the engine marked a key secret.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
+import { isConfigSecret } from "../adapters/pulumi-runtime";
+import { NAMESPACE, parseConfig, parseConfigReport, SECRET_KEYS, type RenfortConfig, type SecretKey, ConfigError } from "./config";
 
 export interface StackSecrets {
   originTlsPrivateKey: pulumi.Output<string>;

@@ -9,21 +9,9 @@
  * `np`/`t` tags of DMARCbis), null MX RFC 7505.
  */
 import { createPublicKey } from "node:crypto";
-import { dmarc as mailauthDmarc } from "mailauth/lib/dmarc";
-import { spf as mailauthSpf } from "mailauth/lib/spf";
+import { dmarc as mailauthDmarc, getDmarcRecord, getPublicKey, spf as mailauthSpf } from "../../adapters/mailauth";
 import type { SpfChain } from "./data";
 import { normalizeName, TXT_CHUNK_MAX, unquoteTxt, type PlannedRecord } from "./records";
-
-// mailauth's receiver-side helpers without typings: the DKIM key fetch and the DMARC record fetch.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { getPublicKey } = require("mailauth/lib/tools") as {
-  getPublicKey(type: "DKIM", name: string, minBitLength: number, resolver: Resolver): Promise<{ modulusLength?: number; rr: string }>;
-};
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const getDmarcRecord = require("mailauth/lib/dmarc/get-dmarc-record") as (
-  domain: string,
-  resolver: Resolver,
-) => Promise<false | { p?: string; rr: string; isOrgRecord: boolean }>;
 
 export type Tier = "staging" | "prod";
 

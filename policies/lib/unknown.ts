@@ -9,20 +9,8 @@
  * (for example an empty field that the provider fills in), and both end up as an "undecided" result.
  */
 
-/** The parts of `@pulumi/policy/proxy` we use; the module is internal, so its `.d.ts` exports nothing. */
-interface SdkProxyModule {
-  UnknownValueError: new (unknownTypeSentinel: string, props: string[]) => Error;
-  unknownCheckingProxy: <T>(toProxy: T) => T;
-  unknownBooleanValue: string;
-  unknownNumberValue: string;
-  unknownStringValue: string;
-  unknownArrayValue: string;
-  unknownAssetValue: string;
-  unknownArchiveValue: string;
-  unknownObjectValue: string;
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const sdk = require("@pulumi/policy/proxy") as SdkProxyModule;
+import { policyProxy as sdk } from "../../adapters/pulumi-policy";
+
 const { UnknownValueError } = sdk;
 
 /** The engine's sentinel for an unknown string (also used by the offline harness for every unknown). */

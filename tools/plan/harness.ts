@@ -8,17 +8,9 @@
  * would lose the options. https://www.pulumi.com/docs/iac/concepts/testing/unit/
  */
 import * as pulumi from "@pulumi/pulumi";
+import { runtimeSettings as settings, runtimeState as state } from "../../adapters/pulumi-runtime";
 import { platformMocks } from "./mocks";
 import { UNKNOWN, wireSecret } from "./values";
-
-// Internal SDK modules: the mock monitor instance, the RPC queue and its drain. Stable across 3.x.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const settings = require("@pulumi/pulumi/runtime/settings") as {
-  getMonitor(): unknown;
-  waitForRPCs(): Promise<void>;
-};
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { settings: { rpcDone: Promise<unknown> } } };
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -2,7 +2,7 @@
  * The engine's wire encoding of special values, and the two ways the plan shows them.
  * See https://github.com/pulumi/pulumi/blob/master/sdk/nodejs/runtime/rpc.ts (specialSigKey, unknownValue).
  */
-import { specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
+import { specialSecretSig, specialSigKey, unknownValue } from "../../adapters/pulumi-runtime";
 
 /** What a secret is shown as, everywhere the plan writes: terminal, JSON, Markdown, diffs. */
 export const SECRET_PLACEHOLDER = "[secret]";

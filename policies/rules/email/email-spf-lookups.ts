@@ -1,4 +1,4 @@
-import { spf } from "mailauth/lib/spf";
+import { spf } from "../../../adapters/mailauth";
 import { stackPolicy } from "../../lib/policy";
 import { isSpf, parseSpf, plannedRecords, spfRecords, txtValue, type PlannedRecord } from "../../lib/email";
 import { undecided } from "../../lib/unknown";
