@@ -142,6 +142,7 @@ describe("custom WAF", () => {
   it("never blocks a visitor from France or a French territory on the app's routes", () => {
     const many = customWafRules(["KP", "IR", "RU", "CN", "BY", "SY"], SENSITIVE);
     const blocking = many.filter((r) => r.action === "block");
+    expect(blocking.map((r) => r.ref)).toEqual(["geo_ban_kp", "geo_ban_ir", "geo_ban_ru", "geo_ban_cn", "geo_ban_by", "geo_ban_sy", "block_scanner_probes"]);
     for (const country of Object.keys(FRENCH_TERRITORIES)) {
       for (const path of APP_PATHS) {
         for (const r of blocking) expect({ ref: r.ref, country, path, hit: matches(text(r), { method: "GET", path, country }) }).toMatchObject({ hit: false });
