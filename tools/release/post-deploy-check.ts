@@ -217,7 +217,7 @@ export function fromStackOutputs(text: string, source: string): { minHealthy?: n
   try {
     doc = JSON.parse(text) as Record<string, unknown>;
   } catch (e) {
-    throw new Error(`${source} is not JSON (write it with \`pulumi stack output --json\`): ${(e as Error).message}`);
+    throw new Error(`${source} is not JSON (write it with \`pulumi stack output --json\`): ${(e as Error).message}`, { cause: e });
   }
   const capacity = doc.capacity as { minInstances?: unknown } | undefined;
   const min = capacity?.minInstances;
@@ -234,6 +234,6 @@ export function readCa(path: string): string {
   try {
     return readFileSync(path, "utf8");
   } catch (e) {
-    throw new Error(`--ca-file ${path} cannot be read: ${(e as Error).message}`);
+    throw new Error(`--ca-file ${path} cannot be read: ${(e as Error).message}`, { cause: e });
   }
 }
