@@ -2,8 +2,10 @@
  * Release step: run the app's database migrations, then deploy the new image. Never the other way.
  *
  *   npm run release -- --stack prod --image rg.fr-par.scw.cloud/renfort-prod/renfort-app@sha256:<digest>
- *                      [--migrate-command "<shell command>"] [--deploy-command "<shell command>"]
- *                      [--image-config-key renfort:fleet.image.digest] [--policy-pack-config policies/config/prod.json]
+ *                      [--migrate-command "<shell command>"] [--deploy-command "<shell command>"] [--schema renfort]
+ *                      [--no-write-back] [--image-config-key renfort:fleet.image.digest] [--policy-pack-config policies/config/prod.json]
+ *   npm run release -- --stack prod --migrate-only              migrations alone (URL from RENFORT_MIGRATION_DATABASE_URL)
+ *   npm run release -- --stack prod --check --outputs o.json    post-deploy check (post-deploy-check.ts)
  *
  * Why this order, and what it requires of migrations:
  * - Migrations run while the previous release still serves traffic. If they fail, the deploy is not
@@ -14,11 +16,12 @@
  *   drop or rename only in a later release, once no running code reads the old shape.
  *   https://www.prisma.io/dataguide/types/relational/expand-and-contract-pattern
  *
- * Default migration: `runMigrations(databaseUrl)` exported by app/src/migrate.ts, loaded at run time
- * so this tool does not depend on the app's internals; the URL comes from RENFORT_MIGRATION_DATABASE_URL
- * (a CI secret) and never appears in logs. Default deploy: `pulumi up --yes --stack <s> --config-path
- * --config renfort:fleet.image.digest=<digest>` (https://www.pulumi.com/docs/iac/cli/commands/pulumi_up/);
- * the image must come from the stack's own repository (tools/release/image-ref.ts).
+ * Default migration: `runMigrations(databaseUrl, { schema })` exported by app/src/migrate.ts, loaded at
+ * run time so this tool does not depend on the app's internals, into the access model's schema
+ * (`renfort`); the URL comes from RENFORT_MIGRATION_DATABASE_URL (a CI secret) and never appears in
+ * logs. Default deploy: the digest is written into Pulumi.<stack>.yaml (digest-writeback.ts), then
+ * `pulumi up --yes --stack <s>` (https://www.pulumi.com/docs/iac/cli/commands/pulumi_up/) reads it
+ * there; the image must come from the stack's own repository (tools/release/image-ref.ts).
  */
 import { spawn } from "child_process";
 import { existsSync, readFileSync, writeFileSync } from "fs";
