@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { execFile } from "node:child_process";
 import { basename, extname, join } from "node:path";
 import pg, { type Pool } from "pg";
-import { libpqCompatUrl, quoteIdent, tlsProblem } from "./db";
+import { databaseUrlProblems, libpqCompatUrl, quoteIdent, tlsProblem } from "./db";
 
 /**
  * Migrations are plain SQL files in app/migrations, run by node-pg-migrate's programmatic runner
@@ -96,6 +96,8 @@ export interface RunMigrationsOptions {
  */
 export async function runMigrations(databaseUrl: string, opts: RunMigrationsOptions = {}): Promise<string[]> {
   // libpq's meaning for sslmode / sslrootcert, as the app's pool (db.ts, LIBPQ_SSLMODES)
+  const problems = databaseUrlProblems(databaseUrl);
+  if (problems.length > 0) throw new Error(`the migration database URL is not usable: ${problems.join("; ")}`);
   const url = libpqCompatUrl(databaseUrl);
   // One connection first: a refused certificate or an unreachable server is reported plainly, before
   // node-pg-migrate's own error wrapping.

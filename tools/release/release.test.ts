@@ -161,6 +161,16 @@ describe("default migration through app/src/migrate.ts", () => {
     expect((globalThis as { __renfortMigrated?: unknown[] }).__renfortMigrated).toEqual(["postgres://u:p@h/db", expect.objectContaining({ schema: "renfort" })]);
   });
 
+  it("refuses a migration URL whose TLS parameters libpq and node-postgres would read differently, before connecting", async () => {
+    const root = join(__dirname, "..", "..");
+    await expect(migrateWithApp(root, "postgres://m:pw@127.0.0.1:1/renfort?sslmode=verify-ca")).rejects.toThrow(
+      "the migration database URL is not usable: sslmode=verify-ca needs sslrootcert=<path of the CA certificate file>",
+    );
+    await expect(migrateWithApp(root, "postgres://m:pw@127.0.0.1:1/renfort?sslmode=verify-full&sslrootcert=database-ca-missing.pem")).rejects.toThrow(
+      /sslrootcert database-ca-missing.pem cannot be read \(ENOENT\)/,
+    );
+  });
+
   it("names the secret to set when the URL is missing", async () => {
     await expect(migrateWithApp(__dirname, undefined)).rejects.toThrow(/RENFORT_MIGRATION_DATABASE_URL is not set/);
   });
