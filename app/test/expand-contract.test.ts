@@ -127,7 +127,7 @@ maybe("the previous release's app on the schema this release's migrations make (
 
   beforeAll(async () => {
     // the previous release's app/ from git, built with its own sources and migrations
-    execFileSync("sh", ["-c", `git archive ${ref} app | tar -x -C "${work}"`], { cwd: ROOT });
+    execFileSync("sh", ["-c", `git archive ${ref} app tsconfig.base.json | tar -x -C "${work}"`], { cwd: ROOT });
     symlinkSync(join(ROOT, "node_modules"), join(work, "node_modules"));
     if (!existsSync(join(work, "app", "node_modules")) && existsSync(join(ROOT, "app", "node_modules"))) symlinkSync(join(ROOT, "app", "node_modules"), join(work, "app", "node_modules"));
     bundle = await buildBundle(join(work, "app"));
