@@ -70,6 +70,7 @@ const breaks: Record<string, Break> = {
   "email-dmarc-policy": edit(`dns-dmarc-_dmarc.${APEX}`, "content", `"v=DMARC1; p=none; rua=mailto:dmarc@${APEX}"`),
   "sov-regions": edit("db", "region", "nl-ams"),
   "scw-db-backup-locality": edit("db", "backupSameRegion", false),
+  "pg-sslmode-libpq": edit("fleet-template", "cloudInit", fx.cloudInit().replace(`DATABASE_PASSWORD=${SECRET_VALUE}`, `DATABASE_URL=postgres://app:${encodeURIComponent(SECRET_VALUE)}@172.16.0.42:5432/renfort?sslmode=require`)),
 };
 
 describe("runGate", () => {

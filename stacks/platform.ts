@@ -61,7 +61,7 @@ export function buildPlatform(cfg: RenfortConfig, secrets: StackSecrets) {
     capacity: origin.capacity,
     edgeRulesets: edge.rulesetIds,
     email: { domain: cfg.email.domain, sender: cfg.email.sender, records: email.records, validation: email.validation },
-    database: { instanceId: database.instanceId, privateEndpoint: database.privateEndpoint },
+    database: { instanceId: database.instanceId, privateEndpoint: database.privateEndpoint, caCertificate: database.caCertificate },
     registry: origin.registryEndpoint,
   };
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { parseCidrList, type Cidr } from "./client-ip";
+import { databaseUrlProblems } from "./db";
 
 /**
  * The app reads its configuration from the environment only (12-factor), once at start, and fails
@@ -66,7 +67,13 @@ const envSchema = z
   .object({
     PORT: intIn(0, 65535, 8080),
     HOST: z.string().min(1).default("0.0.0.0"),
-    DATABASE_URL: postgresUrl.optional(),
+    DATABASE_URL: postgresUrl
+      .superRefine((v, ctx) => {
+        // libpq's sslmode / sslrootcert, with libpq's meaning (db.ts): a bad value or a missing CA
+        // file stops the start here, naming the parameter, never echoing the URL (it holds a password)
+        for (const message of databaseUrlProblems(v)) ctx.addIssue({ code: "custom", message });
+      })
+      .optional(),
     DATABASE_SCHEMA: schemaName.default(DEFAULT_DATABASE_SCHEMA),
     TRUSTED_PROXIES: z
       .string()

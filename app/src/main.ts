@@ -3,7 +3,7 @@ import pino from "pino";
 import type { Pool } from "pg";
 import { buildApp, type RenfortApp } from "./app";
 import { ConfigError, loadConfig, readDegradedMode, type AppConfig } from "./config";
-import { createPool } from "./db";
+import { checkDatabaseAtStart, createPool } from "./db";
 import { migrationNames, runMigrations } from "./migrate";
 import { OutboxWorker, type MailTransport } from "./outbox";
 
@@ -70,6 +70,15 @@ export async function serve(env: Record<string, string | undefined>, opts: { mig
   const db = await resolveDatabaseUrl(cfg, jsonLog);
   if (opts.migrate) await runMigrations(db.url, { schema: cfg.databaseSchema });
   const pool = createPool(cfg, db.url);
+  // a refused database certificate stops the start (exit 2, the message names it); a database not
+  // there yet does not: the service starts and answers 503 until it is back
+  if (!db.embedded) {
+    const away = await checkDatabaseAtStart(pool).catch(async (err: unknown) => {
+      await pool.end().catch(() => undefined);
+      throw err;
+    });
+    if (away) jsonLog("warn", "database not reachable at start: answering 503 until it is", { error: away.message });
+  }
   // Buffered, asynchronous log writes: a synchronous write to a stdout the kernel is slow to drain
   // (busy disk, slow log driver) would stall the event loop and every request with it. Flushed on
   // shutdown. https://getpino.io/#/docs/asynchronous
@@ -137,6 +146,10 @@ async function workerOnly(env: Record<string, string | undefined>): Promise<void
   if (!cfg.smtpUrl) throw new ConfigError(["SMTP_URL is required to run the outbox worker, e.g. smtp://localhost:1025"]);
   const db = await resolveDatabaseUrl(cfg, jsonLog);
   const pool = createPool({ ...cfg, pgPoolSize: Math.min(cfg.pgPoolSize, 5) }, db.url);
+  if (!db.embedded) {
+    const away = await checkDatabaseAtStart(pool);
+    if (away) jsonLog("warn", "database not reachable at start: the worker retries", { error: away.message });
+  }
   const transport = createTransport(cfg.smtpUrl);
   const leaseMs = env.OUTBOX_LEASE_MS ? Number(env.OUTBOX_LEASE_MS) : undefined;
   const pollMs = env.OUTBOX_POLL_MS ? Number(env.OUTBOX_POLL_MS) : undefined;

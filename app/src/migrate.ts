@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { execFile } from "node:child_process";
 import { basename, extname, join } from "node:path";
 import pg, { type Pool } from "pg";
-import { quoteIdent } from "./db";
+import { databaseUrlProblems, libpqCompatUrl, quoteIdent, tlsProblem } from "./db";
 
 /**
  * Migrations are plain SQL files in app/migrations, run by node-pg-migrate's programmatic runner
@@ -95,11 +95,18 @@ export interface RunMigrationsOptions {
  * concurrently from several release jobs: node-pg-migrate serializes them with an advisory lock.
  */
 export async function runMigrations(databaseUrl: string, opts: RunMigrationsOptions = {}): Promise<string[]> {
-  if (opts.schema !== undefined) await ensureSchema(databaseUrl, opts.schema);
+  // libpq's meaning for sslmode / sslrootcert, as the app's pool (db.ts, LIBPQ_SSLMODES)
+  const problems = databaseUrlProblems(databaseUrl);
+  if (problems.length > 0) throw new Error(`the migration database URL is not usable: ${problems.join("; ")}`);
+  const url = libpqCompatUrl(databaseUrl);
+  // One connection first: a refused certificate or an unreachable server is reported plainly, before
+  // node-pg-migrate's own error wrapping.
+  if (opts.schema !== undefined) await ensureSchema(url, opts.schema);
+  else await connected(url, async () => undefined);
   const runner = await loadRunner();
   const direction = opts.direction ?? "up";
   const ran = await runner({
-    databaseUrl,
+    databaseUrl: url,
     dir: opts.dir ?? defaultMigrationsDir(),
     migrationsTable: MIGRATIONS_TABLE,
     direction,
@@ -120,10 +127,26 @@ export async function runMigrations(databaseUrl: string, opts: RunMigrationsOpti
  * do: node-pg-migrate's `createSchema` option runs exactly that, hence this check first.
  * https://www.postgresql.org/docs/current/sql-createschema.html
  */
-export async function ensureSchema(databaseUrl: string, schema: string): Promise<"exists" | "created"> {
-  const client = new pg.Client({ connectionString: databaseUrl, application_name: "renfort-migrate" });
-  await client.connect();
+/** Runs `fn` on one connection; a certificate problem becomes an error that names it and the fix. */
+async function connected<T>(databaseUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: libpqCompatUrl(databaseUrl), application_name: "renfort-migrate", connectionTimeoutMillis: 15000 });
   try {
+    await client.connect();
+  } catch (err) {
+    const tls = tlsProblem(err);
+    await client.end().catch(() => undefined);
+    if (tls) throw new Error(tls, { cause: err });
+    throw err;
+  }
+  try {
+    return await fn(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export async function ensureSchema(databaseUrl: string, schema: string): Promise<"exists" | "created"> {
+  return connected(databaseUrl, async (client) => {
     const r = await client.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]);
     if (r.rowCount) return "exists";
     try {
@@ -139,9 +162,7 @@ export async function ensureSchema(databaseUrl: string, schema: string): Promise
       );
     }
     return "created";
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  });
 }
 
 export interface MigrationStatus {

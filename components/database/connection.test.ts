@@ -1,4 +1,5 @@
 import {
+  DATABASE_CA_PATH,
   PASSWORD_ARGS,
   adminAccessProblems,
   adminCidrProblem,
@@ -7,6 +8,7 @@ import {
   formatEndpoint,
   postgresUrl,
   privateEndpointOf,
+  withVerifiedTls,
 } from "./connection";
 
 describe("adminCidrProblem", () => {
@@ -74,6 +76,30 @@ describe("postgresUrl", () => {
     expect(decodeURIComponent(parsed.password)).toBe("a:b@c/d?e#f%");
     expect(parsed.hostname).toBe("172.16.0.42");
     expect(parsed.searchParams.get("sslmode")).toBe("require");
+  });
+});
+
+describe("verified TLS in the connection strings", () => {
+  const parts = { user: "renfort_app", password: "p@ss", endpoint: { host: "172.16.0.42", port: 5432 }, database: "renfort" };
+
+  it("renders sslmode=verify-ca with the CA file as sslrootcert, readable by URL parsers", () => {
+    const url = postgresUrl({ ...parts, sslmode: "verify-ca", sslrootcert: DATABASE_CA_PATH });
+    expect(url).toBe("postgres://renfort_app:p%40ss@172.16.0.42:5432/renfort?sslmode=verify-ca&sslrootcert=/etc/renfort/database-ca.pem");
+    expect(new URL(url).searchParams.get("sslrootcert")).toBe("/etc/renfort/database-ca.pem");
+  });
+
+  it("refuses verify-* without a CA file, and a relative path", () => {
+    expect(() => postgresUrl({ ...parts, sslmode: "verify-full" })).toThrow(/needs sslrootcert/);
+    expect(() => postgresUrl({ ...parts, sslmode: "verify-ca", sslrootcert: "ca.pem" })).toThrow(/absolute file path/);
+  });
+
+  it.each([
+    ["postgres://a:b@h:5432/d?sslmode=require", undefined, undefined, "postgres://a:b@h:5432/d?sslmode=verify-ca&sslrootcert=/etc/renfort/database-ca.pem"],
+    ["postgres://a:b@h:5432/d", "/run/ca dir/ca.pem", "verify-full" as const, "postgres://a:b@h:5432/d?sslmode=verify-full&sslrootcert=/run/ca%20dir/ca.pem"],
+    ["postgres://a:b@h/d?application_name=x&sslrootcert=/old.pem&sslmode=disable", undefined, undefined, "postgres://a:b@h/d?application_name=x&sslmode=verify-ca&sslrootcert=/etc/renfort/database-ca.pem"],
+  ])("withVerifiedTls(%s, %s, %s)", (url, path, mode, expected) => {
+    expect(withVerifiedTls(url, path, mode)).toBe(expected);
+    expect(new URL(expected).searchParams.getAll("sslmode")).toHaveLength(1);
   });
 });
 

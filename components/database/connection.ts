@@ -125,19 +125,67 @@ export function adminEndpointOf(mode: AdminAccessMode, e: InstanceEndpoints): En
 
 export type SslMode = "require" | "verify-ca" | "verify-full";
 
+/**
+ * Where the fleet writes the database instance's CA certificate (the Database component's
+ * `caCertificate` output) on each instance, and mounts it at the same path in the app's container:
+ * the connection strings' `sslrootcert`. One place for the path, shared by both components.
+ */
+export const DATABASE_CA_PATH = "/etc/renfort/database-ca.pem";
+
+/**
+ * How the app verifies the managed instance: `verify-ca` against the instance's own CA certificate.
+ * Why not verify-full: the app reaches the instance by its private-network IP (IPAM), and which names
+ * and addresses Scaleway puts in the instance's certificate is not documented (neither the API's
+ * `GET /rdb/v1/regions/{region}/instances/{id}/certificate` nor the provider's `certificate`
+ * attribute say); verify-full would then fail or depend on an undocumented detail. verify-ca against
+ * a per-instance CA still refuses any server that does not hold that instance's key.
+ * components/database/README.md ("TLS between the fleet and the database").
+ */
+export const FLEET_SSLMODE = "verify-ca" as const;
+
 export interface ConnectionParts {
   user: string;
   password: string;
   endpoint: Endpoint;
   database: string;
   sslmode: SslMode;
+  /** Path of the CA certificate file the client verifies the server against (libpq's `sslrootcert`). */
+  sslrootcert?: string;
+}
+
+/** A file path as a URL query value: percent-encoded, slashes kept readable (libpq and node-postgres decode both). */
+function queryPath(path: string): string {
+  return encodeURIComponent(path).replace(/%2F/gi, "/");
+}
+
+function assertCaPath(path: string): void {
+  if (!path.startsWith("/") || /[\r\n\0]/.test(path)) throw new Error(`sslrootcert must be an absolute file path on the instance, got ${JSON.stringify(path)}`);
 }
 
 /**
- * `postgres://user:password@host:port/database?sslmode=...`, user and password percent-encoded
- * (https://www.postgresql.org/docs/16/libpq-connect.html#LIBPQ-CONNSTRING-URIS). The result holds a
- * password: wrap it in `pulumi.secret` and never log it.
+ * `postgres://user:password@host:port/database?sslmode=...[&sslrootcert=<path>]`, user and password
+ * percent-encoded (https://www.postgresql.org/docs/16/libpq-connect.html#LIBPQ-CONNSTRING-URIS), the
+ * TLS parameters libpq's own (the app reads them with libpq's meaning: app/src/db.ts). The result
+ * holds a password: wrap it in `pulumi.secret` and never log it.
  */
 export function postgresUrl(p: ConnectionParts): string {
-  return `postgres://${encodeURIComponent(p.user)}:${encodeURIComponent(p.password)}@${formatEndpoint(p.endpoint)}/${encodeURIComponent(p.database)}?sslmode=${p.sslmode}`;
+  if (p.sslrootcert !== undefined) assertCaPath(p.sslrootcert);
+  if ((p.sslmode === "verify-ca" || p.sslmode === "verify-full") && p.sslrootcert === undefined) {
+    throw new Error(`sslmode ${p.sslmode} needs sslrootcert (the instance's CA file, e.g. ${DATABASE_CA_PATH}): without it node-postgres and libpq each look in a different store, and neither holds the instance's CA`);
+  }
+  const tls = `sslmode=${p.sslmode}${p.sslrootcert !== undefined ? `&sslrootcert=${queryPath(p.sslrootcert)}` : ""}`;
+  return `postgres://${encodeURIComponent(p.user)}:${encodeURIComponent(p.password)}@${formatEndpoint(p.endpoint)}/${encodeURIComponent(p.database)}?${tls}`;
+}
+
+/**
+ * The fleet's DATABASE_URL: `url` (a connection string of this component) with `sslmode=<mode>` and
+ * `sslrootcert=<caFilePath>` set, every other part kept as is. Pure; use it inside `.apply` on the
+ * secret output and keep the result secret.
+ */
+export function withVerifiedTls(url: string, caFilePath: string = DATABASE_CA_PATH, sslmode: "verify-ca" | "verify-full" = FLEET_SSLMODE): string {
+  assertCaPath(caFilePath);
+  const q = url.indexOf("?");
+  const base = q < 0 ? url : url.slice(0, q);
+  const kept = q < 0 ? [] : url.slice(q + 1).split("&").filter((kv) => kv !== "" && !/^(sslmode|sslrootcert)=/.test(kv));
+  return `${base}?${[...kept, `sslmode=${sslmode}`, `sslrootcert=${queryPath(caFilePath)}`].join("&")}`;
 }

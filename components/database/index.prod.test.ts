@@ -56,6 +56,7 @@ beforeAll(async () => {
       adminEndpoint: db.adminEndpoint,
       readReplicaEndpoint: db.readReplicaEndpoint,
       schema: db.schema,
+      caCertificate: db.caCertificate,
     };
   });
 });
@@ -231,7 +232,10 @@ describe("secrets", () => {
     expect(decodeURIComponent(app.password)).toBe(mockedPassword("renfort-database-app-password"));
     expect(`${app.hostname}:${app.port}`).toBe(run.outputs.privateEndpoint);
     expect(app.pathname).toBe("/renfort");
-    expect(app.searchParams.get("sslmode")).toBe("require");
+    // the fleet verifies the instance against its own CA, written to DATABASE_CA_PATH (README: TLS)
+    expect(app.searchParams.get("sslmode")).toBe("verify-ca");
+    expect(app.searchParams.get("sslrootcert")).toBe("/etc/renfort/database-ca.pem");
+    expect(run.outputs.caCertificate).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
     expect(new URL(unwrapSecrets(run.outputs.migratorConnectionString) as string).username).toBe("renfort_migrator");
     expect(run.outputs.privateEndpoint).toMatch(/^172\.16\.0\.\d+:5432$/);
     expect(run.outputs.instanceId).toMatch(/^fr-par\//);

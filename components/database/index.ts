@@ -13,6 +13,8 @@ import * as random from "@pulumi/random";
 import * as scaleway from "@pulumiverse/scaleway";
 import { ACCESS_MODEL, ROLE_KEYS, accessSteps, type AccessModel, type RoleKey } from "./access-model";
 import {
+  DATABASE_CA_PATH,
+  FLEET_SSLMODE,
   PASSWORD_ARGS,
   adminEndpointOf,
   assertAdminAccess,
@@ -82,8 +84,14 @@ export interface DatabaseArgs {
   readReplica?: boolean;
   /** Protect the instance, the application database, its schema and its owner from deletion. Default false (true in prod). */
   protect?: boolean;
-  /** TLS mode of the postgresql provider and the connection strings. Default "require". */
+  /** TLS mode of the postgresql provider (Go, libpq's meaning; it runs where the CA file is not). Default "require". */
   sslmode?: SslMode;
+  /**
+   * TLS of the connection strings (the fleet's DATABASE_URL, the migrator's): libpq's sslmode and the
+   * path of the instance's CA file (`caCertificate`, written there by the fleet). Default
+   * { sslmode: "verify-ca", caFilePath: "/etc/renfort/database-ca.pem" } (connection.ts says why verify-ca).
+   */
+  clientTls?: { sslmode: SslMode; caFilePath?: string };
   /** Seconds the postgresql provider waits for a connection. Default 15. */
   connectTimeoutSeconds?: pulumi.Input<number>;
   /** Tags on the instance. Default []. */
@@ -107,7 +115,7 @@ function knownOrPending(endpoint: () => Endpoint): pulumi.Output<Endpoint> {
 }
 
 export class Database extends pulumi.ComponentResource {
-  /** The app's DATABASE_URL: app role, private endpoint, TLS required. Secret. */
+  /** The app's DATABASE_URL: app role, private endpoint, TLS verified against `caCertificate` (verify-ca, sslrootcert = DATABASE_CA_PATH). Secret. */
   public readonly appConnectionString: pulumi.Output<string>;
   /** The migrator's DATABASE_URL for the release step. Secret. */
   public readonly migratorConnectionString: pulumi.Output<string>;
@@ -125,6 +133,12 @@ export class Database extends pulumi.ComponentResource {
   public readonly databaseName: pulumi.Output<string>;
   /** Schema holding the application's tables (the migrations must target it). */
   public readonly schema: pulumi.Output<string>;
+  /**
+   * PEM of the instance's TLS certificate (the provider's `certificate` attribute, what
+   * `GET /rdb/v1/regions/{region}/instances/{id}/certificate` returns). Not secret. The fleet writes it
+   * to the connection strings' `sslrootcert` path (DATABASE_CA_PATH) so the app verifies the server.
+   */
+  public readonly caCertificate: pulumi.Output<string>;
 
   constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     const adminAccess = args.adminAccess ?? DEFAULT_ADMIN_ACCESS;
@@ -301,11 +315,16 @@ export class Database extends pulumi.ComponentResource {
     }
     if (!schema) throw new Error("access model: no schema step");
 
+    const clientSslmode = args.clientTls?.sslmode ?? FLEET_SSLMODE;
+    const clientTls =
+      clientSslmode === "require" && args.clientTls?.caFilePath === undefined
+        ? { sslmode: clientSslmode }
+        : { sslmode: clientSslmode, sslrootcert: args.clientTls?.caFilePath ?? DATABASE_CA_PATH };
     const url = (key: RoleKey) =>
       pulumi.secret(
         pulumi
           .all([roles[key].name, passwords[key], privateEp, database.name])
-          .apply(([user, password, endpoint, db]) => postgresUrl({ user, password, endpoint, database: db, sslmode })),
+          .apply(([user, password, endpoint, db]) => postgresUrl({ user, password, endpoint, database: db, ...clientTls })),
       );
 
     this.appConnectionString = url("app");
@@ -319,6 +338,7 @@ export class Database extends pulumi.ComponentResource {
       : pulumi.output(undefined);
     this.databaseName = database.name;
     this.schema = schema.name;
+    this.caCertificate = instance.certificate;
 
     this.registerOutputs({
       appConnectionString: this.appConnectionString,
@@ -330,6 +350,7 @@ export class Database extends pulumi.ComponentResource {
       readReplicaEndpoint: this.readReplicaEndpoint,
       databaseName: this.databaseName,
       schema: this.schema,
+      caCertificate: this.caCertificate,
     });
   }
 }

@@ -67,12 +67,32 @@ describe("release arguments", () => {
     expect(() => parseReleaseArgs(["--stack", "prod", "--image", IMAGE, "--force", "x"])).toThrow(/unknown option --force/);
   });
 
-  it("builds the pulumi up command with the image as structured config", () => {
+  it("builds the pulumi up command reading the digest the release wrote into the stack file", () => {
     const a = parseReleaseArgs(["--stack", "prod", "--image", IMAGE, "--policy-pack-config", "policies/config/prod.json"]);
-    expect(pulumiUpArgs(a)).toEqual([
-      "up", "--yes", "--non-interactive", "--stack", "prod", "--config-path", "--config", `renfort:fleet.image.digest=${DIGEST}`,
-      "--policy-pack", "policies", "--policy-pack-config", "policies/config/prod.json",
-    ]);
+    expect(pulumiUpArgs(a)).toEqual(["up", "--yes", "--non-interactive", "--stack", "prod", "--policy-pack", "policies", "--policy-pack-config", "policies/config/prod.json"]);
+  });
+
+  it("with --no-write-back passes the image digest as structured config instead", () => {
+    const a = parseReleaseArgs(["--stack", "prod", "--image", IMAGE, "--no-write-back"]);
+    expect(pulumiUpArgs(a)).toEqual(["up", "--yes", "--non-interactive", "--stack", "prod", "--config-path", "--config", `renfort:fleet.image.digest=${DIGEST}`]);
+  });
+
+  it.each([
+    [["--stack", "prod", "--migrate-only"], { mode: "migrate-only", schema: "renfort" }],
+    [["--stack", "prod", "--migrate-only", "--schema", "app_v2"], { mode: "migrate-only", schema: "app_v2" }],
+    [["--stack", "prod", "--check", "--min-healthy", "3", "--lb", "fr-par-1/11111111-2222-3333-4444-555555555555"], { mode: "check" }],
+  ])("parses %j", (argv, expected) => {
+    expect(parseReleaseArgs(argv)).toMatchObject(expected);
+  });
+
+  it.each([
+    [["--stack", "prod", "--migrate-only", "--image", IMAGE], /--image is for a full release/],
+    [["--stack", "prod", "--migrate-only", "--check"], /separate steps/],
+    [["--stack", "prod", "--migrate-only", "--schema", "Public"], /--schema must be a lower-case PostgreSQL identifier/],
+    [["--stack", "prod", "--check", "--min-healthy", "0"], /--min-healthy must be an integer >= 1/],
+    [["--stack", "prod", "--check", "--connect-to", "www.x.fr"], /--connect-to must be <host>=<address>:<port>/],
+  ])("refuses %j", (argv, message) => {
+    expect(() => parseReleaseArgs(argv)).toThrow(message);
   });
 });
 
@@ -129,16 +149,26 @@ describe("image of the stack's own repository", () => {
 });
 
 describe("default migration through app/src/migrate.ts", () => {
-  it("calls runMigrations with the database URL", async () => {
+  it("calls runMigrations with the database URL and the app's schema (never node-pg-migrate's default, public)", async () => {
     const root = mkdtempSync(join(tmpdir(), "renfort-release-app-"));
     mkdirSync(join(root, "app", "src"), { recursive: true });
     writeFileSync(
       join(root, "app", "src", "migrate.ts"),
-      "export async function runMigrations(url: string) { (globalThis as Record<string, unknown>).__renfortMigrated = url; }\n",
+      "export async function runMigrations(url: string, opts: unknown) { (globalThis as Record<string, unknown>).__renfortMigrated = [url, opts]; return []; }\n",
     );
     await migrateWithApp(root, "postgres://u:p@h/db");
     rmSync(root, { recursive: true, force: true });
-    expect((globalThis as { __renfortMigrated?: string }).__renfortMigrated).toBe("postgres://u:p@h/db");
+    expect((globalThis as { __renfortMigrated?: unknown[] }).__renfortMigrated).toEqual(["postgres://u:p@h/db", expect.objectContaining({ schema: "renfort" })]);
+  });
+
+  it("refuses a migration URL whose TLS parameters libpq and node-postgres would read differently, before connecting", async () => {
+    const root = join(__dirname, "..", "..");
+    await expect(migrateWithApp(root, "postgres://m:pw@127.0.0.1:1/renfort?sslmode=verify-ca")).rejects.toThrow(
+      "the migration database URL is not usable: sslmode=verify-ca needs sslrootcert=<path of the CA certificate file>",
+    );
+    await expect(migrateWithApp(root, "postgres://m:pw@127.0.0.1:1/renfort?sslmode=verify-full&sslrootcert=database-ca-missing.pem")).rejects.toThrow(
+      /sslrootcert database-ca-missing.pem cannot be read \(ENOENT\)/,
+    );
   });
 
   it("names the secret to set when the URL is missing", async () => {

@@ -2,8 +2,10 @@
  * Release step: run the app's database migrations, then deploy the new image. Never the other way.
  *
  *   npm run release -- --stack prod --image rg.fr-par.scw.cloud/renfort-prod/renfort-app@sha256:<digest>
- *                      [--migrate-command "<shell command>"] [--deploy-command "<shell command>"]
- *                      [--image-config-key renfort:fleet.image.digest] [--policy-pack-config policies/config/prod.json]
+ *                      [--migrate-command "<shell command>"] [--deploy-command "<shell command>"] [--schema renfort]
+ *                      [--no-write-back] [--image-config-key renfort:fleet.image.digest] [--policy-pack-config policies/config/prod.json]
+ *   npm run release -- --stack prod --migrate-only              migrations alone (URL from RENFORT_MIGRATION_DATABASE_URL)
+ *   npm run release -- --stack prod --check --outputs o.json    post-deploy check (post-deploy-check.ts)
  *
  * Why this order, and what it requires of migrations:
  * - Migrations run while the previous release still serves traffic. If they fail, the deploy is not
@@ -14,16 +16,21 @@
  *   drop or rename only in a later release, once no running code reads the old shape.
  *   https://www.prisma.io/dataguide/types/relational/expand-and-contract-pattern
  *
- * Default migration: `runMigrations(databaseUrl)` exported by app/src/migrate.ts, loaded at run time
- * so this tool does not depend on the app's internals; the URL comes from RENFORT_MIGRATION_DATABASE_URL
- * (a CI secret) and never appears in logs. Default deploy: `pulumi up --yes --stack <s> --config-path
- * --config renfort:fleet.image.digest=<digest>` (https://www.pulumi.com/docs/iac/cli/commands/pulumi_up/);
- * the image must come from the stack's own repository (tools/release/image-ref.ts).
+ * Default migration: `runMigrations(databaseUrl, { schema })` exported by app/src/migrate.ts, loaded at
+ * run time so this tool does not depend on the app's internals, into the access model's schema
+ * (`renfort`); the URL comes from RENFORT_MIGRATION_DATABASE_URL (a CI secret) and never appears in
+ * logs. Default deploy: the digest is written into Pulumi.<stack>.yaml (digest-writeback.ts), then
+ * `pulumi up --yes --stack <s>` (https://www.pulumi.com/docs/iac/cli/commands/pulumi_up/) reads it
+ * there; the image must come from the stack's own repository (tools/release/image-ref.ts).
  */
 import { spawn } from "child_process";
-import { existsSync } from "fs";
+import { existsSync, readFileSync, writeFileSync } from "fs";
 import { join } from "path";
+import { parse } from "yaml";
+import { APP_SCHEMA } from "../../components/database/access-model";
+import { writeImageDigest } from "./digest-writeback";
 import { imageRepositoryForStack, splitImageRef } from "./image-ref";
+import { fromStackOutputs, parseLoadBalancerRef, readCa, runPostDeployCheck, type CheckOptions } from "./post-deploy-check";
 
 export interface ReleaseSteps {
   /** Applies pending migrations; rejects on failure. */
@@ -76,35 +83,111 @@ export async function runRelease(steps: ReleaseSteps): Promise<ReleaseOutcome> {
   return { ok: true, stage: "done", exitCode: 0 };
 }
 
+export type ReleaseMode = "release" | "migrate-only" | "check";
+
 export interface ReleaseArgs {
   stack: string;
+  mode: ReleaseMode;
+  /** release mode only */
   image: string;
   migrateCommand?: string;
   deployCommand?: string;
   imageConfigKey: string;
   policyPackConfig?: string;
+  /** Schema of the app's tables and of node-pg-migrate's pgmigrations table. Default: the access model's. */
+  schema: string;
+  /** release mode: do not write the digest into Pulumi.<stack>.yaml. */
+  noWriteBack: boolean;
+  /** check mode */
+  check: {
+    mainHost?: string;
+    apexHost?: string;
+    minHealthy?: number;
+    loadBalancers: string[];
+    outputsFile?: string;
+    connectTo: Record<string, string>;
+    caFile?: string;
+    scwApiUrl?: string;
+    skipBackends: boolean;
+    waitSeconds: number;
+  };
 }
+
+const VALUE_OPTIONS = [
+  "--stack", "--image", "--migrate-command", "--deploy-command", "--image-config-key", "--policy-pack-config", "--schema",
+  "--main-host", "--apex-host", "--min-healthy", "--lb", "--outputs", "--connect-to", "--ca-file", "--scw-api-url", "--wait-seconds",
+];
+const FLAG_OPTIONS = ["--migrate-only", "--check", "--no-write-back", "--skip-backends"];
+const REPEATABLE = ["--lb", "--connect-to"];
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export function parseReleaseArgs(argv: string[]): ReleaseArgs {
   const raw: Record<string, string> = {};
-  const known = ["--stack", "--image", "--migrate-command", "--deploy-command", "--image-config-key", "--policy-pack-config"];
-  for (let i = 0; i < argv.length; i += 2) {
+  const lists: Record<string, string[]> = { "--lb": [], "--connect-to": [] };
+  const flags = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
+    if (FLAG_OPTIONS.includes(k)) {
+      flags.add(k);
+      continue;
+    }
+    if (!VALUE_OPTIONS.includes(k)) throw new Error(`unknown option ${k}; options: ${[...VALUE_OPTIONS, ...FLAG_OPTIONS].join(", ")}`);
     const v = argv[i + 1];
-    if (!known.includes(k)) throw new Error(`unknown option ${k}; options: ${known.join(", ")}`);
     if (v === undefined) throw new Error(`${k} needs a value`);
-    raw[k] = v;
+    i++;
+    if (REPEATABLE.includes(k)) lists[k]!.push(v);
+    else raw[k] = v;
   }
   const stack = raw["--stack"];
   if (!stack || !/^[a-z0-9-]+$/.test(stack)) throw new Error(`--stack must name a stack (staging or prod), got "${stack ?? ""}"`);
+  if (flags.has("--migrate-only") && flags.has("--check")) throw new Error("--migrate-only and --check are separate steps: run one, then the other");
+  const mode: ReleaseMode = flags.has("--migrate-only") ? "migrate-only" : flags.has("--check") ? "check" : "release";
+  const schema = raw["--schema"] ?? APP_SCHEMA;
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`--schema must be a lower-case PostgreSQL identifier such as ${APP_SCHEMA}, got "${schema}"`);
   const image = raw["--image"];
-  // pinned by digest: the deploy must be reproducible and a tag can move under it
-  if (!image || !splitImageRef(image)) {
-    throw new Error(
-      `--image must be a registry image pinned by digest, e.g. rg.fr-par.scw.cloud/renfort-prod/renfort-app@sha256:<64 hex>, got "${image ?? ""}" (take the digest output of the image build step)`,
-    );
+  if (mode === "release") {
+    // pinned by digest: the deploy must be reproducible and a tag can move under it
+    if (!image || !splitImageRef(image)) {
+      throw new Error(
+        `--image must be a registry image pinned by digest, e.g. rg.fr-par.scw.cloud/renfort-prod/renfort-app@sha256:<64 hex>, got "${image ?? ""}" (take the digest output of the image build step)`,
+      );
+    }
+  } else if (image !== undefined) {
+    throw new Error(`--image is for a full release; --${mode} does not deploy an image`);
   }
-  const out: ReleaseArgs = { stack, image, imageConfigKey: raw["--image-config-key"] ?? "renfort:fleet.image.digest" };
+  const connectTo: Record<string, string> = {};
+  for (const c of lists["--connect-to"]!) {
+    const m = /^([A-Za-z0-9.-]+)=(.+:\d+)$/.exec(c);
+    if (!m) throw new Error(`--connect-to must be <host>=<address>:<port>, e.g. www.renfort.test=127.0.0.2:443, got "${c}"`);
+    connectTo[m[1]!.toLowerCase()] = m[2]!;
+  }
+  let minHealthy: number | undefined;
+  if (raw["--min-healthy"] !== undefined) {
+    minHealthy = Number(raw["--min-healthy"]);
+    if (!Number.isInteger(minHealthy) || minHealthy < 1) throw new Error(`--min-healthy must be an integer >= 1, got "${raw["--min-healthy"]}"`);
+  }
+  const waitSeconds = raw["--wait-seconds"] === undefined ? 0 : Number(raw["--wait-seconds"]);
+  if (!Number.isInteger(waitSeconds) || waitSeconds < 0 || waitSeconds > 3600) throw new Error(`--wait-seconds must be an integer from 0 to 3600, got "${raw["--wait-seconds"]}"`);
+  const out: ReleaseArgs = {
+    stack,
+    mode,
+    image: image ?? "",
+    imageConfigKey: raw["--image-config-key"] ?? "renfort:fleet.image.digest",
+    schema,
+    noWriteBack: flags.has("--no-write-back"),
+    check: {
+      loadBalancers: lists["--lb"]!,
+      connectTo,
+      skipBackends: flags.has("--skip-backends"),
+      waitSeconds,
+      ...(raw["--main-host"] ? { mainHost: raw["--main-host"] } : {}),
+      ...(raw["--apex-host"] ? { apexHost: raw["--apex-host"] } : {}),
+      ...(minHealthy !== undefined ? { minHealthy } : {}),
+      ...(raw["--outputs"] ? { outputsFile: raw["--outputs"] } : {}),
+      ...(raw["--ca-file"] ? { caFile: raw["--ca-file"] } : {}),
+      ...(raw["--scw-api-url"] ? { scwApiUrl: raw["--scw-api-url"] } : {}),
+    },
+  };
   if (raw["--migrate-command"]) out.migrateCommand = raw["--migrate-command"];
   if (raw["--deploy-command"]) out.deployCommand = raw["--deploy-command"];
   if (raw["--policy-pack-config"]) out.policyPackConfig = raw["--policy-pack-config"];
@@ -122,49 +205,52 @@ export function runProcess(file: string, args: string[], env: NodeJS.ProcessEnv,
   });
 }
 
-/** The default `pulumi up` argv: the stack's image digest set as structured config. */
-export function pulumiUpArgs(a: ReleaseArgs): string[] {
+/**
+ * The default `pulumi up` argv. The digest is read from Pulumi.<stack>.yaml, where the release wrote
+ * it (digest-writeback.ts); with --no-write-back it is passed as structured config instead.
+ */
+export function pulumiUpArgs(a: ReleaseArgs, digestInStackFile = !a.noWriteBack): string[] {
   const digest = splitImageRef(a.image)!.digest;
-  const args = ["up", "--yes", "--non-interactive", "--stack", a.stack, "--config-path", "--config", `${a.imageConfigKey}=${digest}`];
+  const args = ["up", "--yes", "--non-interactive", "--stack", a.stack];
+  if (!digestInStackFile) args.push("--config-path", "--config", `${a.imageConfigKey}=${digest}`);
   if (a.policyPackConfig) args.push("--policy-pack", "policies", "--policy-pack-config", a.policyPackConfig);
   return args;
 }
 
-type MigrateModule = { runMigrations?: (databaseUrl: string) => Promise<unknown> };
+type MigrateModule = { runMigrations?: (databaseUrl: string, opts: { schema: string; log?: (m: string) => void }) => Promise<string[] | unknown> };
 
-/** Loads app/src/migrate.ts at run time and calls its `runMigrations(databaseUrl)`. */
-export async function migrateWithApp(repoRoot: string, databaseUrl: string | undefined): Promise<void> {
+/**
+ * Loads app/src/migrate.ts at run time and calls `runMigrations(databaseUrl, { schema })`: the
+ * migrations and node-pg-migrate's `pgmigrations` table go into the app's schema (`renfort`, owned by
+ * the migrator), never into `public`, where the migrator may not create on PostgreSQL 15+
+ * (components/database/README.md). The URL accepts libpq's sslmode / sslrootcert (app/src/db.ts).
+ */
+export async function migrateWithApp(repoRoot: string, databaseUrl: string | undefined, schema: string = APP_SCHEMA, log: (line: string) => void = () => undefined): Promise<string[]> {
   if (!databaseUrl) {
     throw new Error("RENFORT_MIGRATION_DATABASE_URL is not set: give the release job the migration database URL as a secret, or pass --migrate-command");
   }
   const path = join(repoRoot, "app", "src", "migrate.ts");
-  if (!existsSync(path)) throw new Error(`${path} not found: the app must export runMigrations(databaseUrl) from app/src/migrate.ts, or pass --migrate-command`);
+  if (!existsSync(path)) throw new Error(`${path} not found: the app must export runMigrations(databaseUrl, { schema }) from app/src/migrate.ts, or pass --migrate-command`);
   const mod = (await import(path)) as MigrateModule;
-  if (typeof mod.runMigrations !== "function") throw new Error("app/src/migrate.ts does not export runMigrations(databaseUrl)");
-  await mod.runMigrations(databaseUrl);
+  if (typeof mod.runMigrations !== "function") throw new Error("app/src/migrate.ts does not export runMigrations(databaseUrl, { schema })");
+  const ran = await mod.runMigrations(databaseUrl, { schema, log: (m) => log(`release: ${m}`) });
+  return Array.isArray(ran) ? (ran as string[]) : [];
 }
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv, log: (s: string) => void, repoRoot = join(__dirname, "..", "..")): Promise<number> {
-  let args: ReleaseArgs;
-  try {
-    args = parseReleaseArgs(argv);
-  } catch (e) {
-    log(`release: ${(e as Error).message}`);
-    return 2;
+/** Writes the image digest into Pulumi.<stack>.yaml (byte-preserving); returns the digest it replaced. */
+export function writeDigestToStackFile(repoRoot: string, stack: string, image: string, log: (line: string) => void): void {
+  const file = join(repoRoot, `Pulumi.${stack}.yaml`);
+  const digest = splitImageRef(image)!.digest;
+  const r = writeImageDigest(readFileSync(file, "utf8"), file, digest);
+  if (!r.changed) {
+    log(`release: Pulumi.${stack}.yaml already names ${digest}`);
+    return;
   }
-  if (!args.deployCommand && existsSync(join(repoRoot, `Pulumi.${args.stack}.yaml`))) {
-    // The fleet pulls <its repository>@<digest>: a digest pushed elsewhere would not be found at boot.
-    try {
-      const expected = imageRepositoryForStack(repoRoot, args.stack);
-      const given = splitImageRef(args.image)!.repository;
-      if (given !== expected) throw new Error(`--image must come from the ${args.stack} repository ${expected} (renfort:fleet.image in Pulumi.${args.stack}.yaml), got ${given}`);
-    } catch (e) {
-      log(`release: ${(e as Error).message}`);
-      return 2;
-    }
-  }
-  const databaseUrl = env.RENFORT_MIGRATION_DATABASE_URL;
-  const childEnv = { ...env, RENFORT_STACK: args.stack, RENFORT_IMAGE: args.image };
+  writeFileSync(file, r.text);
+  log(`release: wrote renfort:fleet.image.digest ${digest} into Pulumi.${stack}.yaml (was ${r.previous ?? "unset"}); commit it so drift checks and later \`pulumi up\` keep this image`);
+}
+
+function secretsOf(databaseUrl: string | undefined, scwSecretKey: string | undefined): string[] {
   const secrets: string[] = [];
   if (databaseUrl) {
     secrets.push(databaseUrl);
@@ -175,15 +261,118 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, log: (s: stri
       // not a URL: the whole value is masked already
     }
   }
+  if (scwSecretKey) secrets.push(scwSecretKey);
+  return secrets;
+}
+
+/** Hosts of the stack from Pulumi.<stack>.yaml (`renfort:domain.mainHost`, `.apex`), when present. */
+function stackHosts(repoRoot: string, stack: string): { mainHost?: string; apexHost?: string } {
+  const file = join(repoRoot, `Pulumi.${stack}.yaml`);
+  if (!existsSync(file)) return {};
+  const doc = parse(readFileSync(file, "utf8")) as { config?: Record<string, { mainHost?: unknown; apex?: unknown }> } | null;
+  const d = doc?.config?.["renfort:domain"];
+  return {
+    ...(typeof d?.mainHost === "string" ? { mainHost: d.mainHost } : {}),
+    ...(typeof d?.apex === "string" ? { apexHost: d.apex } : {}),
+  };
+}
+
+/** `--check`: the post-deploy check; exit 0 when every check passes, 5 when one fails, 2 on bad input. */
+export async function runCheck(args: ReleaseArgs, env: NodeJS.ProcessEnv, log: (line: string) => void, repoRoot: string, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<number> {
+  let options: CheckOptions;
+  try {
+    const c = args.check;
+    const hosts = stackHosts(repoRoot, args.stack);
+    const fromOutputs = c.outputsFile ? fromStackOutputs(readFileSync(c.outputsFile, "utf8"), c.outputsFile) : { loadBalancers: [] };
+    const mainHost = c.mainHost ?? hosts.mainHost;
+    const apexHost = c.apexHost ?? hosts.apexHost;
+    if (!mainHost || !apexHost) throw new Error(`no main host or apex: set renfort:domain.mainHost and .apex in Pulumi.${args.stack}.yaml or pass --main-host and --apex-host`);
+    const minHealthy = c.minHealthy ?? fromOutputs.minHealthy;
+    if (minHealthy === undefined && !c.skipBackends) throw new Error("no minimum of healthy servers: pass --outputs <pulumi stack output --json> (its capacity.minInstances) or --min-healthy N");
+    options = {
+      mainHost,
+      apexHost,
+      minHealthy: minHealthy ?? 1,
+      loadBalancers: c.loadBalancers.length > 0 ? c.loadBalancers.map(parseLoadBalancerRef) : fromOutputs.loadBalancers,
+      skipBackends: c.skipBackends,
+      connectTo: c.connectTo,
+      ...(c.caFile ? { ca: readCa(c.caFile) } : {}),
+      ...(c.scwApiUrl ? { scwApiUrl: c.scwApiUrl } : {}),
+      ...(env.SCW_SECRET_KEY ? { scwSecretKey: env.SCW_SECRET_KEY } : {}),
+    };
+  } catch (e) {
+    log(`release: check: ${(e as Error).message}`);
+    return 2;
+  }
+  const secrets = secretsOf(undefined, env.SCW_SECRET_KEY);
+  const deadline = Date.now() + args.check.waitSeconds * 1000;
+  for (;;) {
+    const results = await runPostDeployCheck(options);
+    const failed = results.filter((r) => !r.ok);
+    if (failed.length === 0 || Date.now() >= deadline) {
+      for (const r of results) log(redact(`release: check ${r.ok ? "ok  " : "FAIL"} ${r.name}: ${r.detail}`, secrets));
+      if (failed.length === 0) {
+        log("release: post-deploy check passed");
+        return 0;
+      }
+      log(`release: post-deploy check FAILED (${failed.length} of ${results.length}): ${failed.map((r) => r.name).join("; ")}`);
+      return 5;
+    }
+    await sleep(5000);
+  }
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv, log: (s: string) => void, repoRoot = join(__dirname, "..", "..")): Promise<number> {
+  let args: ReleaseArgs;
+  try {
+    args = parseReleaseArgs(argv);
+  } catch (e) {
+    log(`release: ${(e as Error).message}`);
+    return 2;
+  }
+  if (args.mode === "check") return runCheck(args, env, log, repoRoot);
+  const databaseUrl = env.RENFORT_MIGRATION_DATABASE_URL;
+  const secrets = secretsOf(databaseUrl, env.SCW_SECRET_KEY);
+  if (args.mode === "migrate-only") {
+    log(`release: migrations only, into schema ${args.schema}`);
+    try {
+      const ran = args.migrateCommand
+        ? (await runProcess("sh", ["-c", args.migrateCommand], { ...env, RENFORT_STACK: args.stack }, repoRoot), [])
+        : await migrateWithApp(repoRoot, databaseUrl, args.schema, log);
+      log(ran.length > 0 ? `release: applied ${ran.length} migration(s): ${ran.join(", ")}` : "release: migrations already current");
+      return 0;
+    } catch (e) {
+      log(`release: migrations FAILED: ${redact(e instanceof Error ? e.message : String(e), secrets)}`);
+      return 3;
+    }
+  }
+  const stackFile = join(repoRoot, `Pulumi.${args.stack}.yaml`);
+  if (!args.deployCommand && existsSync(stackFile)) {
+    // The fleet pulls <its repository>@<digest>: a digest pushed elsewhere would not be found at boot.
+    try {
+      const expected = imageRepositoryForStack(repoRoot, args.stack);
+      const given = splitImageRef(args.image)!.repository;
+      if (given !== expected) throw new Error(`--image must come from the ${args.stack} repository ${expected} (renfort:fleet.image in Pulumi.${args.stack}.yaml), got ${given}`);
+    } catch (e) {
+      log(`release: ${(e as Error).message}`);
+      return 2;
+    }
+  }
+  const writeBack = !args.noWriteBack && existsSync(stackFile);
+  const childEnv = { ...env, RENFORT_STACK: args.stack, RENFORT_IMAGE: args.image };
   const outcome = await runRelease({
     log,
     secrets,
     migrate: args.migrateCommand
       ? () => runProcess("sh", ["-c", args.migrateCommand!], childEnv, repoRoot)
-      : () => migrateWithApp(repoRoot, databaseUrl),
-    deploy: args.deployCommand
-      ? () => runProcess("sh", ["-c", args.deployCommand!], childEnv, repoRoot)
-      : () => runProcess("pulumi", pulumiUpArgs(args), childEnv, repoRoot),
+      : async () => {
+          await migrateWithApp(repoRoot, databaseUrl, args.schema, log);
+        },
+    deploy: async () => {
+      if (writeBack) writeDigestToStackFile(repoRoot, args.stack, args.image, log);
+      if (args.deployCommand) await runProcess("sh", ["-c", args.deployCommand], childEnv, repoRoot);
+      else await runProcess("pulumi", pulumiUpArgs(args, writeBack), childEnv, repoRoot);
+    },
   });
   return outcome.exitCode;
 }
