@@ -175,6 +175,13 @@ describe.each(files)("workflow %s", (file) => {
     }
   });
 
+  it("gives secrets only to steps that talk to a provider, the state or the registry", () => {
+    // what may hold a secret: Pulumi (CLI or action), the release step (migrations + pulumi up), the registry login
+    const needsSecrets = (s: Step) => /^(pulumi|docker\/login-action)[/@]/.test(s.uses ?? "") || /(^|\n)\s*(pulumi |npm run release\b)/.test(s.run ?? "");
+    const holders = jobs.flatMap(([id, j]) => (j.steps ?? []).filter((s) => secretNames(s).length > 0).map((s) => ({ job: id, step: s.name ?? s.uses ?? s.run, ok: needsSecrets(s) })));
+    expect(holders.filter((h) => !h.ok)).toEqual([]);
+  });
+
   it("installs without install scripts in every job that holds a secret", () => {
     for (const [id, job] of jobs) {
       if (secretNames(job.steps).length === 0) continue;
