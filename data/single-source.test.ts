@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { cloudflareRanges } from "./cloudflare-ranges";
+import { COUNTRIES } from "./country-codes";
 
 const root = join(__dirname, "..");
 const AREAS = ["stacks", "components", "policies", "tools"];
@@ -29,6 +30,24 @@ describe("one source for vendored data (data/)", () => {
     const ranges = cloudflareRanges();
     const copies = files.filter((f) => ranges.filter((r) => f.text.includes(`"${r}"`)).length >= 5).map((f) => f.path);
     expect(copies).toEqual([]);
+  });
+
+  it("no other source file lists the country codes (data/countries.json is the list)", () => {
+    const iso = new Set(COUNTRIES.iso3166Alpha2);
+    // quoted ("RU", 'RU') or bare in a space-separated string: either way most of the 249 codes
+    const copies = files.filter((f) => new Set((f.text.match(/\b[A-Z]{2}\b/g) ?? []).filter((c) => iso.has(c))).size >= 100).map((f) => f.path);
+    expect(copies).toEqual([]);
+  });
+
+  it("no other source file lists France and its territories (data/countries.json, frenchTerritories)", () => {
+    const french = Object.keys(COUNTRIES.frenchTerritories);
+    const copies = files.filter((f) => french.filter((c) => new RegExp(`["'\`]${c}["'\`]`).test(f.text)).length >= 8).map((f) => f.path);
+    expect(copies).toEqual([]);
+  });
+
+  it("the program and the policy pack both read data/country-codes.ts", () => {
+    const readers = files.filter((f) => /from "(\.\.\/)+data\/country-codes"/.test(f.text)).map((f) => f.path);
+    expect(readers).toEqual(expect.arrayContaining(["components/edge/countries.ts", "policies/lib/cf-expr.ts", "policies/rules/edge/cf-geo-ban.ts"]));
   });
 
   it("no other JSON file holds SPF records (data/spf/<provider>.json are the chains)", () => {

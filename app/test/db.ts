@@ -31,6 +31,29 @@ export function schemaPool(url: string, max = 10): pg.Pool {
 }
 export const mode: "server" | "embedded" = serverUrl ? "server" : "embedded";
 
+/** CI (the GitHub checks job, .ci/run) sets CI=true: there a test that needs a server runs or fails, never skips. */
+export const inCi = (env: NodeJS.ProcessEnv = process.env) => env.CI !== undefined && env.CI !== "" && env.CI !== "false" && env.CI !== "0";
+
+/** What a server-only test does in `env`: run (a server), fail (CI without one) or skip (a laptop without one). */
+export function serverOnlyMode(env: NodeJS.ProcessEnv): "run" | "fail" | "skip" {
+  if (env.DATABASE_URL) return "run";
+  return inCi(env) ? "fail" : "skip";
+}
+
+/**
+ * A test that needs a real PostgreSQL server (DATABASE_URL): run with one; without one, skipped on a
+ * laptop but failing under CI, so a missing server can never turn the suite green by skipping.
+ */
+export function serverOnlyTest(name: string, fn: () => Promise<unknown>, timeout?: number, env: NodeJS.ProcessEnv = process.env): void {
+  const how = serverOnlyMode(env);
+  if (how === "run") test(name, fn, timeout);
+  else if (how === "fail") {
+    test(name, () => {
+      throw new Error("CI is set but DATABASE_URL is not: this test needs a real PostgreSQL server (see .ci/run and the checks job of .github/workflows/pull-request.yml)");
+    });
+  } else test.skip(name, fn, timeout);
+}
+
 export function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;

@@ -1,6 +1,6 @@
 import { connect } from "node:net";
 import fc from "fast-check";
-import { createTestDb, mode, type TestDb } from "./db";
+import { createTestDb, serverOnlyTest, type TestDb } from "./db";
 import { ADMIN_TOKEN, startApp, volunteer, type Harness, type Res } from "./app-harness";
 
 /** Hostile input, pool exhaustion and killed connections: answers stay 4xx/503, never 5xx otherwise. */
@@ -164,7 +164,7 @@ test("an exhausted pool sheds with 503 + Retry-After; every 201 is stored", asyn
   }
 });
 
-(mode === "server" ? test : test.skip)("connections killed under load (pg_terminate_backend): 201 or 503 only, no acknowledged signup lost, recovers", async () => {
+serverOnlyTest("connections killed under load (pg_terminate_backend): 201 or 503 only, no acknowledged signup lost, recovers", async () => {
   const app = await startApp(db, { PG_POOL_SIZE: "4", PG_POOL_WAIT_MS: "1000" });
   let killing = true;
   let kills = 0;

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { APPLY_INSERT_SQL, MISSION_SQL, SIGNUP_SQL, TAKE_PLACE_SQL, VOLUNTEER_BY_EMAIL_SQL, listMissionsQuery } from "../src/app";
 import { migrationNames, migrationStatus, runMigrations } from "../src/migrate";
-import { createTestDb, mode, schema, schemaPool, withDatabase, type TestDb } from "./db";
+import { createTestDb, serverOnlyTest, schema, schemaPool, withDatabase, type TestDb } from "./db";
 import { httpRequest, startApp } from "./app-harness";
 import { runBundle } from "./spawn";
 
@@ -129,7 +129,7 @@ test("/readyz is 503 while a migration file is not applied, 200 once it is", asy
   }
 });
 
-(mode === "server" ? test : test.skip)("as on Scaleway: the migrator owns the schema but may not create schemas; migrations and the app work through default privileges", async () => {
+serverOnlyTest("as on Scaleway: the migrator owns the schema but may not create schemas; migrations and the app work through default privileges", async () => {
   const suffix = randomBytes(4).toString("hex");
   const [migrator, appRole, dbName] = [`renfort_t_migrator_${suffix}`, `renfort_t_app_${suffix}`, `renfort_t_roles_${suffix}`];
   const admin = new pg.Client({ connectionString: db.adminUrl });

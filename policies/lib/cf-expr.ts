@@ -1,3 +1,5 @@
+import { COUNTRIES } from "../../data/country-codes";
+
 /**
  * A small lexer for Cloudflare Rules language expressions
  * (https://developers.cloudflare.com/ruleset-engine/rules-language/), enough to check structure,
@@ -175,18 +177,62 @@ export function countryTests(tokens: Token[]): CountryTest[] {
   return out;
 }
 
-/** ISO 3166-1 alpha-2 codes, plus Cloudflare's T1 (Tor) and XX (unknown). */
-export const COUNTRY_CODES = new Set(
-  (
-    "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ " +
-    "CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR " +
-    "GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP " +
-    "KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ " +
-    "NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW " +
-    "SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ " +
-    "UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS XK YE YT ZA ZM ZW T1 XX"
-  ).split(" "),
-);
+/**
+ * Values `ip.src.country` can hold: the ISO 3166-1 alpha-2 codes plus Cloudflare's non-ISO XX (unknown)
+ * and T1 (Tor), from data/countries.json (the program reads the same file).
+ */
+export const COUNTRY_CODES: ReadonlySet<string> = new Set([...COUNTRIES.iso3166Alpha2, ...Object.keys(COUNTRIES.cloudflareNonIso)]);
+
+const COUNTRY_FIELD = /^(raw\.)?ip\.(src|geoip)\.country$/;
+
+/** One mention of the country field in an expression: a positive test the policy can read, or why not. */
+export type CountryReference = { field: string; test: CountryTest } | { field: string; unclassifiable: string };
+
+/**
+ * Every mention of the country field, each either a positive test (`ip.src.country in {"RU" "KP"}`,
+ * `ip.src.country eq "RU"`, `==`) or the reason it cannot be classified: under a negation (`not`, `!`,
+ * `ne`, `!=`), inside a function (`lower(...)`, `upper(...)`, `concat(...)`, `any(...)`...), compared
+ * with another operator (`contains`, `matches`/`~`, `wildcard`, `strict wildcard`, `lt`..., a named
+ * list `in $list`), or with a set holding something other than string literals. A policy that has to
+ * prove what a rule matches treats those as failures (fail closed), not as passes.
+ */
+export function countryReferences(tokens: Token[]): CountryReference[] {
+  const out: CountryReference[] = [];
+  const negated = negationMap(tokens);
+  tokens.forEach((t, i) => {
+    if (t.kind !== "word" || !COUNTRY_FIELD.test(t.value)) return;
+    const field = t.value;
+    const no = (why: string) => out.push({ field, unclassifiable: why });
+    const prev = tokens[i - 1];
+    const beforePrev = tokens[i - 2];
+    if (prev?.kind === "punct" && prev.value === ",") return no(`${field} is an argument of a function`);
+    if (prev?.kind === "punct" && prev.value === "(" && beforePrev?.kind === "word" && !OPERATORS.has(beforePrev.value)) {
+      return no(`${field} is passed through ${beforePrev.value}()`);
+    }
+    if (negated[i]) return no(`${field} is tested under a negation (not / !)`);
+    const op = tokens[i + 1];
+    if (!op) return no(`${field} is not compared with anything`);
+    if (op.value === "ne" || op.value === "!=" || (op.kind === "word" && op.value === "not")) return no(`${field} is compared with "${op.value}" (a negation)`);
+    if (op.value === "eq" || op.value === "==") {
+      const v = tokens[i + 2];
+      if (v?.kind !== "string") return no(`${field} is compared with something other than a string literal`);
+      return out.push({ field, test: { field, negated: false, codes: [v.value] } });
+    }
+    if (op.kind === "word" && op.value === "in") {
+      if (tokens[i + 2]?.value !== "{") return no(`${field} is compared with a named list or another non-literal set, which cannot be checked offline`);
+      const codes: string[] = [];
+      let j = i + 3;
+      for (; j < tokens.length && !(tokens[j]!.kind === "punct" && tokens[j]!.value === "}"); j++) {
+        if (tokens[j]!.kind !== "string") return no(`${field} is compared with a set holding ${tokens[j]!.value}, not only string literals`);
+        codes.push(tokens[j]!.value);
+      }
+      if (j >= tokens.length) return no(`${field} is compared with a set that is not closed`);
+      return out.push({ field, test: { field, negated: false, codes } });
+    }
+    return no(`${field} is compared with "${op.value}", which the policy cannot classify`);
+  });
+  return out;
+}
 
 /**
  * For each token, whether it sits under an odd number of `not` (or `!`) operators. A `not` covers the

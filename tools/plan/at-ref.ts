@@ -9,13 +9,18 @@
  * current checkout's, except the npm workspaces (`app/`, `policies/`), which link to the worktree's own
  * copies so the base ref's policy pack and app are the ones evaluated. A ref whose lockfile differs
  * is planned with today's dependencies; the diff then shows provider-version effects as changes.
+ *
+ * The child runs the other ref's code: it gets a minimal environment (`childEnv`: PATH, HOME, the
+ * locale, the temporary directory and the diff's fingerprint key), never this process's credentials.
+ * The worktree is locked with this process's pid as reason; it is removed when the plan ends, on SIGINT
+ * or SIGTERM, and, if this process was killed outright, by the next run (`pruneStaleWorktrees`).
  */
-import { execFile, spawn } from "child_process";
+import { execFile, execFileSync, spawn, type ChildProcess } from "child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { promisify } from "util";
-import { assertPlanJson, PlanJson } from "./plan-json";
+import { assertPlanJson, PlanJson, SECRET_FINGERPRINT_KEY_ENV } from "./plan-json";
 
 const execFileAsync = promisify(execFile);
 
@@ -29,7 +34,7 @@ export interface PlanAtRefOptions {
   repoRoot?: string;
   /** How to run the plan inside the worktree; default `npx tsx tools/plan/cli.ts --stack <s> --json <path>`. */
   command?: (stack: string, jsonPath: string) => PlanCommand;
-  /** Environment of the child process; default: this process's. */
+  /** Environment of the child process; default: `childEnv(process.env)`. */
   env?: NodeJS.ProcessEnv;
   /** Give up after this long; default 10 minutes (two cores, four provider SDKs to load). */
   timeoutMs?: number;
@@ -37,6 +42,56 @@ export interface PlanAtRefOptions {
 
 /** Exit codes of tools/plan/cli.ts that still wrote a plan: 0 clean, 1 policy violations. */
 const PLAN_WRITTEN_EXIT_CODES = new Set([0, 1]);
+
+/**
+ * What the child that plans another ref may see of this process's environment: enough to find node
+ * and npx, write its caches and temporary files, and key the secrets' fingerprints like this side.
+ * Credentials (PULUMI_*, SCW_*, CLOUDFLARE_*, AWS_*, DATABASE_URL...) are never passed: the other ref's
+ * code needs none, and it is code this review has not vetted.
+ */
+export const CHILD_ENV_KEYS = ["PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "TZ", "CI", "NO_COLOR", "FORCE_COLOR", SECRET_FINGERPRINT_KEY_ENV] as const;
+
+export function childEnv(parent: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const key of CHILD_ENV_KEYS) if (parent[key] !== undefined) env[key] = parent[key];
+  return env;
+}
+
+/** Lock reason of the worktrees this tool adds; the pid tells a live run's worktree from a leftover. */
+const LOCK_REASON_PREFIX = "renfort plan --diff-against, pid ";
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Removes what earlier runs left behind: worktree entries whose directory is gone (`git worktree
+ * prune`), and worktrees this tool locked for a process that no longer exists (killed with SIGKILL, or
+ * a machine that stopped). Another live run's worktree is left alone. Returns the paths removed.
+ */
+export async function pruneStaleWorktrees(repoRoot: string): Promise<string[]> {
+  await git(repoRoot, ["worktree", "prune"]);
+  const removed: string[] = [];
+  const blocks = (await git(repoRoot, ["worktree", "list", "--porcelain"])).split(/\n\n+/);
+  for (const block of blocks) {
+    const path = /^worktree (.+)$/m.exec(block)?.[1];
+    const reason = /^locked (.+)$/m.exec(block)?.[1];
+    if (!path || !reason?.startsWith(LOCK_REASON_PREFIX)) continue;
+    const pid = Number(reason.slice(LOCK_REASON_PREFIX.length));
+    if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) continue;
+    await git(repoRoot, ["worktree", "remove", "--force", "--force", path]).catch(() => undefined);
+    // the worktree sits in <tmp>/renfort-plan-at-ref-*/tree: remove the temporary directory too
+    if (/renfort-plan-at-ref-[^/]+\/tree$/.test(path)) rmSync(join(path, ".."), { recursive: true, force: true });
+    removed.push(path);
+  }
+  await git(repoRoot, ["worktree", "prune"]);
+  return removed;
+}
 
 export function defaultPlanCommand(stack: string, jsonPath: string): PlanCommand {
   return { file: "npx", args: ["tsx", "tools/plan/cli.ts", "--stack", stack, "--json", jsonPath] };
@@ -100,9 +155,27 @@ export function linkNodeModules(source: string, worktree: string): void {
   }
 }
 
-function run(cmd: PlanCommand, cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; stderrTail: string }> {
+/** SIGTERM to the child's whole process group. */
+function stopGroup(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null) return;
+  try {
+    process.kill(-child.pid, "SIGTERM");
+  } catch {
+    child.kill("SIGTERM");
+  }
+}
+
+function run(
+  cmd: PlanCommand,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+  started: (child: ChildProcess) => void,
+): Promise<{ code: number | null; stderrTail: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd.file, cmd.args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    // its own process group, so that stopping it reaches what it starts (npx -> tsx -> node)
+    const child = spawn(cmd.file, cmd.args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    started(child);
     let stderr = "";
     const keep = (chunk: Buffer) => {
       stderr = (stderr + chunk.toString("utf8")).slice(-4000);
@@ -110,7 +183,7 @@ function run(cmd: PlanCommand, cwd: string, env: NodeJS.ProcessEnv, timeoutMs: n
     child.stderr.on("data", keep);
     // stdout is the human plan report; only the JSON file is read, but the pipe must be drained.
     child.stdout.on("data", () => undefined);
-    const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);
+    const timer = setTimeout(() => stopGroup(child), timeoutMs);
     child.on("error", (err) => {
       clearTimeout(timer);
       reject(err);
@@ -138,16 +211,35 @@ export async function planAtRef(ref: string, stack: string, options: PlanAtRefOp
       `--diff-against ${ref}: no such commit in ${repoRoot}. Fetch it first (in CI, actions/checkout with fetch-depth: 0, or git fetch origin <branch>)`,
     );
   }
+  await pruneStaleWorktrees(repoRoot).catch(() => undefined);
   const tmp = mkdtempSync(join(tmpdir(), "renfort-plan-at-ref-"));
   const tree = join(tmp, "tree");
   const jsonPath = join(tmp, "plan.json");
   let added = false;
+  let child: ChildProcess | undefined;
+  // Interrupted (Ctrl-C, a CI cancel): stop the child, remove the worktree, then die of the same signal.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (child) stopGroup(child);
+    try {
+      execFileSync("git", ["worktree", "remove", "--force", "--force", tree], { cwd: repoRoot, stdio: "ignore" });
+    } catch {
+      // not added yet, or already gone: the directory removal and the next run's prune cover it
+    }
+    rmSync(tmp, { recursive: true, force: true });
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+    process.kill(process.pid, signal);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
-    await git(repoRoot, ["worktree", "add", "--detach", tree, commit]);
+    await git(repoRoot, ["worktree", "add", "--lock", "--reason", `${LOCK_REASON_PREFIX}${process.pid}`, "--detach", tree, commit]);
     added = true;
     linkNodeModules(repoRoot, tree);
     const cmd = (options.command ?? defaultPlanCommand)(stack, jsonPath);
-    const { code, stderrTail } = await run(cmd, tree, options.env ?? process.env, options.timeoutMs ?? 600_000);
+    const { code, stderrTail } = await run(cmd, tree, options.env ?? childEnv(process.env), options.timeoutMs ?? 600_000, (c) => {
+      child = c;
+    });
     if (code === null || !PLAN_WRITTEN_EXIT_CODES.has(code)) {
       throw new Error(
         `plan of stack ${stack} at ${ref} (${commit.slice(0, 12)}) failed with exit code ${code ?? "signal"}:\n${stderrTail.trim()}`,
@@ -158,8 +250,11 @@ export async function planAtRef(ref: string, stack: string, options: PlanAtRefOp
     }
     return assertPlanJson(JSON.parse(readFileSync(jsonPath, "utf8")), `plan of ${stack} at ${ref}`);
   } finally {
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
     if (added) {
-      await git(repoRoot, ["worktree", "remove", "--force", tree]).catch(() => undefined);
+      // twice --force: the worktree is locked
+      await git(repoRoot, ["worktree", "remove", "--force", "--force", tree]).catch(() => undefined);
     }
     rmSync(tmp, { recursive: true, force: true });
     await git(repoRoot, ["worktree", "prune"]).catch(() => undefined);

@@ -8,7 +8,6 @@
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { config as loadDotenv } from "dotenv";
 import { ConfigError } from "../../stacks/config";
 import { planAtRef } from "./at-ref";
 import { diffPlans } from "./diff";
@@ -50,8 +49,8 @@ function parse(argv: string[]) {
 }
 
 async function main(argv: string[]): Promise<number> {
-  // Local settings (credentials are not needed for the plan, but may be set there for the real flow).
-  loadDotenv({ quiet: true });
+  // No `.env` here: the plan needs no credentials, and `--diff-against` runs another ref's code, which
+  // must not inherit any (tools/plan/at-ref.ts gives it a minimal environment).
   const args = parse(argv);
   if (!args) {
     console.log(USAGE);

@@ -229,8 +229,8 @@ export function renderDiffMarkdown(diff: PlanDiff, options: RenderOptions): stri
 
   if (diff.statefulRisks.length > 0) {
     b.force(
-      "> [!CAUTION]\n> Stateful resources would be deleted or replaced. Merging needs the `approve-stateful-change` label and one\n" +
-        "> `Stateful-Change-Approved: <urn>` line per resource in the pull-request description (see the README).\n\n" +
+      "> [!CAUTION]\n> Stateful resources would be deleted or replaced. The release needs a code owner of the stack file to approve\n" +
+        "> each one before the merge: a `Stateful-Change-Approved: <urn>` line per resource in an approving review or a comment (see the README).\n\n" +
         "| resource | action | why | what is lost |\n|---|---|---|---|\n",
     );
     for (const r of diff.statefulRisks) if (!b.add(riskRow(r) + "\n", 2)) omit("stateful");

@@ -1,17 +1,27 @@
 /**
  * Approval of a stateful change (deleting or replacing a database, a dedicated IP, a zone-level
- * resource). Two things must both be present on the pull request:
+ * resource). An approval is a line naming the exact URN, so an approval given for one resource never
+ * covers another one added later:
  *
- * 1. the label `approve-stateful-change` (labels can only be set by people with triage rights on the
- *    repository, so an outside contributor cannot approve their own change), and
- * 2. one line per resource in the pull-request description:
- *        Stateful-Change-Approved: urn:pulumi:prod::renfort::...::database-instance
- *    naming the exact URN, so an approval given for one resource never covers another one added later.
+ *     Stateful-Change-Approved: urn:pulumi:prod::renfort::...::database-instance
  *
- * The same lines in a commit message (a squash merge copies the description) are read on main.
+ * It counts only when a code owner of the stack file (`Pulumi.<stack>.yaml` in .github/CODEOWNERS,
+ * the stack being read from the URN) wrote it, as of the merge:
+ * - in an approving review (`state: APPROVED`) of the commit that was merged (`commit_id` = the pull
+ *   request's head at merge time), submitted before the merge; or
+ * - in a comment on the pull request created and last edited before the merge.
+ * The pull request's author never approves their own change, and its description does not count: its
+ * author can edit it at any time. CODEOWNERS is read as it stood on main before the merge, so a pull
+ * request cannot name its own approvers.
+ *
+ * Payload shapes: GitHub's REST API, "List reviews for a pull request"
+ * (https://docs.github.com/en/rest/pulls/reviews#list-reviews-for-a-pull-request: `user.login`,
+ * `state`, `body`, `submitted_at`, `commit_id`) and "List issue comments"
+ * (https://docs.github.com/en/rest/issues/comments#list-issue-comments: `user.login`, `body`,
+ * `created_at`, `updated_at`); the merged pull request from "List pull requests associated with a
+ * commit" (`number`, `user.login`, `merged_at`, `head.sha`). release-stack.yml records them at release.
  */
 
-export const APPROVAL_LABEL = "approve-stateful-change";
 export const APPROVAL_TRAILER = "Stateful-Change-Approved";
 
 /** URNs named by `Stateful-Change-Approved: <urn>` lines (case-insensitive key, one URN per line). */
@@ -25,39 +35,133 @@ export function approvedUrnsFromText(text: string): string[] {
   return urns;
 }
 
-export interface PullRequestLike {
-  body?: string | null;
-  labels?: ({ name?: string } | string)[];
-}
-
 export interface Approvals {
   urns: string[];
-  /** Why there are none, for the guard's message. */
-  note?: string;
+  /** What was set aside and why (author's own review, not an owner, after the merge...), for the guard's report. */
+  notes: string[];
 }
 
-/** Approvals carried by a pull request: the URN lines count only when the label is present. */
-export function approvalsFromPullRequest(pr: PullRequestLike): Approvals {
-  const labels = (pr.labels ?? []).map((l) => (typeof l === "string" ? l : (l.name ?? "")));
-  const urns = approvedUrnsFromText(pr.body ?? "");
-  if (!labels.includes(APPROVAL_LABEL)) {
-    return {
-      urns: [],
-      note:
-        urns.length > 0
-          ? `the description names ${urns.length} URN(s) but the pull request lacks the \`${APPROVAL_LABEL}\` label`
-          : `no \`${APPROVAL_LABEL}\` label on the pull request`,
-    };
+interface GithubUser {
+  login?: string;
+}
+export interface ReviewRecord {
+  user?: GithubUser | null;
+  state?: string;
+  body?: string | null;
+  submitted_at?: string | null;
+  commit_id?: string | null;
+}
+export interface CommentRecord {
+  user?: GithubUser | null;
+  body?: string | null;
+  created_at?: string;
+  updated_at?: string;
+}
+/** What release-stack.yml records about the merged pull request (raw REST payloads). */
+export interface MergedPullRequestRecord {
+  pull_request: { number: number; user?: GithubUser | null; merged_at?: string | null; head?: { sha?: string } } | null;
+  reviews?: ReviewRecord[];
+  comments?: CommentRecord[];
+}
+
+/**
+ * Owners of `path` in a CODEOWNERS file: the owners of the last matching line, as GitHub applies it
+ * (https://docs.github.com/en/repositories/managing-your-repositorys-settings-and-features/customizing-your-repository/about-code-owners#codeowners-syntax).
+ * Hand-written because the patterns used here are few; supports `/anchored`, `dir/`, `*` and `**`.
+ */
+export function codeOwnersOf(codeowners: string, path: string): string[] {
+  let owners: string[] = [];
+  for (const raw of codeowners.split("\n")) {
+    const line = raw.replace(/(^|\s)#.*$/, "").trim();
+    if (!line) continue;
+    const [pattern, ...rest] = line.split(/\s+/);
+    if (patternMatches(pattern!, path)) owners = rest;
   }
-  if (urns.length === 0) return { urns, note: `the \`${APPROVAL_LABEL}\` label is set but no \`${APPROVAL_TRAILER}: <urn>\` line names a resource` };
-  return { urns };
+  return owners;
 }
 
-/** Approvals from a GitHub event payload (`$GITHUB_EVENT_PATH`) of a pull_request event. */
-export function approvalsFromGithubEvent(event: unknown): Approvals {
-  const pr = (event as { pull_request?: PullRequestLike } | null)?.pull_request;
-  if (!pr) return { urns: [], note: "the event is not a pull request" };
-  return approvalsFromPullRequest(pr);
+function patternMatches(pattern: string, path: string): boolean {
+  const anchored = pattern.startsWith("/") || pattern.slice(0, -1).includes("/");
+  let p = pattern.replace(/^\//, "");
+  const dir = p.endsWith("/");
+  if (dir) p = p.slice(0, -1);
+  const body = p
+    .split("**")
+    .map((part) => part.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*"))
+    .join(".*");
+  const re = new RegExp(`${anchored ? "^" : "(^|/)"}${body}${dir ? "/" : "(/|$)"}`);
+  return re.test(path);
+}
+
+/** Individual owners (`@login`) of a stack's file; team owners (`@org/team`) cannot be resolved with the workflow token. */
+export function stackApprovers(codeowners: string, stack: string): { users: string[]; teams: string[] } {
+  const owners = codeOwnersOf(codeowners, `Pulumi.${stack}.yaml`);
+  return {
+    users: owners.filter((o) => /^@[A-Za-z0-9-]+$/.test(o)).map((o) => o.slice(1).toLowerCase()),
+    teams: owners.filter((o) => o.includes("/")),
+  };
+}
+
+/** `prod` from `urn:pulumi:prod::renfort::...`. */
+export function stackOfUrn(urn: string): string | undefined {
+  return /^urn:pulumi:([^:]+)::/.exec(urn)?.[1];
+}
+
+/** Approvals carried by the merged pull request's reviews and comments, as of its merge. */
+export function approvalsFromMergedPullRequest(record: MergedPullRequestRecord, codeowners: string): Approvals {
+  const pr = record.pull_request;
+  if (!pr) return { urns: [], notes: ["no merged pull request for this commit: nothing is approved"] };
+  const mergedAt = pr.merged_at ? Date.parse(pr.merged_at) : NaN;
+  if (Number.isNaN(mergedAt)) return { urns: [], notes: [`pull request #${pr.number} is not merged (merged_at is empty): nothing is approved`] };
+  const author = (pr.user?.login ?? "").toLowerCase();
+  const head = pr.head?.sha;
+  const urns: string[] = [];
+  const notes: string[] = [];
+  const consider = (who: string, what: string, text: string, whyNot: string | undefined) => {
+    for (const urn of approvedUrnsFromText(text)) {
+      const stack = stackOfUrn(urn) ?? "";
+      const { users, teams } = stackApprovers(codeowners, stack);
+      let reason = whyNot;
+      if (!reason && who === author) reason = "the pull request's author cannot approve their own change";
+      if (!reason && !users.includes(who)) {
+        reason = `@${who} is not a code owner of Pulumi.${stack}.yaml${teams.length ? ` (team owners ${teams.join(", ")} are not resolved: list people)` : ""}`;
+      }
+      if (reason) notes.push(`${what} by @${who} for ${urn} set aside: ${reason}`);
+      else if (!urns.includes(urn)) urns.push(urn);
+    }
+  };
+  for (const r of record.reviews ?? []) {
+    const who = (r.user?.login ?? "").toLowerCase();
+    const at = r.submitted_at ? Date.parse(r.submitted_at) : NaN;
+    let whyNot: string | undefined;
+    if (r.state !== "APPROVED") whyNot = `the review's state is ${r.state ?? "unknown"}, not APPROVED`;
+    else if (Number.isNaN(at) || at > mergedAt) whyNot = "submitted after the merge";
+    else if (!head || r.commit_id !== head) whyNot = `it approved commit ${(r.commit_id ?? "?").slice(0, 12)}, not the merged head ${(head ?? "?").slice(0, 12)}`;
+    consider(who, "review", r.body ?? "", whyNot);
+  }
+  for (const c of record.comments ?? []) {
+    const who = (c.user?.login ?? "").toLowerCase();
+    const created = c.created_at ? Date.parse(c.created_at) : NaN;
+    const updated = c.updated_at ? Date.parse(c.updated_at) : created;
+    let whyNot: string | undefined;
+    if (Number.isNaN(created) || created > mergedAt) whyNot = "written after the merge";
+    else if (Number.isNaN(updated) || updated > mergedAt) whyNot = "edited after the merge";
+    consider(who, "comment", c.body ?? "", whyNot);
+  }
+  return { urns, notes };
+}
+
+/** Checks the recorded file's shape; the message names the field. */
+export function parseMergedPullRequestRecord(doc: unknown, source = "merged pull request record"): MergedPullRequestRecord {
+  const d = doc as Partial<MergedPullRequestRecord> | null;
+  if (typeof d !== "object" || d === null || !("pull_request" in d)) {
+    throw new Error(`${source}: no "pull_request" key (null when the commit has no merged pull request); written by release-stack.yml's approvals step`);
+  }
+  if (d.pull_request !== null && typeof d.pull_request?.number !== "number") throw new Error(`${source}: pull_request.number must be a number`);
+  for (const key of ["reviews", "comments"] as const) {
+    if (d[key] !== undefined && !Array.isArray(d[key])) throw new Error(`${source}: ${key} must be an array (the REST list payload)`);
+  }
+  return d as MergedPullRequestRecord;
 }
 
 /** Approvals given as a comma- or newline-separated list (`--approvals` / RENFORT_STATEFUL_APPROVALS). */

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
-import { approvalsFromGithubEvent, approvalsFromList, approvedUrnsFromText } from "./approvals";
+import { approvalsFromList, approvedUrnsFromText } from "./approvals";
 import { checkPreview, main, parsePreview } from "./stateful-guard";
 import { STATEFUL_TYPES, typeFromUrn } from "./stateful-types";
 
@@ -73,13 +73,6 @@ describe("approvals", () => {
     expect(approvedUrnsFromText(body)).toEqual([DB, IP]);
   });
 
-  it("counts the lines only with the approve-stateful-change label", () => {
-    expect(approvalsFromGithubEvent({ pull_request: { body, labels: [{ name: "approve-stateful-change" }] } }).urns).toEqual([DB, IP]);
-    const unlabelled = approvalsFromGithubEvent({ pull_request: { body, labels: [{ name: "infra" }] } });
-    expect(unlabelled.urns).toEqual([]);
-    expect(unlabelled.note).toMatch(/lacks the `approve-stateful-change` label/);
-  });
-
   it("splits lists on commas and newlines", () => {
     expect(approvalsFromList(` ${DB},\n${IP} ,`)).toEqual([DB, IP]);
   });
@@ -105,10 +98,16 @@ describe("guard CLI", () => {
     expect(run(["--preview", fixturePath("delete-ip-and-ruleset.json"), "--approvals", IP], { RENFORT_STATEFUL_APPROVALS: WAF }).code).toBe(0);
   });
 
-  it("takes approvals from the pull-request event", () => {
-    const event = join(dir, "event.json");
-    writeFileSync(event, JSON.stringify({ pull_request: { body: `Stateful-Change-Approved: ${DB}`, labels: [{ name: "approve-stateful-change" }] } }));
-    expect(run(["--preview", fixturePath("replace-database.json"), "--github-event", event]).code).toBe(0);
+  it("takes approvals from a code owner's review of the merged pull request, not from its description", () => {
+    const record = join(dir, "merged-pr.json");
+    const owners = join(dir, "CODEOWNERS");
+    writeFileSync(owners, "* @lead\n/Pulumi.*.yaml @ops-anna\n");
+    const pr = { number: 9, user: { login: "dev" }, merged_at: "2026-12-01T10:00:00Z", head: { sha: "a".repeat(40) }, body: `Stateful-Change-Approved: ${DB}` };
+    const review = { user: { login: "ops-anna" }, state: "APPROVED", body: `Stateful-Change-Approved: ${DB}`, submitted_at: "2026-12-01T09:00:00Z", commit_id: "a".repeat(40) };
+    writeFileSync(record, JSON.stringify({ pull_request: pr, reviews: [], comments: [] }));
+    expect(run(["--preview", fixturePath("replace-database.json"), "--merged-pr", record, "--codeowners", owners]).code).toBe(1);
+    writeFileSync(record, JSON.stringify({ pull_request: pr, reviews: [review], comments: [] }));
+    expect(run(["--preview", fixturePath("replace-database.json"), "--merged-pr", record, "--codeowners", owners]).code).toBe(0);
   });
 
   it("exits 2 on unreadable input", () => {

@@ -8,15 +8,17 @@
  * steps on the same URN (`create-replacement`, `replace`, `delete-replaced`); a removal as `delete`.
  *
  * Usage:
- *   npm run guard:stateful -- --preview preview.json [--approvals "urn1,urn2"] [--github-event "$GITHUB_EVENT_PATH"]
+ *   npm run guard:stateful -- --preview preview.json [--approvals "urn1,urn2"]
+ *                             [--merged-pr merged-pr.json --codeowners CODEOWNERS]
  *                             [--event-log events.jsonl --policy-config policies/config/prod.json]
- * Approvals also come from RENFORT_STATEFUL_APPROVALS. With an event log and the policy config, it
+ * Approvals also come from RENFORT_STATEFUL_APPROVALS, and from the merged pull request's code-owner
+ * reviews and comments (tools/release/approvals.ts; recorded by release-stack.yml). With an event log and the policy config, it
  * also fails when a mandatory policy could not run during the preview (tools/release/unknown-downgrade.ts).
  * Exit 0: nothing at risk or all approved; 1: a stateful resource would be deleted or replaced without
  * approval, or a mandatory policy was downgraded; 2: unreadable input.
  */
 import { readFileSync } from "fs";
-import { approvalsFromGithubEvent, approvalsFromList, APPROVAL_LABEL, APPROVAL_TRAILER } from "./approvals";
+import { approvalsFromList, approvalsFromMergedPullRequest, APPROVAL_TRAILER, parseMergedPullRequestRecord } from "./approvals";
 import { statefulType, typeFromUrn } from "./stateful-types";
 import { findDowngrades, formatDowngrades, policyEventsFromLog } from "./unknown-downgrade";
 
@@ -117,7 +119,7 @@ export function checkPreview(preview: PreviewDigest, approvedUrns: readonly stri
 }
 
 /** The report printed by the CLI (and shown in the job log). */
-export function formatGuardReport(result: GuardResult, note?: string): string {
+export function formatGuardReport(result: GuardResult, notes: readonly string[] = []): string {
   const lines: string[] = [];
   if (result.atRisk.length === 0) {
     lines.push("stateful guard: no database, dedicated IP or zone-level resource would be deleted or replaced.");
@@ -130,11 +132,11 @@ export function formatGuardReport(result: GuardResult, note?: string): string {
   if (!result.ok) {
     lines.push(
       "",
-      `To go ahead on purpose: add the \`${APPROVAL_LABEL}\` label to the pull request and one line per blocked resource in its description:`,
+      "To go ahead on purpose: a code owner of the stack file approves the pull request with a review (or writes a comment) holding one line per blocked resource:",
       ...result.atRisk.filter((r) => !r.approved).map((r) => `  ${APPROVAL_TRAILER}: ${r.urn}`),
       "Otherwise keep the resource: add an `aliases` option for a rename/move, or revert the input that forces the replacement.",
     );
-    if (note) lines.push(`(${note})`);
+    for (const n of notes) lines.push(`(${n})`);
   }
   return lines.join("\n");
 }
@@ -142,7 +144,8 @@ export function formatGuardReport(result: GuardResult, note?: string): string {
 interface CliArgs {
   preview?: string;
   approvals?: string;
-  githubEvent?: string;
+  mergedPr?: string;
+  codeowners?: string;
   eventLog?: string;
   policyConfig?: string;
 }
@@ -158,14 +161,18 @@ export function parseArgs(argv: string[]): CliArgs {
     };
     if (a === "--preview") out.preview = value();
     else if (a === "--approvals") out.approvals = value();
-    else if (a === "--github-event") out.githubEvent = value();
+    else if (a === "--merged-pr") out.mergedPr = value();
+    else if (a === "--codeowners") out.codeowners = value();
     else if (a === "--event-log") out.eventLog = value();
     else if (a === "--policy-config") out.policyConfig = value();
     else {
       throw new Error(
-        `unknown option ${a}; usage: guard:stateful -- --preview preview.json [--approvals "urn1,urn2"] [--github-event file] [--event-log f --policy-config f]`,
+        `unknown option ${a}; usage: guard:stateful -- --preview preview.json [--approvals "urn1,urn2"] [--merged-pr f --codeowners f] [--event-log f --policy-config f]`,
       );
     }
+  }
+  if (Boolean(out.mergedPr) !== Boolean(out.codeowners)) {
+    throw new Error("--merged-pr and --codeowners go together (the merged pull request's reviews and comments, and CODEOWNERS as main had it before the merge)");
   }
   if (Boolean(out.eventLog) !== Boolean(out.policyConfig)) {
     throw new Error("--event-log and --policy-config go together (the preview's event log and the stack's policy-pack config)");
@@ -190,14 +197,20 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, log: (s: string) =>
     return 2;
   }
   const urns = [...approvalsFromList(args.approvals), ...approvalsFromList(env.RENFORT_STATEFUL_APPROVALS)];
-  let note: string | undefined;
-  if (args.githubEvent) {
-    const fromEvent = approvalsFromGithubEvent(JSON.parse(readFileSync(args.githubEvent, "utf8")));
-    urns.push(...fromEvent.urns);
-    note = fromEvent.note;
+  let notes: string[] = [];
+  if (args.mergedPr && args.codeowners) {
+    try {
+      const record = parseMergedPullRequestRecord(JSON.parse(readFileSync(args.mergedPr, "utf8")), args.mergedPr);
+      const fromPr = approvalsFromMergedPullRequest(record, readFileSync(args.codeowners, "utf8"));
+      urns.push(...fromPr.urns);
+      notes = fromPr.notes;
+    } catch (e) {
+      log(`stateful guard: cannot read ${args.mergedPr} or ${args.codeowners}: ${(e as Error).message}`);
+      return 2;
+    }
   }
   const result = checkPreview(preview, urns);
-  log(formatGuardReport(result, note));
+  log(formatGuardReport(result, notes));
   let downgraded = 0;
   if (args.eventLog && args.policyConfig) {
     try {

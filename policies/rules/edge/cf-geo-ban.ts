@@ -1,6 +1,7 @@
 import { resourcePolicy } from "../../lib/policy";
 import { isEnabled, ruleLabel, rulesOf } from "../../lib/cloudflare";
-import { COUNTRY_CODES, countryTests, tokenize } from "../../lib/cf-expr";
+import { COUNTRY_CODES, countryReferences, tokenize } from "../../lib/cf-expr";
+import { COUNTRIES } from "../../../data/country-codes";
 import { T, as, type RulesetProps } from "../../lib/types";
 
 export interface Config {
@@ -8,22 +9,25 @@ export interface Config {
   allowedActions: string[];
 }
 
-/** France and the overseas territories that Cloudflare geolocates under their own ISO code. */
-const FRANCE = ["FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "WF", "PF", "NC", "TF"];
+/** France and the French territories with a code of their own, FX and CP included (data/countries.json, shared with the program). */
+const FRANCE = Object.keys(COUNTRIES.frenchTerritories);
 /** Actions that do not ban (a skip or a log rule on a country is an exception, not a ban). */
 const NON_BANS = ["skip", "log", "execute"];
 
 /**
- * The service is for French volunteers: a geo ban must never match France or its overseas territories,
- * whatever the syntax (`in {...}`, `eq`, or a negated set that leaves FR out).
+ * The service is for French volunteers: a geo ban must never match France or its overseas territories.
+ * The policy fails closed: it accepts only positive tests it can read (`ip.src.country in {"RU" "KP"}`,
+ * `ip.src.country eq "RU"`); any other mention of the country (a negation, `lower(...)`, `contains`,
+ * `matches`, `wildcard`, a named list...) is a violation, since it cannot prove France is not matched.
  */
 export const cfGeoBan = resourcePolicy<Config>(
   {
     name: "cf-geo-ban",
-    description: "Geo-ban rules use valid ISO 3166-1 alpha-2 codes, never match France or the French overseas territories, and block or challenge.",
+    description:
+      "Geo-ban rules test the country only with positive sets of valid ISO 3166-1 alpha-2 codes, never match France or the French overseas territories, and block or challenge.",
     severity: "critical",
     remediationSteps:
-      'Write geo bans as `ip.src.country in {"XX" "YY"}` with valid codes that exclude FR, GP, MQ, GF, RE, YT, PM, BL, MF, WF, PF, NC and TF, with action "block" or "managed_challenge".',
+      `Write geo bans as \`ip.src.country in {"RU" "KP"}\` (no negation, no function, no other operator on the country) with valid codes that exclude ${FRANCE.join(", ")}, with action "block" or "managed_challenge".`,
     url: "https://developers.cloudflare.com/waf/custom-rules/use-cases/block-by-geographical-location/",
     configSchema: {
       properties: {
@@ -50,21 +54,21 @@ export const cfGeoBan = resourcePolicy<Config>(
     const protectedSet = new Set([...FRANCE, ...config.protectedCountries]);
     rulesOf({ props }).forEach((rule, i) => {
       if (!isEnabled(rule) || NON_BANS.includes(rule.action)) return;
-      const tests = countryTests(tokenize(rule.expression ?? "").tokens);
-      if (!tests.length) return;
+      const refs = countryReferences(tokenize(rule.expression ?? "").tokens);
+      if (!refs.length) return;
       const label = ruleLabel(rule, i);
-      for (const t of tests) {
+      for (const ref of refs) {
+        if ("unclassifiable" in ref) {
+          report(
+            `${label} tests the country in a form this policy cannot check (${ref.unclassifiable}), so it cannot prove France is not banned: write it as ip.src.country in {"RU" "KP"} with positive codes.`,
+          );
+          continue;
+        }
+        const t = ref.test;
         const invalid = t.codes.filter((c) => !COUNTRY_CODES.has(c));
         if (invalid.length) report(`${label} lists invalid country codes ${invalid.join(", ")}: use upper-case ISO 3166-1 alpha-2 codes.`);
-        const hit = t.negated
-          ? [...protectedSet].filter((c) => !t.codes.includes(c))
-          : t.codes.filter((c) => protectedSet.has(c));
-        if (hit.length)
-          report(
-            t.negated
-              ? `${label} bans every country except its list, which leaves out ${hit.join(", ")}: list positive countries with "in {...}" instead of a negation.`
-              : `${label} bans protected countries ${hit.join(", ")}: remove them from the set.`,
-          );
+        const hit = t.codes.filter((c) => protectedSet.has(c));
+        if (hit.length) report(`${label} bans protected countries ${hit.join(", ")}: remove them from the set.`);
       }
       if (!config.allowedActions.includes(rule.action))
         report(`${label} is a geo ban with action "${rule.action}": use ${config.allowedActions.join(" or ")}.`);
