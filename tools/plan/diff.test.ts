@@ -121,6 +121,15 @@ describe("diffPlans cases", () => {
     expect(d.statefulRisks).toMatchObject([{ action: "replace", reasons: ["`zone` changes"] }]);
   });
 
+  it("warns that changing a load balancer's ipIds replaces it, and what that costs", () => {
+    const LB = "scaleway:loadbalancers/loadBalancer:LoadBalancer";
+    const before = plan([resource(LB, "renfort-origin-lb-primary", { zone: "fr-par-1", ipIds: ["fr-par-1/ip-a"] })]);
+    const after = plan([resource(LB, "renfort-origin-lb-primary", { zone: "fr-par-1", ipIds: ["fr-par-1/ip-a", "fr-par-1/ip-v6"] })]);
+    const [risk] = diffPlans(before, after).statefulRisks;
+    expect(risk).toMatchObject({ name: "renfort-origin-lb-primary", action: "replace", reasons: ["`ipIds` changes"] });
+    expect(risk.loss).toContain("the other load balancer keeps serving");
+  });
+
   it("treats a re-parented stateful resource as a replacement and names the new urn", () => {
     const before = resource("cloudflare:index/zone:Zone", "zone", { name: "example.org" });
     const after = resource("cloudflare:index/zone:Zone", "zone", { name: "example.org" }, { parent: "urn:pulumi:prod::renfort::renfort:test:Parent::p" });

@@ -15,6 +15,7 @@ import {
   UNKNOWN_SENTINEL,
 } from "./plan-json";
 import { statefulType } from "../release/stateful-types";
+import { fleetReplacement, type FleetReplacement } from "./diff-fleet";
 
 /** One difference at a property path. */
 export interface ValueChange {
@@ -93,6 +94,8 @@ export interface PlanDiff {
   email: ValueChange[];
   /** Differences in stack outputs. */
   outputs: ValueChange[];
+  /** The fleet runs another release: new instance groups replace the old ones (components/fleet/release.ts). */
+  fleet?: FleetReplacement;
 }
 
 /** Fields that identify an element of a list of objects, in order of preference (stable keys, never indexes). */
@@ -322,6 +325,7 @@ export function diffPlans(base: PlanJson, head: PlanJson): PlanDiff {
     }
   }
   statefulRisks.sort(byUrn);
+  const fleet = fleetReplacement(base, head);
 
   return {
     stack: head.stack,
@@ -334,6 +338,7 @@ export function diffPlans(base: PlanJson, head: PlanJson): PlanDiff {
     violations: diffViolations(base.violations ?? [], head.violations ?? []),
     capacity: diffDocument(base.capacity, head.capacity),
     email: diffDocument(base.email, head.email),
+    ...(fleet ? { fleet } : {}),
     outputs: diffDocument(base.outputs, head.outputs).filter(
       (c) =>
         c.kind !== "secret" &&
