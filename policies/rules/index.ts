@@ -40,6 +40,11 @@ import { fleetCapacity } from "./capacity/fleet-capacity";
 import { scwDbConnBudget } from "./capacity/scw-db-conn-budget";
 import { scwDbBackupLocality } from "./sovereignty/scw-db-backup-locality";
 import { sovRegions } from "./sovereignty/sov-regions";
+import { scwLbOneIpv4 } from "./platform-limits/scw-lb-one-ipv4";
+import { scwLbAcmeFirst } from "./platform-limits/scw-lb-acme-first";
+import { scwApexCertAfterDns } from "./platform-limits/scw-apex-cert-after-dns";
+import { scwAsgOneLb } from "./platform-limits/scw-asg-one-lb";
+import { scwAsgReleaseReplace } from "./platform-limits/scw-asg-release-replace";
 
 export const policies: readonly RenfortPolicy[] = [
   cfAlwaysHttps,
@@ -79,6 +84,11 @@ export const policies: readonly RenfortPolicy[] = [
   scwDbConnBudget,
   scwDbBackupLocality,
   sovRegions,
+  scwLbOneIpv4,
+  scwLbAcmeFirst,
+  scwApexCertAfterDns,
+  scwAsgOneLb,
+  scwAsgReleaseReplace,
 ];
 
 /** Area of each policy (its folder), for the README table and the meta-tests. */
@@ -120,4 +130,9 @@ export const areaOf: Record<string, string> = {
   "scw-db-conn-budget": "capacity",
   "scw-db-backup-locality": "sovereignty",
   "sov-regions": "sovereignty",
+  "scw-lb-one-ipv4": "platform-limits",
+  "scw-lb-acme-first": "platform-limits",
+  "scw-apex-cert-after-dns": "platform-limits",
+  "scw-asg-one-lb": "platform-limits",
+  "scw-asg-release-replace": "platform-limits",
 };
