@@ -3,9 +3,15 @@
  * answers the two Scaleway endpoints it calls with their documented shapes (scaleway-sdk-go
  * api/ipam/v1 ListIPsResponse, api/lb/v1 ListBackendStatsResponse).
  */
+import { execFile } from "node:child_process";
+import { writeFileSync, mkdtempSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { evaluateProgram } from "../../tools/plan/harness";
 import type { AddressInfo } from "node:net";
-import { bareId, gateReplaces, targetVerdict, waitForHealthyFleet, type BackendServerStat, type GateInputs, type PollDeps } from "./health-gate";
+import { FleetHealthGate, bareId, gateReplaces, targetVerdict, waitForHealthyFleet, type BackendServerStat, type GateInputs, type PollDeps } from "./health-gate";
 
 const NEW = ["172.16.0.11", "172.16.0.12", "172.16.0.13"];
 const OLD = ["172.16.0.5", "172.16.0.6"];
@@ -166,5 +172,45 @@ describe("waitForHealthyFleet against a local Scaleway API", () => {
   it("refuses to start without SCW_SECRET_KEY", async () => {
     await expect(waitForHealthyFleet(inputs(), deps(""))).rejects.toThrow("needs SCW_SECRET_KEY");
     expect(api.requests).toEqual([]);
+  });
+});
+
+describe("the provider code Pulumi stores", () => {
+  let api: FakeScaleway;
+  let apiUrl: string;
+  beforeAll(async () => {
+    api = new FakeScaleway();
+    apiUrl = await api.start();
+    api.groupIps = { "grp-a": ["172.16.0.11"] };
+    api.stats = { "fr-par-1/lb-a/be-a": [[stat("172.16.0.11", "running", "passed")]] };
+  });
+  afterAll(() => api.stop());
+
+  it("runs in a fresh Node process, reading SCW_SECRET_KEY from its environment", async () => {
+    // The serialized `__provider` input, exactly as `pulumi up` records it and the dynamic provider host loads it.
+    const run = await evaluateProgram({
+      stack: "prod",
+      program: () => {
+        new FleetHealthGate("gate", { region: "fr-par", privateNetworkId: "fr-par/pn-1", release: "r1", targets: [], timeoutSeconds: 5 });
+      },
+    });
+    const code = String(run.resources.find((r) => r.name === "gate")?.inputs.__provider);
+    const dir = mkdtempSync(join(tmpdir(), "renfort-gate-"));
+    writeFileSync(join(dir, "provider.js"), code);
+    const inputs: GateInputs = {
+      apiUrl,
+      region: "fr-par",
+      privateNetworkId: "fr-par/pn-1",
+      release: "r1",
+      timeoutSeconds: 5,
+      intervalSeconds: 1,
+      targets: [{ key: "primary", zone: "fr-par-1", loadBalancerId: "fr-par-1/lb-a", backendId: "be-a", instanceGroupId: "fr-par-1/grp-a", minHealthy: 1 }],
+    };
+    const runner = `const p = require(${JSON.stringify(join(dir, "provider.js"))}).handler();
+p.create(${JSON.stringify(inputs)}).then((o) => console.log(JSON.stringify(o.outs.verdicts)), (e) => { console.error(e.message); process.exit(1); });`;
+    const { stdout } = await promisify(execFile)(process.execPath, ["-e", runner], { env: { PATH: process.env.PATH, SCW_SECRET_KEY: "scw-secret-from-env" }, timeout: 20000 });
+    expect(JSON.parse(stdout.trim().split("\n").pop() ?? "")).toEqual([{ key: "primary", healthy: 1, required: 1, registered: 1, ok: true }]);
+    expect(api.requests.length).toBeGreaterThan(0);
+    expect(api.requests.every((r) => r.token === "scw-secret-from-env")).toBe(true);
   });
 });

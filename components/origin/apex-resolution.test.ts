@@ -2,9 +2,15 @@
  * The apex resolution check: its verdict as a table, and its resolver queries against local DNS servers
  * on 127.0.0.1 that answer A queries as the apex's public resolvers would at different moments.
  */
+import { execFile } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { evaluateProgram } from "../../tools/plan/harness";
 import type { AddressInfo } from "node:net";
-import { apexVerdict, askResolvers, waitForApex } from "./apex-resolution";
+import { ApexResolves, apexVerdict, askResolvers, waitForApex } from "./apex-resolution";
 
 const LB = ["51.159.10.1", "51.159.20.2"];
 
@@ -122,5 +128,26 @@ describe("waitForApex against local resolvers", () => {
         `renfort.gouv.fr does not resolve to the load balancers after 60s, so Let's Encrypt cannot validate it: ${servers[0]}: renfort.gouv.fr A = \\[51.159.10.1\\], expected \\[51.159.10.1, 51.159.20.2\\]; ${servers[1]}: renfort.gouv.fr does not resolve \\(ENODATA\\)\\. Point .*apexDnsPointedHere`,
       ),
     );
+  });
+});
+
+describe("the provider code Pulumi stores", () => {
+  it("runs in a fresh Node process and waits for the apex", async () => {
+    const resolver = new FakeResolver("renfort.gouv.fr");
+    const server = await resolver.start();
+    resolver.addresses = [...LB];
+    try {
+      const run = await evaluateProgram({ stack: "prod", program: () => void new ApexResolves("apex", { apex: "renfort.gouv.fr", expectedIps: LB }) });
+      const dir = mkdtempSync(join(tmpdir(), "renfort-apex-"));
+      writeFileSync(join(dir, "provider.js"), String(run.resources.find((r) => r.name === "apex")?.inputs.__provider));
+      const inputs = { apex: "renfort.gouv.fr", expectedIps: LB, resolvers: [server], timeoutSeconds: 5, intervalSeconds: 1 };
+      const runner = `require(${JSON.stringify(join(dir, "provider.js"))}).handler().create(${JSON.stringify(inputs)})
+  .then((o) => console.log(JSON.stringify(o.outs.answers)), (e) => { console.error(e.message); process.exit(1); });`;
+      const { stdout } = await promisify(execFile)(process.execPath, ["-e", runner], { timeout: 20000 });
+      expect(JSON.parse(stdout)).toEqual([{ resolver: server, addresses: LB }]);
+      expect(resolver.queries).toBeGreaterThan(0);
+    } finally {
+      await resolver.stop();
+    }
   });
 });
