@@ -121,6 +121,13 @@ describe("diffPlans cases", () => {
     expect(d.statefulRisks).toMatchObject([{ action: "replace", reasons: ["`zone` changes"] }]);
   });
 
+  it("shows a dynamic provider's code change as a digest, not kilobytes of JavaScript", () => {
+    const gate = (code: string) => plan([resource("pulumi-nodejs:dynamic/renfort:FleetHealthGate", "gate", { __provider: code, release: "r1" })]);
+    const [c] = diffPlans(gate("exports.handler = () => ({ create: a });"), gate("exports.handler = () => ({ create: b });")).changed;
+    expect(c.changes).toEqual([{ path: "__provider", kind: "changed", before: expect.stringMatching(/^serialized provider code, sha256:[0-9a-f]{12}$/), after: expect.stringMatching(/^serialized provider code, sha256:[0-9a-f]{12}$/) }]);
+    expect(diffPlans(gate("x"), gate("x")).changed).toEqual([]);
+  });
+
   it("warns that changing a load balancer's ipIds replaces it, and what that costs", () => {
     const LB = "scaleway:loadbalancers/loadBalancer:LoadBalancer";
     const before = plan([resource(LB, "renfort-origin-lb-primary", { zone: "fr-par-1", ipIds: ["fr-par-1/ip-a"] })]);
