@@ -71,6 +71,24 @@ const breaks: Record<string, Break> = {
   "sov-regions": edit("db", "region", "nl-ams"),
   "scw-db-backup-locality": edit("db", "backupSameRegion", false),
   "pg-sslmode-libpq": edit("fleet-template", "cloudInit", fx.cloudInit().replace(`DATABASE_PASSWORD=${SECRET_VALUE}`, `DATABASE_URL=postgres://app:${encodeURIComponent(SECRET_VALUE)}@172.16.0.42:5432/renfort?sslmode=require`)),
+  "scw-lb-one-ipv4": (s) => {
+    const lb = find(s, "lb");
+    const two = { ...mutate(lb, "ipIds", ["fr-par-1/ip-1", "fr-par-1/ip-2"]), dependencies: [...lb.dependencies, find(s, "lb-ip-2").urn] };
+    return { stack: replace(s, two), urn: lb.urn };
+  },
+  "scw-lb-acme-first": (s) => {
+    const le = { ...find(s, "lb-cert"), name: "lb-cert-apex", urn: `${find(s, "lb-cert").urn}-apex`, props: { lbId: "fr-par-1/lb", letsencrypt: { commonName: APEX } } };
+    return { stack: [...s, le], urn: find(s, "lb-fe-80").urn };
+  },
+  "scw-apex-cert-after-dns": (s) => {
+    const le = { ...find(s, "lb-cert"), name: "lb-cert-apex", urn: `${find(s, "lb-cert").urn}-apex`, props: { lbId: "fr-par-1/lb", letsencrypt: { commonName: APEX } } };
+    return { stack: [...s, le], urn: le.urn };
+  },
+  "scw-asg-one-lb": edit("fleet-group", "loadBalancers", [
+    { id: "fr-par-1/lb", backendIds: ["fr-par-1/backend"], privateNetworkId: "fr-par/pn" },
+    { id: "fr-par-2/lb-b", backendIds: ["fr-par-2/backend-b"], privateNetworkId: "fr-par/pn" },
+  ]),
+  "scw-asg-release-replace": (s) => ({ stack: replace(s, mutate(find(s, "fleet-template"), "tags", ["renfort-release=r2"])), urn: find(s, "fleet-group").urn }),
 };
 
 describe("runGate", () => {

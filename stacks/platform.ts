@@ -1,6 +1,6 @@
 /**
  * Wires the components into the platform, in dependency order: network, database, email, origin (load
- * balancer and fleet), edge. Each `create*` maps the typed config onto its component's args.
+ * balancers), fleet (registered in the origin's backends), edge. Each `create*` maps the typed config onto its component's args.
  */
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
@@ -8,6 +8,7 @@ import * as scaleway from "@pulumiverse/scaleway";
 import { createDatabase } from "../components/database/from-config";
 import { createEdge } from "../components/edge/from-config";
 import { createEmail } from "../components/email/from-config";
+import { createFleet } from "../components/fleet/from-config";
 import { createNetwork } from "../components/network/from-config";
 import { createOrigin } from "../components/origin/from-config";
 import type { RenfortConfig } from "./config";
@@ -43,10 +44,11 @@ export function buildPlatform(cfg: RenfortConfig, secrets: StackSecrets) {
   const network = createNetwork(cfg, opts);
   const database = createDatabase(cfg, secrets, { privateNetworkId: network.privateNetworkId }, opts);
   const email = createEmail(cfg, opts, { brevoSmtpKey: secrets.emailSmtpKey });
-  const origin = createOrigin(
+  const origin = createOrigin(cfg, secrets, { privateNetworkId: network.privateNetworkId }, opts);
+  const fleet = createFleet(
     cfg,
     secrets,
-    { privateNetworkId: network.privateNetworkId, appDatabaseUrl: database.appConnectionString, smtpUrl: email.smtpUrl },
+    { privateNetworkId: network.privateNetworkId, loadBalancers: origin.loadBalancers, appDatabaseUrl: database.appConnectionString, smtpUrl: email.smtpUrl },
     opts,
   );
   const edge = createEdge(cfg, { originIps: origin.ipAddresses }, opts);
@@ -54,14 +56,16 @@ export function buildPlatform(cfg: RenfortConfig, secrets: StackSecrets) {
   return {
     tier: cfg.tier,
     mainUrl: `https://${cfg.domain.mainHost}`,
-    /** The two dedicated IPs: the main host's proxied records and the apex's A records point here. */
+    /** The load balancers' IPv4 addresses (one each): the main host's proxied records and the apex's A records point here. */
     originIps: origin.ipAddresses,
     /** A records to hand to the owner of the apex zone (kept off Cloudflare). */
     apexRecords: origin.apexRecords,
-    capacity: origin.capacity,
+    capacity: fleet.capacity,
+    /** The image the fleet runs and the release id naming its instance groups: not secret, shown in the plan and its diff. */
+    fleet: { imageReference: fleet.imageReference, release: fleet.release },
     edgeRulesets: edge.rulesetIds,
     email: { domain: cfg.email.domain, sender: cfg.email.sender, records: email.records, validation: email.validation },
     database: { instanceId: database.instanceId, privateEndpoint: database.privateEndpoint, caCertificate: database.caCertificate },
-    registry: origin.registryEndpoint,
+    registry: fleet.registryEndpoint,
   };
 }

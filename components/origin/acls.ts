@@ -23,7 +23,7 @@ export interface AclSpec {
     | { type: "allow" | "deny" }
     | { type: "redirect"; redirects: [{ type: "location" | "scheme"; target: string; code: 301 }] };
   match: {
-    httpFilter?: "http_header_match";
+    httpFilter?: "http_header_match" | "path_begin";
     httpFilterOption?: "host";
     httpFilterValues?: string[];
     ipSubnets?: string[];
@@ -38,6 +38,13 @@ export interface OriginAclInput {
   /** Sources allowed to reach the main host: Cloudflare's published ranges. */
   cloudflareRanges: readonly string[];
 }
+
+/**
+ * Path prefix of Let's Encrypt's HTTP-01 challenge (RFC 8555 §8.3): the validation server fetches
+ * `http://<domain>/.well-known/acme-challenge/<token>` on port 80 and follows no redirect to another host's
+ * token. https://letsencrypt.org/docs/challenge-types/#http-01-challenge
+ */
+export const ACME_CHALLENGE_PREFIX = "/.well-known/acme-challenge/";
 
 /** Every client address, IPv4 and IPv6: the explicit form of "unconditional" that the API accepts on any frontend. */
 export const ANY_SOURCE: readonly string[] = ["0.0.0.0/0", "::/0"];
@@ -68,9 +75,12 @@ const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
  *        comes before the origin lock and never reaches the backend);
  *      1 main host from a Cloudflare range → allow (IP and Host must both match);
  *      2 everything else → deny (direct hits on the IPs, other hosts, the main host from outside Cloudflare).
- * 80:  0 apex host → 301 straight to https://<mainHost>, same path and query: one hop, and it works before
+ * 80:  0 path begins with /.well-known/acme-challenge/ → allow: the first ACL, so neither redirect below
+ *        can swallow a Let's Encrypt HTTP-01 validation request (the load balancer answers it for the
+ *        certificates it requested; see README "Let's Encrypt for the apex");
+ *      1 apex host → 301 straight to https://<mainHost>, same path and query: one hop, and it works before
  *        the apex has a certificate (https://<apex> would need one);
- *      1 everything else → 301 to the same URL in https.
+ *      2 everything else → 301 to the same URL in https.
  */
 export function originAcls(input: OriginAclInput): AclSpec[] {
   for (const [key, host] of [["renfort:domain.apex", input.apex], ["renfort:domain.mainHost", input.mainHost]] as const) {
@@ -113,9 +123,17 @@ export function originAcls(input: OriginAclInput): AclSpec[] {
       match: { ipSubnets: [...ANY_SOURCE] },
     },
     {
-      key: "http-apex-redirect",
+      key: "http-acme-pass-through",
       frontend: "http",
       index: 0,
+      description: `let Let's Encrypt HTTP-01 validation (${ACME_CHALLENGE_PREFIX}) through before any redirect`,
+      action: { type: "allow" },
+      match: { httpFilter: "path_begin", httpFilterValues: [ACME_CHALLENGE_PREFIX] },
+    },
+    {
+      key: "http-apex-redirect",
+      frontend: "http",
+      index: 1,
       description: `301 http://${input.apex} straight to https://${input.mainHost} keeping path and query (one hop, no apex certificate needed)`,
       action: { type: "redirect", redirects: [{ type: "location", target: apexRedirectTarget(input.mainHost), code: 301 }] },
       match: { httpFilter: "http_header_match", httpFilterOption: "host", httpFilterValues: [input.apex] },
@@ -123,7 +141,7 @@ export function originAcls(input: OriginAclInput): AclSpec[] {
     {
       key: "http-to-https",
       frontend: "http",
-      index: 1,
+      index: 2,
       description: "301 every plain-HTTP request to the same URL in https",
       action: { type: "redirect", redirects: [{ type: "scheme", target: "https", code: 301 }] },
       match: { ipSubnets: [...ANY_SOURCE] },

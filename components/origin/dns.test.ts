@@ -1,14 +1,15 @@
 import { apexARecords, apexCertificateWanted, customCertificateChain, sslCompatibilityLevel } from "./dns";
 
 describe("apexARecords", () => {
-  it("gives one A record per dedicated IP, primary first", () => {
+  it("gives one A record per load balancer, primary first", () => {
     expect(apexARecords("renfort.gouv.fr", ["51.159.1.2", "51.159.3.4"], 3600)).toEqual([
       { name: "renfort.gouv.fr", type: "A", value: "51.159.1.2", ttl: 3600 },
       { name: "renfort.gouv.fr", type: "A", value: "51.159.3.4", ttl: 3600 },
     ]);
   });
   it.each([
-    [["51.159.1.2"], 3600, "exactly two dedicated IPs"],
+    [[], 3600, "one or two load balancer IPv4 addresses"],
+    [["51.159.1.2", "51.159.3.4", "51.159.5.6"], 3600, "one or two load balancer IPv4 addresses"],
     [["51.159.1.2", "51.159.1.2"], 3600, "two different IPs"],
     [["51.159.1.2", "2001:db8::1"], 3600, "need IPv4 addresses"],
     [["51.159.1.2", "51.159.3.4"], 30, "renfort:origin.apexRecordTtl must be an integer >= 60"],

@@ -7,7 +7,7 @@ export interface ApexRecord {
   /** Fully qualified name, no trailing dot. */
   name: string;
   type: "A";
-  /** IPv4 address of one of the load balancer's dedicated IPs. */
+  /** IPv4 address of one of the load balancers. */
   value: string;
   /** Seconds. */
   ttl: number;
@@ -15,9 +15,9 @@ export interface ApexRecord {
 
 const IPV4 = /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)$/;
 
-/** One A record per dedicated IP, in the IPs' order (primary first). */
+/** One A record per load balancer's IPv4, in the load balancers' order (primary first). */
 export function apexARecords(apex: string, ips: readonly string[], ttl: number): ApexRecord[] {
-  if (ips.length !== 2) throw new Error(`the load balancer must have exactly two dedicated IPs for the apex, got ${ips.length}`);
+  if (ips.length < 1 || ips.length > 2) throw new Error(`the apex needs one or two load balancer IPv4 addresses, got ${ips.length}`);
   if (new Set(ips).size !== ips.length) throw new Error(`the apex A records must point at two different IPs, got ${ips.join(", ")}`);
   for (const ip of ips) {
     if (!IPV4.test(ip)) throw new Error(`the apex A records need IPv4 addresses, got ${JSON.stringify(ip)}`);
@@ -48,11 +48,12 @@ export function customCertificateChain(certificatePem: string, privateKeyPem: st
 }
 
 /**
- * Whether the load balancer may ask Let's Encrypt for the apex certificate. Let's Encrypt validates the
- * apex over HTTP-01 on the load balancer's port 80, so the apex must already resolve to the two IPs:
- * true when the A records are declared here (created before the certificate) or when the apex zone's
- * owner has pointed them (`renfort:domain.apexDnsPointedHere`). Otherwise the certificate would fail on
- * the first `pulumi up` and hold the 443 frontend back with it.
+ * Whether the apex's Let's Encrypt certificates are declared. Let's Encrypt validates the apex over
+ * HTTP-01 on port 80 at an address it resolves to, so the apex must resolve to the load balancers: true
+ * when the A records are declared here or when the apex zone's owner has pointed them
+ * (`renfort:domain.apexDnsPointedHere`); `pulumi up` then still waits until public resolvers agree
+ * (./apex-resolution.ts) before requesting them. Otherwise the certificate would fail on the first
+ * `pulumi up` and hold the 443 frontends back with it.
  * https://letsencrypt.org/docs/challenge-types/#http-01-challenge
  */
 export function apexCertificateWanted(apexDnsManagedHere: boolean, apexDnsPointedHere: boolean): boolean {

@@ -1,36 +1,38 @@
 /**
- * The Scaleway side that receives Cloudflare's traffic and the apex redirect: two dedicated IPs on one
- * load balancer, TLS on 443 (Cloudflare Origin CA certificate for the main host, Let's Encrypt for the
- * apex), plain HTTP on 80, ACLs (apex 301, origin lock to Cloudflare's ranges, deny the rest, 80 -> https),
- * an HTTP backend with a /healthz check, and the app fleet behind it.
+ * The Scaleway side that receives Cloudflare's traffic and the apex redirect: one load balancer per
+ * availability zone (two by default, `primary` and `secondary`), each with one flexible public IPv4
+ * (and optionally one IPv6), identical certificates, frontends (443 TLS, 80), ACLs and an HTTP backend
+ * with a /healthz check, all built from the same pure builders (./acls.ts, ./dns.ts). The app fleet
+ * (components/fleet) is a sibling that registers in these backends: it takes `loadBalancers`.
+ *
+ * Why two load balancers: a public Scaleway load balancer has one IPv4 and optionally one IPv6 ("A public
+ * Load Balancer must have an IPv4 address, and can optionally have an IPv6 address",
+ * https://www.scaleway.com/en/docs/load-balancer/concepts/#flexible-ip-address), while the launch wants two
+ * dedicated IPv4 addresses Cloudflare spreads traffic over. Why one per zone: see README.md.
  * https://www.scaleway.com/en/docs/load-balancer/
  */
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import * as scaleway from "@pulumiverse/scaleway";
-import { Fleet, type FleetArgs } from "../fleet";
-import type { CapacityVerdict } from "../fleet/capacity";
 import { originAcls } from "./acls";
+import { ApexResolves } from "./apex-resolution";
 import { cloudflareRanges } from "../../data/cloudflare-ranges";
 import { apexARecords, apexCertificateWanted, customCertificateChain, sslCompatibilityLevel, type ApexRecord } from "./dns";
 
-export type OriginFleetArgs = Omit<FleetArgs, "zone" | "region" | "projectId" | "privateNetworkId" | "privateSubnet" | "loadBalancerId" | "backendId" | "resourceName" | "tags">;
-
 export interface OriginArgs {
-  /** Zone of the load balancer and the fleet. Default: the provider's zone. */
-  zone?: pulumi.Input<string>;
-  /** Region of regional resources (registry). Default: the provider's region. */
-  region?: pulumi.Input<string>;
-  /** Scaleway project (scopes the fleet's registry-pull key). Required. */
-  projectId: pulumi.Input<string>;
+  /**
+   * Zones of the load balancers, one load balancer each, keyed by position: `primary`, `secondary`.
+   * Default ["fr-par-1", "fr-par-2"]: a zone failure leaves one load balancer (and its instance group) serving.
+   */
+  zones?: string[];
   /** Private network shared with the fleet and the database. Required. */
   privateNetworkId: pulumi.Input<string>;
-  /** Its subnet. Required. */
-  privateSubnet: string;
   /** Load balancer offer. Default "LB-GP-M". */
   loadBalancerType?: pulumi.Input<string>;
-  /** TLS profile of the 443 frontend. Default "intermediate". */
+  /** TLS profile of the 443 frontends. Default "intermediate". */
   tlsCompatibility?: "intermediate" | "modern";
+  /** Also give each load balancer a flexible IPv6 (one per load balancer, Scaleway's maximum). Default false. */
+  ipv6?: boolean;
   /** Host Cloudflare proxies; the apex redirects here. Required. */
   mainHost: string;
   /** Apex domain (sovereign DNS, not proxied). Required. */
@@ -38,12 +40,17 @@ export interface OriginArgs {
   /** Declare the apex A records in Scaleway DNS (the zone `apex` must exist there). Default false. */
   apexDnsManagedHere?: boolean;
   /**
-   * The apex zone's owner has pointed the apex A records at the two IPs (only read when `apexDnsManagedHere`
-   * is false). Until then no Let's Encrypt certificate is requested for the apex. Default false.
+   * The apex zone's owner has pointed the apex A records at the load balancers' IPs (only read when
+   * `apexDnsManagedHere` is false). Until then no Let's Encrypt certificate is requested for the apex.
+   * Either way `pulumi up` verifies the resolution before requesting it. Default false.
    */
   apexDnsPointedHere?: boolean;
+  /** How long `pulumi up` waits for the apex to resolve to the load balancers, seconds. Default 1800. */
+  apexResolutionTimeoutSeconds?: number;
   /** TTL of the apex A records, seconds. Default 3600. */
   apexRecordTtl?: number;
+  /** Port the app listens on: the backends forward to it and health-check it. Default 8080. */
+  appPort?: number;
   /** Cloudflare Origin CA certificate for the main host. Required. */
   originCertificate: {
     /** PEM CSR whose key is `privateKey`. */
@@ -53,170 +60,173 @@ export interface OriginArgs {
     /** Days. Default 5475 (15 years, Cloudflare's maximum). */
     validityDays?: number;
   };
-  /** Protect the two dedicated IPs against deletion (a new IP means DNS changes everywhere). Default true. */
+  /** Protect the dedicated IPs against deletion (a new IP means DNS changes everywhere). Default true. */
   protectAddresses?: boolean;
-  /** The app fleet behind the backend. Required. */
-  fleet: OriginFleetArgs;
   /** Prefix of the Scaleway-side names. Default: the component name. */
   resourceName?: string;
   /** Tags on every Scaleway resource. Default []. */
   tags?: string[];
 }
 
-/** Stable keys of the two dedicated IPs, by purpose. */
-export const IP_KEYS = ["primary", "secondary"] as const;
+/** Stable keys of the load balancers (and their IPs), by position in `zones`. */
+export const LB_KEYS = ["primary", "secondary"] as const;
+export const DEFAULT_ZONES = ["fr-par-1", "fr-par-2"] as const;
+
+/** A load balancer as the fleet needs it. */
+export interface OriginLoadBalancer {
+  key: string;
+  zone: string;
+  loadBalancerId: pulumi.Output<string>;
+  backendId: pulumi.Output<string>;
+}
 
 export class Origin extends pulumi.ComponentResource {
-  /** Exactly the two dedicated IPs, primary first. */
+  /** The load balancers' IPv4 addresses, primary first. */
   public readonly ipAddresses: pulumi.Output<string[]>;
+  /** Their IPv6 addresses when `ipv6`, else empty. */
+  public readonly ipv6Addresses: pulumi.Output<string[]>;
   /** A records to hand to the apex zone's owner. */
   public readonly apexRecords: pulumi.Output<ApexRecord[]>;
-  public readonly capacity: CapacityVerdict;
-  public readonly registryEndpoint: pulumi.Output<string>;
-  public readonly loadBalancerId: pulumi.Output<string>;
-  public readonly backendId: pulumi.Output<string>;
-  public readonly fleet: Fleet;
+  /** What the fleet registers in. */
+  public readonly loadBalancers: OriginLoadBalancer[];
 
   constructor(name: string, args: OriginArgs, opts?: pulumi.ComponentResourceOptions) {
     super("renfort:origin:Origin", name, {}, opts);
     const base = args.resourceName ?? name;
     const tags = args.tags ?? [];
     const child = { parent: this };
-    const appPort = args.fleet.appPort ?? 8080;
+    const appPort = args.appPort ?? 8080;
+    const zones = args.zones ?? [...DEFAULT_ZONES];
+    if (zones.length < 1 || zones.length > LB_KEYS.length) {
+      throw new Error(`Origin zones must list one or two zones (one load balancer each), got ${JSON.stringify(zones)}`);
+    }
     const acls = originAcls({ apex: args.apex, mainHost: args.mainHost, cloudflareRanges: cloudflareRanges() });
+    const protect = args.protectAddresses ?? true;
+    const apexManaged = args.apexDnsManagedHere ?? false;
+    const ttl = args.apexRecordTtl ?? 3600;
 
-    const ips = IP_KEYS.map(
-      (key) =>
-        new scaleway.loadbalancers.Ip(`${name}-ip-${key}`, { zone: args.zone, tags: [...tags, `renfort-ip-${key}`] }, { ...child, protect: args.protectAddresses ?? true }),
-    );
-
-    const lb = new scaleway.loadbalancers.LoadBalancer(
-      `${name}-lb`,
-      {
-        name: base,
-        description: "Renfort origin: Cloudflare-proxied main host and the apex redirect",
-        type: args.loadBalancerType ?? "LB-GP-M",
-        zone: args.zone,
-        ipIds: ips.map((ip) => ip.id),
-        privateNetworks: [{ privateNetworkId: args.privateNetworkId }],
-        sslCompatibilityLevel: sslCompatibilityLevel(args.tlsCompatibility ?? "intermediate"),
-        tags,
-      },
-      child,
-    );
-
-    const ipAddresses = pulumi.all(ips.map((ip) => ip.ipAddress));
-    const apexRecords = ipAddresses.apply((addrs) => apexARecords(args.apex, addrs, args.apexRecordTtl ?? 3600));
-
-    // Scaleway DNS only when the apex zone is managed here; otherwise the records are an output for its owner.
-    const dnsRecords = (args.apexDnsManagedHere ?? false)
-      ? IP_KEYS.map(
-          (key, i) =>
-            new scaleway.domain.Record(
-              `${name}-apex-a-${key}`,
-              { dnsZone: args.apex, name: "", type: "A", data: ips[i].ipAddress, ttl: args.apexRecordTtl ?? 3600 },
-              child,
-            ),
-        )
-      : [];
-
-    // Let's Encrypt cannot validate the main host (it resolves to Cloudflare), so the LB presents a
-    // Cloudflare Origin CA certificate for it, which Cloudflare trusts with SSL "Full (strict)".
-    // https://developers.cloudflare.com/ssl/origin-configuration/origin-ca/
+    // Let's Encrypt cannot validate the main host (it resolves to Cloudflare), so the load balancers present
+    // a Cloudflare Origin CA certificate for it, which Cloudflare trusts with SSL "Full (strict)". One
+    // certificate, uploaded to each load balancer. https://developers.cloudflare.com/ssl/origin-configuration/origin-ca/
     const originCa = new cloudflare.OriginCaCertificate(
       `${name}-origin-ca`,
       { csr: args.originCertificate.csr, hostnames: [args.mainHost], requestType: "origin-rsa", requestedValidity: args.originCertificate.validityDays ?? 5475 },
       child,
     );
     const chain = pulumi.secret(pulumi.all([originCa.certificate, args.originCertificate.privateKey]).apply(([cert, key]) => customCertificateChain(cert, key)));
-    const mainCert = new scaleway.loadbalancers.Certificate(`${name}-cert-main`, { lbId: lb.id, name: `${base}-main-origin-ca`, customCertificate: { certificateChain: chain } }, child);
-    // The apex is not proxied, so Let's Encrypt validates it over HTTP-01 once its A records point at the
-    // LB. Requesting it before that fails the first `pulumi up` and holds the 443 frontend back, so it is
-    // declared only when the records are created here (dependsOn orders them) or declared pointed.
-    const apexCert = apexCertificateWanted(args.apexDnsManagedHere ?? false, args.apexDnsPointedHere ?? false)
-      ? new scaleway.loadbalancers.Certificate(
-          `${name}-cert-apex`,
-          { lbId: lb.id, name: `${base}-apex-letsencrypt`, letsencrypt: { commonName: args.apex } },
+
+    const lbs = zones.map((zone, i) => {
+      const key = LB_KEYS[i];
+      const ipv4 = new scaleway.loadbalancers.Ip(`${name}-ip-${key}`, { zone, tags: [...tags, `renfort-ip-${key}`] }, { ...child, protect });
+      const ipv6 = args.ipv6
+        ? new scaleway.loadbalancers.Ip(`${name}-ipv6-${key}`, { zone, isIpv6: true, tags: [...tags, `renfort-ip-${key}`] }, { ...child, protect })
+        : undefined;
+      // The provider does not move an attached IPv4 in place: on an `ip_ids` change its update only attaches
+      // an added IPv6 (terraform-provider-scaleway v2.79.0 internal/services/lb/lb.go, ResourceLbUpdate;
+      // `ip_ids` is not ForceNew). `replaceOnChanges` makes such a change an explicit replacement, and an IP
+      // belongs to one load balancer at a time, so the old one goes first: that load balancer is down
+      // meanwhile, the other keeps serving. The plan's stateful warning says so.
+      const lb = new scaleway.loadbalancers.LoadBalancer(
+        `${name}-lb-${key}`,
+        {
+          name: `${base}-${key}`,
+          description: `Renfort origin (${key}, ${zone}): Cloudflare-proxied main host and the apex redirect`,
+          type: args.loadBalancerType ?? "LB-GP-M",
+          zone,
+          ipIds: ipv6 ? [ipv4.id, ipv6.id] : [ipv4.id],
+          privateNetworks: [{ privateNetworkId: args.privateNetworkId }],
+          sslCompatibilityLevel: sslCompatibilityLevel(args.tlsCompatibility ?? "intermediate"),
+          tags,
+        },
+        { ...child, replaceOnChanges: ["ipIds"], deleteBeforeReplace: true },
+      );
+      return { key, zone, ipv4, ipv6, lb };
+    });
+
+    const ipAddresses = pulumi.all(lbs.map((l) => l.ipv4.ipAddress));
+    const ipv6Addresses = pulumi.all(lbs.flatMap((l) => (l.ipv6 ? [l.ipv6.ipAddress] : [])));
+    const apexRecords = ipAddresses.apply((addrs) => apexARecords(args.apex, addrs, ttl));
+
+    // Scaleway DNS only when the apex zone is managed here; otherwise the records are an output for its owner.
+    const dnsRecords = apexManaged
+      ? lbs.map((l) => new scaleway.domain.Record(`${name}-apex-a-${l.key}`, { dnsZone: args.apex, name: "", type: "A", data: l.ipv4.ipAddress, ttl }, child))
+      : [];
+
+    // The apex is not proxied, so Let's Encrypt validates it over HTTP-01 at an address the apex resolves
+    // to. The certificates are declared once the records are declared here or said to be pointed, and in
+    // both cases only requested after `pulumi up` has seen the apex resolve to every load balancer through
+    // public resolvers (./apex-resolution.ts).
+    const apexCheck = apexCertificateWanted(apexManaged, args.apexDnsPointedHere ?? false)
+      ? new ApexResolves(
+          `${name}-apex-resolves`,
+          { apex: args.apex, expectedIps: ipAddresses, timeoutSeconds: args.apexResolutionTimeoutSeconds ?? 1800 },
           { ...child, dependsOn: dnsRecords },
         )
       : undefined;
-    const certificateIds = apexCert ? [mainCert.id, apexCert.id] : [mainCert.id];
 
-    const backend = new scaleway.loadbalancers.Backend(
-      `${name}-backend`,
-      {
-        lbId: lb.id,
-        name: `${base}-app`,
-        forwardProtocol: "http",
-        forwardPort: appPort,
-        forwardPortAlgorithm: "roundrobin",
-        stickySessions: "none",
-        proxyProtocol: "none",
-        healthCheckHttp: { uri: "/healthz", method: "GET", code: 200 },
-        healthCheckPort: appPort,
-        healthCheckDelay: "5s",
-        healthCheckTimeout: "3s",
-        healthCheckMaxRetries: 3,
-        onMarkedDownAction: "shutdown_sessions",
-        timeoutConnect: "5s",
-        timeoutServer: "30s",
-      },
-      // The autoscaling group registers its instances' private IPs in this backend; without this, every
-      // `pulumi up` would remove them.
-      { ...child, ignoreChanges: ["serverIps"] },
-    );
+    this.loadBalancers = lbs.map(({ key, zone, lb }) => {
+      const mainCert = new scaleway.loadbalancers.Certificate(`${name}-cert-main-${key}`, { lbId: lb.id, name: `${base}-${key}-main-origin-ca`, customCertificate: { certificateChain: chain } }, child);
+      const apexCert = apexCheck
+        ? new scaleway.loadbalancers.Certificate(`${name}-cert-apex-${key}`, { lbId: lb.id, name: `${base}-${key}-apex-letsencrypt`, letsencrypt: { commonName: args.apex } }, { ...child, dependsOn: [apexCheck] })
+        : undefined;
+      const certificateIds = apexCert ? [mainCert.id, apexCert.id] : [mainCert.id];
 
-    const frontends = {
-      https: new scaleway.loadbalancers.Frontend(
-        `${name}-https`,
-        { lbId: lb.id, backendId: backend.id, name: `${base}-https`, inboundPort: 443, certificateIds, externalAcls: true, timeoutClient: "30s" },
-        child,
-      ),
-      http: new scaleway.loadbalancers.Frontend(
-        `${name}-http`,
-        { lbId: lb.id, backendId: backend.id, name: `${base}-http`, inboundPort: 80, externalAcls: true, timeoutClient: "30s" },
-        child,
-      ),
-    };
-    for (const acl of acls) {
-      new scaleway.loadbalancers.Acl(
-        `${name}-acl-${acl.key}`,
-        { frontendId: frontends[acl.frontend].id, index: acl.index, name: acl.key, description: acl.description, action: acl.action, match: acl.match },
-        child,
+      const backend = new scaleway.loadbalancers.Backend(
+        `${name}-backend-${key}`,
+        {
+          lbId: lb.id,
+          name: `${base}-${key}-app`,
+          forwardProtocol: "http",
+          forwardPort: appPort,
+          forwardPortAlgorithm: "roundrobin",
+          stickySessions: "none",
+          proxyProtocol: "none",
+          healthCheckHttp: { uri: "/healthz", method: "GET", code: 200 },
+          healthCheckPort: appPort,
+          healthCheckDelay: "5s",
+          healthCheckTimeout: "3s",
+          healthCheckMaxRetries: 3,
+          onMarkedDownAction: "shutdown_sessions",
+          timeoutConnect: "5s",
+          timeoutServer: "30s",
+        },
+        // The autoscaling groups register their instances' private IPs in this backend; without this, every
+        // `pulumi up` would remove them.
+        { ...child, ignoreChanges: ["serverIps"] },
       );
-    }
 
-    const fleet = new Fleet(
-      `${name}-fleet`,
-      {
-        ...args.fleet,
-        zone: args.zone,
-        region: args.region,
-        projectId: args.projectId,
-        privateNetworkId: args.privateNetworkId,
-        privateSubnet: args.privateSubnet,
-        loadBalancerId: lb.id,
-        backendId: backend.id,
-        resourceName: base,
-        tags,
-      },
-      child,
-    );
+      // Both frontends use the HTTP backend: Scaleway issues Let's Encrypt certificates through a port-80
+      // frontend attached to an HTTP backend (README, "Let's Encrypt for the apex").
+      const frontends = {
+        https: new scaleway.loadbalancers.Frontend(
+          `${name}-https-${key}`,
+          { lbId: lb.id, backendId: backend.id, name: `${base}-${key}-https`, inboundPort: 443, certificateIds, externalAcls: true, timeoutClient: "30s" },
+          child,
+        ),
+        http: new scaleway.loadbalancers.Frontend(
+          `${name}-http-${key}`,
+          { lbId: lb.id, backendId: backend.id, name: `${base}-${key}-http`, inboundPort: 80, externalAcls: true, timeoutClient: "30s" },
+          child,
+        ),
+      };
+      for (const acl of acls) {
+        new scaleway.loadbalancers.Acl(
+          `${name}-acl-${key}-${acl.key}`,
+          { frontendId: frontends[acl.frontend].id, index: acl.index, name: acl.key, description: acl.description, action: acl.action, match: acl.match },
+          child,
+        );
+      }
+      return { key, zone, loadBalancerId: lb.id, backendId: backend.id };
+    });
 
     this.ipAddresses = ipAddresses;
+    this.ipv6Addresses = ipv6Addresses;
     this.apexRecords = apexRecords;
-    this.capacity = fleet.capacity;
-    this.registryEndpoint = fleet.registryEndpoint;
-    this.loadBalancerId = lb.id;
-    this.backendId = backend.id;
-    this.fleet = fleet;
     this.registerOutputs({
       ipAddresses,
+      ipv6Addresses,
       apexRecords,
-      capacity: this.capacity,
-      registryEndpoint: this.registryEndpoint,
-      loadBalancerId: this.loadBalancerId,
-      backendId: this.backendId,
+      loadBalancers: this.loadBalancers.map((l) => ({ key: l.key, zone: l.zone, loadBalancerId: l.loadBalancerId, backendId: l.backendId })),
     });
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The Origin component (load balancer, ACLs, certificates, fleet) run under the mocked engine with the
- * committed stack files' config, as `pulumi preview` would be asked to create it.
+ * The Origin component (load balancers, ACLs, certificates) and its sibling the Fleet run under the
+ * mocked engine with the committed stack files' config, as `pulumi preview` would be asked to create them.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { PlanResource, ProgramRun } from "../../tools/plan/harness";
@@ -8,6 +8,7 @@ import { committedStack, evaluateStack, withProviders } from "../../tools/plan/t
 import { isSecret, redactSecrets, unwrapSecrets } from "../../tools/plan/values";
 import { CLOUDFLARE_IPS } from "../../data/cloudflare-ranges";
 import { readPlainEnv } from "../fleet/cloud-init";
+import { createFleet } from "../fleet/from-config";
 import { createOrigin } from "./from-config";
 
 // The shared mocks do not compute the IAM API key's secret yet; a real apply returns one (marked secret).
@@ -38,25 +39,36 @@ const SECRETS = {
   smtpUrl: "smtps://tem-user:smtp-pass-1d2e3f4a@smtp.tem.scaleway.com:465",
 };
 
-async function runStack(stack: "staging" | "prod", preview = false, domain: Record<string, unknown> = {}): Promise<ProgramRun> {
-  const committed = committedStack(stack, (raw) => {
-    raw.domain = { ...(raw.domain as Record<string, unknown>), ...domain };
-  });
+const PN = "fr-par/11111111-2222-4333-a444-000000000001";
+
+async function runStack(stack: "staging" | "prod", preview = false, edit: (raw: Record<string, unknown>) => void = () => undefined): Promise<ProgramRun> {
+  const committed = committedStack(stack, edit);
   const cfg = committed.config;
   return evaluateStack(committed, () => {
-    const origin = createOrigin(
+    const opts = withProviders(cfg);
+    const secrets = { originTlsPrivateKey: pulumi.secret(SECRETS.tlsKey), adminToken: pulumi.secret(SECRETS.adminToken) };
+    const origin = createOrigin(cfg, secrets, { privateNetworkId: pulumi.output(PN) }, opts);
+    const fleet = createFleet(
       cfg,
-      { originTlsPrivateKey: pulumi.secret(SECRETS.tlsKey), adminToken: pulumi.secret(SECRETS.adminToken) },
-      {
-        privateNetworkId: pulumi.output("fr-par/11111111-2222-4333-a444-000000000001"),
-        appDatabaseUrl: pulumi.secret(SECRETS.databaseUrl),
-        smtpUrl: pulumi.secret(SECRETS.smtpUrl),
-      },
-      withProviders(cfg),
+      secrets,
+      { privateNetworkId: pulumi.output(PN), loadBalancers: origin.loadBalancers, appDatabaseUrl: pulumi.secret(SECRETS.databaseUrl), smtpUrl: pulumi.secret(SECRETS.smtpUrl) },
+      opts,
     );
-    return { ipAddresses: origin.ipAddresses, apexRecords: origin.apexRecords, capacity: origin.capacity, registry: origin.registryEndpoint };
+    return {
+      ipAddresses: origin.ipAddresses,
+      ipv6Addresses: origin.ipv6Addresses,
+      apexRecords: origin.apexRecords,
+      capacity: fleet.capacity,
+      registry: fleet.registryEndpoint,
+      imageReference: fleet.imageReference,
+      release: fleet.release,
+    };
   }, { preview });
 }
+
+const withDomain = (domain: Record<string, unknown>) => (raw: Record<string, unknown>) => {
+  raw.domain = { ...(raw.domain as Record<string, unknown>), ...domain };
+};
 
 const ofType = (run: ProgramRun, type: string): PlanResource[] => run.resources.filter((r) => r.type === type);
 const byName = (run: ProgramRun, name: string): PlanResource => {
@@ -69,12 +81,16 @@ let prod: ProgramRun;
 let staging: ProgramRun;
 let preview: ProgramRun;
 let stagingPointed: ProgramRun;
+let prodIpv6: ProgramRun;
 beforeAll(async () => {
   prod = await runStack("prod");
   // More evaluations in the same module registry: the harness resets config and mocks each time.
   staging = await runStack("staging");
   preview = await runStack("prod", true);
-  stagingPointed = await runStack("staging", false, { apexDnsPointedHere: true });
+  stagingPointed = await runStack("staging", false, withDomain({ apexDnsPointedHere: true }));
+  prodIpv6 = await runStack("prod", false, (raw) => {
+    raw.origin = { ...(raw.origin as Record<string, unknown>), ipv6: true };
+  });
 });
 
 describe("preview", () => {
@@ -84,30 +100,58 @@ describe("preview", () => {
   });
 });
 
-describe("dedicated IPs", () => {
-  it("has exactly two, named by purpose, protected in prod only", () => {
-    for (const [run, protect] of [[prod, true], [staging, false]] as const) {
-      const ips = ofType(run, "scaleway:loadbalancers/ip:Ip");
-      expect(ips.map((i) => [i.name, i.protect])).toEqual([
-        ["renfort-origin-ip-primary", protect],
-        ["renfort-origin-ip-secondary", protect],
+const LB = "scaleway:loadbalancers/loadBalancer:LoadBalancer";
+const IP = "scaleway:loadbalancers/ip:Ip";
+const GROUP = "scaleway:autoscaling/instanceGroup:InstanceGroup";
+const TEMPLATE = "scaleway:autoscaling/instanceTemplate:InstanceTemplate";
+const KEYS = ["primary", "secondary"] as const;
+
+describe("load balancers and their IPs", () => {
+  it("has one load balancer per zone of the region, each with exactly one IPv4 (Scaleway's limit)", () => {
+    for (const [run, type] of [[prod, "LB-GP-M"], [staging, "LB-S"]] as const) {
+      const lbs = ofType(run, LB);
+      expect(lbs.map((l) => [l.name, l.inputs.zone, l.inputs.type])).toEqual([
+        ["renfort-origin-lb-primary", "fr-par-1", type],
+        ["renfort-origin-lb-secondary", "fr-par-2", type],
       ]);
+      const ips = ofType(run, IP);
+      expect(ips.map((i) => [i.name, i.inputs.zone, i.inputs.isIpv6 ?? false])).toEqual([
+        ["renfort-origin-ip-primary", "fr-par-1", false],
+        ["renfort-origin-ip-secondary", "fr-par-2", false],
+      ]);
+      lbs.forEach((lb, i) => {
+        // One IPv4, from the load balancer's own zone.
+        expect(lb.inputs.ipIds).toEqual([expect.stringMatching(new RegExp(`^fr-par-${i + 1}/`))]);
+        expect(lb.inputs).toMatchObject({ sslCompatibilityLevel: "ssl_compatibility_level_intermediate", privateNetworks: [{ privateNetworkId: PN }] });
+      });
     }
   });
 
-  it("attaches both to one load balancer of the configured type, on the private network", () => {
-    const lbs = ofType(prod, "scaleway:loadbalancers/loadBalancer:LoadBalancer");
-    expect(lbs).toHaveLength(1);
-    expect(lbs[0].inputs).toMatchObject({
-      type: "LB-GP-M",
-      sslCompatibilityLevel: "ssl_compatibility_level_intermediate",
-      privateNetworks: [{ privateNetworkId: "fr-par/11111111-2222-4333-a444-000000000001" }],
-    });
-    expect(lbs[0].inputs.ipIds).toHaveLength(2);
-    expect(ofType(staging, "scaleway:loadbalancers/loadBalancer:LoadBalancer")[0].inputs.type).toBe("LB-S");
+  it("attaches each IPv4 to its own load balancer", () => {
+    const ipIds = ofType(prod, LB).map((l) => l.inputs.ipIds as string[]);
+    expect(ipIds.map((ids) => ids.length)).toEqual([1, 1]);
+    expect(new Set(ipIds.flat()).size).toBe(2);
   });
 
-  it("outputs the two addresses and the apex A records", () => {
+  it("adds one IPv6 per load balancer when asked, still one IPv4 each", () => {
+    const ips = ofType(prodIpv6, IP).sort((a, b) => a.name.localeCompare(b.name));
+    expect(ips.map((i) => [i.name, i.inputs.isIpv6 ?? false, i.protect])).toEqual([
+      ["renfort-origin-ip-primary", false, true],
+      ["renfort-origin-ip-secondary", false, true],
+      ["renfort-origin-ipv6-primary", true, true],
+      ["renfort-origin-ipv6-secondary", true, true],
+    ]);
+    expect(ofType(prodIpv6, LB).map((l) => (l.inputs.ipIds as string[]).length)).toEqual([2, 2]);
+    expect(prodIpv6.outputs.ipv6Addresses).toHaveLength(2);
+    expect(prod.outputs.ipv6Addresses).toEqual([]);
+  });
+
+  it("protects the IPs in prod, not in staging", () => {
+    expect(ofType(prod, IP).map((i) => i.protect)).toEqual([true, true]);
+    expect(ofType(staging, IP).map((i) => i.protect)).toEqual([false, false]);
+  });
+
+  it("outputs both IPv4 addresses and the apex A records pointing at both", () => {
     const ips = prod.outputs.ipAddresses as string[];
     expect(ips).toHaveLength(2);
     expect(new Set(ips).size).toBe(2);
@@ -124,145 +168,193 @@ describe("dedicated IPs", () => {
   });
 });
 
-describe("frontends and ACLs", () => {
-  const acls = () =>
-    ofType(prod, "scaleway:loadbalancers/acl:Acl").map((a) => ({ name: a.name, frontendId: a.inputs.frontendId, index: a.inputs.index, action: a.inputs.action, match: a.inputs.match }));
-
+describe("frontends, ACLs and certificates", () => {
   const frontends = (run: ProgramRun) =>
     ofType(run, "scaleway:loadbalancers/frontend:Frontend").map((f) => [f.name, f.inputs.inboundPort, (f.inputs.certificateIds as unknown[] | undefined)?.length ?? 0, f.inputs.externalAcls]);
 
-  it("has 443 with both certificates and 80 without, both with external ACLs, where the apex records are managed here", () => {
+  it("gives both load balancers 443 with both certificates and 80 without, where the apex records are managed here", () => {
     expect(frontends(prod)).toEqual([
-      ["renfort-origin-http", 80, 0, true],
-      ["renfort-origin-https", 443, 2, true],
+      ["renfort-origin-http-primary", 80, 0, true],
+      ["renfort-origin-http-secondary", 80, 0, true],
+      ["renfort-origin-https-primary", 443, 2, true],
+      ["renfort-origin-https-secondary", 443, 2, true],
     ]);
   });
 
-  it("requests no apex certificate before the apex is pointed at the IPs (first deploy, records handed over)", () => {
-    expect(staging.resources.filter((r) => r.name === "renfort-origin-cert-apex")).toEqual([]);
-    expect(frontends(staging)).toEqual([
-      ["renfort-origin-http", 80, 0, true],
-      ["renfort-origin-https", 443, 1, true],
-    ]);
-    const https = byName(staging, "renfort-origin-https");
-    expect(https.dependsOn.filter((urn) => urn.includes("cert-apex"))).toEqual([]);
+  it("gives both load balancers the same ACLs, in the same order, on their own frontends", () => {
+    const acls = ofType(prod, "scaleway:loadbalancers/acl:Acl");
+    const per = (key: string) =>
+      acls
+        .filter((a) => a.name.startsWith(`renfort-origin-acl-${key}-`))
+        .map((a) => ({ name: a.name.replace(`-${key}-`, "-"), index: a.inputs.index, action: a.inputs.action, match: a.inputs.match, frontendId: a.inputs.frontendId }));
+    const [primary, secondary] = KEYS.map(per);
+    expect(primary).toHaveLength(6);
+    expect(primary.map(({ frontendId: _f, ...rest }) => rest)).toEqual(secondary.map(({ frontendId: _f, ...rest }) => rest));
+    expect(new Set(primary.map((a) => a.frontendId)).size).toBe(2);
+    expect(primary.map((a) => a.frontendId).some((id) => secondary.map((b) => b.frontendId).includes(id))).toBe(false);
   });
 
-  it("requests the apex certificate and attaches it to 443 once renfort:domain.apexDnsPointedHere is true", () => {
-    expect(byName(stagingPointed, "renfort-origin-cert-apex").inputs.letsencrypt).toEqual({ commonName: "staging.renfort.gouv.fr" });
-    expect(frontends(stagingPointed)).toEqual([
-      ["renfort-origin-http", 80, 0, true],
-      ["renfort-origin-https", 443, 2, true],
+  it("puts the ACME pass-through first on port 80, before the apex redirect", () => {
+    const http = ofType(prod, "scaleway:loadbalancers/acl:Acl")
+      .filter((a) => /-acl-primary-http-/.test(a.name))
+      .sort((a, b) => Number(a.inputs.index) - Number(b.inputs.index));
+    expect(http.map((a) => [a.inputs.index, a.name, (a.inputs.action as { type: string }).type])).toEqual([
+      [0, "renfort-origin-acl-primary-http-acme-pass-through", "allow"],
+      [1, "renfort-origin-acl-primary-http-apex-redirect", "redirect"],
+      [2, "renfort-origin-acl-primary-http-to-https", "redirect"],
     ]);
+    expect(http[0].inputs.match).toEqual({ httpFilter: "path_begin", httpFilterValues: ["/.well-known/acme-challenge/"] });
   });
 
-  it("orders the ACLs on 443: apex 301, Cloudflare-only main host, deny; 80: apex 301 to the main host, then https", () => {
-    const list = acls();
-    const https = list.filter((a) => a.name.startsWith("renfort-origin-acl-https-")).sort((a, b) => Number(a.index) - Number(b.index));
-    const http = list.filter((a) => a.name.startsWith("renfort-origin-acl-http-"));
-    expect(https.map((a) => [a.index, a.name, (a.action as { type: string }).type])).toEqual([
-      [0, "renfort-origin-acl-https-apex-redirect", "redirect"],
-      [1, "renfort-origin-acl-https-main-from-cloudflare", "allow"],
-      [2, "renfort-origin-acl-https-deny-rest", "deny"],
+  it("orders the ACLs on 443: apex 301, Cloudflare-only main host, deny", () => {
+    const https = ofType(prod, "scaleway:loadbalancers/acl:Acl")
+      .filter((a) => /-acl-secondary-https-/.test(a.name))
+      .sort((a, b) => Number(a.inputs.index) - Number(b.inputs.index));
+    expect(https.map((a) => [a.inputs.index, a.name, (a.inputs.action as { type: string }).type])).toEqual([
+      [0, "renfort-origin-acl-secondary-https-apex-redirect", "redirect"],
+      [1, "renfort-origin-acl-secondary-https-main-from-cloudflare", "allow"],
+      [2, "renfort-origin-acl-secondary-https-deny-rest", "deny"],
     ]);
-    expect(new Set(https.map((a) => a.frontendId)).size).toBe(1);
-    http.sort((a, b) => Number(a.index) - Number(b.index));
-    expect(http.map((a) => a.name)).toEqual(["renfort-origin-acl-http-apex-redirect", "renfort-origin-acl-http-to-https"]);
-    expect(new Set(http.map((a) => a.frontendId)).size).toBe(1);
-    expect(http[0].frontendId).not.toBe(https[0].frontendId);
-    expect(http[0]).toMatchObject({
-      index: 0,
-      action: { type: "redirect", redirects: [{ type: "location", target: "https://www.renfort-benevoles.fr/{{path}}?{{query}}", code: 301 }] },
-      match: { httpFilter: "http_header_match", httpFilterOption: "host", httpFilterValues: ["renfort.gouv.fr"] },
-    });
-    expect(http[1]).toMatchObject({ index: 1, action: { type: "redirect", redirects: [{ type: "scheme", target: "https", code: 301 }] }, match: { ipSubnets: ["0.0.0.0/0", "::/0"] } });
-  });
-
-  it("matches the apex by Host and the main host by Host and Cloudflare source", () => {
-    const list = acls();
-    expect(list.find((a) => a.name.endsWith("apex-redirect"))?.match).toEqual({ httpFilter: "http_header_match", httpFilterOption: "host", httpFilterValues: ["renfort.gouv.fr"] });
-    expect(list.find((a) => a.name.endsWith("main-from-cloudflare"))?.match).toEqual({
+    expect(https[1].inputs.match).toEqual({
       ipSubnets: [...CLOUDFLARE_IPS.ipv4, ...CLOUDFLARE_IPS.ipv6],
       httpFilter: "http_header_match",
       httpFilterOption: "host",
       httpFilterValues: ["www.renfort-benevoles.fr"],
     });
+    expect(https[0].inputs.action).toEqual({ type: "redirect", redirects: [{ type: "location", target: "https://www.renfort-benevoles.fr/{{path}}?{{query}}", code: 301 }] });
   });
 
-  it("redirects the apex with a 301 that keeps the path and query", () => {
-    const apex = acls().find((a) => a.name.endsWith("apex-redirect"));
-    const redirect = (apex?.action as { redirects: { type: string; target: string; code: number }[] }).redirects[0];
-    // The literal target, in the form Scaleway documents (`https://{{host}}/{{path}}?{{query}}`,
-    // https://www.scaleway.com/en/docs/load-balancer/how-to/create-manage-acls/): see acls.ts.
-    expect(redirect).toEqual({ type: "location", target: "https://www.renfort-benevoles.fr/{{path}}?{{query}}", code: 301 });
-  });
-
-  it("presents a Cloudflare Origin CA certificate for the main host and Let's Encrypt for the apex", () => {
+  it("presents one Cloudflare Origin CA certificate on both load balancers, secret end to end", () => {
     const ca = ofType(prod, "cloudflare:index/originCaCertificate:OriginCaCertificate");
     expect(ca).toHaveLength(1);
     expect(ca[0].inputs).toMatchObject({ hostnames: ["www.renfort-benevoles.fr"], requestType: "origin-rsa", requestedValidity: 5475 });
-    expect(String(ca[0].inputs.csr)).toMatch(/^-----BEGIN CERTIFICATE REQUEST-----/);
-    const main = byName(prod, "renfort-origin-cert-main").inputs.customCertificate as { certificateChain: unknown };
-    expect(isSecret(main.certificateChain)).toBe(true);
-    expect(String(unwrapSecrets(main.certificateChain))).toMatch(/^-----BEGIN CERTIFICATE-----\nMOCK-ORIGIN-CA-[\s\S]+-----BEGIN PRIVATE KEY-----/);
-    expect(byName(prod, "renfort-origin-cert-apex").inputs.letsencrypt).toEqual({ commonName: "renfort.gouv.fr" });
+    for (const key of KEYS) {
+      const main = byName(prod, `renfort-origin-cert-main-${key}`).inputs.customCertificate as { certificateChain: unknown };
+      expect(isSecret(main.certificateChain)).toBe(true);
+      expect(String(unwrapSecrets(main.certificateChain))).toMatch(/^-----BEGIN CERTIFICATE-----\nMOCK-ORIGIN-CA-[\s\S]+-----BEGIN PRIVATE KEY-----/);
+    }
+  });
+
+  it("requests the apex certificate on each load balancer only after the apex is seen resolving to both IPs", () => {
+    const check = byName(prod, "renfort-origin-apex-resolves");
+    expect(check.type).toBe("pulumi-nodejs:dynamic/renfort:ApexResolves");
+    expect(check.inputs).toMatchObject({ apex: "renfort.gouv.fr", expectedIps: prod.outputs.ipAddresses, resolvers: ["1.1.1.1", "9.9.9.9", "8.8.8.8"] });
+    // The DNS records declared here come first.
+    expect(check.dependsOn).toEqual(expect.arrayContaining(KEYS.map((k) => byName(prod, `renfort-origin-apex-a-${k}`).urn)));
+    for (const key of KEYS) {
+      const cert = byName(prod, `renfort-origin-cert-apex-${key}`);
+      expect(cert.inputs.letsencrypt).toEqual({ commonName: "renfort.gouv.fr" });
+      expect(cert.dependsOn).toContain(check.urn);
+    }
+  });
+
+  it("requests no apex certificate and waits for nothing before the apex is said to be pointed (first deploy, records handed over)", () => {
+    expect(staging.resources.filter((r) => /cert-apex|apex-resolves/.test(r.name))).toEqual([]);
+    expect(frontends(staging).map((f) => f[2])).toEqual([0, 0, 1, 1]);
+  });
+
+  it("checks the resolution, then requests the apex certificates, once renfort:domain.apexDnsPointedHere is true", () => {
+    expect(byName(stagingPointed, "renfort-origin-apex-resolves").inputs.expectedIps).toEqual(stagingPointed.outputs.ipAddresses);
+    for (const key of KEYS) expect(byName(stagingPointed, `renfort-origin-cert-apex-${key}`).inputs.letsencrypt).toEqual({ commonName: "staging.renfort.gouv.fr" });
+    expect(frontends(stagingPointed).map((f) => f[2])).toEqual([0, 0, 2, 2]);
   });
 });
 
-describe("backend and fleet", () => {
-  it("forwards http to the app port with a GET /healthz check", () => {
+describe("backends and fleet", () => {
+  it("gives each load balancer an HTTP backend to the app port with a GET /healthz check", () => {
     const b = ofType(prod, "scaleway:loadbalancers/backend:Backend");
-    expect(b).toHaveLength(1);
-    expect(b[0].inputs).toMatchObject({ forwardProtocol: "http", forwardPort: 8080, healthCheckHttp: { uri: "/healthz", method: "GET", code: 200 } });
+    expect(b.map((x) => x.name)).toEqual(["renfort-origin-backend-primary", "renfort-origin-backend-secondary"]);
+    for (const x of b) expect(x.inputs).toMatchObject({ forwardProtocol: "http", forwardPort: 8080, healthCheckHttp: { uri: "/healthz", method: "GET", code: 200 } });
   });
 
-  it("uses Scaleway autoscaling attached to the backend, sized by the capacity model", () => {
-    const groups = ofType(prod, "scaleway:autoscaling/instanceGroup:InstanceGroup");
-    expect(groups).toHaveLength(1);
-    const g = groups[0].inputs as { capacities: unknown[]; loadBalancers: { backendIds: unknown[]; privateNetworkId: string }[]; tags: string[] };
-    expect(g.capacities).toEqual([{ minReplicas: 6, maxReplicas: 12, cooldownDelay: 300 }]);
-    expect(g.loadBalancers[0].backendIds).toHaveLength(1);
-    expect(g.loadBalancers[0].privateNetworkId).toBe("fr-par/11111111-2222-4333-a444-000000000001");
-    expect(g.tags).toEqual(expect.arrayContaining(["renfort-capacity-target=600", "renfort-capacity-per-instance=150", "renfort-capacity-headroom=1.5", "renfort-pool-size=20"]));
-    expect(ofType(prod, "scaleway:autoscaling/instancePolicy:InstancePolicy").map((p) => p.inputs.action)).toEqual(["scale_down", "scale_up"]);
-    const sg = ofType(staging, "scaleway:autoscaling/instanceGroup:InstanceGroup")[0].inputs as { capacities: unknown[] };
-    expect(sg.capacities).toEqual([{ minReplicas: 1, maxReplicas: 3, cooldownDelay: 300 }]);
+  it("registers one instance group per load balancer, in its zone and backend, sized by the capacity model", () => {
+    const release = prod.outputs.release as string;
+    const groups = ofType(prod, GROUP);
+    expect(groups.map((g) => [g.name, g.inputs.zone])).toEqual([
+      [`renfort-fleet-group-primary-${release}`, "fr-par-1"],
+      [`renfort-fleet-group-secondary-${release}`, "fr-par-2"],
+    ]);
+    const lbs = ofType(prod, LB);
+    const backends = ofType(prod, "scaleway:loadbalancers/backend:Backend");
+    groups.forEach((g, i) => {
+      const inputs = g.inputs as { capacities: unknown[]; loadBalancers: { id: string; backendIds: string[]; privateNetworkId: string }[]; tags: string[] };
+      // prod: the model's 6 (max 12) over two groups.
+      expect(inputs.capacities).toEqual([{ minReplicas: 3, maxReplicas: 6, cooldownDelay: 300 }]);
+      expect(inputs.loadBalancers).toHaveLength(1);
+      expect(inputs.loadBalancers[0].id.startsWith("fr-par-")).toBe(true);
+      expect(inputs.loadBalancers[0].privateNetworkId).toBe(PN);
+      expect(inputs.loadBalancers[0].backendIds).toHaveLength(1);
+      expect(inputs.tags).toEqual(expect.arrayContaining([`renfort-release=${release}`, "renfort-capacity-target=600", "renfort-capacity-per-instance=150", "renfort-pool-size=20"]));
+      expect(lbs[i].inputs.zone).toBe(g.inputs.zone);
+      expect(backends[i].name.endsWith(KEYS[i])).toBe(true);
+    });
+    expect(new Set(groups.map((g) => (g.inputs.loadBalancers as { id: string }[])[0].id)).size).toBe(2);
+    expect(ofType(staging, GROUP).map((g) => g.inputs.capacities)).toEqual([
+      [{ minReplicas: 1, maxReplicas: 1, cooldownDelay: 300 }],
+      [{ minReplicas: 1, maxReplicas: 1, cooldownDelay: 300 }],
+    ]);
+    expect(ofType(prod, "scaleway:autoscaling/instancePolicy:InstancePolicy").map((p) => p.inputs.action).sort()).toEqual(["scale_down", "scale_down", "scale_up", "scale_up"]);
+  });
+
+  it("gates the release on every backend's health before anything is deleted", () => {
+    const release = prod.outputs.release as string;
+    const gate = byName(prod, `renfort-fleet-health-gate-${release}`);
+    expect(gate.type).toBe("pulumi-nodejs:dynamic/renfort:FleetHealthGate");
+    expect(gate.inputs).toMatchObject({ release, region: "fr-par", timeoutSeconds: 900, apiUrl: "https://api.scaleway.com" });
+    const targets = gate.inputs.targets as { key: string; zone: string; minHealthy: number; instanceGroupId: string }[];
+    expect(targets.map((t) => [t.key, t.zone, t.minHealthy])).toEqual([
+      ["primary", "fr-par-1", 3],
+      ["secondary", "fr-par-2", 3],
+    ]);
+    expect(gate.dependsOn).toEqual(expect.arrayContaining(ofType(prod, GROUP).map((g) => g.urn)));
+    // Nothing secret goes to the gate: it reads SCW_SECRET_KEY from the environment of pulumi up.
+    const { __provider: code, ...data } = gate.inputs;
+    expect(JSON.stringify(data)).not.toMatch(/secret/i);
+    expect(String(code)).toContain("process.env.SCW_SECRET_KEY");
   });
 
   it("gives no fleet instance a public IP and keeps it on the private network", () => {
     for (const run of [prod, staging]) {
-      const templates = ofType(run, "scaleway:autoscaling/instanceTemplate:InstanceTemplate");
-      expect(templates).toHaveLength(1);
+      const templates = ofType(run, TEMPLATE);
+      expect(templates.map((t) => t.inputs.zone)).toEqual(["fr-par-1", "fr-par-2"]);
       for (const t of templates) {
-        expect(t.inputs).toMatchObject({ publicIpsV4Count: 0, publicIpsV6Count: 0, privateNetworkIds: ["fr-par/11111111-2222-4333-a444-000000000001"] });
+        expect(t.inputs).toMatchObject({ publicIpsV4Count: 0, publicIpsV6Count: 0, privateNetworkIds: [PN] });
         expect(t.inputs.placementGroupId).toEqual(expect.any(String));
         expect(t.inputs.securityGroupId).toEqual(expect.any(String));
       }
       expect(ofType(run, "scaleway:instance/ip:Ip")).toEqual([]);
-      for (const s of ofType(run, "scaleway:instance/server:Server")) {
-        expect(s.inputs.ipId ?? s.inputs.ipIds ?? s.inputs.enableDynamicIp ?? null).toBeFalsy();
-      }
     }
-    expect(ofType(prod, "scaleway:instance/placementGroup:PlacementGroup")[0].inputs.policyType).toBe("max_availability");
+    expect(ofType(prod, "scaleway:instance/placementGroup:PlacementGroup").map((p) => [p.inputs.zone, p.inputs.policyType])).toEqual([
+      ["fr-par-1", "max_availability"],
+      ["fr-par-2", "max_availability"],
+    ]);
     expect(ofType(prod, "scaleway:instance/securityGroup:SecurityGroup")[0].inputs).toMatchObject({
       inboundDefaultPolicy: "drop",
       inboundRules: [{ action: "accept", protocol: "TCP", port: 8080, ipRange: "172.16.0.0/22" }],
     });
   });
 
-  it("runs the image pinned by digest from the project's private registry", () => {
+  it("boots each zone's instances from that zone's snapshot", () => {
+    expect(ofType(prod, TEMPLATE).map((t) => (t.inputs.volumes as { fromSnapshot: { snapshotId: string } }[])[0].fromSnapshot.snapshotId)).toEqual([
+      "b8e2d4c6-1a3f-4e5d-8b7c-9d0e1f2a3b4c",
+      "4c7a1e93-6b2d-4f08-a5c1-2e9d8b3f7a61",
+    ]);
+  });
+
+  it("runs the image pinned by digest from the project's private registry, and shows it in clear", () => {
     expect(ofType(prod, "scaleway:registry/namespace:Namespace").map((n) => n.inputs)).toEqual([expect.objectContaining({ name: "renfort-prod", isPublic: false })]);
     expect(prod.outputs.registry).toBe("rg.fr-par.scw.cloud/renfort-prod");
-    const t = ofType(prod, "scaleway:autoscaling/instanceTemplate:InstanceTemplate")[0];
-    expect(isSecret(t.inputs.cloudInit)).toBe(true);
-    const cloudInit = String(unwrapSecrets(t.inputs.cloudInit));
     const image = "rg.fr-par.scw.cloud/renfort-prod/renfort-app@sha256:fe2db241df18491d13353c95e74653e5a299add23221a4ca7018ef12c990f160";
-    expect(cloudInit).toContain(`docker pull ${image}\n`);
-    expect(cloudInit).not.toMatch(/renfort-app:[a-z0-9]/);
+    expect(prod.outputs.imageReference).toBe(image);
+    for (const t of ofType(prod, TEMPLATE)) {
+      expect(isSecret(t.inputs.cloudInit)).toBe(true);
+      expect(String(unwrapSecrets(t.inputs.cloudInit))).toContain(`docker pull ${image}\n`);
+      expect(t.inputs.tags).toContain(`renfort-image=${image}`);
+    }
   });
 
   it("writes the app's plain env, trusting Cloudflare and the private subnet", () => {
-    const t = ofType(prod, "scaleway:autoscaling/instanceTemplate:InstanceTemplate")[0];
+    const t = ofType(prod, TEMPLATE)[0];
     const env = readPlainEnv(String(unwrapSecrets(t.inputs.cloudInit)));
     expect(env).toMatchObject({ PORT: "8080", MAIL_FROM: "benevoles@mail.renfort-benevoles.fr", DEGRADED_MODE: "off", PG_POOL_SIZE: "20" });
     expect(env.TRUSTED_PROXIES.split(",")).toEqual([...CLOUDFLARE_IPS.ipv4, ...CLOUDFLARE_IPS.ipv6, "172.16.0.0/22"]);
@@ -297,15 +389,16 @@ describe("secrets", () => {
 });
 
 describe("component tree", () => {
-  it("parents every resource under the Origin component", () => {
+  it("makes the fleet a sibling of the origin, each parenting its own resources", () => {
     const origin = byName(prod, "renfort-origin");
+    const fleet = byName(prod, "renfort-fleet");
     expect(origin.type).toBe("renfort:origin:Origin");
-    const fleet = byName(prod, "renfort-origin-fleet");
     expect(fleet.type).toBe("renfort:fleet:Fleet");
-    expect(fleet.parent).toBe(origin.urn);
+    expect(fleet.parent).toBe(origin.parent);
     for (const r of prod.resources.filter((x) => x.custom && !x.type.startsWith("pulumi:providers:"))) {
-      expect([origin.urn, fleet.urn]).toContain(r.parent);
-      expect(r.name.startsWith("renfort-origin-")).toBe(true);
+      const owner = r.name.startsWith("renfort-origin-") ? origin : fleet;
+      expect(r.name.startsWith("renfort-origin-") || r.name.startsWith("renfort-fleet-")).toBe(true);
+      expect(r.parent).toBe(owner.urn);
     }
   });
 });

@@ -6,6 +6,8 @@ export const TAG = {
   perInstance: "renfort-capacity-per-instance",
   headroom: "renfort-capacity-headroom",
   pool: "renfort-pool-size",
+  /** The release a group belongs to: groups of one release (one per load balancer) serve together. */
+  release: "renfort-release",
 } as const;
 
 export function tagMap(tags: readonly string[] | undefined): Map<string, string> {

@@ -41,6 +41,11 @@ import { scwDbConnBudget } from "./capacity/scw-db-conn-budget";
 import { scwDbBackupLocality } from "./sovereignty/scw-db-backup-locality";
 import { sovRegions } from "./sovereignty/sov-regions";
 import { pgSslmodeLibpq } from "./platform-limits/pg-sslmode-libpq";
+import { scwLbOneIpv4 } from "./platform-limits/scw-lb-one-ipv4";
+import { scwLbAcmeFirst } from "./platform-limits/scw-lb-acme-first";
+import { scwApexCertAfterDns } from "./platform-limits/scw-apex-cert-after-dns";
+import { scwAsgOneLb } from "./platform-limits/scw-asg-one-lb";
+import { scwAsgReleaseReplace } from "./platform-limits/scw-asg-release-replace";
 
 export const policies: readonly RenfortPolicy[] = [
   cfAlwaysHttps,
@@ -81,6 +86,11 @@ export const policies: readonly RenfortPolicy[] = [
   scwDbBackupLocality,
   sovRegions,
   pgSslmodeLibpq,
+  scwLbOneIpv4,
+  scwLbAcmeFirst,
+  scwApexCertAfterDns,
+  scwAsgOneLb,
+  scwAsgReleaseReplace,
 ];
 
 /** Area of each policy (its folder), for the README table and the meta-tests. */
@@ -123,4 +133,9 @@ export const areaOf: Record<string, string> = {
   "scw-db-backup-locality": "sovereignty",
   "sov-regions": "sovereignty",
   "pg-sslmode-libpq": "platform-limits",
+  "scw-lb-one-ipv4": "platform-limits",
+  "scw-lb-acme-first": "platform-limits",
+  "scw-apex-cert-after-dns": "platform-limits",
+  "scw-asg-one-lb": "platform-limits",
+  "scw-asg-release-replace": "platform-limits",
 };

@@ -196,11 +196,12 @@ export const fx = {
       {
         type: "LB-GP-M",
         zone: "fr-par-1",
-        ipIds: ["fr-par-1/11111111-1111-1111-1111-111111111111", "fr-par-1/22222222-2222-2222-2222-222222222222"],
+        // One IPv4 per load balancer (Scaleway's limit); the stack's second IPv4 is another load balancer's.
+        ipIds: ["fr-par-1/11111111-1111-1111-1111-111111111111"],
         sslCompatibilityLevel: "ssl_compatibility_level_intermediate",
         privateNetworks: [{ privateNetworkId: "fr-par/33333333-3333-3333-3333-333333333333" }],
       },
-      { dependencies: [urnOf("scaleway:loadbalancers/ip:Ip", "lb-ip-1"), urnOf("scaleway:loadbalancers/ip:Ip", "lb-ip-2")] },
+      { dependencies: [urnOf("scaleway:loadbalancers/ip:Ip", "lb-ip-1")] },
     ),
   backend: () =>
     res<LbBackendProps>(
@@ -301,6 +302,7 @@ export const fx = {
       publicIpsV4Count: 0,
       publicIpsV6Count: 0,
       cloudInit: init,
+      tags: ["renfort-release=r1"],
     }),
   group: (tags: string[] = capacityTags()) =>
     res<InstanceGroupProps>(
@@ -310,9 +312,16 @@ export const fx = {
         zone: "fr-par-1",
         templateId: "fr-par-1/template",
         capacities: [{ minReplicas: 8, maxReplicas: 20, cooldownDelay: 300 }],
-        tags,
+        loadBalancers: [{ id: "fr-par-1/lb", backendIds: ["fr-par-1/backend"], privateNetworkId: "fr-par/33333333-3333-3333-3333-333333333333" }],
+        tags: [...tags, "renfort-release=r1"],
       },
-      { dependencies: [urnOf("scaleway:autoscaling/instanceTemplate:InstanceTemplate", "fleet-template")] },
+      {
+        dependencies: [
+          urnOf("scaleway:autoscaling/instanceTemplate:InstanceTemplate", "fleet-template"),
+          urnOf("scaleway:loadbalancers/loadBalancer:LoadBalancer", "lb"),
+          urnOf("scaleway:loadbalancers/backend:Backend", "lb-backend"),
+        ],
+      },
     ),
   server: (props: Partial<ServerProps> = {}) =>
     res<ServerProps>("scaleway:instance/server:Server", "bastion", { zone: "fr-par-1", type: "PRO2-XXS", image: "ubuntu_jammy", ...props }),

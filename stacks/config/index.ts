@@ -9,7 +9,7 @@ import { TIERS, type Tier, type TierIssue } from "./common";
 import { databaseSchema, databaseTierRules } from "./database";
 import { edgeSchema, edgeTierRules } from "./edge";
 import { emailSchema, emailTierRules } from "./email";
-import { capacitySchema, fleetSchema, fleetTierRules, networkSchema, originSchema } from "./origin";
+import { capacitySchema, fleetSchema, fleetTierRules, networkSchema, originSchema, originZoneRules } from "./origin";
 import { domainSchema, scalewaySchema, sovereigntySchema, sovereigntyTierRules } from "./platform";
 
 export const NAMESPACE = "renfort";
@@ -133,7 +133,7 @@ export function parseConfigReport(raw: Record<string, unknown>): { config: Renfo
     ...databaseTierRules(cfg.database, tier).map((i) => describeTierIssue("database", i)),
     ...emailTierRules(cfg.email, tier).map((i) => describeTierIssue("email", i)),
   ];
-  const problems: string[] = [];
+  const problems: string[] = originZoneRules(cfg.origin, cfg.fleet, cfg.scaleway.region).map((i) => describeTierIssue(String(i.path[0]), { ...i, path: i.path.slice(1) }));
   const emailDomain = cfg.email.domain ?? `mail.${cfg.domain.zone}`;
   if (emailDomain !== cfg.domain.zone && !emailDomain.endsWith(`.${cfg.domain.zone}`)) {
     problems.push(`${keyOf(["email", "domain"])} must be inside the Cloudflare zone ${cfg.domain.zone} (its records are declared there), got ${show(emailDomain)}`);

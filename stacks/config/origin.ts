@@ -3,7 +3,7 @@
  * See components/origin and components/fleet.
  */
 import { z } from "zod";
-import { ipv4Cidr, positiveInt, type TierRule } from "./common";
+import { ipv4Cidr, positiveInt, type TierIssue, type TierRule } from "./common";
 
 export const networkSchema = z.strictObject({
   /** IPv4 subnet of the private network the fleet and the database share. */
@@ -16,7 +16,17 @@ export const networkSchema = z.strictObject({
 });
 export type NetworkConfig = z.infer<typeof networkSchema>;
 
+/** A Scaleway availability zone name (fr-par-1, nl-ams-2, ...). */
+const zoneName = z.string().regex(/^[a-z]{2}-[a-z]{3}-\d$/, "must be a Scaleway zone such as fr-par-1");
+
 export const originSchema = z.strictObject({
+  /**
+   * Zones of the load balancers, one each (one flexible IPv4 per load balancer); the fleet runs one
+   * instance group per load balancer in its zone. Two zones of the region keep one serving when a zone fails.
+   */
+  zones: z.array(zoneName).min(1, "must list one or two zones").max(2, "must list one or two zones").default(["fr-par-1", "fr-par-2"]),
+  /** Also give each load balancer a flexible IPv6. */
+  ipv6: z.boolean().default(false),
   /** Scaleway load balancer offer (list them with `scw lb lb-types list`). */
   loadBalancerType: z.string().min(1).default("LB-GP-M"),
   /** TLS profile of the 443 frontend (Mozilla levels); `old` is refused. */
@@ -42,11 +52,14 @@ export const fleetSchema = z.strictObject({
   /** Highest number of instances the autoscaler may run. */
   maxInstances: z.number().int("must be an integer").min(1, "must be an integer >= 1"),
   /**
-   * Block Storage snapshot the instances boot from (an Ubuntu 24.04 image's root snapshot, or the
-   * project's own golden image). Find it with `scw block snapshot list zone=<zone>`; the autoscaling
-   * template clones it for every instance. https://www.scaleway.com/en/docs/autoscaling/
+   * Block Storage snapshot the instances boot from, per zone (snapshots are zonal): an Ubuntu 24.04
+   * image's root snapshot, or the project's own golden image. Find them with
+   * `scw block snapshot list zone=<zone>`; each zone's template clones its snapshot for every instance.
+   * https://www.scaleway.com/en/docs/autoscaling/
    */
-  bootSnapshotId: z.uuid("must be the UUID of a Block Storage snapshot (scw block snapshot list)"),
+  bootSnapshotIds: z.record(zoneName, z.uuid("must be the UUID of a Block Storage snapshot (scw block snapshot list zone=<zone>)")),
+  /** How long `pulumi up` waits for a release's instances to pass the load balancers' health checks, seconds. */
+  healthGateTimeoutSeconds: z.number().int("must be an integer").min(60, "must be an integer >= 60").max(3600, "must be an integer <= 3600").default(900),
   image: z.strictObject({
     /**
      * Private registry namespace the fleet pulls from (created by this stack). Names are unique per
@@ -79,6 +92,18 @@ export const fleetTierRules: TierRule<FleetConfig> = (f, tier) => {
   }
   return issues;
 };
+
+/** Cross-area rules: every load balancer zone is in the region and has a boot snapshot. */
+export function originZoneRules(origin: OriginConfig, fleet: FleetConfig, region: string): TierIssue[] {
+  const issues: TierIssue[] = [];
+  origin.zones.forEach((zone, i) => {
+    if (!zone.startsWith(`${region}-`)) issues.push({ path: ["origin", "zones", i], message: `must be a zone of renfort:scaleway.region (${region})`, value: zone });
+    if (!(zone in fleet.bootSnapshotIds)) {
+      issues.push({ path: ["fleet", "bootSnapshotIds", zone], message: `must be set: each load balancer zone needs its Block Storage snapshot (scw block snapshot list zone=${zone})`, value: undefined });
+    }
+  });
+  return issues;
+}
 
 export const capacitySchema = z.strictObject({
   /** Signups per second the platform must hold (600 on launch night). */

@@ -11,6 +11,7 @@
  */
 import { AddedResource, ChangedResource, PlanDiff, StatefulRisk, ValueChange, isEmptyDiff } from "./diff";
 import { JsonValue, PlanJsonViolation, SECRET_PLACEHOLDER, UNKNOWN_SENTINEL } from "./plan-json";
+import { describeRelease } from "./diff-fleet";
 
 export const GITHUB_COMMENT_LIMIT = 65536;
 export const DEFAULT_MAX_CHARS = 60000;
@@ -225,6 +226,7 @@ export function renderDiffMarkdown(diff: PlanDiff, options: RenderOptions): stri
     summary.push(`policy: ${v.introduced.length} new, ${v.resolved.length} resolved, ${v.changed.length} changed`);
   }
   if (diff.capacity.length > 0) summary.push("**capacity verdict changed**");
+  if (diff.fleet) summary.push("**new fleet replaces old fleet**");
   b.force(summary.join(" · ") + "\n\n");
 
   if (diff.statefulRisks.length > 0) {
@@ -260,6 +262,15 @@ export function renderDiffMarkdown(diff: PlanDiff, options: RenderOptions): stri
       }
     }
     b.force(close);
+  }
+
+  if (diff.fleet) {
+    b.force(
+      "#### Fleet release: new fleet replaces old fleet\n\n" +
+        diff.fleet.before.map((r) => `- old: ${code(describeRelease(r))}\n`).join("") +
+        diff.fleet.after.map((r) => `- new: ${code(describeRelease(r))}\n`).join("") +
+        "\nThe new instance groups are created and registered in every load balancer's backend; the old ones are deleted only after the health gate sees the new instances healthy.\n\n",
+    );
   }
 
   if (diff.capacity.length > 0) {

@@ -121,6 +121,22 @@ describe("diffPlans cases", () => {
     expect(d.statefulRisks).toMatchObject([{ action: "replace", reasons: ["`zone` changes"] }]);
   });
 
+  it("shows a dynamic provider's code change as a digest, not kilobytes of JavaScript", () => {
+    const gate = (code: string) => plan([resource("pulumi-nodejs:dynamic/renfort:FleetHealthGate", "gate", { __provider: code, release: "r1" })]);
+    const [c] = diffPlans(gate("exports.handler = () => ({ create: a });"), gate("exports.handler = () => ({ create: b });")).changed;
+    expect(c.changes).toEqual([{ path: "__provider", kind: "changed", before: expect.stringMatching(/^serialized provider code, sha256:[0-9a-f]{12}$/), after: expect.stringMatching(/^serialized provider code, sha256:[0-9a-f]{12}$/) }]);
+    expect(diffPlans(gate("x"), gate("x")).changed).toEqual([]);
+  });
+
+  it("warns that changing a load balancer's ipIds replaces it, and what that costs", () => {
+    const LB = "scaleway:loadbalancers/loadBalancer:LoadBalancer";
+    const before = plan([resource(LB, "renfort-origin-lb-primary", { zone: "fr-par-1", ipIds: ["fr-par-1/ip-a"] })]);
+    const after = plan([resource(LB, "renfort-origin-lb-primary", { zone: "fr-par-1", ipIds: ["fr-par-1/ip-a", "fr-par-1/ip-v6"] })]);
+    const [risk] = diffPlans(before, after).statefulRisks;
+    expect(risk).toMatchObject({ name: "renfort-origin-lb-primary", action: "replace", reasons: ["`ipIds` changes"] });
+    expect(risk.loss).toContain("the other load balancer keeps serving");
+  });
+
   it("treats a re-parented stateful resource as a replacement and names the new urn", () => {
     const before = resource("cloudflare:index/zone:Zone", "zone", { name: "example.org" });
     const after = resource("cloudflare:index/zone:Zone", "zone", { name: "example.org" }, { parent: "urn:pulumi:prod::renfort::renfort:test:Parent::p" });

@@ -14,7 +14,9 @@ import {
   SECRET_PLACEHOLDER,
   UNKNOWN_SENTINEL,
 } from "./plan-json";
+import { createHash } from "node:crypto";
 import { statefulType } from "../release/stateful-types";
+import { fleetReplacement, type FleetReplacement } from "./diff-fleet";
 
 /** One difference at a property path. */
 export interface ValueChange {
@@ -93,6 +95,8 @@ export interface PlanDiff {
   email: ValueChange[];
   /** Differences in stack outputs. */
   outputs: ValueChange[];
+  /** The fleet runs another release: new instance groups replace the old ones (components/fleet/release.ts). */
+  fleet?: FleetReplacement;
 }
 
 /** Fields that identify an element of a list of objects, in order of preference (stable keys, never indexes). */
@@ -205,10 +209,21 @@ function ref(r: PlanJsonResource): ResourceRef {
   return { urn: r.urn, type: r.type, name: r.name, stateful: statefulType(r.type) !== undefined };
 }
 
+/**
+ * A dynamic resource's `__provider` input is its provider's serialized code (kilobytes of JavaScript,
+ * https://www.pulumi.com/docs/iac/concepts/resources/dynamic-providers/): reviewed as source in the pull
+ * request, so the diff shows a short digest of it instead of the text.
+ */
+function withProviderDigest(inputs: Record<string, JsonValue>): Record<string, JsonValue> {
+  const code = inputs.__provider;
+  if (typeof code !== "string") return inputs;
+  return { ...inputs, __provider: `serialized provider code, sha256:${createHash("sha256").update(code).digest("hex").slice(0, 12)}` };
+}
+
 /** Changes of one resource present on both sides; `undefined` when nothing visible changed. */
 function diffResource(base: PlanJsonResource, head: PlanJsonResource): ChangedResource | undefined {
   let all: ValueChange[] = [];
-  diffValues("", base.inputs, head.inputs, all);
+  diffValues("", withProviderDigest(base.inputs), withProviderDigest(head.inputs), all);
   const bf = base.secretFingerprints;
   const hf = head.secretFingerprints;
   if (bf && hf) {
@@ -322,6 +337,7 @@ export function diffPlans(base: PlanJson, head: PlanJson): PlanDiff {
     }
   }
   statefulRisks.sort(byUrn);
+  const fleet = fleetReplacement(base, head);
 
   return {
     stack: head.stack,
@@ -334,6 +350,7 @@ export function diffPlans(base: PlanJson, head: PlanJson): PlanDiff {
     violations: diffViolations(base.violations ?? [], head.violations ?? []),
     capacity: diffDocument(base.capacity, head.capacity),
     email: diffDocument(base.email, head.email),
+    ...(fleet ? { fleet } : {}),
     outputs: diffDocument(base.outputs, head.outputs).filter(
       (c) =>
         c.kind !== "secret" &&

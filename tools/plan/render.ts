@@ -2,6 +2,7 @@
  * Human views of a plan: the terminal inventory grouped by component, and the Markdown report.
  */
 import type { JsonValue, PlanJson, PlanJsonResource, PlanJsonViolation } from "./plan-json";
+import { describeRelease, fleetReleases } from "./diff-fleet";
 
 export interface ComponentGroup {
   /** The top-level component (or "providers" / "other"). */
@@ -84,7 +85,7 @@ export function renderInventory(plan: PlanJson): string {
       lines.push(`  ${r.type.padEnd(width)}  ${r.name}${r.protect ? "  [protected]" : ""}`);
     }
   }
-  lines.push("", ...capacityLines(plan.capacity), ...emailLines(plan.email));
+  lines.push("", ...fleetReleases(plan).map((r) => `Fleet: ${describeRelease(r)}`), ...capacityLines(plan.capacity), ...emailLines(plan.email));
   if (plan.violations.length === 0) lines.push("Policies: no violation");
   else lines.push(`Policies: ${plan.violations.length} finding(s)`, ...plan.violations.map((v) => `  ${violationLine(v)}`));
   return lines.join("\n");

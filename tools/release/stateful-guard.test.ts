@@ -128,6 +128,7 @@ describe("stateful types", () => {
       "scaleway:databases/readReplica:ReadReplica",
       "scaleway:domain/zone:Zone",
       "scaleway:loadbalancers/ip:Ip",
+      "scaleway:loadbalancers/loadBalancer:LoadBalancer",
       "scaleway:registry/namespace:Namespace",
     ]);
     expect(typeFromUrn("urn:pulumi:prod::renfort::a:b:C$d:e:F::name::with::colons")).toBe("d:e:F");

@@ -47,6 +47,18 @@ export const STATEFUL_TYPES: readonly StatefulType[] = [
     replaceOn: ["zone", "region", "projectId", "isIpv6"],
   },
   {
+    type: "scaleway:loadbalancers/loadBalancer:LoadBalancer",
+    loss:
+      "one of the origin's load balancers: its IP is released from it first and attached to the new one, so every request to that IP fails until the new load balancer, its certificates (Let's Encrypt re-issued) and ACLs exist; the other load balancer keeps serving",
+    // `ipIds`: not ForceNew in the provider, whose update only attaches an added IPv6 and otherwise leaves
+    // the IPs as they were (terraform-provider-scaleway v2.79.0 internal/services/lb/lb.go, ResourceLbUpdate);
+    // the Origin component declares `replaceOnChanges: ["ipIds"]` with `deleteBeforeReplace`, so a change
+    // replaces the load balancer. `zone`, `projectId` (zonal.Schema, account.ProjectIDSchema) and
+    // `assignFlexibleIp` are ForceNew in the same file.
+    // https://github.com/scaleway/terraform-provider-scaleway/blob/v2.79.0/internal/services/lb/lb.go
+    replaceOn: ["ipIds", "zone", "projectId", "assignFlexibleIp"],
+  },
+  {
     type: "cloudflare:index/zone:Zone",
     loss: "the Cloudflare zone with its settings, records and rules",
     replaceOn: ["account", "name", "type"],

@@ -11,7 +11,8 @@ export interface Config {
 /**
  * minReplicas x measured signups/s per instance must hold the target with headroom before autoscaling
  * reacts (launch traffic arrives in minutes). The stack config pins the target and headroom, so a
- * stack cannot pass by lowering its own figures.
+ * stack cannot pass by lowering its own figures. Groups tagged with the same release
+ * (`renfort-release=<id>`: one group per load balancer) serve together, so their minimums add up.
  */
 export const fleetCapacity = stackPolicy<Config>(
   {
@@ -36,8 +37,11 @@ export const fleetCapacity = stackPolicy<Config>(
         report("the stack declares no autoscaling InstanceGroup carrying the capacity tags, so its capacity cannot be checked: declare the fleet as an autoscaling instance group.");
       return;
     }
+    const releaseOf = (g: (typeof groups)[number]) => tagMap((g.props as Partial<InstanceGroupProps>).tags).get(TAG.release) ?? g.urn;
+    const seen = new Set<string>();
     for (const g of groups) {
       const p = g.props as Partial<InstanceGroupProps>;
+      const release = releaseOf(g);
       const tags = tagMap(p.tags);
       const missing = [TAG.target, TAG.perInstance, TAG.headroom].filter((k) => tagNumber(tags, k) === undefined);
       if (missing.length) {
@@ -51,20 +55,27 @@ export const fleetCapacity = stackPolicy<Config>(
         report(`instance group ${g.name} is sized for ${tagTarget} signups/s, below the required ${config.targetSignupsPerSecond}: size it for the target (renfort:capacity.targetSignupsPerSecond).`, g.urn);
       if (tagHeadroom < config.minHeadroom)
         report(`instance group ${g.name} uses headroom ${tagHeadroom}, below the required ${config.minHeadroom}: raise renfort:capacity.headroom.`, g.urn);
-      const { min, max } = replicasOf(p);
-      if (min === undefined || max === undefined) {
+      const { min: ownMin, max } = replicasOf(p);
+      if (ownMin === undefined || max === undefined) {
         report(`instance group ${g.name} sets no capacities (minReplicas/maxReplicas): set both.`, g.urn);
         continue;
       }
+      if (max < ownMin) report(`instance group ${g.name} has maxReplicas ${max} below minReplicas ${ownMin}: raise maxReplicas.`, g.urn);
+      if (seen.has(release)) continue;
+      seen.add(release);
+      const together = groups.filter((x) => releaseOf(x) === release);
+      const mins = together.map((x) => replicasOf(x.props as Partial<InstanceGroupProps>).min);
+      if (mins.some((m) => m === undefined)) continue;
+      const min = (mins as number[]).reduce((a, b) => a + b, 0);
+      const what = together.length > 1 ? `instance groups ${together.map((x) => x.name).join(" + ")} (release ${release}) start` : `instance group ${g.name} starts`;
       const target = Math.max(tagTarget, config.targetSignupsPerSecond);
       const headroom = Math.max(tagHeadroom, config.minHeadroom);
       const needed = Math.ceil((target * headroom) / perInstance);
       if (min * perInstance < target * headroom)
         report(
-          `instance group ${g.name} starts with ${min} instances x ${perInstance} signups/s = ${min * perInstance}/s, below ${target} x ${headroom} = ${target * headroom}/s: set minReplicas >= ${needed} (renfort:fleet.minInstances).`,
+          `${what} with ${min} instances x ${perInstance} signups/s = ${min * perInstance}/s, below ${target} x ${headroom} = ${target * headroom}/s: set minReplicas >= ${needed} (renfort:fleet.minInstances).`,
           g.urn,
         );
-      if (max < min) report(`instance group ${g.name} has maxReplicas ${max} below minReplicas ${min}: raise maxReplicas.`, g.urn);
     }
   },
 );
