@@ -40,6 +40,7 @@ import { fleetCapacity } from "./capacity/fleet-capacity";
 import { scwDbConnBudget } from "./capacity/scw-db-conn-budget";
 import { scwDbBackupLocality } from "./sovereignty/scw-db-backup-locality";
 import { sovRegions } from "./sovereignty/sov-regions";
+import { PLATFORM_LIMITS_AREA, platformLimitsPolicies } from "./platform-limits";
 
 export const policies: readonly RenfortPolicy[] = [
   cfAlwaysHttps,
@@ -79,6 +80,7 @@ export const policies: readonly RenfortPolicy[] = [
   scwDbConnBudget,
   scwDbBackupLocality,
   sovRegions,
+  ...platformLimitsPolicies,
 ];
 
 /** Area of each policy (its folder), for the README table and the meta-tests. */
@@ -120,4 +122,5 @@ export const areaOf: Record<string, string> = {
   "scw-db-conn-budget": "capacity",
   "scw-db-backup-locality": "sovereignty",
   "sov-regions": "sovereignty",
+  ...Object.fromEntries(platformLimitsPolicies.map((p) => [p.name, PLATFORM_LIMITS_AREA])),
 };

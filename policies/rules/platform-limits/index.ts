@@ -1,0 +1,15 @@
+/**
+ * The `platform-limits` area: rules the providers' real APIs enforce (or silently mishandle) that the
+ * mocks accept, so the offline plan refuses a program a real `pulumi up` would fail on. Every policy of
+ * this area is mandatory in every stack (meta.test.ts checks it) and names the provider's documentation
+ * or source it encodes.
+ *
+ * Add a policy: its file and test in this folder, one import and one list entry below (keep both sorted
+ * by name), and a `{ "enforcementLevel": "mandatory" }` entry in policies/config/staging.json and prod.json.
+ */
+import type { RenfortPolicy } from "../../lib/policy";
+
+export const PLATFORM_LIMITS_AREA = "platform-limits";
+
+export const platformLimitsPolicies: readonly RenfortPolicy[] = [
+];
