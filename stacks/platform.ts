@@ -60,7 +60,7 @@ export function buildPlatform(cfg: RenfortConfig, secrets: StackSecrets) {
     apexRecords: origin.apexRecords,
     capacity: origin.capacity,
     edgeRulesets: edge.rulesetIds,
-    email: { domain: cfg.email.domain, sender: cfg.email.sender, records: email.records, validation: email.validation },
+    email: { domain: cfg.email.domain, sender: cfg.email.sender, smtpRelay: email.smtpRelay, records: email.records, validation: email.validation },
     database: { instanceId: database.instanceId, privateEndpoint: database.privateEndpoint },
     registry: origin.registryEndpoint,
   };

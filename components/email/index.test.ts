@@ -119,9 +119,9 @@ describe("Email component, prod stack", () => {
     expect(byName["renfort-email-smtp-app"].inputs.name).toBe("renfort-smtp-mail-renfort-benevoles-fr");
   });
 
-  it("exports smtpUrl as a secret: smtp://<project id>:<secret key>@smtp.tem.scaleway.com:587?requireTLS=true", () => {
+  it("exports smtpUrl as a secret: smtp://<project id>:<secret key>@smtp.tem.scaleway.com:2587?requireTLS=true (TEM port the Public Gateway lets through)", () => {
     expect(isSecret(email().smtpUrl)).toBe(true);
-    expect(unwrapSecrets(email().smtpUrl)).toMatch(new RegExp(`^smtp://${PROJECT}:[0-9a-f-]{36}@smtp\\.tem\\.scaleway\\.com:587\\?requireTLS=true$`));
+    expect(unwrapSecrets(email().smtpUrl)).toMatch(new RegExp(`^smtp://${PROJECT}:[0-9a-f-]{36}@smtp\\.tem\\.scaleway\\.com:2587\\?requireTLS=true$`));
     const secretKey = String(unwrapSecrets(email().smtpUrl)).split(":")[2].split("@")[0];
     expect(JSON.stringify(redactSecrets(run))).not.toContain(secretKey);
   });

@@ -22,7 +22,7 @@ import {
   type RecordPurpose,
   type SpfAll,
 } from "./records";
-import { BREVO_SMTP, buildSmtpUrl } from "./smtp";
+import { buildSmtpUrl, smtpRelayOf, type SmtpRelayEndpoint } from "./smtp";
 import { validateEmailRecords, type EmailValidationVerdict, type Tier } from "./validate";
 
 export type { EmailValidationVerdict } from "./validate";
@@ -107,8 +107,13 @@ function pick(plan: pulumi.Output<PlannedRecord[]>, purpose: RecordPurpose): pul
 }
 
 export class Email extends pulumi.ComponentResource {
-  /** `smtp://user:password@host:587` for the app (secret). */
+  /** `smtp://user:password@host:port?requireTLS=true` for the app (secret). */
   public readonly smtpUrl: pulumi.Output<string>;
+  /**
+   * The relay host and port the app connects to (not secret; also the component's inputs, so the plan and the
+   * policy pack see them), and whether the fleet's Public Gateway must have SMTP enabled to reach it.
+   */
+  public readonly smtpRelay: SmtpRelayEndpoint;
   /** The records declared in the zone (name, type, content, priority, ttl): no secret. */
   public readonly records: pulumi.Output<EmailRecord[]>;
   /** The offline verdict on the records: `{ ok, checks: [{ check, record, ok, level, message }], problems }`. */
@@ -117,8 +122,12 @@ export class Email extends pulumi.ComponentResource {
   public readonly domain: pulumi.Output<string>;
 
   constructor(name: string, args: EmailArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("renfort:email:Email", name, {}, opts);
     const provider = args.provider ?? "scaleway-tem";
+    const relay = smtpRelayOf(provider);
+    // The relay endpoint is recorded as the component's inputs: the plan shows it and `scw-pgw-smtp-blocked`
+    // checks it against the gateway's SMTP setting.
+    super("renfort:email:Email", name, { smtpHost: relay.host, smtpPort: relay.port }, opts);
+    this.smtpRelay = relay;
     const tier = args.tier ?? "prod";
     const domain = pulumi.output(args.domain).apply(normalizeName);
     const policy = pulumi.all([domain, args.dmarc, args.spfAll ?? "-all", args.ttl ?? DEFAULT_TTL]).apply(([d, dmarc, spfAll, ttl]) => ({
@@ -182,8 +191,8 @@ export class Email extends pulumi.ComponentResource {
         { parent: this, dependsOn: [sendPolicy] },
       );
       smtpUrl = pulumi
-        .all([key.secretKey, temDomain.smtpHost, temDomain.smtpPort])
-        .apply(([password, host, port]) => buildSmtpUrl({ user: tem.projectId, password, host, port }));
+        .all([key.secretKey])
+        .apply(([password]) => buildSmtpUrl({ user: tem.projectId, password, host: relay.host, port: relay.port }));
     } else {
       const brevo = args.brevo;
       if (!brevo) throw new Error(`email ${name}: provider brevo needs args.brevo (dkimSelector, dkimPublicKey, verificationCode, smtpLogin, smtpKey)`);
@@ -200,7 +209,7 @@ export class Email extends pulumi.ComponentResource {
         }));
       smtpUrl = pulumi
         .all([brevo.smtpLogin, brevo.smtpKey])
-        .apply(([user, password]) => buildSmtpUrl({ user, password, host: BREVO_SMTP.host, port: BREVO_SMTP.port }));
+        .apply(([user, password]) => buildSmtpUrl({ user, password, host: relay.host, port: relay.port }));
     }
 
     const plan = pulumi.all([values, policy]).apply(([v, p]) => planRecords(v, p));

@@ -8,8 +8,10 @@
  * by name), and a `{ "enforcementLevel": "mandatory" }` entry in policies/config/staging.json and prod.json.
  */
 import type { RenfortPolicy } from "../../lib/policy";
+import { scwPgwSmtpBlocked } from "./scw-pgw-smtp-blocked";
 
 export const PLATFORM_LIMITS_AREA = "platform-limits";
 
 export const platformLimitsPolicies: readonly RenfortPolicy[] = [
+  scwPgwSmtpBlocked,
 ];
