@@ -108,7 +108,7 @@ describe("Email component, prod stack", () => {
   it("asks TEM to validate only after the four records exist", () => {
     const validation = byName["renfort-email-tem-validation"];
     expect(validation.dependsOn).toEqual(expect.arrayContaining(["renfort-email-spf", `renfort-email-dkim-${PROJECT}`, "renfort-email-dmarc", "renfort-email-mx"].map((n) => byName[n].urn)));
-    expect(validation.inputs).toMatchObject({ region: "fr-par", timeout: 600 });
+    expect(validation.inputs).toMatchObject({ region: "fr-par", timeout: 3000 });
   });
 
   it("gives the app an SMTP-only key: policy on the project with the SMTP permission set, key after the policy", () => {

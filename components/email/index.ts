@@ -49,7 +49,12 @@ export interface ScalewayTemArgs {
   projectId: string;
   /** Region of the TEM domain. Default `fr-par` (the only TEM region in the provider docs). */
   region?: pulumi.Input<string>;
-  /** Seconds `DomainValidation` waits for TEM to see the records. Default 600. */
+  /**
+   * Seconds `DomainValidation` waits for TEM to see the records. Default 3000 (50 min): TEM checks the records
+   * on its own schedule after they exist, and the provider's create timeout for this resource is 60 min
+   * (terraform-provider-scaleway internal/services/tem/helpers.go `defaultDomainValidationTimeout`), so the
+   * wait ends with the provider's own "did not complete in N seconds" rather than a cut context.
+   */
   validationTimeoutSeconds?: pulumi.Input<number>;
 }
 
@@ -96,6 +101,25 @@ export interface EmailArgs {
 }
 
 const DEFAULT_TTL = 3600;
+export const DEFAULT_TEM_VALIDATION_TIMEOUT_SECONDS = 3000;
+
+/**
+ * The provider's `scaleway_tem_domain_validation` returns success whenever TEM's check leaves the pending states,
+ * including a domain TEM found `invalid`, `locked` or `revoked`; only its `validated` output (`status == "checked"`)
+ * tells (terraform-provider-scaleway internal/services/tem/domain_validation.go: the retry's error is discarded and
+ * Read sets `validated = domain.Status == "checked"`). Returns the error to raise, or undefined when validated
+ * (or not known yet, as in a preview).
+ */
+export function temValidationProblem(validated: boolean | undefined, domain: string, validationUrn?: string): string | undefined {
+  if (validated !== false) return undefined;
+  const replace = validationUrn ? `pulumi up --replace '${validationUrn}'` : "pulumi up --replace <the renfort-email-tem-validation URN>";
+  return (
+    `email: Scaleway TEM did not validate ${domain} (the DomainValidation resource finished with validated = false: the domain is ` +
+    `invalid, locked or revoked, not pending). No confirmation email would be accepted, so the app gets no SMTP URL. ` +
+    `Check the SPF, DKIM and MX records in the console (Transactional Email > Domains > ${domain}), fix them, then run ${replace} ` +
+    `to ask TEM again. https://www.scaleway.com/en/docs/transactional-email/how-to/configure-domain-with-transactional-email/`
+  );
+}
 
 /** The record of a purpose from the plan (the plan always holds exactly one per purpose). */
 function pick(plan: pulumi.Output<PlannedRecord[]>, purpose: RecordPurpose): pulumi.Output<PlannedRecord> {
@@ -142,6 +166,8 @@ export class Email extends pulumi.ComponentResource {
     let chain: SpfChain;
     let smtpUrl: pulumi.Output<string>;
     let afterRecords: ((records: cloudflare.DnsRecord[]) => void) | undefined;
+    // Resolves to true once TEM has validated the domain (Brevo: always true); the SMTP URL waits on it.
+    let validated: pulumi.Output<true> = pulumi.output(true as const);
 
     if (provider === "scaleway-tem") {
       const tem = args.scaleway;
@@ -161,11 +187,18 @@ export class Email extends pulumi.ComponentResource {
       chain = VENDORED_SPF_CHAINS["scaleway-tem"];
       afterRecords = (records) => {
         // TEM checks the records when asked: ask only once they exist.
-        new scaleway.tem.DomainValidation(
+        const validation = new scaleway.tem.DomainValidation(
           `${name}-tem-validation`,
-          { domainId: temDomain.id, region, timeout: tem.validationTimeoutSeconds ?? 600 },
+          { domainId: temDomain.id, region, timeout: tem.validationTimeoutSeconds ?? DEFAULT_TEM_VALIDATION_TIMEOUT_SECONDS },
           { parent: this, dependsOn: records },
         );
+        // Fail loudly: an invalid domain must stop `pulumi up` (the fleet's SMTP URL depends on it), not
+        // deploy an app whose every confirmation email is refused.
+        validated = pulumi.all([validation.validated, domain, validation.urn]).apply(([ok, d, urn]) => {
+          const problem = temValidationProblem(ok, d, urn);
+          if (problem) throw new Error(problem);
+          return true as const;
+        });
       };
 
       // SMTP: an IAM application that may only send through the relay, and its API key (password = secret key).
@@ -247,7 +280,7 @@ export class Email extends pulumi.ComponentResource {
 
     const chains = args.spfChains ?? [chain];
     this.domain = domain;
-    this.smtpUrl = pulumi.secret(smtpUrl);
+    this.smtpUrl = pulumi.secret(pulumi.all([smtpUrl, validated]).apply(([url]) => url));
     this.records = plan.apply((rs) =>
       rs.map(({ key, name: n, type, content, priority, ttl }) => ({ key, name: n, type, content, ...(priority !== undefined ? { priority } : {}), ttl })),
     );

@@ -9,9 +9,11 @@
  */
 import type { RenfortPolicy } from "../../lib/policy";
 import { scwPgwSmtpBlocked } from "./scw-pgw-smtp-blocked";
+import { scwTemValidationTimeout } from "./scw-tem-validation-timeout";
 
 export const PLATFORM_LIMITS_AREA = "platform-limits";
 
 export const platformLimitsPolicies: readonly RenfortPolicy[] = [
   scwPgwSmtpBlocked,
+  scwTemValidationTimeout,
 ];
