@@ -4,6 +4,7 @@ import { gateFails, levelOf, runGate, type GateViolation, type PolicyPackConfig 
 import { policies } from "./rules";
 import { UNKNOWN } from "./lib/unknown";
 import type { GateResource } from "./lib/run";
+import { platformLimitsBreaks } from "./rules/platform-limits/gate-breaks";
 import { APEX, DKIM_1024, HOST, SECRET_VALUE, compliantStack, find, fx, mutate, replace } from "./testing/fixtures";
 
 const prodConfig = prod as PolicyPackConfig;
@@ -70,6 +71,7 @@ const breaks: Record<string, Break> = {
   "email-dmarc-policy": edit(`dns-dmarc-_dmarc.${APEX}`, "content", `"v=DMARC1; p=none; rua=mailto:dmarc@${APEX}"`),
   "sov-regions": edit("db", "region", "nl-ams"),
   "scw-db-backup-locality": edit("db", "backupSameRegion", false),
+  ...platformLimitsBreaks,
 };
 
 describe("runGate", () => {

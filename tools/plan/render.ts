@@ -83,6 +83,13 @@ export function smtpRelayLines(outputs: Record<string, JsonValue> | undefined): 
   return [`SMTP relay: ${String(relay.host)}:${String(relay.port)} (STARTTLS; ${gateway})`];
 }
 
+/** The stack file's placeholders: the plan evaluates them, `pulumi up` refuses them until replaced. */
+export function placeholderLines(plan: PlanJson): string[] {
+  const list = plan.placeholders ?? [];
+  if (!list.length) return [];
+  return [`Placeholders (${list.length}): pulumi up refuses this stack until they are replaced`, ...list.map((p) => `  - ${p.key} = ${JSON.stringify(p.value)}: ${p.why}`)];
+}
+
 /** The inventory printed on the terminal. */
 export function renderInventory(plan: PlanJson): string {
   const lines = [`Stack ${plan.stack} (${plan.project}): ${plan.resources.length} resources`];
@@ -93,7 +100,7 @@ export function renderInventory(plan: PlanJson): string {
       lines.push(`  ${r.type.padEnd(width)}  ${r.name}${r.protect ? "  [protected]" : ""}`);
     }
   }
-  lines.push("", ...capacityLines(plan.capacity), ...emailLines(plan.email), ...smtpRelayLines(plan.outputs));
+  lines.push("", ...capacityLines(plan.capacity), ...emailLines(plan.email), ...smtpRelayLines(plan.outputs), ...placeholderLines(plan));
   if (plan.violations.length === 0) lines.push("Policies: no violation");
   else lines.push(`Policies: ${plan.violations.length} finding(s)`, ...plan.violations.map((v) => `  ${violationLine(v)}`));
   return lines.join("\n");
@@ -120,6 +127,8 @@ export function renderMarkdown(plan: PlanJson): string {
   if (plan.email !== undefined) {
     out.push("", "## Email authentication", "", ...emailLines(plan.email), ...smtpRelayLines(plan.outputs), "", "<details><summary>Checks</summary>", "", "```json", JSON.stringify(plan.email, null, 2), "```", "", "</details>");
   }
+  const placeholders = placeholderLines(plan);
+  if (placeholders.length) out.push("", "## Placeholders", "", ...placeholders);
   out.push("", "## Resources");
   for (const g of groupByComponent(plan)) {
     out.push("", `### ${g.title} (${g.resources.length})`, "", "| name | type | protected |", "|---|---|---|");

@@ -8,12 +8,14 @@
  * by name), and a `{ "enforcementLevel": "mandatory" }` entry in policies/config/staging.json and prod.json.
  */
 import type { RenfortPolicy } from "../../lib/policy";
+import { scwDbAclDocumentationRange } from "./scw-db-acl-documentation-range";
 import { scwPgwSmtpBlocked } from "./scw-pgw-smtp-blocked";
 import { scwTemValidationTimeout } from "./scw-tem-validation-timeout";
 
 export const PLATFORM_LIMITS_AREA = "platform-limits";
 
 export const platformLimitsPolicies: readonly RenfortPolicy[] = [
+  scwDbAclDocumentationRange,
   scwPgwSmtpBlocked,
   scwTemValidationTimeout,
 ];
