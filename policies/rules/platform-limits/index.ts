@@ -8,6 +8,8 @@
  * by name), and a `{ "enforcementLevel": "mandatory" }` entry in policies/config/staging.json and prod.json.
  */
 import type { RenfortPolicy } from "../../lib/policy";
+import { cfRateLimitPlan } from "./cf-rate-limit-plan";
+import { cfRulesetEntrypointUnique } from "./cf-ruleset-entrypoint-unique";
 import { scwDbAclDocumentationRange } from "./scw-db-acl-documentation-range";
 import { scwPgwSmtpBlocked } from "./scw-pgw-smtp-blocked";
 import { scwTemValidationTimeout } from "./scw-tem-validation-timeout";
@@ -15,6 +17,8 @@ import { scwTemValidationTimeout } from "./scw-tem-validation-timeout";
 export const PLATFORM_LIMITS_AREA = "platform-limits";
 
 export const platformLimitsPolicies: readonly RenfortPolicy[] = [
+  cfRateLimitPlan,
+  cfRulesetEntrypointUnique,
   scwDbAclDocumentationRange,
   scwPgwSmtpBlocked,
   scwTemValidationTimeout,
