@@ -23,7 +23,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 describe("the deploy workflow's image", () => {
   it("builds: the bundle step runs as in the workflow, and every COPY source is in the app/ context", () => {
     const { build, problems } = checkImageBuild({ root: scratch });
-    expect(build).toEqual({ bundleCommands: ["npm run build -w app"], context: "app", dockerfile: "app/Dockerfile" });
+    expect(build).toEqual({ bundleCommands: ["npm run build:app"], context: "app", dockerfile: "app/Dockerfile" });
     expect(existsSync(join(scratch, "app", "dist", "server.js"))).toBe(true);
     expect(problems).toEqual([]);
   });
@@ -39,8 +39,8 @@ describe("the deploy workflow's image", () => {
   });
 
   it("an image job without a bundle step is refused, naming the fix", () => {
-    const text = readFileSync(join(REPO_ROOT, DEPLOY_WORKFLOW), "utf8").replace(/ {6}- name: Build the app bundle\n {8}id: bundle\n {8}run: npm run build -w app\n/, "");
-    expect(() => imageBuildOf(text)).toThrow(/job "image" builds no bundle: add a step with id "bundle" running `npm run build -w app`/);
+    const text = readFileSync(join(REPO_ROOT, DEPLOY_WORKFLOW), "utf8").replace(/ {6}- name: Build the app bundle\n {8}id: bundle\n {8}run: npm run build:app\n/, "");
+    expect(() => imageBuildOf(text)).toThrow(/job "image" builds no bundle: add a step with id "bundle" running `npm run build:app`/);
   });
 });
 

@@ -45,7 +45,7 @@ export function imageBuildOf(workflowText: string, job = "image", file = DEPLOY_
   const build = steps.find((s) => typeof s.uses === "string" && s.uses.startsWith("docker/build-push-action@"));
   if (!build) throw new Error(`${file}: job "${job}" has no docker/build-push-action step`);
   const bundle = steps.find((s) => s.id === "bundle");
-  if (!bundle?.run) throw new Error(`${file}: job "${job}" builds no bundle: add a step with id "bundle" running \`npm run build -w app\` before the image build`);
+  if (!bundle?.run) throw new Error(`${file}: job "${job}" builds no bundle: add a step with id "bundle" running \`npm run build:app\` before the image build`);
   if (steps.indexOf(bundle) > steps.indexOf(build)) throw new Error(`${file}: job "${job}" builds the bundle after the image: move the "bundle" step before docker/build-push-action`);
   const context = typeof build.with?.context === "string" ? build.with.context : ".";
   const dockerfile = typeof build.with?.file === "string" ? build.with.file : posix.join(context, "Dockerfile");
