@@ -1,4 +1,4 @@
-import { committedStack } from "../tools/plan/testing";
+import { committedStack, evaluateStack } from "../tools/plan/testing";
 import { ConfigError } from "./config";
 import { refusePlaceholders } from "./placeholders";
 
@@ -29,5 +29,26 @@ describe("placeholders in the committed stacks", () => {
       (raw.database as { adminAccess: { allowedCidrs: string[] } }).adminAccess.allowedCidrs = ["51.159.10.20/32"];
     });
     expect(refusePlaceholders(config, false, () => undefined)).toEqual([]);
+  });
+});
+
+describe("the program's entry point (what pulumi up runs)", () => {
+  const runEntry = (preview: boolean) =>
+    evaluateStack(committedStack("prod"), () => {
+      let exported: Record<string, unknown> = {};
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        exported = require("./index") as Record<string, unknown>;
+      });
+      return exported;
+    }, { preview });
+
+  it("refuses the committed prod stack on a deployment, before declaring anything", async () => {
+    await expect(runEntry(false)).rejects.toThrow(/renfort:database\.adminAccess\.allowedCidrs\[0\] is "203\.0\.113\.16\/29".*pulumi up refuses placeholders/s);
+  });
+
+  it("evaluates it in a preview (with a warning)", async () => {
+    const run = await runEntry(true);
+    expect(run.resources.some((r) => r.type === "scaleway:databases/instance:Instance")).toBe(true);
   });
 });
