@@ -4,6 +4,7 @@ import { gateFails, levelOf, runGate, type GateViolation, type PolicyPackConfig 
 import { policies } from "./rules";
 import { UNKNOWN } from "./lib/unknown";
 import type { GateResource } from "./lib/run";
+import { platformLimitsBreaks } from "./rules/platform-limits/gate-breaks";
 import { APEX, DKIM_1024, HOST, SECRET_VALUE, compliantStack, find, fx, mutate, replace } from "./testing/fixtures";
 
 const prodConfig = prod as PolicyPackConfig;
@@ -89,6 +90,7 @@ const breaks: Record<string, Break> = {
     { id: "fr-par-2/lb-b", backendIds: ["fr-par-2/backend-b"], privateNetworkId: "fr-par/pn" },
   ]),
   "scw-asg-release-replace": (s) => ({ stack: replace(s, mutate(find(s, "fleet-template"), "tags", ["renfort-release=r2"])), urn: find(s, "fleet-group").urn }),
+  ...platformLimitsBreaks,
 };
 
 describe("runGate", () => {

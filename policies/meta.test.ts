@@ -8,6 +8,7 @@ import prod from "./config/prod.json";
 import staging from "./config/staging.json";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { areaOf, policies } from "./rules";
+import { PLATFORM_LIMITS_AREA } from "./rules/platform-limits";
 import { policyTable } from "./lib/table";
 
 const configs: Record<string, Record<string, { enforcementLevel?: string } & Record<string, unknown>>> = { staging, prod };
@@ -52,6 +53,11 @@ describe("policy pack metadata", () => {
   test("no stack config names a policy the pack does not have", () => {
     const names = new Set(policies.map((p) => p.name));
     for (const cfg of Object.values(configs)) for (const k of Object.keys(cfg)) expect([k, names.has(k)]).toEqual([k, true]);
+  });
+
+  test("every platform-limits policy is mandatory in every stack (a provider refuses it whatever the tier)", () => {
+    const area = policies.filter((p) => areaOf[p.name] === PLATFORM_LIMITS_AREA).map((p) => p.name);
+    for (const [stack, cfg] of Object.entries(configs)) for (const n of area) expect([stack, n, cfg[n]?.enforcementLevel]).toEqual([stack, n, "mandatory"]);
   });
 
   test("prod is at least as strict as staging", () => {

@@ -11,6 +11,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as scaleway from "@pulumiverse/scaleway";
+import { PLACEHOLDER_MARK, documentationRangeOf } from "../../data/placeholders";
 import { ACCESS_MODEL, ROLE_KEYS, accessSteps, type AccessModel, type RoleKey } from "./access-model";
 import {
   DATABASE_CA_PATH,
@@ -25,6 +26,15 @@ import {
   type Endpoint,
   type SslMode,
 } from "./connection";
+
+/**
+ * The description of an admin ACL rule: the runner's address, or a marked placeholder when the address is in
+ * a documentation range (RFC 5737), which no runner can have.
+ */
+export function adminAclRuleDescription(ip: string): string {
+  const range = documentationRangeOf(ip);
+  return range ? `${PLACEHOLDER_MARK}: ${ip} is in ${range}; pulumi up refuses it until renfort:database.adminAccess.allowedCidrs holds the runner's egress` : "renfort operators (pulumi up)";
+}
 
 export interface DatabaseRoleArgs {
   /** PostgreSQL role name. */
@@ -191,7 +201,9 @@ export class Database extends pulumi.ComponentResource {
             {
               instanceId: instance.id,
               region: args.region,
-              aclRules: adminAccess.allowedCidrs.map((ip) => ({ ip, description: "renfort operators (pulumi up)" })),
+              // An address of a documentation range is a placeholder the stack entry refuses on `pulumi up`: say so
+              // on the rule, so the plan and the pack (`scw-db-acl-documentation-range`) can tell it from a real one.
+              aclRules: adminAccess.allowedCidrs.map((ip) => ({ ip, description: adminAclRuleDescription(ip) })),
             },
             child,
           )

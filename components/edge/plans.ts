@@ -8,6 +8,8 @@
  * - Cache rule settings by plan: https://developers.cloudflare.com/cache/how-to/cache-rules/settings/
  */
 
+import { RATE_LIMIT_PLAN_LIMITS, SUPPORTED_RATE_LIMIT_PERIODS } from "../../data/cloudflare-rate-limits";
+
 export const CLOUDFLARE_PLANS = ["free", "pro", "business", "enterprise"] as const;
 export type CloudflarePlan = (typeof CLOUDFLARE_PLANS)[number];
 
@@ -43,9 +45,9 @@ export interface PlanLimits {
 export const PLAN_LIMITS: Readonly<Record<CloudflarePlan, PlanLimits>> = {
   free: {
     customRules: 5,
-    rateLimitRules: 1,
-    maxRateLimitPeriod: 10,
-    maxMitigationTimeout: 10,
+    rateLimitRules: RATE_LIMIT_PLAN_LIMITS.free.rules,
+    maxRateLimitPeriod: RATE_LIMIT_PLAN_LIMITS.free.maxPeriod,
+    maxMitigationTimeout: RATE_LIMIT_PLAN_LIMITS.free.maxMitigationTimeout,
     rateLimitByMethod: false,
     fullManagedRulesets: false,
     customBlockResponse: false,
@@ -53,9 +55,9 @@ export const PLAN_LIMITS: Readonly<Record<CloudflarePlan, PlanLimits>> = {
   },
   pro: {
     customRules: 20,
-    rateLimitRules: 2,
-    maxRateLimitPeriod: 60,
-    maxMitigationTimeout: 3600,
+    rateLimitRules: RATE_LIMIT_PLAN_LIMITS.pro.rules,
+    maxRateLimitPeriod: RATE_LIMIT_PLAN_LIMITS.pro.maxPeriod,
+    maxMitigationTimeout: RATE_LIMIT_PLAN_LIMITS.pro.maxMitigationTimeout,
     rateLimitByMethod: false,
     fullManagedRulesets: true,
     customBlockResponse: true,
@@ -63,9 +65,9 @@ export const PLAN_LIMITS: Readonly<Record<CloudflarePlan, PlanLimits>> = {
   },
   business: {
     customRules: 100,
-    rateLimitRules: 5,
-    maxRateLimitPeriod: 600,
-    maxMitigationTimeout: 86400,
+    rateLimitRules: RATE_LIMIT_PLAN_LIMITS.business.rules,
+    maxRateLimitPeriod: RATE_LIMIT_PLAN_LIMITS.business.maxPeriod,
+    maxMitigationTimeout: RATE_LIMIT_PLAN_LIMITS.business.maxMitigationTimeout,
     rateLimitByMethod: true,
     fullManagedRulesets: true,
     customBlockResponse: true,
@@ -73,9 +75,9 @@ export const PLAN_LIMITS: Readonly<Record<CloudflarePlan, PlanLimits>> = {
   },
   enterprise: {
     customRules: 1000,
-    rateLimitRules: 100,
-    maxRateLimitPeriod: 65535,
-    maxMitigationTimeout: 86400,
+    rateLimitRules: RATE_LIMIT_PLAN_LIMITS.enterprise.rules,
+    maxRateLimitPeriod: RATE_LIMIT_PLAN_LIMITS.enterprise.maxPeriod,
+    maxMitigationTimeout: RATE_LIMIT_PLAN_LIMITS.enterprise.maxMitigationTimeout,
     rateLimitByMethod: true,
     fullManagedRulesets: true,
     customBlockResponse: true,
@@ -83,10 +85,8 @@ export const PLAN_LIMITS: Readonly<Record<CloudflarePlan, PlanLimits>> = {
   },
 };
 
-/** Counting periods and mitigation timeouts the API accepts, seconds (plans then cap them). */
-export const RATE_LIMIT_DURATIONS: readonly number[] = [
-  10, 15, 20, 30, 40, 45, 60, 90, 120, 180, 240, 300, 480, 600, 900, 1200, 1800, 2400, 3600, 65535, 86400,
-];
+/** Counting periods and mitigation timeouts the API accepts, seconds (plans then cap them); data/cloudflare-rate-limits.ts. */
+export const RATE_LIMIT_DURATIONS: readonly number[] = SUPPORTED_RATE_LIMIT_PERIODS;
 
 /** Ids of the managed rulesets the zone's managed WAF entry point executes. */
 export const MANAGED_RULESETS = {

@@ -108,7 +108,7 @@ describe("Email component, prod stack", () => {
   it("asks TEM to validate only after the four records exist", () => {
     const validation = byName["renfort-email-tem-validation"];
     expect(validation.dependsOn).toEqual(expect.arrayContaining(["renfort-email-spf", `renfort-email-dkim-${PROJECT}`, "renfort-email-dmarc", "renfort-email-mx"].map((n) => byName[n].urn)));
-    expect(validation.inputs).toMatchObject({ region: "fr-par", timeout: 600 });
+    expect(validation.inputs).toMatchObject({ region: "fr-par", timeout: 3000 });
   });
 
   it("gives the app an SMTP-only key: policy on the project with the SMTP permission set, key after the policy", () => {
@@ -119,9 +119,9 @@ describe("Email component, prod stack", () => {
     expect(byName["renfort-email-smtp-app"].inputs.name).toBe("renfort-smtp-mail-renfort-benevoles-fr");
   });
 
-  it("exports smtpUrl as a secret: smtp://<project id>:<secret key>@smtp.tem.scaleway.com:587?requireTLS=true", () => {
+  it("exports smtpUrl as a secret: smtp://<project id>:<secret key>@smtp.tem.scaleway.com:2587?requireTLS=true (TEM port the Public Gateway lets through)", () => {
     expect(isSecret(email().smtpUrl)).toBe(true);
-    expect(unwrapSecrets(email().smtpUrl)).toMatch(new RegExp(`^smtp://${PROJECT}:[0-9a-f-]{36}@smtp\\.tem\\.scaleway\\.com:587\\?requireTLS=true$`));
+    expect(unwrapSecrets(email().smtpUrl)).toMatch(new RegExp(`^smtp://${PROJECT}:[0-9a-f-]{36}@smtp\\.tem\\.scaleway\\.com:2587\\?requireTLS=true$`));
     const secretKey = String(unwrapSecrets(email().smtpUrl)).split(":")[2].split("@")[0];
     expect(JSON.stringify(redactSecrets(run))).not.toContain(secretKey);
   });

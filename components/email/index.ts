@@ -22,7 +22,7 @@ import {
   type RecordPurpose,
   type SpfAll,
 } from "./records";
-import { BREVO_SMTP, buildSmtpUrl } from "./smtp";
+import { buildSmtpUrl, smtpRelayOf, type SmtpRelayEndpoint } from "./smtp";
 import { validateEmailRecords, type EmailValidationVerdict, type Tier } from "./validate";
 
 export type { EmailValidationVerdict } from "./validate";
@@ -49,7 +49,12 @@ export interface ScalewayTemArgs {
   projectId: string;
   /** Region of the TEM domain. Default `fr-par` (the only TEM region in the provider docs). */
   region?: pulumi.Input<string>;
-  /** Seconds `DomainValidation` waits for TEM to see the records. Default 600. */
+  /**
+   * Seconds `DomainValidation` waits for TEM to see the records. Default 3000 (50 min): TEM checks the records
+   * on its own schedule after they exist, and the provider's create timeout for this resource is 60 min
+   * (terraform-provider-scaleway internal/services/tem/helpers.go `defaultDomainValidationTimeout`), so the
+   * wait ends with the provider's own "did not complete in N seconds" rather than a cut context.
+   */
   validationTimeoutSeconds?: pulumi.Input<number>;
 }
 
@@ -96,6 +101,25 @@ export interface EmailArgs {
 }
 
 const DEFAULT_TTL = 3600;
+export const DEFAULT_TEM_VALIDATION_TIMEOUT_SECONDS = 3000;
+
+/**
+ * The provider's `scaleway_tem_domain_validation` returns success whenever TEM's check leaves the pending states,
+ * including a domain TEM found `invalid`, `locked` or `revoked`; only its `validated` output (`status == "checked"`)
+ * tells (terraform-provider-scaleway internal/services/tem/domain_validation.go: the retry's error is discarded and
+ * Read sets `validated = domain.Status == "checked"`). Returns the error to raise, or undefined when validated
+ * (or not known yet, as in a preview).
+ */
+export function temValidationProblem(validated: boolean | undefined, domain: string, validationUrn?: string): string | undefined {
+  if (validated !== false) return undefined;
+  const replace = validationUrn ? `pulumi up --replace '${validationUrn}'` : "pulumi up --replace <the renfort-email-tem-validation URN>";
+  return (
+    `email: Scaleway TEM did not validate ${domain} (the DomainValidation resource finished with validated = false: the domain is ` +
+    `invalid, locked or revoked, not pending). No confirmation email would be accepted, so the app gets no SMTP URL. ` +
+    `Check the SPF, DKIM and MX records in the console (Transactional Email > Domains > ${domain}), fix them, then run ${replace} ` +
+    `to ask TEM again. https://www.scaleway.com/en/docs/transactional-email/how-to/configure-domain-with-transactional-email/`
+  );
+}
 
 /** The record of a purpose from the plan (the plan always holds exactly one per purpose). */
 function pick(plan: pulumi.Output<PlannedRecord[]>, purpose: RecordPurpose): pulumi.Output<PlannedRecord> {
@@ -107,8 +131,13 @@ function pick(plan: pulumi.Output<PlannedRecord[]>, purpose: RecordPurpose): pul
 }
 
 export class Email extends pulumi.ComponentResource {
-  /** `smtp://user:password@host:587` for the app (secret). */
+  /** `smtp://user:password@host:port?requireTLS=true` for the app (secret). */
   public readonly smtpUrl: pulumi.Output<string>;
+  /**
+   * The relay host and port the app connects to (not secret; also the component's inputs, so the plan and the
+   * policy pack see them), and whether the fleet's Public Gateway must have SMTP enabled to reach it.
+   */
+  public readonly smtpRelay: SmtpRelayEndpoint;
   /** The records declared in the zone (name, type, content, priority, ttl): no secret. */
   public readonly records: pulumi.Output<EmailRecord[]>;
   /** The offline verdict on the records: `{ ok, checks: [{ check, record, ok, level, message }], problems }`. */
@@ -117,8 +146,12 @@ export class Email extends pulumi.ComponentResource {
   public readonly domain: pulumi.Output<string>;
 
   constructor(name: string, args: EmailArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("renfort:email:Email", name, {}, opts);
     const provider = args.provider ?? "scaleway-tem";
+    const relay = smtpRelayOf(provider);
+    // The relay endpoint is recorded as the component's inputs: the plan shows it and `scw-pgw-smtp-blocked`
+    // checks it against the gateway's SMTP setting.
+    super("renfort:email:Email", name, { smtpHost: relay.host, smtpPort: relay.port }, opts);
+    this.smtpRelay = relay;
     const tier = args.tier ?? "prod";
     const domain = pulumi.output(args.domain).apply(normalizeName);
     const policy = pulumi.all([domain, args.dmarc, args.spfAll ?? "-all", args.ttl ?? DEFAULT_TTL]).apply(([d, dmarc, spfAll, ttl]) => ({
@@ -133,6 +166,8 @@ export class Email extends pulumi.ComponentResource {
     let chain: SpfChain;
     let smtpUrl: pulumi.Output<string>;
     let afterRecords: ((records: cloudflare.DnsRecord[]) => void) | undefined;
+    // Resolves to true once TEM has validated the domain (Brevo: always true); the SMTP URL waits on it.
+    let validated: pulumi.Output<true> = pulumi.output(true as const);
 
     if (provider === "scaleway-tem") {
       const tem = args.scaleway;
@@ -152,11 +187,18 @@ export class Email extends pulumi.ComponentResource {
       chain = VENDORED_SPF_CHAINS["scaleway-tem"];
       afterRecords = (records) => {
         // TEM checks the records when asked: ask only once they exist.
-        new scaleway.tem.DomainValidation(
+        const validation = new scaleway.tem.DomainValidation(
           `${name}-tem-validation`,
-          { domainId: temDomain.id, region, timeout: tem.validationTimeoutSeconds ?? 600 },
+          { domainId: temDomain.id, region, timeout: tem.validationTimeoutSeconds ?? DEFAULT_TEM_VALIDATION_TIMEOUT_SECONDS },
           { parent: this, dependsOn: records },
         );
+        // Fail loudly: an invalid domain must stop `pulumi up` (the fleet's SMTP URL depends on it), not
+        // deploy an app whose every confirmation email is refused.
+        validated = pulumi.all([validation.validated, domain, validation.urn]).apply(([ok, d, urn]) => {
+          const problem = temValidationProblem(ok, d, urn);
+          if (problem) throw new Error(problem);
+          return true as const;
+        });
       };
 
       // SMTP: an IAM application that may only send through the relay, and its API key (password = secret key).
@@ -182,8 +224,8 @@ export class Email extends pulumi.ComponentResource {
         { parent: this, dependsOn: [sendPolicy] },
       );
       smtpUrl = pulumi
-        .all([key.secretKey, temDomain.smtpHost, temDomain.smtpPort])
-        .apply(([password, host, port]) => buildSmtpUrl({ user: tem.projectId, password, host, port }));
+        .all([key.secretKey])
+        .apply(([password]) => buildSmtpUrl({ user: tem.projectId, password, host: relay.host, port: relay.port }));
     } else {
       const brevo = args.brevo;
       if (!brevo) throw new Error(`email ${name}: provider brevo needs args.brevo (dkimSelector, dkimPublicKey, verificationCode, smtpLogin, smtpKey)`);
@@ -200,7 +242,7 @@ export class Email extends pulumi.ComponentResource {
         }));
       smtpUrl = pulumi
         .all([brevo.smtpLogin, brevo.smtpKey])
-        .apply(([user, password]) => buildSmtpUrl({ user, password, host: BREVO_SMTP.host, port: BREVO_SMTP.port }));
+        .apply(([user, password]) => buildSmtpUrl({ user, password, host: relay.host, port: relay.port }));
     }
 
     const plan = pulumi.all([values, policy]).apply(([v, p]) => planRecords(v, p));
@@ -238,7 +280,7 @@ export class Email extends pulumi.ComponentResource {
 
     const chains = args.spfChains ?? [chain];
     this.domain = domain;
-    this.smtpUrl = pulumi.secret(smtpUrl);
+    this.smtpUrl = pulumi.secret(pulumi.all([smtpUrl, validated]).apply(([url]) => url));
     this.records = plan.apply((rs) =>
       rs.map(({ key, name: n, type, content, priority, ttl }) => ({ key, name: n, type, content, ...(priority !== undefined ? { priority } : {}), ttl })),
     );

@@ -3,6 +3,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { RenfortConfig } from "../../stacks/config";
+import { smtpRelayOf } from "../email/smtp";
 import { Network, type NetworkArgs } from "./index";
 
 /** The component's args for a stack; pure, so tests can read what each stack asks for. */
@@ -12,6 +13,8 @@ export function networkArgsFromConfig(cfg: RenfortConfig): NetworkArgs {
     zone: cfg.scaleway.zone,
     privateSubnet: cfg.network.privateSubnet,
     egressGatewayType: cfg.network.egressGatewayType,
+    // Open the gateway's SMTP ports only when the configured relay listens on no port the gateway lets through.
+    enableSmtp: smtpRelayOf(cfg.email.provider).gatewaySmtpRequired,
     resourceName: `renfort-${cfg.tier}`,
     tags: ["renfort", `renfort-tier-${cfg.tier}`],
   };

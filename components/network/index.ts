@@ -17,6 +17,12 @@ export interface NetworkArgs {
   egressGatewayType?: pulumi.Input<string>;
   /** Prefix of the Scaleway-side names. Default: the component name. */
   resourceName?: pulumi.Input<string>;
+  /**
+   * Let the instances open SMTP connections to ports 25, 465, 587 and 2525, which the Public Gateway blocks
+   * otherwise (https://www.scaleway.com/en/docs/public-gateways/how-to/configure-a-public-gateway/#how-to-enable-smtp).
+   * Only when the mail relay listens on none of the other ports (Brevo); TEM's 2587 passes. Default false.
+   */
+  enableSmtp?: boolean;
   /** Tags on every resource. Default []. */
   tags?: pulumi.Input<pulumi.Input<string>[]>;
 }
@@ -41,11 +47,12 @@ export class Network extends pulumi.ComponentResource {
     );
 
     // Outbound only: masquerade (NAT) and a default route pushed through IPAM DHCP. No bastion, no port
-    // forwarding, so nothing on the internet can open a connection to an instance through it.
+    // forwarding, so nothing on the internet can open a connection to an instance through it. SMTP ports stay
+    // blocked unless the relay needs one of them (enableSmtp).
     const gwIp = new scaleway.network.PublicGatewayIp(`${name}-egress-ip`, { zone: args.zone, tags }, { parent: this });
     const gw = new scaleway.network.PublicGateway(
       `${name}-egress`,
-      { name: pulumi.interpolate`${base}-egress`, type: args.egressGatewayType ?? "VPC-GW-S", zone: args.zone, ipId: gwIp.id, bastionEnabled: false, enableSmtp: false, tags },
+      { name: pulumi.interpolate`${base}-egress`, type: args.egressGatewayType ?? "VPC-GW-S", zone: args.zone, ipId: gwIp.id, bastionEnabled: false, enableSmtp: args.enableSmtp ?? false, tags },
       { parent: this },
     );
     new scaleway.network.GatewayNetwork(

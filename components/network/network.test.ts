@@ -10,6 +10,7 @@ describe("networkArgsFromConfig", () => {
       zone: "fr-par-1",
       privateSubnet: "172.16.0.0/22",
       egressGatewayType: "VPC-GW-S",
+      enableSmtp: false,
       resourceName: `renfort-${stack}`,
       tags: ["renfort", `renfort-tier-${stack}`],
     });

@@ -40,12 +40,7 @@ import { fleetCapacity } from "./capacity/fleet-capacity";
 import { scwDbConnBudget } from "./capacity/scw-db-conn-budget";
 import { scwDbBackupLocality } from "./sovereignty/scw-db-backup-locality";
 import { sovRegions } from "./sovereignty/sov-regions";
-import { pgSslmodeLibpq } from "./platform-limits/pg-sslmode-libpq";
-import { scwLbOneIpv4 } from "./platform-limits/scw-lb-one-ipv4";
-import { scwLbAcmeFirst } from "./platform-limits/scw-lb-acme-first";
-import { scwApexCertAfterDns } from "./platform-limits/scw-apex-cert-after-dns";
-import { scwAsgOneLb } from "./platform-limits/scw-asg-one-lb";
-import { scwAsgReleaseReplace } from "./platform-limits/scw-asg-release-replace";
+import { PLATFORM_LIMITS_AREA, platformLimitsPolicies } from "./platform-limits";
 
 export const policies: readonly RenfortPolicy[] = [
   cfAlwaysHttps,
@@ -85,12 +80,7 @@ export const policies: readonly RenfortPolicy[] = [
   scwDbConnBudget,
   scwDbBackupLocality,
   sovRegions,
-  pgSslmodeLibpq,
-  scwLbOneIpv4,
-  scwLbAcmeFirst,
-  scwApexCertAfterDns,
-  scwAsgOneLb,
-  scwAsgReleaseReplace,
+  ...platformLimitsPolicies,
 ];
 
 /** Area of each policy (its folder), for the README table and the meta-tests. */
@@ -132,10 +122,5 @@ export const areaOf: Record<string, string> = {
   "scw-db-conn-budget": "capacity",
   "scw-db-backup-locality": "sovereignty",
   "sov-regions": "sovereignty",
-  "pg-sslmode-libpq": "platform-limits",
-  "scw-lb-one-ipv4": "platform-limits",
-  "scw-lb-acme-first": "platform-limits",
-  "scw-apex-cert-after-dns": "platform-limits",
-  "scw-asg-one-lb": "platform-limits",
-  "scw-asg-release-replace": "platform-limits",
+  ...Object.fromEntries(platformLimitsPolicies.map((p) => [p.name, PLATFORM_LIMITS_AREA])),
 };

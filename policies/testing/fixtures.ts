@@ -289,7 +289,8 @@ export const fx = {
       },
       { protect: true },
     ),
-  dbAcl: (ips: string[] = ["198.51.100.7/32"]) =>
+  // A public address outside the documentation ranges (scw-db-acl-documentation-range refuses those).
+  dbAcl: (ips: string[] = ["51.159.10.20/32"]) =>
     res<DbAclProps>("scaleway:databases/acl:Acl", "db-acl", { instanceId: "fr-par/db", aclRules: ips.map((ip) => ({ ip, description: "admin runner" })) }, {
       dependencies: [urnOf("scaleway:databases/instance:Instance", "db")],
     }),

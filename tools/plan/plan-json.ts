@@ -59,6 +59,8 @@ export interface PlanJson {
   capacity?: JsonValue;
   /** Email-authentication validation verdict (shape owned by the email tool). */
   email?: JsonValue;
+  /** Clearly-marked placeholders of the stack file (data/placeholders.ts): `pulumi up` refuses them until replaced. */
+  placeholders?: { key: string; value: string; why: string }[];
   violations: PlanJsonViolation[];
 }
 

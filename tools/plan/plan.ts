@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { runGate, type GateResource, type GateViolation } from "../../policies/gate";
 import { loadStackConfig } from "../../stacks/load";
 import { buildPlatform } from "../../stacks/platform";
+import { placeholdersIn, type Placeholder } from "../../data/placeholders";
 import { evaluateProgram, type ProgramRun } from "./harness";
 import { SECRET_FINGERPRINT_KEY_ENV, secretFingerprints, type JsonValue, type PlanJson } from "./plan-json";
 import { readStackFile } from "./stack-file";
@@ -37,7 +38,7 @@ export interface PlanResult {
 export async function planStack(options: PlanOptions): Promise<PlanResult> {
   const stackFile = options.configFile ?? join(REPO_ROOT, `Pulumi.${options.stack}.yaml`);
   const { config, secretKeys } = readStackFile(stackFile);
-  const seen: { tier?: "staging" | "prod"; posture: string[] } = { posture: [] };
+  const seen: { tier?: "staging" | "prod"; posture: string[]; placeholders: Placeholder[] } = { posture: [], placeholders: [] };
   const run = await evaluateProgram({
     stack: options.stack,
     config,
@@ -47,6 +48,8 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
       const loaded = loadStackConfig({ posture: "report" });
       seen.tier = loaded.config.tier;
       seen.posture = loaded.posture;
+      // What stacks/index.ts refuses on `pulumi up`: listed here, and the plan still evaluates the stack.
+      seen.placeholders = placeholdersIn(loaded.config);
       return buildPlatform(loaded.config, loaded.secrets);
     },
   });
@@ -90,6 +93,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
     outputs,
     ...(outputs.capacity !== undefined ? { capacity: outputs.capacity } : {}),
     ...(emailOutput?.validation !== undefined ? { email: emailOutput.validation } : {}),
+    ...(seen.placeholders.length ? { placeholders: seen.placeholders.map((p) => ({ ...p })) } : {}),
     violations: violations.map((v) => ({ ...v })),
   };
   return { plan, run, tier, blocking };

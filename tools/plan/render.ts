@@ -75,6 +75,22 @@ export function emailLines(verdict: JsonValue | undefined): string[] {
   ];
 }
 
+/** The SMTP relay the fleet connects to (host and port are not secret; the credentials stay in the secret SMTP URL). */
+export function smtpRelayLines(outputs: Record<string, JsonValue> | undefined): string[] {
+  const email = outputs?.email;
+  const relay = isObject(email) ? email.smtpRelay : undefined;
+  if (!isObject(relay)) return [];
+  const gateway = relay.gatewaySmtpRequired === true ? "the Public Gateway has SMTP enabled for it" : "a port the Public Gateway lets through with SMTP blocked";
+  return [`SMTP relay: ${String(relay.host)}:${String(relay.port)} (STARTTLS; ${gateway})`];
+}
+
+/** The stack file's placeholders: the plan evaluates them, `pulumi up` refuses them until replaced. */
+export function placeholderLines(plan: PlanJson): string[] {
+  const list = plan.placeholders ?? [];
+  if (!list.length) return [];
+  return [`Placeholders (${list.length}): pulumi up refuses this stack until they are replaced`, ...list.map((p) => `  - ${p.key} = ${JSON.stringify(p.value)}: ${p.why}`)];
+}
+
 /** The inventory printed on the terminal. */
 export function renderInventory(plan: PlanJson): string {
   const lines = [`Stack ${plan.stack} (${plan.project}): ${plan.resources.length} resources`];
@@ -85,7 +101,7 @@ export function renderInventory(plan: PlanJson): string {
       lines.push(`  ${r.type.padEnd(width)}  ${r.name}${r.protect ? "  [protected]" : ""}`);
     }
   }
-  lines.push("", ...fleetReleases(plan).map((r) => `Fleet: ${describeRelease(r)}`), ...capacityLines(plan.capacity), ...emailLines(plan.email));
+  lines.push("", ...fleetReleases(plan).map((r) => `Fleet: ${describeRelease(r)}`), ...capacityLines(plan.capacity), ...emailLines(plan.email), ...smtpRelayLines(plan.outputs), ...placeholderLines(plan));
   if (plan.violations.length === 0) lines.push("Policies: no violation");
   else lines.push(`Policies: ${plan.violations.length} finding(s)`, ...plan.violations.map((v) => `  ${violationLine(v)}`));
   return lines.join("\n");
@@ -110,8 +126,10 @@ export function renderMarkdown(plan: PlanJson): string {
     out.push("", "## Capacity", "", ...capacityLines(plan.capacity), "", "<details><summary>Model</summary>", "", "```json", JSON.stringify(plan.capacity, null, 2), "```", "", "</details>");
   }
   if (plan.email !== undefined) {
-    out.push("", "## Email authentication", "", ...emailLines(plan.email), "", "<details><summary>Checks</summary>", "", "```json", JSON.stringify(plan.email, null, 2), "```", "", "</details>");
+    out.push("", "## Email authentication", "", ...emailLines(plan.email), ...smtpRelayLines(plan.outputs), "", "<details><summary>Checks</summary>", "", "```json", JSON.stringify(plan.email, null, 2), "```", "", "</details>");
   }
+  const placeholders = placeholderLines(plan);
+  if (placeholders.length) out.push("", "## Placeholders", "", ...placeholders);
   out.push("", "## Resources");
   for (const g of groupByComponent(plan)) {
     out.push("", `### ${g.title} (${g.resources.length})`, "", "| name | type | protected |", "|---|---|---|");

@@ -1,0 +1,54 @@
+import { committedStack, evaluateStack } from "../tools/plan/testing";
+import { ConfigError } from "./config";
+import { refusePlaceholders } from "./placeholders";
+
+describe("placeholders in the committed stacks", () => {
+  it.each(["staging", "prod"] as const)("%s: pulumi up refuses the documentation-range admin ACL, naming the key and the fix", (stack) => {
+    const { config } = committedStack(stack);
+    let error: unknown;
+    try {
+      refusePlaceholders(config, false, () => undefined);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      expect.stringMatching(/^renfort:database\.adminAccess\.allowedCidrs\[0\] is "203\.0\.113\.16\/29", an address of the documentation range 203\.0\.113\.0\/24 \(RFC 5737 TEST-NET-3\).*replace it before deploying.*pulumi up refuses placeholders\.$/),
+    ]);
+  });
+
+  it("a preview warns instead, once per placeholder", () => {
+    const warnings: string[] = [];
+    const found = refusePlaceholders(committedStack("prod").config, true, (m) => warnings.push(m));
+    expect(found.map((p) => p.key)).toEqual(["renfort:database.adminAccess.allowedCidrs[0]"]);
+    expect(warnings).toEqual([expect.stringContaining("placeholder: renfort:database.adminAccess.allowedCidrs[0]")]);
+  });
+
+  it("a stack with the runner's real address deploys", () => {
+    const { config } = committedStack("prod", (raw) => {
+      (raw.database as { adminAccess: { allowedCidrs: string[] } }).adminAccess.allowedCidrs = ["51.159.10.20/32"];
+    });
+    expect(refusePlaceholders(config, false, () => undefined)).toEqual([]);
+  });
+});
+
+describe("the program's entry point (what pulumi up runs)", () => {
+  const runEntry = (preview: boolean) =>
+    evaluateStack(committedStack("prod"), () => {
+      let exported: Record<string, unknown> = {};
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        exported = require("./index") as Record<string, unknown>;
+      });
+      return exported;
+    }, { preview });
+
+  it("refuses the committed prod stack on a deployment, before declaring anything", async () => {
+    await expect(runEntry(false)).rejects.toThrow(/renfort:database\.adminAccess\.allowedCidrs\[0\] is "203\.0\.113\.16\/29".*pulumi up refuses placeholders/s);
+  });
+
+  it("evaluates it in a preview (with a warning)", async () => {
+    const run = await runEntry(true);
+    expect(run.resources.some((r) => r.type === "scaleway:databases/instance:Instance")).toBe(true);
+  });
+});

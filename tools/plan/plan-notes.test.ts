@@ -1,0 +1,24 @@
+/**
+ * What the plan tells a reviewer beyond resources and policies: the SMTP relay the fleet uses (host and port,
+ * not secret) and the stack file's placeholders, which `pulumi up` refuses while the plan exits 0.
+ */
+import { planStack } from "./plan";
+import { renderInventory, renderMarkdown, smtpRelayLines } from "./render";
+
+describe("the plan's notes for reviewers", () => {
+  it.each(["staging", "prod"] as const)("%s: shows the SMTP relay and the admin ACL placeholder, and blocks nothing", async (stack) => {
+    const { plan, blocking } = await planStack({ stack });
+    const text = renderInventory(plan);
+    expect(text).toContain("SMTP relay: smtp.tem.scaleway.com:2587 (STARTTLS; a port the Public Gateway lets through with SMTP blocked)");
+    expect(JSON.stringify(plan.outputs.email)).toContain('"smtpRelay":{"host":"smtp.tem.scaleway.com","port":2587,"gatewaySmtpRequired":false}');
+    expect(plan.placeholders?.map((p) => p.key)).toEqual(["renfort:database.adminAccess.allowedCidrs[0]"]);
+    expect(text).toContain('Placeholders (1): pulumi up refuses this stack until they are replaced\n  - renfort:database.adminAccess.allowedCidrs[0] = "203.0.113.16/29"');
+    expect(renderMarkdown(plan)).toContain("## Placeholders");
+    expect(blocking).toEqual([]);
+  });
+  it("says when the gateway has to open SMTP", () => {
+    expect(smtpRelayLines({ email: { smtpRelay: { host: "smtp-relay.brevo.com", port: 587, gatewaySmtpRequired: true } } })).toEqual([
+      "SMTP relay: smtp-relay.brevo.com:587 (STARTTLS; the Public Gateway has SMTP enabled for it)",
+    ]);
+  });
+});
