@@ -2,12 +2,14 @@ import { randomUUID } from "node:crypto";
 import Fastify, { LogController, type FastifyInstance } from "fastify";
 import type { Pool } from "pg";
 import type { AppConfig } from "./config";
+import type { DegradedMode } from "./degraded-mode";
 import type { AppState } from "./http";
 import accessLog from "./plugins/access-log";
 import admission from "./plugins/admission";
 import auth from "./plugins/auth";
 import clientIp from "./plugins/client-ip";
 import db from "./plugins/db";
+import degradedMode from "./plugins/degraded-mode";
 import errors from "./plugins/errors";
 import rateLimit from "./plugins/rate-limit";
 import securityHeaders from "./plugins/security-headers";
@@ -44,6 +46,8 @@ export interface BuildAppOptions {
    * where every pool connection shares PGlite's single session and names would collide.
    */
   namedStatements?: boolean;
+  /** the fleet-wide degraded-mode switch, started (serve() passes one); default: one over `pool`, not watched */
+  degradedMode?: DegradedMode;
 }
 
 export type RenfortApp = FastifyInstance & { renfort: AppState };
@@ -81,6 +85,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<RenfortApp> {
 
   // Plugins, in the order their hooks run.
   await app.register(db, { pool: opts.pool, namedStatements: opts.namedStatements ?? true });
+  await app.register(degradedMode, {
+    ...(opts.degradedMode ? { degradedMode: opts.degradedMode } : {}),
+    defaultEnabled: cfg.degraded,
+    instanceId: cfg.instanceId,
+  });
   await app.register(clientIp, { trustedProxies: cfg.trustedProxies });
   await app.register(admission, { maxEventLoopDelayMs: cfg.maxEventLoopDelayMs, maxPoolQueue: cfg.maxPoolQueue });
   await app.register(rateLimit, { writePerMinute: cfg.rateLimitWritePerMinute, readPerMinute: cfg.rateLimitReadPerMinute });

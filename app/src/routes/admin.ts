@@ -4,9 +4,35 @@ import { ORGANIZATION_EXISTS_SQL, ORGANIZATION_VALIDATED_MAIL_SQL, VALIDATE_ORGA
 import { CACHE } from "../http";
 import { UUID, sha256 } from "../plugins/auth";
 import { Rollback } from "../plugins/db";
+import { textSchema } from "./schemas";
+
+const degradedModeBody = {
+  type: "object",
+  additionalProperties: false,
+  required: ["enabled", "reason"],
+  properties: { enabled: { type: "boolean" }, reason: textSchema(500) },
+} as const;
 
 /** Operator actions, behind the admin bearer token. */
 const admin: FastifyPluginAsync = async (app) => {
+  // The switch itself stays writable in degraded mode (the way out of it). Each instance answers
+  // with its id and the mode it applies, so ops can see the flip reach every instance.
+  app.get("/api/admin/degraded-mode", { config: { degradedOk: true }, preHandler: app.authenticateAdmin }, async (_req, reply) => {
+    reply.header("cache-control", CACHE.noStore);
+    return { instance: app.degradedMode.instanceId, ...app.degradedMode.state };
+  });
+
+  app.put<{ Body: { enabled: boolean; reason: string } }>(
+    "/api/admin/degraded-mode",
+    { config: { degradedOk: true }, schema: { body: degradedModeBody }, preHandler: app.authenticateAdmin },
+    async (req, reply) => {
+      reply.header("cache-control", CACHE.noStore);
+      const state = await app.degradedMode.set(req.body.enabled, req.body.reason.trim());
+      req.log.warn({ degraded: state.enabled, reason: state.reason, changedAt: state.changedAt, instance: app.degradedMode.instanceId }, "degraded mode set");
+      return { instance: app.degradedMode.instanceId, ...state };
+    },
+  );
+
   app.post<{ Params: { id: string } }>("/api/admin/organizations/:id/validate", { preHandler: app.authenticateAdmin }, async (req, reply) => {
     reply.header("cache-control", CACHE.noStore);
     if (!UUID.test(req.params.id)) return reply.code(404).send({ error: "organization_not_found" });
