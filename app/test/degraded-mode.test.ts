@@ -261,3 +261,16 @@ describe("the admin API of the switch (in process)", () => {
     expect((await h.request("GET", "/api/missions")).statusCode).toBe(200);
   });
 });
+
+test("before its migration ran, the switch answers 503 migrations_pending and the configured default applies", async () => {
+  const db = await createTestDb({ migrate: false });
+  dbs.push(db);
+  const h = await startApp(db, { DEGRADED_MODE: "on" });
+  try {
+    const r = await h.request("PUT", "/api/admin/degraded-mode", { headers: { ...auth, ...json }, body: JSON.stringify({ enabled: false, reason: "too early" }) });
+    expect([r.statusCode, r.json(), r.headers["retry-after"]]).toEqual([503, { error: "migrations_pending" }, "10"]);
+    expect((await h.request("GET", "/api/admin/degraded-mode", { headers: auth })).json()).toMatchObject({ enabled: true, source: "default" });
+  } finally {
+    await h.close();
+  }
+});

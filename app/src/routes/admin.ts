@@ -27,7 +27,14 @@ const admin: FastifyPluginAsync = async (app) => {
     { config: { degradedOk: true }, schema: { body: degradedModeBody }, preHandler: app.authenticateAdmin },
     async (req, reply) => {
       reply.header("cache-control", CACHE.noStore);
-      const state = await app.degradedMode.set(req.body.enabled, req.body.reason.trim());
+      let state;
+      try {
+        state = await app.degradedMode.set(req.body.enabled, req.body.reason.trim());
+      } catch (err) {
+        // this release runs before its migration (undefined_table): say so rather than 500
+        if ((err as { code?: string }).code === "42P01") return reply.code(503).header("retry-after", "10").send({ error: "migrations_pending" });
+        throw err;
+      }
       req.log.warn({ degraded: state.enabled, reason: state.reason, changedAt: state.changedAt, instance: app.degradedMode.instanceId }, "degraded mode set");
       return { instance: app.degradedMode.instanceId, ...state };
     },
