@@ -1,13 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import pg from "pg";
 import { Pool as HttpPool } from "undici";
-import { SIGNUP_SQL } from "../src/app";
+import { SIGNUP_SQL } from "../src/db/queries";
 import { DEFAULT_DATABASE_SCHEMA } from "../src/config";
 import { runMigrations } from "../src/migrate";
 import { buildBundle } from "../scripts/build";
@@ -96,7 +96,27 @@ function nextSignup(): { body: string; ip: string } {
   };
 }
 
-async function throughput(url: string, seconds: number): Promise<{ perSecond: number; non2xx: number; errors: number; p99: number }> {
+/**
+ * CPU time (user + system) a process has used so far, in ms, from /proc (Linux); undefined elsewhere.
+ * Per signup, it tells the cost of the code path apart from how much of a shared machine the run got.
+ * https://man7.org/linux/man-pages/man5/proc_pid_stat.5.html
+ */
+function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // fields[11] and [12] are utime and stime (the 14th and 15th of the line), in clock ticks
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+/** USER_HZ: 100 on Linux for every architecture the app runs on (getconf CLK_TCK). */
+const CLOCK_TICKS = 100;
+
+async function throughput(url: string, seconds: number, pid?: number): Promise<{ perSecond: number; non2xx: number; errors: number; p99: number; cpuUsPerSignup: number }> {
+  const cpuBefore = cpuMs(pid);
   const result = await autocannon({
     url: `${url}/api/volunteers`,
     connections: 50,
@@ -111,7 +131,9 @@ async function throughput(url: string, seconds: number): Promise<{ perSecond: nu
       },
     ],
   });
-  return { perSecond: result["2xx"] / seconds, non2xx: result.non2xx, errors: result.errors, p99: result.latency.p99 };
+  const cpuAfter = cpuMs(pid);
+  const cpuUsPerSignup = cpuBefore !== undefined && cpuAfter !== undefined && result["2xx"] > 0 ? ((cpuAfter - cpuBefore) * 1000) / result["2xx"] : NaN;
+  return { perSecond: result["2xx"] / seconds, non2xx: result.non2xx, errors: result.errors, p99: result.latency.p99, cpuUsPerSignup };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -215,19 +237,20 @@ async function main(): Promise<void> {
     const refRuns = [];
     const appRuns = [];
     for (let round = 0; round < 2; round++) {
-      refRuns.push(await throughput(ref.url, THROUGHPUT_SECONDS));
-      appRuns.push(await throughput(app.url, THROUGHPUT_SECONDS));
+      refRuns.push(await throughput(ref.url, THROUGHPUT_SECONDS, ref.proc.pid));
+      appRuns.push(await throughput(app.url, THROUGHPUT_SECONDS, app.proc.pid));
     }
     const mean = (xs: Array<{ perSecond: number }>) => xs.reduce((s, x) => s + x.perSecond, 0) / xs.length;
+    const cpuMean = (xs: Array<{ cpuUsPerSignup: number }>) => xs.reduce((s, x) => s + x.cpuUsPerSignup, 0) / xs.length;
     const refRate = mean(refRuns);
     const appRate = mean(appRuns);
     for (const [label, runs] of [["reference (node:http + pg)", refRuns], ["app (dist/server.js)", appRuns]] as const) {
       process.stdout.write(
-        `   ${label.padEnd(28)} ${runs.map((r) => r.perSecond.toFixed(0)).join(" / ")} signups/s (mean ${mean(runs).toFixed(0)}), non-2xx ${runs.reduce((s, r) => s + r.non2xx, 0)}, errors ${runs.reduce((s, r) => s + r.errors, 0)}\n`,
+        `   ${label.padEnd(28)} ${runs.map((r) => r.perSecond.toFixed(0)).join(" / ")} signups/s (mean ${mean(runs).toFixed(0)}), server CPU ${cpuMean(runs).toFixed(0)} µs/signup, non-2xx ${runs.reduce((s, r) => s + r.non2xx, 0)}, errors ${runs.reduce((s, r) => s + r.errors, 0)}\n`,
       );
     }
     const ratio = appRate / refRate;
-    process.stdout.write(`   ratio app/reference: ${ratio.toFixed(2)} (target >= 0.80) ${ratio >= 0.8 ? "OK" : "BELOW TARGET"}\n\n`);
+    process.stdout.write(`   ratio app/reference: ${ratio.toFixed(2)} (target >= 0.80) ${ratio >= 0.8 ? "OK" : "BELOW TARGET"}; CPU per signup app/reference: ${(cpuMean(appRuns) / cpuMean(refRuns)).toFixed(2)}\n\n`);
 
     // Fresh processes for the latency experiment: the closed-model burst above leaves a heap whose
     // old-generation collection would otherwise land in the first measured phase and not the second.

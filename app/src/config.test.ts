@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, parseEnvFile, readDegradedMode } from "./config";
+import { ConfigError, loadConfig } from "./config";
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -51,32 +51,13 @@ test("all problems are reported at once", () => {
   expect(problems({ PORT: "x", DEGRADED_MODE: "maybe", PG_POOL_SIZE: "-1" })).toHaveLength(3);
 });
 
-test("parseEnvFile", () => {
-  expect(parseEnvFile("# BEGIN renfort plain env\nDEGRADED_MODE=on\nexport PORT = 8080\nMAIL_FROM=\"R <a@b.fr>\"\n\nbad line\n")).toEqual({
-    DEGRADED_MODE: "on",
-    PORT: "8080",
-    MAIL_FROM: "R <a@b.fr>",
-  });
-});
-
-describe("readDegradedMode (SIGHUP)", () => {
-  test.each([
-    [{}, undefined, { ok: true, degraded: false }],
-    [{ DEGRADED_MODE: "on" }, undefined, { ok: true, degraded: true }],
-    [{ DEGRADED_MODE: "off", RUNTIME_ENV_FILE: "/f" }, "DEGRADED_MODE=on\n", { ok: true, degraded: true }],
-    [{ DEGRADED_MODE: "on", RUNTIME_ENV_FILE: "/f" }, "DEGRADED_MODE=off\n", { ok: true, degraded: false }],
-    [{ RUNTIME_ENV_FILE: "/f" }, "DEGRADED_MODE=maybe\n", { ok: false }],
-  ])("%j + file %j", (env, file, expected) => {
-    const read = (_p: string) => {
-      if (file === undefined) throw new Error("ENOENT");
-      return file;
-    };
-    expect(readDegradedMode(env, read)).toMatchObject(expected);
-  });
-  test("an unreadable file keeps the current mode (error, not a throw)", () => {
-    const r = readDegradedMode({ RUNTIME_ENV_FILE: "/nope" }, () => {
-      throw new Error("ENOENT");
-    });
-    expect(r).toMatchObject({ ok: false });
-  });
+test("the degraded-mode switch's settings: instance id and re-read period", () => {
+  const c = loadConfig({});
+  expect(c.degradedModePollMs).toBe(1000);
+  expect(c.instanceId).toMatch(/-\d+$/);
+  expect(loadConfig({ INSTANCE_ID: "app-1", DEGRADED_MODE_POLL_MS: "500" })).toMatchObject({ instanceId: "app-1", degradedModePollMs: 500 });
+  expect(problems({ INSTANCE_ID: "a b", DEGRADED_MODE_POLL_MS: "10" })).toEqual([
+    expect.stringMatching(/^DEGRADED_MODE_POLL_MS must be an integer between 100 and 60000/),
+    expect.stringMatching(/^INSTANCE_ID must be 1 to 100 letters/),
+  ]);
 });

@@ -1,13 +1,12 @@
-import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { z } from "zod";
 import { parseCidrList, type Cidr } from "./client-ip";
 import { databaseUrlProblems } from "./db";
 
 /**
  * The app reads its configuration from the environment only (12-factor), once at start, and fails
- * with a message naming each bad variable and the fix. DEGRADED_MODE is the one runtime switch: it is
- * re-read on SIGHUP from RUNTIME_ENV_FILE (the plain env file the instance's cloud-init writes), so
- * ops can flip it without a rebuild or a restart.
+ * with a message naming each bad variable and the fix. DEGRADED_MODE is only the default of the
+ * fleet-wide degraded-mode switch, which lives in the database (src/degraded-mode.ts).
  */
 
 const onOff = z.enum(["on", "off"], { error: 'must be "on" or "off"' });
@@ -87,7 +86,11 @@ const envSchema = z
         return parsed.value;
       }),
     DEGRADED_MODE: onOff.default("off"),
-    RUNTIME_ENV_FILE: z.string().min(1).optional(),
+    DEGRADED_MODE_POLL_MS: intIn(100, 60000, 1000),
+    INSTANCE_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,100}$/, "must be 1 to 100 letters, digits, dots, colons, dashes or underscores, e.g. renfort-app-7f3a")
+      .optional(),
     SMTP_URL: smtpUrl.optional(),
     MAIL_FROM: z
       .string()
@@ -119,8 +122,12 @@ export interface AppConfig {
   /** schema of the tables and of the migrations table; every connection's search_path */
   databaseSchema: string;
   trustedProxies: Cidr[];
+  /** degraded mode while the database holds no switch row (a new database) */
   degraded: boolean;
-  runtimeEnvFile: string | undefined;
+  /** how often the switch row is re-read when no notification came */
+  degradedModePollMs: number;
+  /** this process in logs, the switch's history and GET /api/admin/degraded-mode; default <hostname>-<pid> */
+  instanceId: string;
   smtpUrl: string | undefined;
   mailFrom: string;
   adminToken: string | undefined;
@@ -160,7 +167,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     databaseSchema: e.DATABASE_SCHEMA,
     trustedProxies: e.TRUSTED_PROXIES,
     degraded: e.DEGRADED_MODE === "on",
-    runtimeEnvFile: e.RUNTIME_ENV_FILE,
+    degradedModePollMs: e.DEGRADED_MODE_POLL_MS,
+    instanceId: e.INSTANCE_ID ?? `${hostname()}-${process.pid}`,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     adminToken: e.ADMIN_TOKEN,
@@ -176,42 +184,4 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     outboxWorker: e.OUTBOX_WORKER === "on",
     logLevel: e.LOG_LEVEL,
   };
-}
-
-/** Parses `KEY=value` lines (comments and blank lines ignored, optional quotes stripped). */
-export function parseEnvFile(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === "" || line.startsWith("#")) continue;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-    if (!m) continue;
-    let v = m[2]!;
-    if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) v = v.slice(1, -1);
-    out[m[1]!] = v;
-  }
-  return out;
-}
-
-/**
- * The DEGRADED_MODE value to apply on SIGHUP: from RUNTIME_ENV_FILE when set (a process cannot see
- * changes to its own environment), else from the environment. Returns an error string instead of
- * throwing so a bad edit keeps the current mode.
- */
-export function readDegradedMode(
-  env: Record<string, string | undefined>,
-  readFile: (path: string) => string = (p) => readFileSync(p, "utf8"),
-): { ok: true; degraded: boolean } | { ok: false; error: string } {
-  let source: Record<string, string | undefined> = env;
-  const file = env.RUNTIME_ENV_FILE;
-  if (file) {
-    try {
-      source = { ...env, ...parseEnvFile(readFile(file)) };
-    } catch (err) {
-      return { ok: false, error: `RUNTIME_ENV_FILE ${file} cannot be read: ${(err as Error).message}` };
-    }
-  }
-  const v = (source.DEGRADED_MODE ?? "off").trim();
-  if (v !== "on" && v !== "off") return { ok: false, error: `DEGRADED_MODE must be "on" or "off", got "${v}"` };
-  return { ok: true, degraded: v === "on" };
 }

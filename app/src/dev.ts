@@ -7,7 +7,7 @@ import { installSignals, serve } from "./main";
 const env = { PORT: "3000", HOST: "127.0.0.1", LOG_LEVEL: "warn", ...process.env };
 serve(env, { migrate: true }).then(
   (running) => {
-    installSignals(running, env);
+    installSignals(running);
     process.stdout.write(`Renfort is running at ${running.url} (Ctrl-C to stop)\n`);
   },
   (err: Error) => {

@@ -138,7 +138,7 @@ export function confirmationPage(): string {
   return layout(
     "Merci",
     `<h1>Merci pour votre inscription</h1>
-<p>Un e-mail de confirmation part vers votre adresse. Votre compte sera activé sous peu ; vous pourrez alors candidater aux missions près de chez vous.</p>
+<p>Un e-mail de confirmation va partir vers votre adresse ; en cas de forte affluence, il peut arriver avec du retard. Votre compte sera activé sous peu ; vous pourrez alors candidater aux missions près de chez vous.</p>
 <p><a href="/missions">Voir les missions</a></p>`,
   );
 }

@@ -2,8 +2,9 @@ import nodemailer from "nodemailer";
 import pino from "pino";
 import type { Pool } from "pg";
 import { buildApp, type RenfortApp } from "./app";
-import { ConfigError, loadConfig, readDegradedMode, type AppConfig } from "./config";
+import { ConfigError, loadConfig, type AppConfig } from "./config";
 import { checkDatabaseAtStart, createPool } from "./db";
+import { DegradedMode } from "./degraded-mode";
 import { migrationNames, runMigrations } from "./migrate";
 import { OutboxWorker, type MailTransport } from "./outbox";
 
@@ -61,7 +62,38 @@ export interface Running {
   url: string;
   pool: Pool;
   worker: OutboxWorker | undefined;
+  degradedMode: DegradedMode;
   close(): Promise<void>;
+}
+
+/**
+ * The fleet-wide degraded-mode switch, read once before serving (so a restarted instance starts in
+ * the current mode) and then watched. LISTEN holds one connection of its own, outside the request
+ * pool: one more server connection per instance.
+ */
+async function startDegradedMode(
+  cfg: AppConfig,
+  url: string,
+  pool: Pool,
+  log: Log,
+): Promise<{ mode: DegradedMode; stop: () => Promise<void> }> {
+  const listenPool = createPool({ ...cfg, pgPoolSize: 1 }, url);
+  const mode = new DegradedMode({
+    pool,
+    defaultEnabled: cfg.degraded,
+    instanceId: cfg.instanceId,
+    pollMs: cfg.degradedModePollMs,
+    listenConnection: () => listenPool.connect(),
+    log,
+  });
+  await mode.start();
+  return {
+    mode,
+    stop: async () => {
+      await mode.stop();
+      await listenPool.end();
+    },
+  };
 }
 
 /** Starts the service; `migrate` applies migrations first (development only: production runs them as a release step). */
@@ -83,13 +115,18 @@ export async function serve(env: Record<string, string | undefined>, opts: { mig
   // (busy disk, slow log driver) would stall the event loop and every request with it. Flushed on
   // shutdown. https://getpino.io/#/docs/asynchronous
   const logStream = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  // until the app's logger exists, the switch logs through the buffered stream as JSON lines
+  let modeLog: Log = (level, msg, fields) => logStream.write(JSON.stringify({ level, time: Date.now(), msg, ...fields }) + "\n");
+  const degraded = await startDegradedMode(cfg, db.url, pool, (level, msg, fields) => modeLog(level, msg, fields));
   const app = await buildApp({
     config: cfg,
     pool,
     migrations: migrationNames(),
     namedStatements: !(db.embedded || (await isPglite(pool))),
     logStream,
+    degradedMode: degraded.mode,
   });
+  modeLog = (level, msg, fields) => app.log[level]({ ...fields, component: "degraded-mode" }, msg);
   // a timer flushes the buffer when traffic is too low to fill it
   const flushTimer = setInterval(() => logStream.flush(), 1000);
   flushTimer.unref();
@@ -98,6 +135,11 @@ export async function serve(env: Record<string, string | undefined>, opts: { mig
     worker = new OutboxWorker(pool, createTransport(cfg.smtpUrl), {
       mailFrom: cfg.mailFrom,
       log: (level, msg, fields) => app.log[level]({ ...fields, component: "outbox" }, msg),
+      // degraded mode defers mail: it waits in the outbox and goes out when the mode ends
+      paused: () => degraded.mode.state.enabled,
+    });
+    degraded.mode.onChange((st) => {
+      if (!st.enabled) worker?.wake();
     });
     worker.start();
   }
@@ -107,23 +149,19 @@ export async function serve(env: Record<string, string | undefined>, opts: { mig
     (closing ??= (async () => {
       await worker?.stop();
       await app.close(); // stops accepting, lets in-flight requests finish, answers 503 meanwhile
+      await degraded.stop();
       await pool.end();
       await db.stop();
       clearInterval(flushTimer);
       logStream.flushSync();
     })());
-  return { app, url: address, pool, worker, close };
+  return { app, url: address, pool, worker, degradedMode: degraded.mode, close };
 }
 
-export function installSignals(running: Running, env: NodeJS.ProcessEnv): void {
+export function installSignals(running: Running): void {
+  // The mode lives in the database: SIGHUP only re-reads it now (it no longer flips this process alone).
   process.on("SIGHUP", () => {
-    const r = readDegradedMode(env);
-    if (!r.ok) {
-      running.app.log.error({ problem: r.error }, "SIGHUP: keeping the current mode");
-      return;
-    }
-    if (running.app.renfort.degraded !== r.degraded) running.app.log.warn({ degraded: r.degraded }, "degraded mode switched");
-    running.app.renfort.degraded = r.degraded;
+    running.degradedMode.refresh().catch((err: Error) => running.app.log.warn({ error: err.message }, "SIGHUP: cannot re-read the degraded-mode switch"));
   });
   const shutdown = (signal: string) => {
     running.app.log.info({ signal }, "shutting down");
@@ -151,6 +189,7 @@ async function workerOnly(env: Record<string, string | undefined>): Promise<void
     if (away) jsonLog("warn", "database not reachable at start: the worker retries", { error: away.message });
   }
   const transport = createTransport(cfg.smtpUrl);
+  const degraded = await startDegradedMode(cfg, db.url, pool, jsonLog);
   const leaseMs = env.OUTBOX_LEASE_MS ? Number(env.OUTBOX_LEASE_MS) : undefined;
   const pollMs = env.OUTBOX_POLL_MS ? Number(env.OUTBOX_POLL_MS) : undefined;
   const worker = new OutboxWorker(pool, transport, {
@@ -158,11 +197,16 @@ async function workerOnly(env: Record<string, string | undefined>): Promise<void
     ...(leaseMs && leaseMs > 0 ? { leaseMs } : {}),
     ...(pollMs && pollMs > 0 ? { pollMs } : {}),
     log: jsonLog,
+    paused: () => degraded.mode.state.enabled,
+  });
+  degraded.mode.onChange((st) => {
+    if (!st.enabled) worker.wake();
   });
   worker.start();
   jsonLog("info", "outbox worker started", {});
   const stop = async () => {
     await worker.stop();
+    await degraded.stop();
     transport.close?.();
     await pool.end();
     await db.stop();
@@ -187,7 +231,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<void
   switch (command) {
     case "serve": {
       const running = await serve(env);
-      installSignals(running, env);
+      installSignals(running);
       return;
     }
     case "migrate": {

@@ -50,6 +50,11 @@ export interface OutboxWorkerOptions {
   /** attempts before a row is marked failed; default 8 */
   maxAttempts?: number;
   log?: (level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
+  /**
+   * While true, the worker claims nothing: mail stays pending in the outbox (degraded mode defers
+   * it) and goes out once this turns false (call `wake()` then to send without waiting a poll).
+   */
+  paused?: () => boolean;
 }
 
 /** Retry delay after `attempts` failed attempts: 5 s, 10 s, 20 s... capped at 1 h, with jitter. */
@@ -116,7 +121,7 @@ export async function claimBatch(pool: Pool, batchSize: number, leaseMs: number)
 export class OutboxWorker {
   private running = false;
   private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private endSleep: (() => void) | undefined;
   private readonly batchSize: number;
   private readonly leaseMs: number;
   private readonly pollMs: number;
@@ -189,28 +194,33 @@ export class OutboxWorker {
       while (this.running) {
         let claimed = 0;
         try {
-          claimed = await this.runOnce();
+          if (!this.opts.paused?.()) claimed = await this.runOnce();
         } catch (err) {
           this.log("warn", "outbox round failed", { error: (err as Error).message });
         }
         if (claimed === 0 && this.running) {
           await new Promise<void>((resolve) => {
             const t = setTimeout(resolve, this.pollMs);
-            this.wake = () => {
+            this.endSleep = () => {
               clearTimeout(t);
               resolve();
             };
           });
-          this.wake = undefined;
+          this.endSleep = undefined;
         }
       }
     })();
   }
 
+  /** Ends the current sleep: the next round starts now. */
+  wake(): void {
+    this.endSleep?.();
+  }
+
   /** Finishes the round in progress (mail being sent is not abandoned), then stops. */
   async stop(): Promise<void> {
     this.running = false;
-    this.wake?.();
+    this.endSleep?.();
     await this.loop;
   }
 }

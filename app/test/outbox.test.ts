@@ -1,4 +1,4 @@
-import { SIGNUP_SQL } from "../src/app";
+import { SIGNUP_SQL } from "../src/db/queries";
 import { createTransport } from "../src/main";
 import { OutboxWorker } from "../src/outbox";
 import { createTestDb, type TestDb } from "./db";

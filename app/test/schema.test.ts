@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { APPLY_INSERT_SQL, MISSION_SQL, SIGNUP_SQL, TAKE_PLACE_SQL, VOLUNTEER_BY_EMAIL_SQL, listMissionsQuery } from "../src/app";
+import { APPLY_INSERT_SQL, MISSION_SQL, SIGNUP_SQL, TAKE_PLACE_SQL, VOLUNTEER_BY_EMAIL_SQL, listMissionsQuery } from "../src/db/queries";
 import { migrationNames, migrationStatus, runMigrations } from "../src/migrate";
 import { createTestDb, serverOnlyTest, schema, schemaPool, withDatabase, type TestDb } from "./db";
 import { httpRequest, startApp } from "./app-harness";

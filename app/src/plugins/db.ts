@@ -1,0 +1,85 @@
+import fp from "fastify-plugin";
+import type { Pool, PoolClient } from "pg";
+
+/**
+ * The database as the routes see it: the pool, and a transaction helper. Wrapped with fastify-plugin
+ * so the decorator is visible to every route plugin. https://github.com/fastify/fastify-plugin
+ */
+
+export interface AppDb {
+  pool: Pool;
+  /** runs fn in BEGIN/COMMIT on one connection; ROLLBACK when it throws */
+  transaction<T>(fn: (c: PoolClient) => Promise<T>): Promise<T>;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    db: AppDb;
+  }
+}
+
+export interface DbPluginOptions {
+  pool: Pool;
+  /**
+   * Use named (server-side prepared) statements; default true. Off for the embedded PostgreSQL,
+   * where every pool connection shares PGlite's single session and names would collide.
+   */
+  namedStatements?: boolean;
+}
+
+/** Thrown inside `transaction` to roll back and hand a value (the answer) to the caller. */
+export class Rollback<T> extends Error {
+  constructor(readonly value: T) {
+    super("rollback");
+  }
+}
+
+/** A view of the pool whose queries drop their statement names (see DbPluginOptions.namedStatements). */
+export function unnamedStatements(pool: Pool): Pool {
+  const strip = (args: unknown[]): unknown[] => {
+    const [first, ...rest] = args;
+    if (first && typeof first === "object" && "name" in first) {
+      const { name: _name, ...unnamed } = first as { name: string };
+      return [unnamed, ...rest];
+    }
+    return args;
+  };
+  const wrapClient = (c: PoolClient): PoolClient =>
+    new Proxy(c, {
+      get(target, prop, receiver) {
+        if (prop === "query") return (...args: unknown[]) => (target.query as (...a: unknown[]) => unknown)(...strip(args));
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+  return new Proxy(pool, {
+    get(target, prop, receiver) {
+      if (prop === "query") return (...args: unknown[]) => (target.query as (...a: unknown[]) => unknown)(...strip(args));
+      if (prop === "connect") return async () => wrapClient(await target.connect());
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+async function inTransaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    const result = await fn(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+export default fp<DbPluginOptions>(
+  async (app, opts) => {
+    const pool = opts.namedStatements === false ? unnamedStatements(opts.pool) : opts.pool;
+    app.decorate("db", { pool, transaction: (fn) => inTransaction(pool, fn) } satisfies AppDb);
+  },
+  { name: "renfort-db" },
+);
