@@ -3,7 +3,7 @@ import { formatProgress } from "./progress";
 
 function parse(argv: string[], env: NodeJS.ProcessEnv = {}): LoadtestArgs {
   const r = parseLoadtestArgs(argv, env);
-  if (r.help) throw new Error("unexpected help");
+  if (r.help || r.render !== undefined) throw new Error("unexpected help or render");
   return r.args;
 }
 
@@ -14,7 +14,7 @@ describe("parseLoadtestArgs", () => {
       steps: DEFAULT_STEPS,
       stepSeconds: 30,
       slo: { p99Ms: 100, maxErrorRate: 0.001, minAchievedRatio: 0.95 },
-      reportPath: "loadtest-report.json",
+      reportPath: `${process.cwd()}/loadtest-report.json`,
       markdownPath: null,
       instances: 1,
       clientIps: 0,
@@ -29,8 +29,10 @@ describe("parseLoadtestArgs", () => {
   });
 
   it("reads a CI-sized campaign", () => {
-    const a = parse(["--url", "http://localhost:3000", "--steps", "50,100,200", "--step-seconds", "3", "--warmup-seconds", "2", "--report", "r.json", "--markdown", "r.md", "--mix", "signup=1"]);
-    expect(a).toMatchObject({ steps: [50, 100, 200], stepSeconds: 3, warmupSeconds: 2, reportPath: "r.json", markdownPath: "r.md", plannedRequests: 1150, plannedSeconds: 11 });
+    const a = parse(["--url", "http://localhost:3000", "--steps", "50,100,200", "--step-seconds", "3", "--warmup-seconds", "2", "--report", "r.json", "--markdown", "r.md", "--mix", "signup=1"], { INIT_CWD: "/home/u/reports" });
+    // Relative paths are the user's: npm keeps the directory it was run in as INIT_CWD.
+    expect(a).toMatchObject({ steps: [50, 100, 200], stepSeconds: 3, warmupSeconds: 2, reportPath: "/home/u/reports/r.json", markdownPath: "/home/u/reports/r.md", plannedRequests: 1150, plannedSeconds: 11 });
+    expect(parse(["--url", "http://localhost:3000", "--report", "/tmp/abs.json"], { INIT_CWD: "/home/u" }).reportPath).toBe("/tmp/abs.json");
   });
 
   it("refuses a remote target unless allowed, by flag or environment", () => {
@@ -69,7 +71,7 @@ describe("formatProgress", () => {
   it("shows step, offered and achieved rate, p99 and errors", () => {
     expect(
       formatProgress({
-        stepIndex: 2, stepCount: 6, signupsPerSecond: 150, offeredRequestsPerSecond: 187.5, elapsedSeconds: 12.04,
+        stepIndex: 2, stepCount: 6, rate: 150, unit: "signups/s", offeredRequestsPerSecond: 187.5, elapsedSeconds: 12.04,
         stepSeconds: 30, sent: 2250, ok: 2249, errors: 1, inFlight: 3, achievedRequestsPerSecond: 186.93, p99Ms: 12.3,
       }),
     ).toBe("step 3/6 150 signups/s [12.0/30 s] offered 187.5/s achieved 186.9/s p99 12.3 ms errors 1 (0.04%) in flight 3");

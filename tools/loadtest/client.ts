@@ -11,6 +11,10 @@ export interface HttpAnswer {
   statusCode: number;
   /** The body text when asked for, else null (the body is still read to the end and discarded). */
   body: string | null;
+  /** The `location` header, when present. */
+  location: string | null;
+  /** The cache-status header named by `cacheStatusHeader`, when present. */
+  cacheStatus: string | null;
 }
 
 export interface HttpTargetOptions {
@@ -20,25 +24,50 @@ export interface HttpTargetOptions {
   timeoutMs: number;
   /** Sent as `x-renfort-loadtest` so the target's logs can tell campaign traffic apart. */
   runId: string;
+  /** PEM CA bundle to verify an HTTPS target with (e.g. the twin's CA); the system CAs otherwise. */
+  ca?: string | Buffer;
+  /** TLS server name (SNI and certificate check) when it differs from the URL's host. */
+  servername?: string;
+  /** Host header when it differs from the URL's host (aim at an address, speak for a name). */
+  hostHeader?: string;
+  /** Local address to send from (e.g. inside the twin's Cloudflare stand-in range). */
+  localAddress?: string;
+  /** Response header carrying the edge cache status (e.g. cf-cache-status), read into `cacheStatus`. */
+  cacheStatusHeader?: string;
 }
 
 export class HttpTarget {
   private readonly pool: Pool;
   private readonly basePath: string;
   private readonly headers: Record<string, string>;
+  private readonly cacheStatusHeader: string;
 
   constructor(baseUrl: string, opts: HttpTargetOptions) {
     const url = new URL(baseUrl);
     this.basePath = url.pathname.replace(/\/+$/, "");
+    this.cacheStatusHeader = (opts.cacheStatusHeader ?? "cf-cache-status").toLowerCase();
+    // undici's connect options are passed to tls.connect / net.connect
+    // (https://undici.nodejs.org/#/docs/api/Client?id=parameter-connectoptions): `ca`, `servername` and
+    // `localAddress` are theirs, verified here against a local HTTPS server with a private CA (campaign tests).
     this.pool = new Pool(url.origin, {
       connections: opts.connections,
       pipelining: 1,
-      connect: { timeout: opts.timeoutMs },
+      connect: {
+        timeout: opts.timeoutMs,
+        ...(opts.ca === undefined ? {} : { ca: opts.ca }),
+        ...(opts.servername === undefined ? {} : { servername: opts.servername }),
+        ...(opts.localAddress === undefined ? {} : { localAddress: opts.localAddress }),
+      },
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
       keepAliveTimeout: 30_000,
     });
-    this.headers = { "user-agent": "renfort-loadtest/1", "x-renfort-loadtest": opts.runId };
+    this.headers = {
+      "user-agent": "renfort-loadtest/1",
+      "x-renfort-loadtest": opts.runId,
+      // undici sends a `host` header given here instead of the origin's (tested in campaign.test.ts).
+      ...(opts.hostHeader === undefined ? {} : { host: opts.hostHeader }),
+    };
   }
 
   async request(
@@ -61,9 +90,15 @@ export class HttpTarget {
       body: json === undefined ? undefined : JSON.stringify(json),
       signal: signal ?? null,
     });
-    if (readBody) return { statusCode: res.statusCode, body: await res.body.text() };
+    const header = (name: string): string | null => {
+      const v = res.headers[name];
+      return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
+    };
+    const location = header("location");
+    const cacheStatus = header(this.cacheStatusHeader);
+    if (readBody) return { statusCode: res.statusCode, body: await res.body.text(), location, cacheStatus };
     await res.body.dump({ limit: Number.MAX_SAFE_INTEGER });
-    return { statusCode: res.statusCode, body: null };
+    return { statusCode: res.statusCode, body: null, location, cacheStatus };
   }
 
   /** Closes idle connections gracefully, then forces what remains after `graceMs`. */
