@@ -387,13 +387,12 @@ export function reportFromK6Summary(raw: unknown, opts: { instances: number; sou
   if (cacheGoal !== null) slo.minCacheHitRatio = cacheGoal;
 
   const steps: StepReport[] = [];
-  const planned: number[] = [];
+  const planned = tags.map((tag) => numberAt(metrics, `renfort_${tag}_rate`, "value") ?? NaN);
   for (const tag of tags) {
     const rate = numberAt(metrics, `renfort_${tag}_rate`, "value");
     const offered = numberAt(metrics, `renfort_${tag}_offered_rps`, "value");
     const seconds = numberAt(metrics, `renfort_${tag}_seconds`, "value");
     if (rate === null || offered === null || seconds === null) throw new UsageError(`${opts.source}: the plan of step ${tag} is incomplete (renfort_${tag}_rate, _offered_rps, _seconds)`);
-    planned.push(rate);
     const dur = `http_req_duration{step:${tag}}`;
     const count = numberAt(metrics, dur, "count");
     if (count === null || count === 0) continue; // the run was aborted before this step
