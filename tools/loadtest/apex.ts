@@ -65,7 +65,8 @@ export function parseWrkOutput(text: string): { requestsPerSecond: number; reque
 export function baselineHaproxyConfig(o: { address: string; port: number; mainHost: string; pem: string | null }): string {
   return [
     "global",
-    "  maxconn 20000",
+    // Within a default 20,000-descriptor limit (HAProxy needs about two per connection).
+    "  maxconn 4096",
     "defaults",
     "  mode http",
     "  timeout connect 5s",
@@ -78,7 +79,7 @@ export function baselineHaproxyConfig(o: { address: string; port: number; mainHo
   ].join("\n");
 }
 
-async function freePort(address: string): Promise<number> {
+export async function freePort(address: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once("error", reject);

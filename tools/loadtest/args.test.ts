@@ -58,6 +58,49 @@ describe("parseLoadtestArgs", () => {
     expect(() => parse(argv as string[])).toThrow(message);
   });
 
+  it("reads the launch scenarios with their own defaults", () => {
+    const home = parse(["--scenario", "home", "--url", "https://127.0.50.10:8443", "--host-header", "www.renfort.test", "--servername", "www.renfort.test", "--ca-file", "twin/ca.pem", "--local-address", "127.0.50.2"], { INIT_CWD: "/w" });
+    expect(home).toMatchObject({
+      scenario: "home",
+      steps: [200, 500, 1000, 2000],
+      stepSeconds: 30,
+      slo: { minCacheHitRatio: 0.95 },
+      mixText: "page=1,asset=2",
+      hostHeader: "www.renfort.test",
+      servername: "www.renfort.test",
+      caFile: "/w/twin/ca.pem",
+      localAddress: "127.0.50.2",
+      cacheStatusHeader: "cf-cache-status",
+    });
+    const apex = parse(["--scenario", "apex", "--url", "http://127.0.50.20:80", "--main-host", "www.renfort.test"]);
+    expect(apex).toMatchObject({ scenario: "apex", steps: [500, 1000, 2000, 4000, 6000, 8000], stepSeconds: 10, mainHost: "www.renfort.test", baseline: { seconds: 10, connections: 128, haproxy: "/usr/sbin/haproxy", wrk: "/usr/bin/wrk" } });
+    // 21,500 redirects/s-steps x 10 s, plus 5 s of warm-up at 500/s; 5 + 60 s + 10 s of baseline.
+    expect(apex.plannedRequests).toBe(215_000 + 2_500);
+    expect(apex.plannedSeconds).toBe(75);
+    expect(parse(["--url", "http://127.0.0.1:3000", "--export-k6", "k6/c.js"], { INIT_CWD: "/w" }).exportK6Path).toBe("/w/k6/c.js");
+  });
+
+  it("reads --render alone", () => {
+    expect(parseLoadtestArgs(["--render", "m/r.json"], { INIT_CWD: "/w" })).toEqual({ help: false, render: "/w/m/r.json" });
+    expect(() => parseLoadtestArgs(["--render", "r.json", "--url", "http://127.0.0.1"], {})).toThrow(/--render takes no other option \(got --url\)/);
+  });
+
+  it.each([
+    [["--scenario", "load", "--url", "http://127.0.0.1"], /--scenario must be one of signup, home, apex, got "load"/],
+    [["--scenario", "apex", "--url", "http://127.0.0.1"], /--main-host is required with --scenario apex/],
+    [["--scenario", "apex", "--url", "http://127.0.0.1", "--main-host", "w.test", "--mix", "redirect=1"], /--mix does not apply to --scenario apex/],
+    [["--url", "http://127.0.0.1", "--main-host", "w.test"], /--main-host applies to --scenario apex only/],
+    [["--url", "http://127.0.0.1", "--min-cache-hit-ratio", "0.9"], /--min-cache-hit-ratio applies to --scenario home only/],
+    [["--url", "http://127.0.0.1", "--servername", "w.test"], /--servername needs an https:\/\/ --url/],
+    [["--url", "http://127.0.0.1", "--ca-file", "ca.pem"], /--ca-file needs an https:\/\/ --url/],
+    [["--url", "http://127.0.0.1", "--local-address", "here"], /--local-address must be an IP address of this machine/],
+    [["--url", "http://127.0.0.1", "--host-header", "a b"], /--host-header must be a host name/],
+    [["--scenario", "home", "--url", "http://127.0.0.1", "--mix", "signup=1"], /unknown kind "signup" for the home scenario/],
+    [["--scenario", "apex", "--url", "http://127.0.0.1", "--main-host", "w.test", "--baseline-seconds", "500"], /--baseline-seconds must be an integer number of seconds in \[0, 120\]/],
+  ])("rejects the scenario options %j", (argv, message) => {
+    expect(() => parse(argv as string[])).toThrow(message);
+  });
+
   it("reads the simulated visitors", () => {
     expect(parse(["--url", "http://127.0.0.1", "--client-ips", "100000"]).clientIps).toBe(100_000);
   });

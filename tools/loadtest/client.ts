@@ -41,22 +41,25 @@ export class HttpTarget {
   private readonly basePath: string;
   private readonly headers: Record<string, string>;
   private readonly cacheStatusHeader: string;
+  private readonly servername: string | undefined;
 
   constructor(baseUrl: string, opts: HttpTargetOptions) {
     const url = new URL(baseUrl);
     this.basePath = url.pathname.replace(/\/+$/, "");
     this.cacheStatusHeader = (opts.cacheStatusHeader ?? "cf-cache-status").toLowerCase();
-    // undici's connect options are passed to tls.connect / net.connect
-    // (https://undici.nodejs.org/#/docs/api/Client?id=parameter-connectoptions): `ca`, `servername` and
-    // `localAddress` are theirs, verified here against a local HTTPS server with a private CA (campaign tests).
+    this.servername = opts.servername;
+    // undici's connect options go to tls.connect (https://undici.nodejs.org/#/docs/api/Client?id=parameter-connectoptions):
+    // `ca` and `servername` are theirs; the source address is the Client's own `localAddress` option (the
+    // connector passes it over any connect option). Verified in scenarios.test.ts against a local HTTPS
+    // server with a private CA, which records the SNI and the client address it saw.
     this.pool = new Pool(url.origin, {
       connections: opts.connections,
       pipelining: 1,
+      ...(opts.localAddress === undefined ? {} : { localAddress: opts.localAddress }),
       connect: {
         timeout: opts.timeoutMs,
         ...(opts.ca === undefined ? {} : { ca: opts.ca }),
         ...(opts.servername === undefined ? {} : { servername: opts.servername }),
-        ...(opts.localAddress === undefined ? {} : { localAddress: opts.localAddress }),
       },
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
@@ -83,13 +86,18 @@ export class HttpTarget {
       ...(json === undefined ? {} : { "content-type": "application/json" }),
       ...extraHeaders,
     };
-    const res = await this.pool.request({
+    // undici takes the TLS server name from the request's Host header when it has one
+    // (lib/core/request.js: `servername || getServerName(this.host)`), before the connect option: the
+    // request's own `servername` (read there, though its types omit it) keeps --servername in force.
+    const options = {
       method,
       path: this.basePath + path,
       headers,
       body: json === undefined ? undefined : JSON.stringify(json),
       signal: signal ?? null,
-    });
+      ...(this.servername === undefined ? {} : { servername: this.servername }),
+    };
+    const res = await this.pool.request(options);
     const header = (name: string): string | null => {
       const v = res.headers[name];
       return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
