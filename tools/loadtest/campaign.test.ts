@@ -196,6 +196,22 @@ describe("runCampaign", () => {
     expect(report.steps[1].verdict.reasons[0]).toMatch(/interrupted by the request budget/);
   });
 
+  it("times out every request that outlives --timeout-ms, as an error", async () => {
+    // Every answer after the reachability check's is held for 4 s; the timeout is 300 ms. One connection:
+    // the requests queued behind it (no timer of undici's runs yet) must time out from when they were sent.
+    app = await startFakeApp({ freeze: { fromMs: 50, toMs: 4000 } });
+    const started = Date.now();
+    const report = await runCampaign(options(app, { steps: [20], timeoutMs: 300, connections: 1, slo: { ...DEFAULT_SLO, p99Ms: 5000 } }));
+    const s = report.steps[0];
+    // (The first request may beat the freeze, which starts 50 ms after the reachability check.)
+    expect(s.statusCounts.timeout).toBeGreaterThanOrEqual(18);
+    expect(s.statusCounts.timeout + (s.statusCounts["201"] ?? 0)).toBe(20);
+    expect(s.errors).toBe(s.statusCounts.timeout);
+    expect(s.latencyMs.p99).toBeGreaterThanOrEqual(300);
+    expect(s.latencyMs.max).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
   it("refuses to start when the target does not answer", async () => {
     app = await startFakeApp();
     const url = app.url;

@@ -142,6 +142,8 @@ export function failureName(err: unknown): string {
   if (err !== null && typeof err === "object") {
     const e = err as { name?: unknown; code?: unknown };
     if (e.name === "AbortError") return "aborted";
+    if (e.name === "TimeoutError") return "timeout"; // AbortSignal.timeout
+
     if (typeof e.code === "string" && e.code !== "") return e.code;
   }
   return "error";
