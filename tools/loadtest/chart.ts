@@ -159,8 +159,11 @@ export function renderChartSvg(r: CampaignReport): string {
   ];
   if (baseline !== null) {
     const yb = yRate(baseline.requestsPerSecond);
-    out.push(`<line data-series="baseline" x1="${M.left}" x2="${M.left + PLOT_W}" y1="${n(yb)}" y2="${n(yb)}" stroke="${COLORS.baseline}" stroke-width="2" stroke-dasharray="2 3"/>`);
-    legendItems.push([`bare HAProxy, wrk: ${Math.round(baseline.requestsPerSecond)}/s`, COLORS.baseline, true]);
+    out.push(
+      `<line data-series="baseline" x1="${M.left}" x2="${M.left + PLOT_W}" y1="${n(yb)}" y2="${n(yb)}" stroke="${COLORS.baseline}" stroke-width="2" stroke-dasharray="2 3"/>`,
+      `<text x="${M.left + 6}" y="${n(yb - 6)}" fill="${COLORS.baseline}" font-weight="bold">bare HAProxy, wrk: ${Math.round(baseline.requestsPerSecond)}/s</text>`,
+    );
+    legendItems.push(["wrk baseline", COLORS.baseline, true]);
   }
   legend(out, M.left + PLOT_W + 8, top2 + 16, legendItems);
   out.push(`</g>`);
