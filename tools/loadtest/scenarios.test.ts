@@ -69,7 +69,7 @@ describe("home scenario through an HTTPS edge", () => {
     edge = await startEdge({ address: EDGE_ADDRESS, tls: { key: pki.key, cert: pki.cert } });
     // A few connections and a warm-up: on a loaded shared machine a burst of TLS handshakes alone can
     // take seconds, and this test is about what is sent and counted, not about speed.
-    const r = await runCampaign(home(edge.url, { steps: [100, 200], connections: 8, warmupSeconds: 1, slo: { ...DEFAULT_SLO, p99Ms: 5000, minCacheHitRatio: 0.95 } }));
+    const r = await runCampaign(home(edge.url, { steps: [100, 200], connections: 8, warmupSeconds: 1, slo: { ...DEFAULT_SLO, p99Ms: 60_000, minAchievedRatio: 0.01, minCacheHitRatio: 0.95 } }));
     expect(campaignReportSchema.parse(r)).toEqual(r);
     expect(r.config).toMatchObject({ scenario: "home", unit: "requests/s", hostHeader: NAME, servername: NAME, mix: "page=0.3333,asset=0.6667" });
     expect(r.steps.map((s) => [s.rate, s.verdict])).toEqual([
@@ -96,7 +96,7 @@ describe("home scenario through an HTTPS edge", () => {
 
   it("fails a step whose answers do not come from the edge cache", async () => {
     edge = await startEdge({ address: EDGE_ADDRESS, tls: { key: pki.key, cert: pki.cert }, cache: false });
-    const r = await runCampaign(home(edge.url, { steps: [50], connections: 8, slo: { ...DEFAULT_SLO, p99Ms: 5000, minCacheHitRatio: 0.95 } }));
+    const r = await runCampaign(home(edge.url, { steps: [50], connections: 8, slo: { ...DEFAULT_SLO, p99Ms: 60_000, minAchievedRatio: 0.01, minCacheHitRatio: 0.95 } }));
     expect(r.outcome).toBe("failed");
     expect(r.steps[0].verdict.reasons).toEqual(["edge cache hit ratio 0% < goal 95%"]);
     expect(r.cache).toMatchObject({ hitRatio: 0, met: false });
@@ -116,8 +116,10 @@ describe("apex scenario", () => {
     await target?.close();
     target = undefined;
   });
+  // Verdicts here rest on the answers only: a latency or achieved-rate bound would make them depend on
+  // how loaded the shared machine is while the whole suite runs.
   const apex = (url: string, patch: Partial<CampaignOptions> = {}): CampaignOptions =>
-    base({ scenario: "apex", url, mix: parseMix("redirect=1", "apex"), mainHost: NAME, steps: [200, 400], ...patch });
+    base({ scenario: "apex", url, mix: parseMix("redirect=1", "apex"), mainHost: NAME, steps: [200, 400], slo: { ...DEFAULT_SLO, p99Ms: 60_000, minAchievedRatio: 0.01 }, ...patch });
 
   it("checks every Location of a real HAProxy redirect: path and query kept", async () => {
     target = await startHaproxyRedirect("127.0.50.20", NAME);
