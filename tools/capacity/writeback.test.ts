@@ -12,44 +12,43 @@ jest.setTimeout(30_000);
 
 const ROOT = resolve(__dirname, "../..");
 
-function step(signupsPerSecond: number, result: "held" | "failed" | "interrupted", signupsOk = signupsPerSecond * 10): StepReport {
+function step(rate: number, result: "held" | "failed" | "interrupted", signupsOk = rate * 10): StepReport {
   const lat = { count: signupsOk, min: 1, mean: 3, p50: 2, p95: 8, p99: result === "failed" ? 450 : 12, max: 30 };
   return {
-    signupsPerSecond,
-    offeredRequestsPerSecond: signupsPerSecond,
+    rate,
+    offeredRequestsPerSecond: rate,
     durationSeconds: 10,
-    planned: signupsPerSecond * 10,
-    sent: signupsPerSecond * 10,
-    completed: signupsPerSecond * 10,
+    planned: rate * 10,
+    sent: rate * 10,
+    completed: rate * 10,
     ok: signupsOk,
-    errors: signupsPerSecond * 10 - signupsOk,
+    errors: rate * 10 - signupsOk,
     errorRate: 0,
     achievedRequestsPerSecond: signupsOk / 10,
-    achievedSignupsPerSecond: signupsOk / 10,
     latencyMs: lat,
     sendLagMs: { count: 1, min: 0, mean: 0, p50: 0, p95: 0, p99: 0, max: 0 },
     statusCounts: { "201": signupsOk },
-    byKind: { signup: { sent: signupsPerSecond * 10, ok: signupsOk, errors: 0, achievedPerSecond: signupsOk / 10, latencyMs: lat, statusCounts: { "201": signupsOk } } },
+    byKind: { signup: { sent: rate * 10, ok: signupsOk, errors: 0, achievedPerSecond: signupsOk / 10, latencyMs: lat, statusCounts: { "201": signupsOk } } },
     verdict: { result, reasons: result === "held" ? [] : result === "failed" ? ["p99 450 ms > SLO 100 ms"] : ["step interrupted by SIGINT; not judged"] },
   };
 }
 
 function report(steps: StepReport[], patch: Partial<CampaignReport> = {}): CampaignReport {
-  const held = steps.filter((s) => s.verdict.result === "held").at(-1)?.signupsPerSecond ?? null;
-  const failed = steps.find((s) => s.verdict.result === "failed")?.signupsPerSecond ?? null;
+  const held = steps.filter((s) => s.verdict.result === "held").at(-1)?.rate ?? null;
+  const failed = steps.find((s) => s.verdict.result === "failed")?.rate ?? null;
   return {
     tool: "renfort-loadtest",
-    schemaVersion: 1,
+    schemaVersion: 2,
     runId: "ltfixture",
     target: "http://10.0.0.5:8080",
     startedAt: "2026-11-29T17:00:00.000Z",
     finishedAt: "2026-11-29T17:03:12.345Z",
-    config: { steps: [50, 100, 150, 300, 450, 600], stepSeconds: 30, warmupSeconds: 5, slo: { p99Ms: 100, maxErrorRate: 0.001, minAchievedRatio: 0.95 }, mix: "signup=1", instances: 1, clientIps: 0, maxRequests: 250000, timeoutMs: 10000, connections: 1024 },
+    config: { scenario: "signup", unit: "signups/s", hostHeader: null, servername: null, mainHost: null, steps: [50, 100, 150, 300, 450, 600], stepSeconds: 30, warmupSeconds: 5, slo: { p99Ms: 100, maxErrorRate: 0.001, minAchievedRatio: 0.95 }, mix: "signup=1", instances: 1, clientIps: 0, maxRequests: 250000, timeoutMs: 10000, connections: 1024 },
     outcome: failed !== null ? "failed" : "held-all-steps",
     summary: "fixture",
     lastHeldStep: held,
     firstFailedStep: failed,
-    heldSignupsPerSecond: held,
+    heldRatePerInstance: held,
     ceilingFound: failed !== null,
     totals: { sent: 0, ok: 0, errors: 0, signupsOk: steps.reduce((n, s) => n + (s.byKind.signup?.ok ?? 0), 0) },
     warnings: [],
@@ -185,22 +184,31 @@ describe("npm run capacity", () => {
     writeFileSync(join(dir, "good.json"), JSON.stringify(report([step(50, "held"), step(100, "held"), step(150, "failed")])));
     writeFileSync(join(dir, "bad.json"), JSON.stringify(report([step(50, "failed")])));
 
-    const bad = spawnSync(tsx, [cli, "--stack", "prod", "--from", "bad.json"], { cwd: dir, encoding: "utf8" });
-    expect(bad.status).toBe(2);
+    // As `npm run capacity` from `dir`: npm runs the script from the package root, the user's directory is INIT_CWD.
+    const run = (...argv: string[]) => spawnSync(tsx, [cli, "--dir", ".", ...argv], { cwd: ROOT, encoding: "utf8", env: { ...process.env, INIT_CWD: dir } });
+    const bad = run("--stack", "prod", "--from", "bad.json");
+    expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/capacity: refusing bad\.json: the campaign failed at its first step/);
     expect(readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8")).toBe(readFileSync(join(ROOT, "Pulumi.prod.yaml"), "utf8"));
 
-    const good = spawnSync(tsx, [cli, "--stack", "prod", "--from", "good.json"], { cwd: dir, encoding: "utf8" });
+    const good = run("--stack", "prod", "--from", "good.json");
     expect(good.stderr).toBe("");
     expect(good.status).toBe(0);
     expect(good.stdout).toMatch(/Pulumi\.prod\.yaml: renfort:capacity\.signupsPerSecondPerInstance \d+ -> 100 \(measured 2026-11-29T17:03:12\.345Z, from good\.json\)/);
     const cap = (parse(readFileSync(join(dir, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, Record<string, unknown>> }).config["renfort:capacity"];
     expect(cap).toMatchObject({ signupsPerSecondPerInstance: 100, measuredAt: "2026-11-29T17:03:12.345Z", measurementSource: "good.json" });
 
-    const notReport = spawnSync(tsx, [cli, "--stack", "prod", "--from", "Pulumi.prod.yaml"], { cwd: dir, encoding: "utf8" });
+    const notReport = run("--stack", "prod", "--from", "Pulumi.prod.yaml");
     expect(notReport.status).toBe(2);
     expect(notReport.stderr).toMatch(/--from: Pulumi\.prod\.yaml is not JSON/);
-    const noStack = spawnSync(tsx, [cli, "--stack", "qa", "--from", "good.json"], { cwd: dir, encoding: "utf8" });
+    const noStack = run("--stack", "qa", "--from", "good.json");
+    expect(noStack.status).toBe(2);
     expect(noStack.stderr).toMatch(/no stack file .*Pulumi\.qa\.yaml/);
+    const usage = run("--stack", "prod");
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toMatch(/give exactly one of --from <loadtest report\.json> and --from-k6 <k6 summary\.json>/);
+    const help = run("--help");
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/Exit status: 0 written/);
   });
 });

@@ -31,24 +31,29 @@ export function measurementFromReport(
   source: string,
   stack: string,
 ): { measurement: CapacityMeasurement; notes: string[] } {
+  if (report.config.scenario !== "signup") {
+    throw new Error(
+      `refusing ${source}: it is a ${report.config.scenario} campaign (${report.config.unit}); the capacity model counts signups per second per instance, measured by --scenario signup`,
+    );
+  }
   const first = report.steps[0];
   if (first === undefined) {
     throw new Error(`refusing ${source}: the campaign ran no step (${report.summary}); run the campaign to the end first`);
   }
   if (first.verdict.result === "failed") {
     throw new Error(
-      `refusing ${source}: the campaign failed at its first step (${first.signupsPerSecond} signups/s: ` +
+      `refusing ${source}: the campaign failed at its first step (${first.rate} signups/s: ` +
         `${first.verdict.reasons.join("; ")}); no rate was shown to hold. Fix the target, or start lower (e.g. --steps 10,25,50), and measure again`,
     );
   }
   if (report.totals.signupsOk === 0) {
     throw new Error(`refusing ${source}: no signup succeeded in the campaign, so it measured no signup capacity; check the signup path (POST /api/volunteers) and measure again`);
   }
-  const held = report.heldSignupsPerSecond;
+  const held = report.heldRatePerInstance;
   if (held === null || !(held > 0)) {
     throw new Error(`refusing ${source}: no step held the SLO (${report.summary})`);
   }
-  const heldStep = report.steps.find((s) => s.signupsPerSecond === report.lastHeldStep && s.verdict.result === "held");
+  const heldStep = report.steps.find((s) => s.rate === report.lastHeldStep && s.verdict.result === "held");
   if (heldStep === undefined || (heldStep.byKind.signup?.ok ?? 0) === 0) {
     throw new Error(`refusing ${source}: the step that held (${report.lastHeldStep} signups/s) created no signup, so it measured no signup capacity`);
   }

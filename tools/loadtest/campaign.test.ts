@@ -46,7 +46,7 @@ describe("runCampaign", () => {
       outcome: "held-all-steps",
       lastHeldStep: 100,
       firstFailedStep: null,
-      heldSignupsPerSecond: 100,
+      heldRatePerInstance: 100,
       ceilingFound: false,
     });
     // The only warning a healthy run may carry is about this busy test machine's own send lag.
@@ -54,9 +54,9 @@ describe("runCampaign", () => {
     expect(report.summary).toMatch(/Every step held the SLO up to 100 signups\/s: one instance holds at least 100 signups\/s/);
     const [s50, s100] = report.steps;
     // Steps are signups per second; pages and applications ride on top (0.8 share -> x1.25).
-    expect(s50).toMatchObject({ signupsPerSecond: 50, offeredRequestsPerSecond: 62.5, planned: 62, sent: 62 });
-    expect(s100).toMatchObject({ signupsPerSecond: 100, offeredRequestsPerSecond: 125, planned: 125, sent: 125, errors: 0 });
-    expect(s100.achievedSignupsPerSecond).toBeGreaterThan(95);
+    expect(s50).toMatchObject({ rate: 50, offeredRequestsPerSecond: 62.5, planned: 62, sent: 62 });
+    expect(s100).toMatchObject({ rate: 100, offeredRequestsPerSecond: 125, planned: 125, sent: 125, errors: 0 });
+    expect(s100.byKind.signup.achievedPerSecond).toBeGreaterThan(95);
     expect(s100.byKind.signup.sent).toBe(100);
     expect(s100.byKind.pages.sent).toBe(19);
     expect(s100.byKind.apply.sent).toBe(6);
@@ -74,7 +74,7 @@ describe("runCampaign", () => {
     expect(s100.byKind.signup.statusCounts).toEqual({ "201": 100 });
     expect(s100.verdict).toEqual({ result: "held", reasons: [] });
     expect(progress.length).toBeGreaterThan(2);
-    expect(progress.at(-1)).toMatchObject({ stepIndex: 1, stepCount: 2, signupsPerSecond: 100 });
+    expect(progress.at(-1)).toMatchObject({ stepIndex: 1, stepCount: 2, rate: 100 });
     const md = renderMarkdown(report);
     expect(md).toContain("| 100 | 125 |");
     expect(md).toContain("**100 signups/s per instance** (a floor: every step run held)");
@@ -86,12 +86,12 @@ describe("runCampaign", () => {
     // (SLO p99 250 ms: wide of both the held steps' few ms and the failing step's ~1.5 s.)
     app = await startFakeApp({ serviceRatePerSecond: 200 });
     const report = await runCampaign(options(app, { steps: [50, 100, 400, 600], stepSeconds: 1.5, slo: { ...DEFAULT_SLO, p99Ms: 250 } }));
-    expect(report.steps.map((s) => [s.signupsPerSecond, s.verdict.result])).toEqual([
+    expect(report.steps.map((s) => [s.rate, s.verdict.result])).toEqual([
       [50, "held"],
       [100, "held"],
       [400, "failed"],
     ]);
-    expect(report).toMatchObject({ outcome: "failed", lastHeldStep: 100, firstFailedStep: 400, heldSignupsPerSecond: 100, ceilingFound: true });
+    expect(report).toMatchObject({ outcome: "failed", lastHeldStep: 100, firstFailedStep: 400, heldRatePerInstance: 100, ceilingFound: true });
     const failed = report.steps[2];
     expect(failed.errors).toBe(0);
     expect(failed.verdict.reasons).toHaveLength(2);
@@ -118,7 +118,7 @@ describe("runCampaign", () => {
     expect(step.latencyMs.p95).toBeGreaterThan(100);
     expect(step.verdict.result).toBe("failed");
     expect(report.summary).toMatch(/The first step \(100 signups\/s\) already failed/);
-    expect(report.heldSignupsPerSecond).toBeNull();
+    expect(report.heldRatePerInstance).toBeNull();
   });
 
   it("fails a step whose errors exceed the budget, and counts a 409 on signup as an error", async () => {
@@ -196,13 +196,29 @@ describe("runCampaign", () => {
     expect(report.steps[1].verdict.reasons[0]).toMatch(/interrupted by the request budget/);
   });
 
+  it("times out every request that outlives --timeout-ms, as an error", async () => {
+    // Every answer after the reachability check's is held for 4 s; the timeout is 300 ms. One connection:
+    // the requests queued behind it (no timer of undici's runs yet) must time out from when they were sent.
+    app = await startFakeApp({ freeze: { fromMs: 50, toMs: 4000 } });
+    const started = Date.now();
+    const report = await runCampaign(options(app, { steps: [20], timeoutMs: 300, connections: 1, slo: { ...DEFAULT_SLO, p99Ms: 5000 } }));
+    const s = report.steps[0];
+    // (The first request may beat the freeze, which starts 50 ms after the reachability check.)
+    expect(s.statusCounts.timeout).toBeGreaterThanOrEqual(18);
+    expect(s.statusCounts.timeout + (s.statusCounts["201"] ?? 0)).toBe(20);
+    expect(s.errors).toBe(s.statusCounts.timeout);
+    expect(s.latencyMs.p99).toBeGreaterThanOrEqual(300);
+    expect(s.latencyMs.max).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
   it("refuses to start when the target does not answer", async () => {
     app = await startFakeApp();
     const url = app.url;
     await app.close();
     app = undefined;
     await expect(runCampaign({ ...options({ url } as FakeApp, {}), url })).rejects.toThrow(
-      /cannot reach http:\/\/127\.0\.0\.1:\d+ \(GET \/healthz: ECONNREFUSED\); is the app running there\?/,
+      /cannot reach http:\/\/127\.0\.0\.1:\d+ \(GET \/healthz: ECONNREFUSED\); is it running there\?/,
     );
   });
 });

@@ -3,18 +3,32 @@
  * only while steps hold.
  */
 import { performance } from "node:perf_hooks";
-import { HttpTarget, failureName } from "./client";
+import { HttpTarget, failureName, type HttpAnswer } from "./client";
 import { formatMix, MixPicker, totalRateFor, withoutKind, type Mix, type RequestKind } from "./mix";
 import { round, sortedCopy, percentileOfSorted, summarize } from "./percentiles";
-import { conclude, formatStatusCounts, type CampaignReport, type StepReport } from "./report";
+import { SCENARIO_UNITS, conclude, formatStatusCounts, type CampaignReport, type ScenarioName, type StepReport } from "./report";
 import { runArrivals } from "./scheduler";
-import { errorRate, judgeStep, type Slo } from "./slo";
-import { PAGE_PATHS, extractMissionIds, isExpectedAnswer, makeSignup, visitorAddress } from "./traffic";
+import { DEFAULT_CACHE_HIT_GOAL, errorRate, judgeStep, type Slo } from "./slo";
+import {
+  HOME_PAGES,
+  PAGE_PATHS,
+  apexAnswer,
+  apexRequestPath,
+  expectedApexLocation,
+  extractAssetPaths,
+  extractMissionIds,
+  isCacheHit,
+  isExpectedAnswer,
+  makeSignup,
+  visitorAddress,
+} from "./traffic";
 
 export interface CampaignOptions {
+  /** Which launch campaign: signup (default), home (pages and assets through the edge), apex (redirects). */
+  scenario?: ScenarioName;
   /** Base URL of the target (one instance, or a load balancer: see `instances`). */
   url: string;
-  /** Signups per second of each step, in order. */
+  /** Rate of each step, in order, in the scenario's unit (signups/s, requests/s, redirects/s). */
   steps: number[];
   stepSeconds: number;
   slo: Slo;
@@ -34,6 +48,18 @@ export interface CampaignOptions {
   connections: number;
   emailDomain: string;
   runId: string;
+  /** HTTPS: PEM CA bundle to verify the target with (the twin's CA). */
+  ca?: string | Buffer;
+  /** TLS server name when it differs from the URL's host. */
+  servername?: string;
+  /** Host header when it differs from the URL's host. */
+  hostHeader?: string;
+  /** Local address to send from. */
+  localAddress?: string;
+  /** home: response header carrying the edge cache status (default cf-cache-status). */
+  cacheStatusHeader?: string;
+  /** apex: the host every redirect's Location must point to. */
+  mainHost?: string;
   /** Aborting it stops the campaign cleanly (in-flight requests get a short grace, then are cancelled). */
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
@@ -44,7 +70,9 @@ export interface CampaignOptions {
 export interface Progress {
   stepIndex: number;
   stepCount: number;
-  signupsPerSecond: number;
+  /** The step's rate in `unit`. */
+  rate: number;
+  unit: string;
   offeredRequestsPerSecond: number;
   elapsedSeconds: number;
   stepSeconds: number;
@@ -59,6 +87,8 @@ export interface Progress {
 
 /** Grace given to in-flight requests after Ctrl-C before they are cancelled. */
 const INTERRUPT_GRACE_MS = 2000;
+/** How often in-flight requests are checked against their timeout. */
+const TIMEOUT_SWEEP_MS = 20;
 /** A generator sending this late (p99) is itself saturated: say so next to the numbers. */
 const SEND_LAG_WARNING_MS = 10;
 
@@ -84,6 +114,12 @@ class StepRecorder {
   errors = 0;
   inFlight = 0;
   readonly okEnds: number[] = [];
+  cacheHits = 0;
+  cacheMisses = 0;
+  readonly cacheByStatus: Record<string, number> = {};
+  redirectsChecked = 0;
+  wrongLocations = 0;
+  readonly wrongLocationExamples: string[] = [];
 
   constructor(readonly startedAt: number) {}
 
@@ -103,7 +139,8 @@ class StepRecorder {
 
 function toStepReport(
   rec: StepRecorder,
-  signupsPerSecond: number,
+  scenario: ScenarioName,
+  rate: number,
   offered: number,
   planned: number,
   emissionEndedAt: number,
@@ -132,6 +169,15 @@ function toStepReport(
     };
   }
   const achievedRequestsPerSecond = round(answeredInTime(rec.okEnds) / windowSeconds);
+  const cacheAnswers = rec.cacheHits + rec.cacheMisses;
+  const cache =
+    scenario === "home"
+      ? { hits: rec.cacheHits, misses: rec.cacheMisses, hitRatio: cacheAnswers === 0 ? null : round(rec.cacheHits / cacheAnswers, 4), byStatus: rec.cacheByStatus }
+      : undefined;
+  const redirects =
+    scenario === "apex"
+      ? { checked: rec.redirectsChecked, wrongLocation: rec.wrongLocations, examples: rec.wrongLocationExamples }
+      : undefined;
   const verdict = judgeStep(
     {
       offeredRequestsPerSecond: round(offered),
@@ -140,11 +186,12 @@ function toStepReport(
       errors: rec.errors,
       p99Ms: latencyMs.p99,
       interruptedBy,
+      ...(cache === undefined ? {} : { cacheHitRatio: cache.hitRatio }),
     },
     slo,
   );
   return {
-    signupsPerSecond,
+    rate,
     offeredRequestsPerSecond: round(offered),
     durationSeconds: round(durationMs / 1000),
     planned,
@@ -154,40 +201,111 @@ function toStepReport(
     errors: rec.errors,
     errorRate: round(errorRate(rec.errors, rec.sent), 6),
     achievedRequestsPerSecond,
-    achievedSignupsPerSecond: byKind.signup?.achievedPerSecond ?? 0,
     latencyMs,
     sendLagMs: summarize(rec.sendLags),
     statusCounts: rec.statusCounts,
     byKind,
+    ...(cache === undefined ? {} : { cache }),
+    ...(redirects === undefined ? {} : { redirects }),
     verdict,
   };
 }
 
+/** One request the scenario wants sent, and how to judge its answer. */
+interface PlannedRequest {
+  kind: RequestKind;
+  method: "GET" | "POST";
+  path: string;
+  body?: unknown;
+  readBody: boolean;
+  /** apex: the Location the answer must carry. */
+  expectedLocation?: string;
+  /** signup: the email, remembered once the signup is stored (applications use it). */
+  email?: string;
+}
+
 export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport> {
   const log = opts.log ?? (() => undefined);
+  const scenario: ScenarioName = opts.scenario ?? "signup";
+  const unit = SCENARIO_UNITS[scenario];
   const startedAt = new Date();
   const warnings: string[] = [];
-  const target = new HttpTarget(opts.url, { connections: opts.connections, timeoutMs: opts.timeoutMs, runId: opts.runId });
+  if (scenario === "apex" && (opts.mainHost === undefined || opts.mainHost === "")) {
+    throw new Error("the apex scenario needs the main host every Location must point to (--main-host)");
+  }
+  const target = new HttpTarget(opts.url, {
+    connections: opts.connections,
+    timeoutMs: opts.timeoutMs,
+    runId: opts.runId,
+    ca: opts.ca,
+    servername: opts.servername,
+    hostHeader: opts.hostHeader,
+    localAddress: opts.localAddress,
+    cacheStatusHeader: opts.cacheStatusHeader,
+  });
   let mix = opts.mix;
   let missionIds: string[] = [];
+  let homePaths: { page: string[]; asset: string[] } = { page: [...HOME_PAGES], asset: [] };
   const steps: StepReport[] = [];
   let stoppedBy: "SIGINT" | "budget" | null = null;
   let totalSent = 0;
   let signupSeq = 0;
   let missionCursor = 0;
   let pageCursor = 0;
+  let assetCursor = 0;
+  let apexSeq = 0;
   // Emails of volunteers this campaign signed up, each used once for an application.
   const signedUp: string[] = [];
   let signedUpHead = 0;
 
+  /** The next request of the scenario for a kind the mix picked. */
+  const plan = (kind: RequestKind): PlannedRequest => {
+    switch (scenario) {
+      case "apex": {
+        const path = apexRequestPath(opts.runId, apexSeq++);
+        return { kind: "redirect", method: "GET", path, readBody: false, expectedLocation: expectedApexLocation(opts.mainHost ?? "", path) };
+      }
+      case "home": {
+        if (kind === "asset" && homePaths.asset.length > 0) {
+          return { kind, method: "GET", path: homePaths.asset[assetCursor++ % homePaths.asset.length], readBody: false };
+        }
+        return { kind: "page", method: "GET", path: homePaths.page[pageCursor++ % homePaths.page.length], readBody: false };
+      }
+      case "signup": {
+        if (kind === "apply" && signedUpHead < signedUp.length) {
+          const path = `/api/missions/${encodeURIComponent(missionIds[missionCursor++ % missionIds.length])}/applications`;
+          return { kind, method: "POST", path, body: { email: signedUp[signedUpHead++] }, readBody: true };
+        }
+        if (kind === "pages") return { kind, method: "GET", path: PAGE_PATHS[pageCursor++ % PAGE_PATHS.length], readBody: false };
+        // No volunteer of this campaign is left to apply yet (first requests): a signup takes the slot.
+        const signup = makeSignup(opts.runId, signupSeq++, opts.emailDomain);
+        return { kind: "signup", method: "POST", path: "/api/volunteers", body: signup, readBody: false, email: signup.email };
+      }
+    }
+  };
+
   try {
     // Reachability first: a wrong URL should fail in a second with a clear message, not as a failed step.
+    const probePath = scenario === "signup" ? "/healthz" : scenario === "home" ? "/" : apexRequestPath(opts.runId, 0);
+    let probe: HttpAnswer;
     try {
-      await target.request("GET", "/healthz", undefined, false, AbortSignal.timeout(opts.timeoutMs));
+      probe = await target.request("GET", probePath, undefined, scenario === "home", AbortSignal.timeout(opts.timeoutMs));
     } catch (err) {
-      throw new Error(`cannot reach ${opts.url} (GET /healthz: ${failureName(err)}); is the app running there?`, { cause: err });
+      throw new Error(`cannot reach ${opts.url} (GET ${probePath}: ${failureName(err)}${err instanceof Error && failureName(err) === "error" ? `, ${err.message}` : ""}); is it running there?`, { cause: err });
     }
-    if (mix.apply > 0) {
+    if (scenario === "home") {
+      const assets = probe.statusCode === 200 && probe.body !== null ? extractAssetPaths(probe.body) : [];
+      homePaths = { page: [...HOME_PAGES], asset: assets };
+      if (assets.length === 0) {
+        mix = withoutKind(mix, "asset");
+        const w = `GET / answered ${probe.statusCode} and referenced no /assets/ file: only pages are requested, mix is now ${formatMix(mix)}`;
+        warnings.push(w);
+        log(`warning: ${w}`);
+      } else {
+        log(`home: pages ${homePaths.page.join(", ")}; assets ${assets.join(", ")}`);
+      }
+    }
+    if (scenario === "signup" && (mix.apply ?? 0) > 0) {
       try {
         const res = await target.request("GET", "/api/missions", undefined, true, AbortSignal.timeout(opts.timeoutMs));
         missionIds = res.statusCode === 200 && res.body !== null ? extractMissionIds(JSON.parse(res.body)) : [];
@@ -209,12 +327,28 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
      */
     const runPhase = async (
       i: number | null,
-      signupsPerSecond: number,
+      rate: number,
       seconds: number,
     ): Promise<{ rec: StepRecorder | undefined; run: Awaited<ReturnType<typeof runArrivals>>; offered: number }> => {
-      const offered = totalRateFor(signupsPerSecond, mix);
+      const offered = totalRateFor(rate, mix);
       const picker = new MixPicker(mix);
       const stepAbort = new AbortController();
+      // Per-request timeouts without a timer per request (at 8,000 requests/s and a 10 s timeout that
+      // would be 80,000 live timers): requests are fired in deadline order, so one sweeper walks the
+      // in-flight set from the oldest and stops at the first that still has time.
+      const live = new Set<{ ac: AbortController; deadline: number; timedOut: boolean }>();
+      const sweeper = setInterval(() => {
+        const now = performance.now();
+        for (const e of live) {
+          if (e.deadline > now) break;
+          e.timedOut = true;
+          e.ac.abort();
+          live.delete(e);
+        }
+      }, TIMEOUT_SWEEP_MS);
+      stepAbort.signal.addEventListener("abort", () => {
+        for (const e of live) e.ac.abort();
+      });
       const inflight = new Set<Promise<void>>();
       let rec: StepRecorder | undefined;
       let graceTimer: NodeJS.Timeout | undefined;
@@ -223,45 +357,47 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
       };
       opts.signal?.addEventListener("abort", onInterrupt, { once: true });
 
-      const fire = (kind: RequestKind, intendedAt: number, r: StepRecorder): void => {
-        let method: "GET" | "POST" = "POST";
-        let path: string;
-        let body: unknown;
-        let email: string | undefined;
-        if (kind === "apply" && signedUpHead < signedUp.length) {
-          path = `/api/missions/${encodeURIComponent(missionIds[missionCursor++ % missionIds.length])}/applications`;
-          body = { email: signedUp[signedUpHead++] };
-        } else if (kind === "pages") {
-          method = "GET";
-          path = PAGE_PATHS[pageCursor++ % PAGE_PATHS.length];
-        } else {
-          // No volunteer of this campaign is left to apply yet (first requests): a signup takes the slot.
-          kind = "signup";
-          path = "/api/volunteers";
-          const signup = makeSignup(opts.runId, signupSeq++, opts.emailDomain);
-          email = signup.email;
-          body = signup;
-        }
+      const fire = (picked: RequestKind, intendedAt: number, r: StepRecorder): void => {
+        const req = plan(picked);
+        const kind = req.kind;
         const ks = r.kind(kind);
         r.sent++;
         ks.sent++;
         r.inFlight++;
         r.sendLags.push(performance.now() - intendedAt);
-        const signal = AbortSignal.any([stepAbort.signal, AbortSignal.timeout(opts.timeoutMs)]);
+        const entry = { ac: new AbortController(), deadline: performance.now() + opts.timeoutMs, timedOut: false };
+        live.add(entry);
+        const signal = entry.ac.signal;
         const visitor = opts.clientIps > 0 ? { "cf-connecting-ip": visitorAddress(totalSent % opts.clientIps) } : undefined;
         const p = target
-          .request(method, path, body, kind === "apply", signal, visitor)
+          .request(req.method, req.path, req.body, req.readBody, signal, visitor)
           .then(
             (res) => {
-              const ok = isExpectedAnswer(kind, res.statusCode, res.body);
+              let ok = isExpectedAnswer(kind, res.statusCode, res.body);
+              if (req.expectedLocation !== undefined) {
+                const a = apexAnswer(res.statusCode, res.location, req.expectedLocation);
+                ok = a.ok;
+                r.redirectsChecked++;
+                if (a.wrongLocation) {
+                  r.wrongLocations++;
+                  if (r.wrongLocationExamples.length < 3) r.wrongLocationExamples.push(`${req.path} -> ${res.location ?? "(no Location)"}`);
+                }
+              }
+              if (scenario === "home") {
+                const value = res.cacheStatus === null ? "none" : res.cacheStatus.trim().toUpperCase();
+                r.cacheByStatus[value] = (r.cacheByStatus[value] ?? 0) + 1;
+                if (isCacheHit(res.cacheStatus)) r.cacheHits++;
+                else r.cacheMisses++;
+              }
               return { status: String(res.statusCode), ok, answered: true };
             },
             (err: unknown) => {
-              const name = stepAbort.signal.aborted ? "aborted" : signal.aborted ? "timeout" : failureName(err);
+              const name = entry.timedOut ? "timeout" : stepAbort.signal.aborted ? "aborted" : failureName(err);
               return { status: name, ok: false, answered: false };
             },
           )
           .then(({ status, ok, answered }) => {
+            live.delete(entry);
             const end = performance.now();
             r.inFlight--;
             r.count(status);
@@ -275,7 +411,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
               ks.ok++;
               r.okEnds.push(end);
               ks.okEnds.push(end);
-              if (kind === "signup" && email !== undefined) signedUp.push(email);
+              if (req.email !== undefined) signedUp.push(req.email);
             } else {
               r.errors++;
               ks.errors++;
@@ -287,8 +423,8 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
 
       log(
         i === null
-          ? `warm-up: ${signupsPerSecond} signups/s (${round(offered)} requests/s) for ${seconds} s, not judged`
-          : `step ${i + 1}/${opts.steps.length}: ${signupsPerSecond} signups/s (${round(offered)} requests/s) for ${seconds} s`,
+          ? `warm-up: ${rate} ${unit} (${round(offered)} requests/s) for ${seconds} s, not judged`
+          : `step ${i + 1}/${opts.steps.length}: ${rate} ${unit} (${round(offered)} requests/s) for ${seconds} s`,
       );
       let progressTimer: NodeJS.Timeout | undefined;
       let stepStart = 0;
@@ -309,7 +445,8 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
                 report({
                   stepIndex,
                   stepCount: opts.steps.length,
-                  signupsPerSecond,
+                  rate,
+                  unit,
                   offeredRequestsPerSecond: round(offered),
                   elapsedSeconds: round(Math.min(elapsed, seconds), 1),
                   stepSeconds: seconds,
@@ -334,6 +471,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
       });
       // Drain: every request ends by its answer, its timeout or the interrupt grace.
       while (inflight.size > 0) await Promise.all([...inflight]);
+      clearInterval(sweeper);
       if (progressTimer !== undefined) clearInterval(progressTimer);
       if (graceTimer !== undefined) clearTimeout(graceTimer);
       opts.signal?.removeEventListener("abort", onInterrupt);
@@ -355,32 +493,32 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
         stoppedBy = "SIGINT";
         break;
       }
-      const signupsPerSecond = opts.steps[i];
-      const { rec, run, offered } = await runPhase(i, signupsPerSecond, opts.stepSeconds);
+      const rate = opts.steps[i];
+      const { rec, run, offered } = await runPhase(i, rate, opts.stepSeconds);
 
       // Ctrl-C during the drain cancels the slowest requests: such a step is not judged either.
       const cancelled = (rec?.statusCounts.aborted ?? 0) > 0;
       const interruptedBy =
         run.stoppedBy === "signal" || cancelled ? "a stop signal (Ctrl-C or SIGTERM)" : run.stoppedBy === "callback" ? "the request budget (--max-requests)" : null;
       if (rec !== undefined) {
-        const step = toStepReport(rec, signupsPerSecond, offered, run.planned, run.endedAt, opts.stepSeconds, opts.slo, interruptedBy);
+        const step = toStepReport(rec, scenario, rate, offered, run.planned, run.endedAt, opts.stepSeconds, opts.slo, interruptedBy);
         steps.push(step);
         if (step.sendLagMs.p99 !== null && step.sendLagMs.p99 > SEND_LAG_WARNING_MS) {
           warnings.push(
-            `at ${signupsPerSecond} signups/s the generator sent requests up to ${step.sendLagMs.p99} ms late (p99): ` +
+            `at ${rate} ${unit} the generator sent requests up to ${step.sendLagMs.p99} ms late (p99): ` +
               `the client machine is saturated and its delay is part of the latencies`,
           );
         }
         const apply = step.byKind.apply;
         if (apply !== undefined && apply.sent > 0 && (apply.statusCounts["201"] ?? 0) === 0 && (apply.statusCounts["409"] ?? 0) > 0) {
           warnings.push(
-            `at ${signupsPerSecond} signups/s every application was refused (409): the missions are full, so only ` +
+            `at ${rate} ${unit} every application was refused (409): the missions are full, so only ` +
               `the refusal path was measured; add missions or places to measure accepted applications`,
           );
         }
         if ((step.statusCounts["429"] ?? 0) > 0) {
           warnings.push(
-            `at ${signupsPerSecond} signups/s the target answered 429 ${step.statusCounts["429"]} times: ` +
+            `at ${rate} ${unit} the target answered 429 ${step.statusCounts["429"]} times: ` +
               `its rate limit, not its capacity, was measured; exempt the generator's address for the campaign`,
           );
         }
@@ -400,7 +538,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
     await target.close();
   }
 
-  const conclusion = conclude(steps, opts.steps, opts.instances, stoppedBy);
+  const conclusion = conclude(steps, opts.steps, opts.instances, stoppedBy, unit);
   const totals = { sent: 0, ok: 0, errors: 0, signupsOk: 0 };
   for (const s of steps) {
     totals.sent += s.sent;
@@ -408,14 +546,25 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
     totals.errors += s.errors;
     totals.signupsOk += s.byKind.signup?.ok ?? 0;
   }
+  let cache: CampaignReport["cache"];
+  if (scenario === "home") {
+    const judged = steps.filter((s) => s.verdict.result !== "interrupted" && s.cache !== undefined);
+    const hits = judged.reduce((n, s) => n + (s.cache?.hits ?? 0), 0);
+    const all = judged.reduce((n, s) => n + (s.cache?.hits ?? 0) + (s.cache?.misses ?? 0), 0);
+    const goal = opts.slo.minCacheHitRatio ?? DEFAULT_CACHE_HIT_GOAL;
+    const hitRatio = all === 0 ? null : round(hits / all, 4);
+    cache = { hitRatio, goal, met: hitRatio !== null && hitRatio >= goal };
+  }
   return {
     tool: "renfort-loadtest",
-    schemaVersion: 1,
+    schemaVersion: 2,
     runId: opts.runId,
     target: opts.url,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     config: {
+      scenario,
+      unit,
       steps: opts.steps,
       stepSeconds: opts.stepSeconds,
       warmupSeconds: opts.warmupSeconds,
@@ -426,9 +575,13 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
       maxRequests: opts.maxRequests,
       timeoutMs: opts.timeoutMs,
       connections: opts.connections,
+      hostHeader: opts.hostHeader ?? null,
+      servername: opts.servername ?? null,
+      mainHost: opts.mainHost ?? null,
     },
     ...conclusion,
     totals,
+    ...(cache === undefined ? {} : { cache }),
     warnings,
     steps,
   };

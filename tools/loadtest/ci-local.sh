@@ -5,7 +5,8 @@
 # organization with missions (so applications are part of the mix), starts the app with its production
 # rate limits and 127.0.0.1 as a trusted proxy, runs the campaign with 100,000 simulated visitors
 # (CF-Connecting-IP, as Cloudflare sends it), stops the app.
-# Exit status: the campaign's (0 every step held, 3 a step failed the SLO, ...).
+# Exit status: the campaign's (0 every step held, 1 a step missed the SLO, 2 usage error, 3 tool failure),
+# and 3 when the app does not start.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out="${1:-out}"
@@ -41,7 +42,7 @@ trap 'kill -TERM "$app_pid" 2> /dev/null || true; wait "$app_pid" 2> /dev/null |
 
 for _ in $(seq 1 50); do
   node -e "fetch('http://127.0.0.1:$port/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))" && break
-  kill -0 "$app_pid" 2> /dev/null || { echo "loadtest: the app exited, see $out/loadtest-app.log"; cat "$out/loadtest-app.log"; exit 2; }
+  kill -0 "$app_pid" 2> /dev/null || { echo "loadtest: the app exited, see $out/loadtest-app.log"; cat "$out/loadtest-app.log"; exit 3; }
   sleep 0.2
 done
 

@@ -1,14 +1,14 @@
 import { MixPicker, formatMix, parseMix, totalRateFor, withoutKind, type RequestKind } from "./mix";
 
 describe("parseMix", () => {
-  it.each<[string, Record<RequestKind, number>]>([
+  it.each<[string, Partial<Record<RequestKind, number>>]>([
     ["signup=0.8,pages=0.15,apply=0.05", { signup: 0.8, pages: 0.15, apply: 0.05 }],
     ["signup=1", { signup: 1, pages: 0, apply: 0 }],
     ["signup=8, pages=2", { signup: 0.8, pages: 0.2, apply: 0 }],
     ["apply=1,signup=3", { signup: 0.75, pages: 0, apply: 0.25 }],
   ])("parses %s", (text, expected) => {
     const mix = parseMix(text);
-    for (const k of Object.keys(expected) as RequestKind[]) expect(mix[k]).toBeCloseTo(expected[k], 10);
+    for (const k of Object.keys(expected) as RequestKind[]) expect(mix[k]).toBeCloseTo(expected[k] ?? NaN, 10);
   });
 
   it.each([
@@ -17,9 +17,31 @@ describe("parseMix", () => {
     ["signup=1,login=0.2", /unknown kind "login"/],
     ["signup=1,signup=2", /given twice/],
     ["signup:1", /not <kind>=<share>/],
+    ["page=1", /unknown kind "page" for the signup scenario; its kinds are signup, pages, apply/],
     ["signup=-1", /not <kind>=<share>/],
   ])("rejects %s", (text, message) => {
     expect(() => parseMix(text)).toThrow(message);
+  });
+});
+
+describe("scenario mixes", () => {
+  it("reads the home scenario's pages and assets, whose steps count every request", () => {
+    const home = parseMix("page=1,asset=2", "home");
+    expect(home.page).toBeCloseTo(1 / 3, 12);
+    expect(home.asset).toBeCloseTo(2 / 3, 12);
+    expect(totalRateFor(600, home)).toBe(600);
+    expect(formatMix(home)).toBe("page=0.3333,asset=0.6667");
+  });
+  it.each([
+    ["signup=1", "home", /unknown kind "signup" for the home scenario; its kinds are page, asset/],
+    ["page=0,asset=0", "home", /every share is 0/],
+  ] as const)("rejects %s for %s", (text, scenario, message) => {
+    expect(() => parseMix(text, scenario)).toThrow(message);
+  });
+  it("picks pages and assets in proportion", () => {
+    const picker = new MixPicker(parseMix("page=1,asset=2", "home"));
+    const picks = Array.from({ length: 9 }, () => picker.next());
+    expect(picks.filter((k) => k === "asset")).toHaveLength(6);
   });
 });
 
@@ -32,8 +54,8 @@ describe("mix arithmetic", () => {
   it("drops a kind and renormalizes", () => {
     const m = withoutKind(mix, "apply");
     expect(m.apply).toBe(0);
-    expect(m.signup + m.pages).toBeCloseTo(1, 12);
-    expect(m.signup / m.pages).toBeCloseTo(0.8 / 0.15, 9);
+    expect((m.signup ?? 0) + (m.pages ?? 0)).toBeCloseTo(1, 12);
+    expect((m.signup ?? 0) / (m.pages ?? 1)).toBeCloseTo(0.8 / 0.15, 9);
   });
   it("formats without zero shares", () => {
     expect(formatMix(parseMix("signup=3,pages=1"))).toBe("signup=0.75,pages=0.25");
@@ -43,7 +65,7 @@ describe("mix arithmetic", () => {
 describe("MixPicker", () => {
   function counts(mixText: string, n: number): Record<RequestKind, number> {
     const picker = new MixPicker(parseMix(mixText));
-    const c: Record<RequestKind, number> = { signup: 0, pages: 0, apply: 0 };
+    const c: Record<string, number> = { signup: 0, pages: 0, apply: 0 };
     for (let i = 0; i < n; i++) c[picker.next()]++;
     return c;
   }
@@ -53,7 +75,7 @@ describe("MixPicker", () => {
   });
   it("stays within one request of the exact share over any prefix", () => {
     const picker = new MixPicker(parseMix("signup=0.7,pages=0.2,apply=0.1"));
-    const c: Record<RequestKind, number> = { signup: 0, pages: 0, apply: 0 };
+    const c: Record<string, number> = { signup: 0, pages: 0, apply: 0 };
     for (let i = 1; i <= 997; i++) {
       c[picker.next()]++;
       expect(Math.abs(c.signup - 0.7 * i)).toBeLessThanOrEqual(1);

@@ -1,7 +1,7 @@
 import { conclude, formatStatusCounts } from "./report";
 
 type R = "held" | "failed" | "interrupted";
-const s = (signupsPerSecond: number, result: R) => ({ signupsPerSecond, verdict: { result, reasons: [] } });
+const s = (rate: number, result: R) => ({ rate, verdict: { result, reasons: [] } });
 const PLAN = [50, 100, 150, 300, 450, 600];
 
 describe("conclude", () => {
@@ -11,26 +11,26 @@ describe("conclude", () => {
       PLAN.map((r) => s(r, "held")),
       1,
       null,
-      { outcome: "held-all-steps", lastHeldStep: 600, firstFailedStep: null, heldSignupsPerSecond: 600, ceilingFound: false },
+      { outcome: "held-all-steps", lastHeldStep: 600, firstFailedStep: null, heldRatePerInstance: 600, ceilingFound: false },
     ],
     [
       "failed at 450",
       [s(50, "held"), s(100, "held"), s(150, "held"), s(300, "held"), s(450, "failed")],
       1,
       null,
-      { outcome: "failed", lastHeldStep: 300, firstFailedStep: 450, heldSignupsPerSecond: 300, ceilingFound: true },
+      { outcome: "failed", lastHeldStep: 300, firstFailedStep: 450, heldRatePerInstance: 300, ceilingFound: true },
     ],
-    ["failed at the first step", [s(50, "failed")], 1, null, { outcome: "failed", lastHeldStep: null, firstFailedStep: 50, heldSignupsPerSecond: null }],
+    ["failed at the first step", [s(50, "failed")], 1, null, { outcome: "failed", lastHeldStep: null, firstFailedStep: 50, heldRatePerInstance: null }],
     [
       "behind a load balancer of 3 instances",
       [s(50, "held"), s(100, "held"), s(150, "failed")],
       3,
       null,
-      { outcome: "failed", lastHeldStep: 100, heldSignupsPerSecond: 33.33 },
+      { outcome: "failed", lastHeldStep: 100, heldRatePerInstance: 33.33 },
     ],
-    ["interrupted", [s(50, "held"), s(100, "interrupted")], 1, "SIGINT", { outcome: "interrupted", lastHeldStep: 50, heldSignupsPerSecond: 50, ceilingFound: false }],
+    ["interrupted", [s(50, "held"), s(100, "interrupted")], 1, "SIGINT", { outcome: "interrupted", lastHeldStep: 50, heldRatePerInstance: 50, ceilingFound: false }],
     ["budget exhausted", [s(50, "held"), s(100, "interrupted")], 1, "budget", { outcome: "budget-exhausted", lastHeldStep: 50 }],
-    ["interrupted before any step", [], 1, "SIGINT", { outcome: "interrupted", lastHeldStep: null, heldSignupsPerSecond: null }],
+    ["interrupted before any step", [], 1, "SIGINT", { outcome: "interrupted", lastHeldStep: null, heldRatePerInstance: null }],
   ])("%s", (_name, steps, instances, stoppedBy, expected) => {
     expect(conclude(steps, PLAN, instances, stoppedBy)).toMatchObject(expected);
   });

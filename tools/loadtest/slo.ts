@@ -5,7 +5,8 @@
  * send time) is within the SLO, the share of failed requests is within the error budget, and the server
  * kept up, i.e. the rate of successful responses is at least `minAchievedRatio` of the offered rate.
  * The last condition catches a server that falls behind: its good answers per second of the step (those
- * that arrived by the step's end plus the p99 allowance) stay below what was offered.
+ * that arrived by the step's end plus the p99 allowance) stay below what was offered. The home scenario
+ * adds the edge cache: at least `minCacheHitRatio` of its answers must come from the edge's cache.
  */
 
 export interface Slo {
@@ -15,9 +16,14 @@ export interface Slo {
   maxErrorRate: number;
   /** Lowest acceptable achieved/offered ratio (--min-achieved-ratio), e.g. 0.95. */
   minAchievedRatio: number;
+  /** home scenario: lowest share of answers served from the edge cache (--min-cache-hit-ratio), e.g. 0.95. */
+  minCacheHitRatio?: number;
 }
 
 export const DEFAULT_SLO: Slo = { p99Ms: 100, maxErrorRate: 0.001, minAchievedRatio: 0.95 };
+
+/** The launch night's goal: at least 95 % of home page and asset requests served by the edge (issue 16). */
+export const DEFAULT_CACHE_HIT_GOAL = 0.95;
 
 export interface StepMeasurement {
   offeredRequestsPerSecond: number;
@@ -30,6 +36,8 @@ export interface StepMeasurement {
   p99Ms: number | null;
   /** The step was cut short (Ctrl-C, request budget): it is reported but not judged. */
   interruptedBy: string | null;
+  /** home scenario: hits / (hits + misses) of the step's answers, null when none arrived. */
+  cacheHitRatio?: number | null;
 }
 
 export type StepResult = "held" | "failed" | "interrupted";
@@ -69,6 +77,12 @@ export function judgeStep(m: StepMeasurement, slo: Slo): Verdict {
       `achieved ${m.achievedRequestsPerSecond}/s is ${pct(ratio)} of offered ${m.offeredRequestsPerSecond}/s ` +
         `< min ${pct(slo.minAchievedRatio)}`,
     );
+  }
+  if (slo.minCacheHitRatio !== undefined && m.cacheHitRatio !== undefined) {
+    if (m.cacheHitRatio === null) reasons.push("no answer carried a cache status");
+    else if (m.cacheHitRatio < slo.minCacheHitRatio) {
+      reasons.push(`edge cache hit ratio ${pct(m.cacheHitRatio)} < goal ${pct(slo.minCacheHitRatio)}`);
+    }
   }
   return reasons.length === 0 ? { result: "held", reasons } : { result: "failed", reasons };
 }

@@ -15,16 +15,16 @@ export interface SignupBody {
   birthdate?: string;
 }
 
-const FIRST_NAMES = [
+export const FIRST_NAMES = [
   "Camille", "Léa", "Manon", "Chloé", "Inès", "Élodie", "Zoé", "Anaïs", "Maëlle", "Fatoumata",
   "Lucas", "Hugo", "Théo", "Nathan", "Mathéo", "Noé", "Karim", "Jérôme", "François", "Loïc",
 ];
-const LAST_NAMES = [
+export const LAST_NAMES = [
   "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau",
   "Lefèvre", "Garçon", "N'Diaye", "Da Silva", "Nguyen", "Haddad", "Le Goff", "Rousseau", "Bréhier", "Müller",
 ];
 /** Real postcodes across mainland France, Corsica and overseas departments. */
-const ZIPS = [
+export const ZIPS = [
   "75011", "75019", "69003", "13001", "33000", "31000", "59000", "44000", "67000", "35000",
   "34000", "06000", "38000", "76600", "21000", "20000", "97400", "97200", "29200", "87000",
 ];
@@ -88,7 +88,7 @@ export function visitorAddress(i: number): string {
   return `100.${64 + ((i >>> 16) & 63)}.${(i >>> 8) & 255}.${i & 255}`;
 }
 
-/** The page GETs the `pages` share rotates over. */
+/** The page GETs the `pages` share of a signup campaign rotates over. */
 export const PAGE_PATHS = ["/", "/missions", "/api/missions"] as const;
 
 /** Run id: short, unique per campaign, safe in an email local part and a header. */
@@ -117,14 +117,73 @@ export function extractMissionIds(json: unknown): string[] {
   return ids;
 }
 
-/** Whether an HTTP answer is the expected one for the kind of request. */
+/** Whether an HTTP answer is the expected one for the kind of request (apex redirects: see `apexAnswer`). */
 export function isExpectedAnswer(kind: RequestKind, statusCode: number, body: string | null): boolean {
   switch (kind) {
     case "signup":
       return statusCode === 201;
     case "pages":
+    case "page":
+    case "asset":
       return statusCode === 200;
     case "apply":
       return statusCode === 201 || (statusCode === 409 && body !== null && body.includes("mission_full"));
+    case "redirect":
+      return statusCode === 301;
   }
+}
+
+// --- home scenario -------------------------------------------------------------------------------------
+
+/** The pages a visitor of the launch night opens first. */
+export const HOME_PAGES = ["/", "/missions"] as const;
+
+/**
+ * Asset paths (`/assets/...`) a page references in `href` or `src` attributes, in order, without repeats:
+ * the home scenario fetches what a browser would after the page.
+ */
+export function extractAssetPaths(html: string): string[] {
+  const found: string[] = [];
+  for (const m of html.matchAll(/\b(?:href|src)\s*=\s*["'](\/assets\/[^"'?#\s]+)["']/gi)) {
+    if (!found.includes(m[1])) found.push(m[1]);
+  }
+  return found;
+}
+
+/**
+ * Cloudflare's cf-cache-status values that mean the edge answered from its cache
+ * (https://developers.cloudflare.com/cache/concepts/cache-responses/): HIT, and STALE / UPDATING /
+ * REVALIDATED, which serve the cached copy too. MISS, EXPIRED, BYPASS, DYNAMIC, NONE and an absent
+ * header all went to the origin (or were not cacheable).
+ */
+const SERVED_FROM_CACHE = new Set(["HIT", "STALE", "UPDATING", "REVALIDATED"]);
+
+export function isCacheHit(cacheStatus: string | null): boolean {
+  return cacheStatus !== null && SERVED_FROM_CACHE.has(cacheStatus.trim().toUpperCase());
+}
+
+// --- apex scenario -------------------------------------------------------------------------------------
+
+/** Paths and queries the apex receives: old links, campaign tags, deep links. */
+export const APEX_PATHS = ["/", "/missions", "/missions/42", "/inscription", "/organisations/nouvelle", "/assets/app.css"] as const;
+
+/**
+ * The path and query of apex request `seq`: a realistic path and a query unique to the request, so a
+ * redirect that dropped or cached the query is caught.
+ */
+export function apexRequestPath(runId: string, seq: number): string {
+  const path = APEX_PATHS[seq % APEX_PATHS.length];
+  const tag = seq % 3 === 0 ? "utm_source=tv&utm_medium=spot&" : "";
+  return `${path}?${tag}lt=${runId}-${seq}`;
+}
+
+/** The Location an apex redirect must carry: the main host over HTTPS, the same path and query. */
+export function expectedApexLocation(mainHost: string, pathAndQuery: string): string {
+  return `https://${mainHost}${pathAndQuery}`;
+}
+
+/** Whether an apex answer is a 301 to exactly the expected Location. */
+export function apexAnswer(statusCode: number, location: string | null, expected: string): { ok: boolean; wrongLocation: boolean } {
+  const wrongLocation = location !== expected;
+  return { ok: statusCode === 301 && !wrongLocation, wrongLocation };
 }

@@ -68,7 +68,7 @@ export async function startFakeApp(opts: FakeAppOptions = {}): Promise<FakeApp> 
       res.writeHead(status, { "content-type": typeof payload === "string" ? "text/html" : "application/json" });
       res.end(text);
     };
-    if (delay > 0) setTimeout(write, delay);
+    if (delay > 0) setTimeout(write, delay).unref();
     else write();
   };
 
