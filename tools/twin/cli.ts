@@ -3,6 +3,7 @@
  *                    [--state-dir <dir>] [--port-offset N] [--config-file <path>]
  * npm run twin -- down [--state-dir <dir>]
  * npm run twin -- status [--state-dir <dir>] [--json]
+ * npm run twin -- check [--state-dir <dir>]      the behaviours of issue 16 against the running twin
  *
  * Exit codes: 0 ok, 1 verdict failed (status: the twin is not running), 2 usage, stack-file or config
  * error, 3 the tool or one of the twin's parts failed.
@@ -19,6 +20,7 @@ const USAGE = `usage:
                      [--state-dir <dir>] [--port-offset N] [--config-file <Pulumi.<stack>.yaml-like file>]
   npm run twin -- down [--state-dir <dir>]
   npm run twin -- status [--state-dir <dir>] [--json]
+  npm run twin -- check [--state-dir <dir>]     origin lock, apex 301, signup stored and mailed (and the edge's cache and geo ban)
 
 Stands the stack's topology up on this machine from what the program declares (load balancers as HAProxy,
 the fleet as app processes, PostgreSQL, an SMTP server, the edge stand-in), or stops it.
@@ -51,8 +53,8 @@ function parse(argv: string[]) {
   const { values, positionals } = parsed;
   if (values.help) return undefined;
   const [command, ...rest] = positionals;
-  if (!command) throw new UsageError("a command is required: up, down or status");
-  if (!["up", "down", "status"].includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)}: use up, down or status`);
+  if (!command) throw new UsageError("a command is required: up, down, status or check");
+  if (!["up", "down", "status", "check"].includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)}: use up, down, status or check`);
   if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`);
   const int = (name: string, v: string | undefined, min: number) => {
     if (v === undefined) return undefined;
@@ -68,7 +70,7 @@ function parse(argv: string[]) {
     }
   }
   return {
-    command: command as "up" | "down" | "status",
+    command: command as "up" | "down" | "status" | "check",
     stack: values.stack ?? "",
     instances: int("instances", values.instances, 1),
     portOffset: int("port-offset", values["port-offset"], 0),
@@ -96,6 +98,21 @@ async function main(argv: string[]): Promise<number> {
     else if (!s.running) console.log("no twin running");
     else for (const p of s.processes) console.log(`${p.alive ? "running" : "DEAD   "} ${String(p.pid).padStart(7)} ${p.what}`);
     return s.running ? 0 : 1;
+  }
+  if (args.command === "check") {
+    const s = status({ stateDir: args.stateDir });
+    if (!s.running || !s.summary) {
+      console.error("no twin running: start one with npm run twin -- up --stack <s>");
+      return 1;
+    }
+    const { runChecks } = await import("./checks");
+    const { readStackFile } = await import("../plan/stack-file");
+    const { REPO_ROOT } = await import("./program");
+    const edgeConfig = readStackFile(`${REPO_ROOT}/Pulumi.${s.summary.stack}.yaml`).config["renfort:edge"] as { geoBans?: string[] } | undefined;
+    const results = await runChecks(s.summary, edgeConfig?.geoBans?.[0]);
+    for (const r of results) console.log(`${r.ok ? "ok  " : "FAIL"} ${r.name}: ${r.detail}`);
+    if (!s.summary.edge) console.log("note: no edge in this twin (tools/twin/edge absent): the checks through Cloudflare's stand-in did not run");
+    return results.every((r) => r.ok) ? 0 : 1;
   }
   if (args.baseAddress !== undefined) {
     // Validate before evaluating anything.

@@ -45,10 +45,15 @@ export interface RenderInput {
   statsSocket: string;
 }
 
-/** An HAProxy pattern argument: double-quoted, with `"` and `\` escaped (HAProxy 2.x quoting rules). */
+/**
+ * An HAProxy pattern argument, single-quoted: inside single quotes nothing is expanded (a `$` in a regex
+ * stays literal; double quotes would expand environment variables), and a quote is written by closing,
+ * escaping and reopening, as adjacent quoted parts concatenate
+ * (https://docs.haproxy.org/2.6/configuration.html#2.2).
+ */
 export function quoteArg(value: string): string {
   if (/[\r\n\0]/.test(value)) throw new TopologyError(`an ACL value cannot contain a line break: ${JSON.stringify(value)}`);
-  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+  return `'${value.replace(/'/g, "'\\''")}'`;
 }
 
 /** A log-format string (redirect location) from a Scaleway redirect target with its placeholders. */
@@ -208,7 +213,10 @@ function frontendSection(f: Frontend, lb: LoadBalancer, input: RenderInput, inde
   const lines = [`frontend ${ident(f.name)}`, `    mode ${mode}`, `    bind ${input.address}:${f.inboundPort + input.portOffset}${crts.length > 0 ? ` ssl ${crts.join(" ")} alpn http/1.1` : ""}`];
   if (f.timeoutClientMs !== undefined) lines.push(`    timeout client ${f.timeoutClientMs}ms`);
   if (mode === "tcp") lines.push("    tcp-request inspect-delay 1s");
-  f.acls.forEach((acl) => lines.push(...aclRules(acl, `f${index}_acl${acl.index}`, mode, input.mapSubnets)));
+  const ordered = [...f.acls].sort((a, b) => a.index - b.index);
+  const clash = ordered.find((a, i) => i > 0 && ordered[i - 1].index === a.index);
+  if (clash) throw new TopologyError(`frontend ${f.name}: two ACLs have index ${clash.index}: ACLs run in index order, and the twin cannot tell which of these runs first`);
+  ordered.forEach((acl) => lines.push(...aclRules(acl, `f${index}_acl${acl.index}`, mode, input.mapSubnets)));
   lines.push(`    default_backend ${ident(backend.name)}`);
   return lines;
 }

@@ -13,7 +13,7 @@ import { dirname, join } from "node:path";
 import { addressPlan, cloudflareSourceAddresses, mapSubnets, readCloudflareRanges, type AddressPlan, type SubnetMapping } from "./addresses";
 import { renderHaproxyConfig } from "./haproxy";
 import { issue, makeCa, type Ca } from "./pki";
-import { findPostgresBin, provisionDatabase, startCluster, stopCluster, verifiedUrl } from "./postgres";
+import { dataDir, findPostgresBin, provisionDatabase, startCluster, stopCluster, verifiedUrl } from "./postgres";
 import { evaluateTwinProgram, REPO_ROOT, type TwinProgram } from "./program";
 import { bareId, type InstanceGroup } from "./topology";
 
@@ -241,6 +241,7 @@ async function start(program: TwinProgram, o: UpOptions & { stateDir: string; lo
   writeState(stateDir, state);
   await startCluster({ bin: pgBin, dir: pgDir, address: plan.database, port: dbPort, cert: dbCert.cert, key: dbCert.key, settings: topology.database.settings });
   const target = { address: plan.database, port: dbPort, ca: ca.cert };
+  const postgresPid = Number(readFileSync(join(dataDir(pgDir), "postmaster.pid"), "utf8").split("\n")[0]);
   await provisionDatabase({ dir: pgDir, port: dbPort }, target, topology.database);
   const { names, passwords } = topology.database;
   // Migrations as the migrator, through the app's own migrate command (the release step's
@@ -369,7 +370,7 @@ async function start(program: TwinProgram, o: UpOptions & { stateDir: string; lo
     caFile: ca.cert,
     cloudflareSourceAddresses: sources,
     stateDir,
-    pids: state.pids.map((p) => p.pid),
+    pids: [postgresPid, ...state.pids.map((p) => p.pid)],
   };
 }
 
