@@ -13,7 +13,7 @@ import { ConfigError } from "../../stacks/config";
 import { StackFileError } from "../plan/stack-file";
 import { DEFAULT_BASE_ADDRESS } from "./addresses";
 import { TopologyError } from "./topology";
-import { DEFAULT_STATE_DIR, down, status, up } from "./twin";
+import { DEFAULT_STATE_DIR, down, REPO_ROOT, status, up } from "./twin";
 
 const USAGE = `usage:
   npm run twin -- up --stack <staging|prod> [--instances N] [--summary <file>] [--base-address ${DEFAULT_BASE_ADDRESS}]
@@ -107,7 +107,6 @@ async function main(argv: string[]): Promise<number> {
     }
     const { runChecks } = await import("./checks");
     const { readStackFile } = await import("../plan/stack-file");
-    const { REPO_ROOT } = await import("./program");
     const edgeConfig = readStackFile(`${REPO_ROOT}/Pulumi.${s.summary.stack}.yaml`).config["renfort:edge"] as { geoBans?: string[] } | undefined;
     const results = await runChecks(s.summary, edgeConfig?.geoBans?.[0]);
     for (const r of results) console.log(`${r.ok ? "ok  " : "FAIL"} ${r.name}: ${r.detail}`);

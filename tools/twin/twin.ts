@@ -6,7 +6,7 @@
  * `<state dir>/state.json` as soon as it runs, so `down` (or a failed `up`) stops exactly those.
  */
 import { spawn, execFileSync } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -14,9 +14,10 @@ import { addressPlan, cloudflareSourceAddresses, mapSubnets, readCloudflareRange
 import { renderHaproxyConfig } from "./haproxy";
 import { issue, makeCa, type Ca } from "./pki";
 import { dataDir, findPostgresBin, provisionDatabase, startCluster, stopCluster, verifiedUrl } from "./postgres";
-import { evaluateTwinProgram, REPO_ROOT, type TwinProgram } from "./program";
+import type { TwinProgram } from "./program";
 import { bareId, type InstanceGroup } from "./topology";
 
+export const REPO_ROOT = join(__dirname, "..", "..");
 export const DEFAULT_STATE_DIR = join(tmpdir(), "renfort-twin");
 export const APP_BUNDLE = join(REPO_ROOT, "app", "dist", "server.js");
 export const EDGE_MAIN = join(__dirname, "edge", "main.ts");
@@ -196,6 +197,8 @@ export async function up(o: UpOptions): Promise<UpResult> {
   const pgBin = findPostgresBin();
   if (!pgBin) throw new TwinToolError("no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql: apt-get install -y postgresql");
 
+  // Loaded here only: the program pulls in every provider SDK, which down and status do not need.
+  const { evaluateTwinProgram } = await import("./program");
   const program = await evaluateTwinProgram({ stack: o.stack, configFile: o.configFile });
   ensureBundle(log);
 
@@ -236,7 +239,9 @@ async function start(program: TwinProgram, o: UpOptions & { stateDir: string; lo
   const dbUrl = new URL(group0.env.DATABASE_URL ?? "postgres://localhost:5432/");
   const dbPort = Number(dbUrl.port || 5432);
   const dbCert = issue(pki, ca, "database", [plan.database]);
-  const pgDir = join(stateDir, "postgres");
+  // Its own temporary directory, not under the state directory: as root the server runs as `postgres`,
+  // which must traverse every parent, and a caller's state directory may be private (mkdtemp is 0700).
+  const pgDir = mkdtempSync(join(tmpdir(), "renfort-twin-pg-"));
   state.postgres = { bin: pgBin, dir: pgDir };
   writeState(stateDir, state);
   await startCluster({ bin: pgBin, dir: pgDir, address: plan.database, port: dbPort, cert: dbCert.cert, key: dbCert.key, settings: topology.database.settings });
@@ -414,6 +419,7 @@ export async function down(o: { stateDir?: string; log?: (l: string) => void } =
       await stopCluster(state.postgres.bin, state.postgres.dir, "fast").catch(() => stopCluster(state.postgres!.bin, state.postgres!.dir, "immediate").catch(() => undefined));
       stopped.push("postgresql");
     }
+    if (state.postgres) rmSync(state.postgres.dir, { recursive: true, force: true });
   }
   if (existsSync(stateDir)) rmSync(stateDir, { recursive: true, force: true });
   log(stopped.length > 0 ? `twin stopped: ${stopped.join(", ")}` : "no twin running");
