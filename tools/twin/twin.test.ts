@@ -13,7 +13,7 @@ import { stackFileWith } from "../plan/testing";
 import { checkLoadBalancers, checkSignup } from "./checks";
 import { twinRequest } from "./client";
 import { findPostgresBin } from "./postgres";
-import { alive, type Summary } from "./twin";
+import { alive, startTime, type Summary } from "./twin";
 
 const IN_CI = !!process.env.CI && process.env.CI !== "false";
 const missing = [spawnSync("haproxy", ["-v"]).status !== 0 ? "haproxy (apt-get install -y haproxy)" : "", findPostgresBin() ? "" : "the PostgreSQL server (apt-get install -y postgresql)"].filter(Boolean);
@@ -31,15 +31,6 @@ function portOpen(address: string, port: number): Promise<boolean> {
     s.once("connect", () => (s.destroy(), resolve(true)));
     s.once("error", () => resolve(false));
   });
-}
-
-/** Field 22 of /proc/<pid>/stat: when the process started (clock ticks since boot); undefined when gone. */
-function startTime(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[19];
-  } catch {
-    return undefined;
-  }
 }
 
 function endpoints(s: Summary): Array<[string, number]> {

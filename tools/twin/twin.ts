@@ -53,8 +53,8 @@ export interface Summary {
 }
 
 interface State {
-  /** Processes started by `up` (each the leader of its own process group). */
-  pids: Array<{ pid: number; what: string }>;
+  /** Processes started by `up` (each the leader of its own process group), with their start time. */
+  pids: Array<{ pid: number; what: string; startTime?: string }>;
   postgres?: { bin: string; dir: string };
   summary?: Summary;
 }
@@ -82,6 +82,20 @@ export function alive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), or undefined when gone. */
+export function startTime(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Still the process `up` started: alive with the same start time (pids are reused, 32768 of them here). */
+function ours(p: { pid: number; startTime?: string }): boolean {
+  return alive(p.pid) && (p.startTime === undefined || startTime(p.pid) === p.startTime);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -128,7 +142,7 @@ function startProcess(state: State, stateDir: string, what: string, file: string
   closeSync(out);
   if (child.pid === undefined) throw new TwinToolError(`could not start ${what} (${file})`);
   child.unref();
-  state.pids.push({ pid: child.pid, what });
+  state.pids.push({ pid: child.pid, what, startTime: startTime(child.pid) });
   writeState(stateDir, state);
   return child.pid;
 }
@@ -187,7 +201,7 @@ export async function up(o: UpOptions): Promise<UpResult> {
   const log = o.log ?? ((l: string) => console.log(l));
   const stateDir = o.stateDir ?? DEFAULT_STATE_DIR;
   const existing = readState(stateDir);
-  if (existing?.summary && existing.pids.some((p) => alive(p.pid))) {
+  if (existing?.summary && existing.pids.some(ours)) {
     return { alreadyRunning: true, summary: existing.summary };
   }
   if (existing) await down({ stateDir, log: () => undefined });
@@ -393,7 +407,7 @@ export async function down(o: { stateDir?: string; log?: (l: string) => void } =
   const stopped: string[] = [];
   if (state) {
     for (const p of [...state.pids].reverse()) {
-      if (!alive(p.pid)) continue;
+      if (!ours(p)) continue;
       try {
         process.kill(-p.pid, "SIGTERM");
       } catch {
@@ -406,9 +420,9 @@ export async function down(o: { stateDir?: string; log?: (l: string) => void } =
       stopped.push(p.what);
     }
     const deadline = Date.now() + 10_000;
-    while (state.pids.some((p) => alive(p.pid)) && Date.now() < deadline) await sleep(100);
+    while (state.pids.some(ours) && Date.now() < deadline) await sleep(100);
     for (const p of state.pids) {
-      if (!alive(p.pid)) continue;
+      if (!ours(p)) continue;
       try {
         process.kill(-p.pid, "SIGKILL");
       } catch {
@@ -429,6 +443,6 @@ export async function down(o: { stateDir?: string; log?: (l: string) => void } =
 export function status(o: { stateDir?: string } = {}): { running: boolean; summary?: Summary; processes: Array<{ pid: number; what: string; alive: boolean }> } {
   const state = readState(o.stateDir ?? DEFAULT_STATE_DIR);
   if (!state) return { running: false, processes: [] };
-  const processes = state.pids.map((p) => ({ ...p, alive: alive(p.pid) }));
+  const processes = state.pids.map((p) => ({ pid: p.pid, what: p.what, alive: ours(p) }));
   return { running: processes.some((p) => p.alive), summary: state.summary, processes };
 }
