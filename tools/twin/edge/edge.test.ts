@@ -15,6 +15,7 @@ const SOURCES = ["127.0.40.21", "127.0.40.22"];
 let pki: Pki;
 let staging: PlanResource[];
 let edited: PlanResource[];
+let legacyTls: PlanResource[];
 let upstreams: Upstream[];
 
 beforeAll(async () => {
@@ -26,6 +27,9 @@ beforeAll(async () => {
     edge.geoBans = ["RU"];
     edge.minTlsVersion = "1.3";
     edge.hsts = { maxAgeSeconds: 3600, preload: false };
+  });
+  legacyTls = await stagingResources((raw) => {
+    (raw.edge as Record<string, unknown>).minTlsVersion = "1.1";
   });
   const tls = pki.leaf([HOST]);
   upstreams = [await startUpstream("lb-primary", "127.0.40.11", tls), await startUpstream("lb-secondary", "127.0.40.12", tls)];
@@ -257,6 +261,15 @@ describe("a change to a declared rule changes the edge", () => {
   test("the minimum TLS version follows the config: 1.2 is refused at 1.3", async () => {
     await expect(via(edge, { path: "/page-tls2", minVersion: "TLSv1.2", maxVersion: "TLSv1.2" })).rejects.toThrow();
     expect((await via(edge, { path: "/page-tls2", minVersion: "TLSv1.3" })).status).toBe(200);
+  });
+
+  test("at a declared minimum of 1.1, a TLS 1.1 visitor is served: the refusal at 1.2 is the edge's, not the client's", async () => {
+    const legacy = await startEdge(optionsFor(legacyTls));
+    try {
+      expect((await via(legacy, { path: "/page-tls11", minVersion: "TLSv1.1", maxVersion: "TLSv1.1" })).status).toBe(200);
+    } finally {
+      await legacy.close();
+    }
   });
 
   test("the HSTS max-age follows the config", async () => {

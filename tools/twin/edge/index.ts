@@ -150,7 +150,9 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
   const limiter = new RateLimiter(now);
   const cache = new EdgeCache(options.cacheMaxBytes ?? 64 * 1024 * 1024, options.cacheMaxObjectBytes ?? 8 * 1024 * 1024);
   const upstreamTimeoutMs = options.upstreamTimeoutMs ?? 100_000;
-  const agent = new https.Agent({ keepAlive: true, maxSockets: 512, ca: options.upstreamCa, rejectUnauthorized: zone.sslMode === "strict" });
+  // Idle upstream connections are dropped after 4 s, before a load balancer's keep-alive timeout can close one
+  // under a request being sent on it (a reset a POST cannot be retried after).
+  const agent = new https.Agent({ keepAlive: true, timeout: 4_000, maxSockets: 512, ca: options.upstreamCa, rejectUnauthorized: zone.sslMode === "strict" });
   let nextOrigin = 0;
   let nextSource = 0;
   const maxPeriod = Math.max(60, ...zone.rules.map((r) => r.ratelimit?.period ?? 0));
