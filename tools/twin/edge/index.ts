@@ -263,7 +263,9 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
     out["cdn-loop"] = "cloudflare";
     out.host = req.headers.host ?? host;
 
-    const canRetry = edgeReq.method === "GET" || edgeReq.method === "HEAD";
+    const hasBody = (req.headers["content-length"] !== undefined && req.headers["content-length"] !== "0") || req.headers["transfer-encoding"] !== undefined;
+    // Only a request with nothing left to send can be sent again to the other origin.
+    const canRetry = (edgeReq.method === "GET" || edgeReq.method === "HEAD") && !hasBody;
     const first = nextOrigin++ % origins.length;
     const attempt = (tries: number) => {
       const origin = origins[(first + tries) % origins.length];
@@ -278,6 +280,7 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         servername: host,
         localAddress,
       });
+      upstream.setNoDelay(true);
       upstream.setTimeout(upstreamTimeoutMs, () => {
         const e: NodeJS.ErrnoException = new Error(`no response from ${origin.address}:${origin.httpsPort} within ${upstreamTimeoutMs} ms`);
         e.code = "UPSTREAM_TIMEOUT";
@@ -335,8 +338,11 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
           res.end(body);
         });
       });
-      if (tries === 0) req.pipe(upstream);
-      else upstream.end();
+      if (tries === 0 && hasBody) req.pipe(upstream);
+      else {
+        req.resume();
+        upstream.end();
+      }
     };
     attempt(0);
   }

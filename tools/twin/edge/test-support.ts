@@ -71,6 +71,8 @@ export interface Upstream {
   address: string;
   port: number;
   seen: SeenRequest[];
+  /** TLS connections accepted so far. */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -110,12 +112,17 @@ export async function startUpstream(name: string, address: string, tls: { cert: 
       res.end(req.method === "HEAD" ? undefined : body);
     });
   });
+  let connections = 0;
+  server.on("secureConnection", () => connections++);
   await new Promise<void>((resolve) => server.listen(0, address, resolve));
   return {
     name,
     address,
     port: (server.address() as AddressInfo).port,
     seen,
+    get connections() {
+      return connections;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
