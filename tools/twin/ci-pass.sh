@@ -18,7 +18,9 @@ cleanup() { twin down --state-dir "$state/twin" > /dev/null 2>&1 || true; rm -rf
 trap cleanup EXIT
 
 [ -f app/dist/server.js ] || npm run build -w app
-twin up --stack staging --state-dir "$state/twin" --summary "$out/twin-summary.json" --base-address "${TWIN_BASE_ADDRESS:-127.0.20.0}"
+# The campaign simulates its visitors with CF-Connecting-IP: the edge takes the visitor's IP from it.
+twin up --stack staging --state-dir "$state/twin" --summary "$out/twin-summary.json" --base-address "${TWIN_BASE_ADDRESS:-127.0.20.0}" \
+  --client-ip-header cf-connecting-ip
 twin check --state-dir "$state/twin" | tee "$out/twin-checks.txt"
 
 # Where the campaign goes: the main host, resolved to the edge, or to the first load balancer from a

@@ -1,6 +1,6 @@
 /**
  * npm run twin -- up --stack <s> [--instances N] [--summary <file>] [--base-address 127.x.y.0]
- *                    [--state-dir <dir>] [--port-offset N] [--config-file <path>]
+ *                    [--state-dir <dir>] [--port-offset N] [--config-file <path>] [--client-ip-header <name>]
  * npm run twin -- down [--state-dir <dir>]
  * npm run twin -- status [--state-dir <dir>] [--json]
  * npm run twin -- check [--state-dir <dir>]      the behaviours of issue 16 against the running twin
@@ -18,6 +18,7 @@ import { DEFAULT_STATE_DIR, down, REPO_ROOT, status, up } from "./twin";
 const USAGE = `usage:
   npm run twin -- up --stack <staging|prod> [--instances N] [--summary <file>] [--base-address ${DEFAULT_BASE_ADDRESS}]
                      [--state-dir <dir>] [--port-offset N] [--config-file <Pulumi.<stack>.yaml-like file>]
+                     [--client-ip-header <name>]   (the edge takes the visitor's IP from it, e.g. cf-connecting-ip for npm run loadtest)
   npm run twin -- down [--state-dir <dir>]
   npm run twin -- status [--state-dir <dir>] [--json]
   npm run twin -- check [--state-dir <dir>]     origin lock, apex 301, signup stored and mailed (and the edge's cache and geo ban)
@@ -43,6 +44,7 @@ function parse(argv: string[]) {
         "state-dir": { type: "string" },
         "port-offset": { type: "string" },
         "config-file": { type: "string" },
+        "client-ip-header": { type: "string" },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -61,11 +63,14 @@ function parse(argv: string[]) {
     if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
     return Number(v);
   };
+  if (values["client-ip-header"] !== undefined && !/^[a-z0-9][a-z0-9-]*$/.test(values["client-ip-header"])) {
+    throw new UsageError(`--client-ip-header must be a lower-case header name such as cf-connecting-ip, got ${JSON.stringify(values["client-ip-header"])}`);
+  }
   if (command === "up") {
     if (!values.stack) throw new UsageError("--stack is required for up (staging or prod, or the name of a Pulumi.<stack>.yaml)");
     if (!/^[A-Za-z0-9_.-]+$/.test(values.stack)) throw new UsageError(`--stack must be a stack name, got ${JSON.stringify(values.stack)}`);
   } else {
-    for (const k of ["stack", "instances", "summary", "base-address", "port-offset", "config-file"] as const) {
+    for (const k of ["stack", "instances", "summary", "base-address", "port-offset", "config-file", "client-ip-header"] as const) {
       if (values[k] !== undefined) throw new UsageError(`--${k} applies to up only`);
     }
   }
@@ -78,6 +83,7 @@ function parse(argv: string[]) {
     baseAddress: values["base-address"],
     stateDir: values["state-dir"],
     configFile: values["config-file"],
+    clientIpHeader: values["client-ip-header"],
     json: values.json ?? false,
   };
 }
@@ -130,6 +136,7 @@ async function main(argv: string[]): Promise<number> {
     stateDir: args.stateDir,
     portOffset: args.portOffset,
     summaryFile: args.summary,
+    clientIpHeader: args.clientIpHeader,
   });
   const s = result.summary;
   if (result.alreadyRunning) {

@@ -10,7 +10,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stackFileWith } from "../plan/testing";
-import { checkLoadBalancers, checkSignup } from "./checks";
+import { checkEdge, checkLoadBalancers, checkSignup } from "./checks";
 import { twinRequest } from "./client";
 import { findPostgresBin } from "./postgres";
 import { alive, startTime, type Summary } from "./twin";
@@ -105,6 +105,13 @@ if (missing.length > 0 && IN_CI) {
       const results = await checkSignup(summary, "load balancer");
       expect(results.filter((r) => !r.ok)).toEqual([]);
       expect(results).toHaveLength(3);
+    });
+
+    test("through the edge: the home page is served and its second GET is a cache hit, a banned country gets 403, a signup is stored and mailed", async () => {
+      expect(summary.edge).not.toBeNull();
+      const results = [...(await checkEdge(summary, "KP")), ...(await checkSignup(summary, "edge"))];
+      expect(results.filter((r) => !r.ok)).toEqual([]);
+      expect(results).toHaveLength(6);
     });
 
     test("down stops every process, frees every port, removes the state directory; a second down is a no-op", async () => {

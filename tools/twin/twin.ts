@@ -33,13 +33,18 @@ export interface UpOptions {
   /** Added to declared ports below 1024 (default: 0 as root, 10000 otherwise). */
   portOffset?: number;
   summaryFile?: string;
+  /**
+   * Request header the edge takes the visitor's IP from (else the TCP peer): lets one load generator play many
+   * visitors, e.g. `cf-connecting-ip` as npm run loadtest sends it. Real Cloudflare never trusts it.
+   */
+  clientIpHeader?: string;
   log?: (line: string) => void;
 }
 
 export interface Summary {
   stack: string;
   hosts: { main: string; apex: string };
-  edge: { address: string; httpPort: number; httpsPort: number; caFile: string; countryHeader: string; cacheStatusHeader: string } | null;
+  edge: { address: string; httpPort: number; httpsPort: number; caFile: string; countryHeader: string; cacheStatusHeader: string; clientIpHeader: string | null } | null;
   loadBalancers: Array<{ name: string; address: string; httpPort: number; httpsPort: number; declaredIps: string[] }>;
   instances: Array<{ group: string; address: string; port: number }>;
   database: { url: string };
@@ -366,14 +371,25 @@ async function start(program: TwinProgram, o: UpOptions & { stateDir: string; lo
       upstreams: topology.loadBalancers.flatMap((lb, i) => lb.declaredIps.map((declaredIp) => ({ declaredIp, address: loadBalancers[i].address, httpsPort: loadBalancers[i].httpsPort }))),
       upstreamCa: readFileSync(ca.cert, "utf8"),
       sourceAddresses: sources,
+      ...(o.clientIpHeader ? { clientIpHeader: o.clientIpHeader } : {}),
     };
     const optionsFile = join(stateDir, "edge.json");
     writeFileSync(optionsFile, JSON.stringify(options), { mode: 0o600 });
     const logFile = join(stateDir, "edge.log");
     const pid = startProcess(state, stateDir, "edge", process.execPath, ["--import", "tsx", EDGE_MAIN, optionsFile], { PATH: process.env.PATH ?? "" }, logFile);
     await waitForPort(plan.edge, httpsPort, "the edge", 30_000, pid, logFile);
-    edge = { address: plan.edge, httpPort, httpsPort, caFile: ca.cert, countryHeader: "x-twin-country", cacheStatusHeader: "cf-cache-status" };
-    log(`edge        tools/twin/edge on ${plan.edge}:${httpsPort}/${httpPort}, sending from ${sources[0]}..   stands for Cloudflare (zone ${config.domain.zone})`);
+    // The edge prints one JSON line when it listens: its ports and headers (tools/twin/edge/main.ts).
+    const ready = JSON.parse(readFileSync(logFile, "utf8").split("\n").find((l) => l.startsWith('{"ready"')) ?? "{}") as { countryHeader?: string; cacheStatusHeader?: string };
+    edge = {
+      address: plan.edge,
+      httpPort,
+      httpsPort,
+      caFile: ca.cert,
+      countryHeader: ready.countryHeader ?? "x-twin-country",
+      cacheStatusHeader: ready.cacheStatusHeader ?? "cf-cache-status",
+      clientIpHeader: o.clientIpHeader ?? null,
+    };
+    log(`edge        tools/twin/edge on ${plan.edge} (ports ${httpsPort}, ${httpPort}), forwarding from ${sources[0]}-${sources.at(-1)}   stands for Cloudflare (zone ${config.domain.zone}; country header ${edge.countryHeader})`);
   } else {
     log("edge        not started: tools/twin/edge is not on this branch yet (the Cloudflare stand-in); reach the load balancers directly");
   }
