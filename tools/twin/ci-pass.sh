@@ -5,7 +5,10 @@
 # too when tools/twin/edge is present) -> a 20-second signup campaign with npm run loadtest through the
 # twin (the edge when present, else straight to the first load balancer from a Cloudflare stand-in
 # address) -> down. `down` also runs on any failure. Needs haproxy and the PostgreSQL server binaries.
-# Environment: TWIN_BASE_ADDRESS (127.0.20.0), TWIN_CAMPAIGN_RATE (signups/s, 50), TWIN_CAMPAIGN_SECONDS (20).
+# Environment: TWIN_BASE_ADDRESS (127.0.20.0), TWIN_CAMPAIGN_RATE (signups/s, 50), TWIN_CAMPAIGN_SECONDS (20),
+# TWIN_CAMPAIGN_SLO_P99_MS (500). The pass proves the whole chain holds a steady load without errors (error
+# rate <= 0.1 %); its p99 crosses three TLS hops (edge, load balancer, database) on CI's shared cores, so its
+# latency bound is looser than the 100 ms a single instance is sized with (tools/loadtest, npm run capacity).
 # Exit status: 0 all held; 1 a check failed; the campaign's own status (3: a step missed the SLO); else the twin's.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,6 +39,7 @@ NODE_OPTIONS="--require $PWD/tools/twin/connect-preload.cjs" NODE_EXTRA_CA_CERTS
   RENFORT_TWIN_HOSTS="{\"$main\":\"$target\"}" RENFORT_TWIN_SOURCE="$source" \
   npx tsx tools/loadtest/cli.ts --url "https://$main" --allow-host "$main" \
   --steps "${TWIN_CAMPAIGN_RATE:-50}" --step-seconds "${TWIN_CAMPAIGN_SECONDS:-20}" --warmup-seconds 2 \
+  --slo-p99-ms "${TWIN_CAMPAIGN_SLO_P99_MS:-500}" \
   --client-ips 100000 --report "$out/twin-loadtest.json" --markdown "$out/twin-loadtest.md"
 status=$?
 set -e

@@ -4,6 +4,7 @@
  * npm run twin -- down [--state-dir <dir>]
  * npm run twin -- status [--state-dir <dir>] [--json]
  * npm run twin -- check [--state-dir <dir>]      the behaviours of issue 16 against the running twin
+ * npm run twin -- drill instance-kill [--state-dir <dir>] [--rate N] [--seconds N] [--report <file>]
  *
  * Exit codes: 0 ok, 1 verdict failed (status: the twin is not running), 2 usage, stack-file or config
  * error, 3 the tool or one of the twin's parts failed.
@@ -22,6 +23,8 @@ const USAGE = `usage:
   npm run twin -- down [--state-dir <dir>]
   npm run twin -- status [--state-dir <dir>] [--json]
   npm run twin -- check [--state-dir <dir>]     origin lock, apex 301, signup stored and mailed (and the edge's cache and geo ban)
+  npm run twin -- drill instance-kill [--rate 50] [--seconds 30] [--report <file>] [--state-dir <dir>]
+                                                kills one app process under steady signup load; exit 1 if an acknowledged signup is lost
 
 Stands the stack's topology up on this machine from what the program declares (load balancers as HAProxy,
 the fleet as app processes, PostgreSQL, an SMTP server, the edge stand-in), or stops it.
@@ -45,6 +48,9 @@ function parse(argv: string[]) {
         "port-offset": { type: "string" },
         "config-file": { type: "string" },
         "client-ip-header": { type: "string" },
+        rate: { type: "string" },
+        seconds: { type: "string" },
+        report: { type: "string" },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -55,9 +61,14 @@ function parse(argv: string[]) {
   const { values, positionals } = parsed;
   if (values.help) return undefined;
   const [command, ...rest] = positionals;
-  if (!command) throw new UsageError("a command is required: up, down, status or check");
-  if (!["up", "down", "status", "check"].includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)}: use up, down, status or check`);
+  if (!command) throw new UsageError("a command is required: up, down, status, check or drill");
+  if (!["up", "down", "status", "check", "drill"].includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)}: use up, down, status, check or drill`);
+  const drill = command === "drill" ? rest.shift() : undefined;
+  if (command === "drill" && drill !== "instance-kill") throw new UsageError(`drill needs its name: instance-kill${drill ? `, got ${JSON.stringify(drill)}` : ""}`);
   if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`);
+  if (command !== "drill") {
+    for (const k of ["rate", "seconds", "report"] as const) if (values[k] !== undefined) throw new UsageError(`--${k} applies to drill only`);
+  }
   const int = (name: string, v: string | undefined, min: number) => {
     if (v === undefined) return undefined;
     if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
@@ -75,7 +86,11 @@ function parse(argv: string[]) {
     }
   }
   return {
-    command: command as "up" | "down" | "status" | "check",
+    command: command as "up" | "down" | "status" | "check" | "drill",
+    drill,
+    rate: int("rate", values.rate, 1) ?? 50,
+    seconds: int("seconds", values.seconds, 3) ?? 30,
+    report: values.report,
     stack: values.stack ?? "",
     instances: int("instances", values.instances, 1),
     portOffset: int("port-offset", values["port-offset"], 0),
@@ -104,6 +119,19 @@ async function main(argv: string[]): Promise<number> {
     else if (!s.running) console.log("no twin running");
     else for (const p of s.processes) console.log(`${p.alive ? "running" : "DEAD   "} ${String(p.pid).padStart(7)} ${p.what}`);
     return s.running ? 0 : 1;
+  }
+  if (args.command === "drill") {
+    const s = status({ stateDir: args.stateDir });
+    if (!s.running || !s.summary) {
+      console.error(`no twin running: start one with npm run twin -- up --stack <s> --instances 2`);
+      return 1;
+    }
+    const { instanceKill } = await import("./drill");
+    const report = await instanceKill({ summary: s.summary, processes: s.processes, rate: args.rate, seconds: args.seconds });
+    console.log(JSON.stringify(report, null, 2));
+    if (args.report) (await import("node:fs")).writeFileSync(args.report, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`${report.ok ? "ok" : "FAILED"}: ${report.acknowledged} of ${report.sent} signups acknowledged, ${report.lostAcknowledged} acknowledged signup(s) lost, ${report.duplicated} stored twice; failures ${JSON.stringify(report.failed)}${report.failureWindow ? ` from ${report.failureWindow.from}s to ${report.failureWindow.to}s after the kill` : ""}`);
+    return report.ok ? 0 : 1;
   }
   if (args.command === "check") {
     const s = status({ stateDir: args.stateDir });

@@ -9,7 +9,7 @@
  * https://www.postgresql.org/docs/current/ssl-tcp.html, https://www.postgresql.org/docs/current/auth-pg-hba-conf.html
  */
 import { execFile } from "node:child_process";
-import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "pg";
 import { ACCESS_MODEL, quoteIdent, quoteLiteral, renderAccessSteps } from "../../components/database/access-model";
@@ -98,7 +98,13 @@ export async function startCluster(spec: ClusterSpec): Promise<void> {
       "",
     ].join("\n"),
   );
-  await pgCtl(spec.bin, spec.dir, ["-l", join(spec.dir, "server.log"), "-w", "-t", "30", "start"]);
+  const logFile = join(spec.dir, "server.log");
+  try {
+    await pgCtl(spec.bin, spec.dir, ["-l", logFile, "-w", "-t", "60", "start"]);
+  } catch (e) {
+    const tail = existsSync(logFile) ? readFileSync(logFile, "utf8").split("\n").slice(-10).join("\n") : "(no server log)";
+    throw new Error(`PostgreSQL did not start on ${spec.address}:${spec.port}:\n${tail}`, { cause: e });
+  }
 }
 
 export async function stopCluster(bin: string, dir: string, mode: "fast" | "immediate" = "fast"): Promise<void> {
