@@ -321,6 +321,9 @@ async function start(program: TwinProgram, o: UpOptions & { stateDir: string; lo
   }
   log(`fleet       ${instances.length} app process(es) from app/dist/server.js on ${instances.map((i) => `${i.address}:${i.port}`).join(", ")}   stands for the autoscaling group(s) ${topology.groups.map((g) => g.name).join(", ")}`);
 
+  const empty = topology.loadBalancers.flatMap((lb) => lb.backends.filter((b) => !servers[bareId(b.id)]).map((b) => `${lb.name}/${b.name}`));
+  if (empty.length > 0) log(`warning     no instance group registers its instances in backend(s) ${empty.join(", ")}: they serve nothing, as they would in Scaleway`);
+
   // Load balancers.
   const loadBalancers: Summary["loadBalancers"] = [];
   for (const [i, lb] of topology.loadBalancers.entries()) {
