@@ -141,7 +141,8 @@ async function main(argv: string[]): Promise<number> {
     }
     const { runChecks } = await import("./checks");
     const { readStackFile } = await import("../plan/stack-file");
-    const edgeConfig = readStackFile(`${REPO_ROOT}/Pulumi.${s.summary.stack}.yaml`).config["renfort:edge"] as { geoBans?: string[] } | undefined;
+    // The stack file the twin was built from (a --config-file may ban other countries).
+    const edgeConfig = readStackFile(s.stackFile ?? `${REPO_ROOT}/Pulumi.${s.summary.stack}.yaml`).config["renfort:edge"] as { geoBans?: string[] } | undefined;
     const results = await runChecks(s.summary, edgeConfig?.geoBans?.[0]);
     for (const r of results) console.log(`${r.ok ? "ok  " : "FAIL"} ${r.name}: ${r.detail}`);
     if (!s.summary.edge) console.log("note: no edge in this twin (tools/twin/edge absent): the checks through Cloudflare's stand-in did not run");

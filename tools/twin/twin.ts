@@ -61,6 +61,8 @@ interface State {
   /** Processes started by `up` (each the leader of its own process group), with their start time. */
   pids: Array<{ pid: number; what: string; startTime?: string }>;
   postgres?: { bin: string; dir: string };
+  /** The stack file the program ran with. */
+  stackFile?: string;
   summary?: Summary;
 }
 
@@ -222,7 +224,7 @@ export async function up(o: UpOptions): Promise<UpResult> {
   ensureBundle(log);
 
   mkdirSync(stateDir, { recursive: true, mode: 0o755 });
-  const state: State = { pids: [] };
+  const state: State = { pids: [], stackFile: o.configFile ?? join(REPO_ROOT, `Pulumi.${o.stack}.yaml`) };
   writeState(stateDir, state);
   try {
     const summary = await start(program, { ...o, stateDir, log }, plan, offset, pgBin, state);
@@ -459,9 +461,9 @@ export async function down(o: { stateDir?: string; log?: (l: string) => void } =
   return stopped;
 }
 
-export function status(o: { stateDir?: string } = {}): { running: boolean; summary?: Summary; processes: Array<{ pid: number; what: string; alive: boolean }> } {
+export function status(o: { stateDir?: string } = {}): { running: boolean; summary?: Summary; stackFile?: string; processes: Array<{ pid: number; what: string; alive: boolean }> } {
   const state = readState(o.stateDir ?? DEFAULT_STATE_DIR);
   if (!state) return { running: false, processes: [] };
   const processes = state.pids.map((p) => ({ pid: p.pid, what: p.what, alive: ours(p) }));
-  return { running: processes.some((p) => p.alive), summary: state.summary, processes };
+  return { running: processes.some((p) => p.alive), summary: state.summary, stackFile: state.stackFile, processes };
 }
