@@ -31,6 +31,21 @@ describe("redirect targets and pattern quoting", () => {
   });
 });
 
+describe("what the twin cannot reproduce is refused at render time, naming the ACL", () => {
+  const render = (acl: Acl) =>
+    renderHaproxyConfig({ lb: lbWith([acl], 8080), address: "127.0.20.90", portOffset: 0, privateAddress: "127.0.20.91", servers: {}, certificateFiles: {}, mapSubnets: (s) => [...s], statsSocket: "/dev/null" });
+  test.each([
+    [{ name: "edge-services", index: 0, action: { type: "allow" }, match: { ipsEdgeServices: true } }, /edge-services: ips_edge_services/],
+    [{ name: "odd-filter", index: 0, action: { type: "allow" }, match: { httpFilter: "cookie", httpFilterValues: ["x"] } }, /odd-filter: http_filter "cookie" is not one of Scaleway's/],
+    [{ name: "no-target", index: 0, action: { type: "redirect", redirects: [{ type: "location" }] }, match: {} }, /no-target: a redirect action needs a target/],
+    [{ name: "header-no-name", index: 0, action: { type: "deny" }, match: { httpFilter: "http_header_match", httpFilterValues: ["x"] } }, /header-no-name: http_header_match needs http_filter_option/],
+  ] as Array<[Acl, RegExp]>)("%#", (acl, message) => expect(() => render(acl)).toThrow(message));
+  test("two ACLs with one index are refused: their order would be a guess", () => {
+    const a: Acl = { name: "a", index: 1, action: { type: "deny" }, match: {} };
+    expect(() => renderHaproxyConfig({ lb: lbWith([a, { ...a, name: "b" }], 8080), address: "127.0.20.90", portOffset: 0, privateAddress: "127.0.20.91", servers: {}, certificateFiles: {}, mapSubnets: (s) => [...s], statsSocket: "/dev/null" })).toThrow(/two ACLs have index 1/);
+  });
+});
+
 const LB_ADDRESS = "127.0.20.90";
 const BACKEND_ADDRESS = "127.0.20.91";
 const TRUSTED_SOURCE = "127.0.20.92";

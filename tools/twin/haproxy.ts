@@ -6,9 +6,10 @@
  * Scaleway ACL semantics rendered here (https://www.scaleway.com/en/docs/load-balancer/reference-content/acls/,
  * API: https://www.scaleway.com/en/developers/api/load-balancer/zoned-api/#path-acls-create-an-acl, the
  * `ACLMatch`/`ACLAction` types of scaleway-sdk-go api/lb/v1):
- * - ACLs of a frontend run in ascending `index`; the first whose condition holds acts and ends the
- *   evaluation; a request none acts on goes to the frontend's backend. (verified: docs, "ACLs are evaluated
- *   in order of index... once an ACL matches, no further ACLs are evaluated")
+ * - ACLs of a frontend run in ascending `index` (verified: API reference, "ACLs are applied in ascending
+ *   order, 0 is the first ACL executed"); the first whose condition holds acts and ends the evaluation; a
+ *   request none acts on goes to the frontend's backend (as the ACL reference page says, quoted in
+ *   components/origin/acls.ts).
  *   → one `http-request allow|deny|redirect ... if <cond>` per ACL, in index order: each of these HAProxy
  *   actions is final for the http-request rule set (https://docs.haproxy.org/2.6/configuration.html#4.2-http-request).
  * - `ip_subnet` is matched against the client's address; `http_filter` against the request: `path_begin`,
@@ -89,6 +90,7 @@ interface Condition {
 
 function condition(acl: Acl, id: string, mode: "http" | "tcp", mapSubnets: RenderInput["mapSubnets"]): Condition {
   const m: AclMatch = acl.match ?? {};
+  if (m.ipsEdgeServices) throw new TopologyError(`ACL ${acl.name}: ips_edge_services matches Scaleway Edge Services' addresses, which the twin does not stand in for`);
   const lines: string[] = [];
   const names: string[] = [];
   if (m.ipSubnets && m.ipSubnets.length > 0) {

@@ -67,6 +67,8 @@ export interface AclMatch {
   httpFilterValues?: string[];
   httpFilterOption?: string;
   invert?: boolean;
+  /** Matches Scaleway Edge Services' addresses: the twin has no stand-in for them (refused when rendered). */
+  ipsEdgeServices?: boolean;
 }
 export interface AclRedirect {
   type?: string;
