@@ -79,7 +79,8 @@ export interface Upstream {
 /**
  * An HTTPS origin stand-in: `/page*` public pages (max-age 60), `/nostore` (no-store), `/cookie` (cacheable
  * but with Set-Cookie), `/nocc` (no Cache-Control), `/api/*` (201 for writes, with a cacheable header on
- * purpose: the edge's rules, not the origin, must keep writes out of the cache), `/echo` (no-store).
+ * purpose: the edge's rules, not the origin, must keep writes out of the cache), `/echo` (no-store),
+ * `/reset` (a cacheable response cut short after a few bytes).
  */
 export async function startUpstream(name: string, address: string, tls: { cert: string; key: string }): Promise<Upstream> {
   const seen: SeenRequest[] = [];
@@ -96,6 +97,13 @@ export async function startUpstream(name: string, address: string, tls: { cert: 
     req.resume();
     req.on("end", () => {
       const path = (req.url ?? "/").split("?")[0];
+      if (path === "/reset") {
+        // Headers and part of the body, then the connection is cut.
+        res.writeHead(200, { "content-type": "text/plain", "content-length": "1000", "cache-control": "public, max-age=60" });
+        res.write("partial");
+        setTimeout(() => res.socket?.destroy(), 20);
+        return;
+      }
       const body = `${name} ${req.method} ${req.url}\n`;
       const h: Record<string, string> = { "content-type": "text/plain", "x-upstream": name };
       let status = 200;
