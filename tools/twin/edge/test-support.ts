@@ -16,7 +16,7 @@ import type { TLSSocket } from "node:tls";
 import { loadStackConfig } from "../../../stacks/load";
 import { buildPlatform } from "../../../stacks/platform";
 import type { PlanResource } from "../../plan/harness";
-import { committedStack, evaluateStack } from "../../plan/testing";
+import { committedStack, evaluateStack, type StackName } from "../../plan/testing";
 
 export interface Pki {
   ca: string;
@@ -45,14 +45,19 @@ export function makePki(): Pki {
   };
 }
 
-/** The resources the staging program declares (as `npm run plan -- --stack staging` records them), with `edit` applied to its `renfort:` config. */
-export async function stagingResources(edit?: (raw: Record<string, unknown>) => void): Promise<PlanResource[]> {
-  const committed = committedStack("staging", edit);
+/** The resources a committed stack's program declares (as `npm run plan -- --stack <s>` records them), with `edit` applied to its `renfort:` config. */
+export async function stackResources(stack: StackName, edit?: (raw: Record<string, unknown>) => void): Promise<PlanResource[]> {
+  const committed = committedStack(stack, edit);
   const run = await evaluateStack(committed, () => {
     const loaded = loadStackConfig({ posture: "report" });
     return buildPlatform(loaded.config, loaded.secrets);
   });
   return run.resources;
+}
+
+/** The staging stack's declared resources (see stackResources). */
+export function stagingResources(edit?: (raw: Record<string, unknown>) => void): Promise<PlanResource[]> {
+  return stackResources("staging", edit);
 }
 
 export interface SeenRequest {
