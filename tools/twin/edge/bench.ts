@@ -57,14 +57,16 @@ async function main(): Promise<void> {
     const host = { Host: HOST };
     const direct = await wrk(`https://${ups[0].address}:${ups[0].port}/nostore`, seconds, connections, host);
     const hit = await wrk(`https://${edge.address}:${edge.httpsPort}/page-bench`, seconds, connections, host);
+    const connectionsBefore = ups[0].connections + ups[1].connections;
     const pass = await wrk(`https://${edge.address}:${edge.httpsPort}/nostore`, seconds, connections, host);
+    const upstreamConnections = ups[0].connections + ups[1].connections - connectionsBefore;
     const fmt = (n: number) => n.toFixed(0).padStart(7);
     process.stdout.write(
       [
         `edge bench: ${seconds}s per phase, ${connections} connections, wrk -t2, HTTPS keep-alive`,
         `upstream direct        ${fmt(direct.rps)} req/s  p99 ${direct.p99ms.toFixed(1)} ms  non-2xx ${direct.non2xx}`,
         `edge, cache HIT        ${fmt(hit.rps)} req/s  p99 ${hit.p99ms.toFixed(1)} ms  non-2xx ${hit.non2xx}  ratio to direct ${(hit.rps / direct.rps).toFixed(2)}`,
-        `edge, to origin        ${fmt(pass.rps)} req/s  p99 ${pass.p99ms.toFixed(1)} ms  non-2xx ${pass.non2xx}  ratio to direct ${(pass.rps / direct.rps).toFixed(2)}`,
+        `edge, to origin        ${fmt(pass.rps)} req/s  p99 ${pass.p99ms.toFixed(1)} ms  non-2xx ${pass.non2xx}  ratio to direct ${(pass.rps / direct.rps).toFixed(2)}  (${upstreamConnections} TLS connections to the upstreams)`,
         "",
       ].join("\n"),
     );

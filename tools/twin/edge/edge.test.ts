@@ -240,6 +240,13 @@ describe("the edge from the committed staging stack", () => {
     expect(new Set(spread.map((s) => s.remoteAddress))).toEqual(new Set(SOURCES));
   });
 
+  test("an origin that cuts a response short breaks the visitor's response, is not cached, and the edge keeps serving", async () => {
+    await expect(via(edge, { path: "/reset" })).rejects.toThrow();
+    await expect(via(edge, { path: "/reset" })).rejects.toThrow();
+    expect(seenFor("/reset")).toHaveLength(2);
+    expect((await via(edge, { path: "/page-after-reset" })).status).toBe(200);
+  });
+
   test("a host that is not a proxied hostname of the zone is refused", async () => {
     const r = await via(edge, { path: "/", host: "staging.renfort.gouv.fr", servername: HOST });
     expect(r.status).toBe(421);
@@ -274,6 +281,38 @@ describe("a change to a declared rule changes the edge", () => {
 
   test("the HSTS max-age follows the config", async () => {
     expect((await via(edge, { path: "/page-hsts2" })).headers["strict-transport-security"]).toBe("max-age=3600; includeSubDomains");
+  });
+});
+
+describe("origin errors", () => {
+  test("with both origins refusing connections, the visitor gets Cloudflare's 521 after both were tried", async () => {
+    const closed = await startUpstream("closed", "127.0.40.13", pki.leaf([HOST]));
+    await closed.close();
+    const opts = optionsFor(staging);
+    const logs: string[] = [];
+    const edge = await startEdge({ ...opts, upstreams: opts.upstreams.map((u) => ({ ...u, address: closed.address, httpsPort: closed.port })), log: (l) => logs.push(l) });
+    try {
+      const r = await via(edge, { path: "/page-down" });
+      expect(r.status).toBe(521);
+      expect(logs.filter((l) => l.includes("trying the next origin"))).toHaveLength(1);
+    } finally {
+      await edge.close();
+    }
+  });
+
+  test("an origin whose certificate the twin's CA did not sign gets 526 (SSL Full strict)", async () => {
+    const other = makePki();
+    const rogue = await startUpstream("rogue", "127.0.40.14", other.leaf([HOST]));
+    const opts = optionsFor(staging);
+    const edge = await startEdge({ ...opts, upstreams: opts.upstreams.map((u) => ({ ...u, address: rogue.address, httpsPort: rogue.port })) });
+    try {
+      expect((await via(edge, { path: "/page-rogue" })).status).toBe(526);
+      expect(rogue.seen).toHaveLength(0);
+    } finally {
+      await edge.close();
+      await rogue.close();
+      other.remove();
+    }
   });
 });
 

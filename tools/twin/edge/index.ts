@@ -6,6 +6,7 @@
  * README.md beside this file.
  */
 import { randomBytes } from "node:crypto";
+import { chmodSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
 import { isIP, type AddressInfo } from "node:net";
@@ -96,6 +97,17 @@ export function checkEdgeOptions(options: unknown): void {
     const problems = result.error.issues.map((i) => `${i.path.join(".") || "(options)"}: ${i.message}`);
     throw new EdgeOptionsError(`invalid edge options:\n- ${problems.join("\n- ")}`);
   }
+}
+
+/**
+ * Writes `options` (without `log` and `clock`) as the JSON file main.ts reads, readable by its owner only:
+ * it holds the edge's TLS key and the secrets.
+ */
+export function writeEdgeOptions(file: string, options: EdgeOptions): void {
+  checkEdgeOptions(options);
+  const { log: _log, clock: _clock, ...plain } = options;
+  writeFileSync(file, JSON.stringify(plain), { mode: 0o600 });
+  chmodSync(file, 0o600); // an existing file keeps its mode on write
 }
 
 /** Request headers that describe one hop, not the request (RFC 9110 section 7.6.1), plus the twin's own. */
@@ -301,7 +313,12 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         log(`${ray} ${edgeReq.method} ${host}${path}: origin ${origin.declaredIp} (${origin.address}) failed: ${err.code ?? ""} ${err.message} -> ${code}`);
         simple(res, code, headers0, `origin error ${code}: ${err.code ?? err.message}\n`);
       });
+      // A visitor who goes away stops the upstream request too; an origin that breaks mid-response breaks the visitor's.
+      res.once("close", () => {
+        if (!res.writableFinished) upstream.destroy();
+      });
       upstream.on("response", (up) => {
+        up.on("error", (err) => res.destroy(err));
         const upHeaders = up.headers;
         const respHeaders: http.OutgoingHttpHeaders = {};
         const upConnection = new Set((firstValue(upHeaders.connection) ?? "").split(",").map((s) => s.trim().toLowerCase()));
@@ -327,8 +344,8 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
         }
         const chunks: Buffer[] = [];
         up.on("data", (c: Buffer) => chunks.push(c));
-        up.on("error", (err) => res.destroy(err));
         up.on("end", () => {
+          if (!up.complete) return; // cut short: never cache a partial body (the error above closed the visitor's response)
           const body = Buffer.concat(chunks);
           const t = now();
           cache.set(key, { status: up.statusCode ?? 200, headers: storedHeaders(upHeaders), body, storedAt: t, expiresAt: t + storeFor! * 1000 });
@@ -338,7 +355,10 @@ export async function startEdge(options: EdgeOptions): Promise<RunningEdge> {
           res.end(body);
         });
       });
-      if (tries === 0 && hasBody) req.pipe(upstream);
+      if (tries === 0 && hasBody) {
+        req.on("error", (err) => upstream.destroy(err));
+        req.pipe(upstream);
+      }
       else {
         req.resume();
         upstream.end();

@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { EdgeOptions } from "./index";
+import { writeEdgeOptions, type EdgeOptions } from "./index";
 import { makePki, request, stagingResources, startUpstream, type Pki, type Upstream } from "./test-support";
 
 const ROOT = join(__dirname, "..", "..", "..");
@@ -87,7 +87,8 @@ const portOpen = (address: string, port: number) =>
   });
 
 test("runs from a JSON options file, serves, and exits 0 on SIGTERM with its ports closed", async () => {
-  const file = writeOptions("edge.json", options);
+  const file = join(dir, "edge.json");
+  writeEdgeOptions(file, { ...options, log: () => undefined });
   const readyFile = join(dir, "edge.ready.json");
   const child = spawn(process.execPath, [TSX, MAIN, file, "--ready-file", readyFile], { stdio: ["ignore", "pipe", "pipe"] });
   try {

@@ -16,7 +16,7 @@ import type { TLSSocket } from "node:tls";
 import { loadStackConfig } from "../../../stacks/load";
 import { buildPlatform } from "../../../stacks/platform";
 import type { PlanResource } from "../../plan/harness";
-import { committedStack, evaluateStack } from "../../plan/testing";
+import { committedStack, evaluateStack, type StackName } from "../../plan/testing";
 
 export interface Pki {
   ca: string;
@@ -45,14 +45,19 @@ export function makePki(): Pki {
   };
 }
 
-/** The resources the staging program declares (as `npm run plan -- --stack staging` records them), with `edit` applied to its `renfort:` config. */
-export async function stagingResources(edit?: (raw: Record<string, unknown>) => void): Promise<PlanResource[]> {
-  const committed = committedStack("staging", edit);
+/** The resources a committed stack's program declares (as `npm run plan -- --stack <s>` records them), with `edit` applied to its `renfort:` config. */
+export async function stackResources(stack: StackName, edit?: (raw: Record<string, unknown>) => void): Promise<PlanResource[]> {
+  const committed = committedStack(stack, edit);
   const run = await evaluateStack(committed, () => {
     const loaded = loadStackConfig({ posture: "report" });
     return buildPlatform(loaded.config, loaded.secrets);
   });
   return run.resources;
+}
+
+/** The staging stack's declared resources (see stackResources). */
+export function stagingResources(edit?: (raw: Record<string, unknown>) => void): Promise<PlanResource[]> {
+  return stackResources("staging", edit);
 }
 
 export interface SeenRequest {
@@ -79,7 +84,8 @@ export interface Upstream {
 /**
  * An HTTPS origin stand-in: `/page*` public pages (max-age 60), `/nostore` (no-store), `/cookie` (cacheable
  * but with Set-Cookie), `/nocc` (no Cache-Control), `/api/*` (201 for writes, with a cacheable header on
- * purpose: the edge's rules, not the origin, must keep writes out of the cache), `/echo` (no-store).
+ * purpose: the edge's rules, not the origin, must keep writes out of the cache), `/echo` (no-store),
+ * `/reset` (a cacheable response cut short after a few bytes).
  */
 export async function startUpstream(name: string, address: string, tls: { cert: string; key: string }): Promise<Upstream> {
   const seen: SeenRequest[] = [];
@@ -96,6 +102,13 @@ export async function startUpstream(name: string, address: string, tls: { cert: 
     req.resume();
     req.on("end", () => {
       const path = (req.url ?? "/").split("?")[0];
+      if (path === "/reset") {
+        // Headers and part of the body, then the connection is cut.
+        res.writeHead(200, { "content-type": "text/plain", "content-length": "1000", "cache-control": "public, max-age=60" });
+        res.write("partial");
+        setTimeout(() => res.socket?.destroy(), 20);
+        return;
+      }
       const body = `${name} ${req.method} ${req.url}\n`;
       const h: Record<string, string> = { "content-type": "text/plain", "x-upstream": name };
       let status = 200;

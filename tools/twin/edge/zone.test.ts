@@ -1,5 +1,6 @@
 import type { PlanResource } from "../../plan/harness";
 import { UNKNOWN, wireSecret } from "../../plan/values";
+import { stackResources } from "./test-support";
 import { hstsFromSetting, readZone } from "./zone";
 
 const ZONE = "zone-1";
@@ -80,5 +81,18 @@ describe("hstsFromSetting", () => {
     [undefined, undefined],
   ])("%j", (value, expected) => {
     expect(hstsFromSetting(value)).toEqual(expected);
+  });
+});
+
+describe("the committed stacks", () => {
+  test.each(["staging", "prod"] as const)("every rule %s declares is read: none refused, only the managed WAF left out", async (stack) => {
+    const zone = readZone(await stackResources(stack));
+    expect(zone.hostnames).toHaveLength(1);
+    expect(zone.originIps).toHaveLength(2);
+    expect(zone.minTlsVersion).toBe("TLSv1.2");
+    expect(zone.sslMode).toBe("strict");
+    expect(zone.alwaysUseHttps).toBe(true);
+    expect(new Set(zone.rules.map((r) => r.phase))).toEqual(new Set(["http_request_firewall_custom", "http_ratelimit", "http_request_cache_settings"]));
+    expect(zone.notReproduced.map((n) => n.phase)).toEqual(["http_request_firewall_managed"]);
   });
 });
