@@ -379,7 +379,9 @@ async function start(program: TwinProgram, o: UpOptions & { stateDir: string; lo
       ...(o.clientIpHeader ? { clientIpHeader: o.clientIpHeader } : {}),
     };
     const optionsFile = join(stateDir, "edge.json");
-    writeFileSync(optionsFile, JSON.stringify(options), { mode: 0o600 });
+    // Checks the options field by field and writes them owner-only (they hold the edge's TLS key).
+    const { writeEdgeOptions } = await import("./edge/index");
+    writeEdgeOptions(optionsFile, options);
     const logFile = join(stateDir, "edge.log");
     const pid = startProcess(state, stateDir, "edge", process.execPath, ["--import", "tsx", EDGE_MAIN, optionsFile], { PATH: process.env.PATH ?? "" }, logFile);
     await waitForPort(plan.edge, httpsPort, "the edge", 30_000, pid, logFile);
