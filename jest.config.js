@@ -8,4 +8,8 @@ module.exports = {
   // A global option (ignored inside a project): evaluating the whole program under mocks loads four
   // provider SDKs, and the app's suites start servers; give them room on a 2-core machine.
   testTimeout: 60000,
+  // One worker on 2 cores would otherwise run every file in one process, whose heap grows past 7 GB as
+  // each file loads the provider SDKs again; a worker above this limit is replaced between files.
+  // https://jestjs.io/docs/configuration#workeridlememorylimit-numberstring
+  workerIdleMemoryLimit: "1536MB",
 };
