@@ -70,7 +70,11 @@ if (!chromiumInstalled) {
 
   /** axe-core with the WCAG 2.1 A/AA rules: no serious or critical violation. */
   async function expectAccessible(page: Page): Promise<void> {
-    const r = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+    const r = await new AxeBuilder({ page })
+      .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+      // violations only: axe skips detailing what passed, which takes most of its time
+      .options({ resultTypes: ["violations"] })
+      .analyze();
     const bad = r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${page.url()}: ${v.id} (${v.impact}) ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
     expect(bad).toEqual([]);
   }
@@ -248,7 +252,7 @@ if (!chromiumInstalled) {
           await page.click("button[type=submit]"); // empty form: every required field flagged
           await page.locator("#lastName-error").waitFor({ state: "visible" });
           await expectNoHorizontalScroll(page);
-          await expectAccessible(page);
+          if (width === 360) await expectAccessible(page);
           if (width === 360) await shot(page, `mobile-360-inscription-erreurs`);
           // the errors as the server renders them (a native post, as without JavaScript)
           await page.fill("#firstName", "Camille");
@@ -257,7 +261,7 @@ if (!chromiumInstalled) {
           expect(await page.inputValue("#firstName")).toBe("Camille");
           expect(await page.getAttribute("#lastName", "aria-invalid")).toBe("true");
           await expectNoHorizontalScroll(page);
-          await expectAccessible(page);
+          if (width === 360) await expectAccessible(page);
         }
       }
       if (width === 360) {
@@ -279,7 +283,7 @@ if (!chromiumInstalled) {
         expect([url, res?.status()]).toEqual([url, 503]);
         expect(Number(res?.headers()["retry-after"])).toBeGreaterThan(0);
         expect(await textOf(page, "h1")).toContain("momentanément en pause");
-        await expectAccessible(page);
+        if (url === "/missions") await expectAccessible(page); // the same page for each paused URL
       }
       await shot(page, "7-service-reduit");
       await page.click("text=Je m’inscris comme bénévole");
