@@ -38,12 +38,27 @@ if (!chromiumInstalled) {
 } else {
   let db: TestDb;
   let h: Harness;
+  /** the same app in degraded mode, on the same database */
+  let degradedApp: Harness;
   let browser: Browser;
   let missionId: string;
   /** every URL the browser requested in the whole file: none may carry personal data */
   const requested: string[] = [];
 
   const json = { "content-type": "application/json" };
+
+  // The scenarios are independent (own browser context, own data): they all start once the app and
+  // the browser are up and run side by side, each test awaiting its own, so the file's wall time is
+  // about its longest scenario's rather than their sum.
+  const scenarios: [string, () => Promise<void>][] = [];
+  const running = new Map<string, Promise<void>>();
+  function scenario(name: string, fn: () => Promise<void>): void {
+    scenarios.push([name, fn]);
+    test(name, async () => {
+      await running.get(name);
+    });
+  }
+  jest.setTimeout(90_000);
 
   async function mission(places: number): Promise<string> {
     const email = `org${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}@asso.example.org`;
@@ -57,9 +72,9 @@ if (!chromiumInstalled) {
     return m.json().id;
   }
 
-  async function context(opts: { javaScriptEnabled?: boolean; width?: number; height?: number } = {}): Promise<BrowserContext> {
+  async function context(opts: { javaScriptEnabled?: boolean; width?: number; height?: number; app?: Harness } = {}): Promise<BrowserContext> {
     const ctx = await browser.newContext({
-      baseURL: h.baseUrl,
+      baseURL: (opts.app ?? h).baseUrl,
       javaScriptEnabled: opts.javaScriptEnabled ?? true,
       viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 },
       locale: "fr-FR",
@@ -88,7 +103,7 @@ if (!chromiumInstalled) {
   /** the text of the first element matching `selector`, once it is there */
   async function textOf(page: Page, selector: string): Promise<string> {
     const l = page.locator(selector).first();
-    await l.waitFor({ state: "attached", timeout: 5000 });
+    await l.waitFor({ state: "attached", timeout: 15_000 });
     return (await l.textContent()) ?? "";
   }
 
@@ -108,10 +123,18 @@ if (!chromiumInstalled) {
     db = await createTestDb();
     [h, browser] = await Promise.all([startApp(db), launchChromium()]);
     missionId = await mission(5);
+    degradedApp = await startApp(db, { DEGRADED_MODE: "on" });
+    for (const [name, fn] of scenarios) {
+      const p = fn();
+      p.catch(() => undefined); // reported by its test
+      running.set(name, p);
+    }
   });
 
   afterAll(async () => {
+    await Promise.allSettled(running.values());
     await browser?.close();
+    await degradedApp?.close();
     await h?.close();
     await db?.drop();
   });
@@ -123,7 +146,7 @@ if (!chromiumInstalled) {
 
   for (const javaScriptEnabled of [true, false]) {
     const mode = javaScriptEnabled ? "js" : "nojs";
-    test(`the launch night's path ${javaScriptEnabled ? "with" : "without"} JavaScript: home, signup (errors first), confirmation, missions, apply`, async () => {
+    scenario(`the launch night's path ${javaScriptEnabled ? "with" : "without"} JavaScript: home, signup (errors first), confirmation, missions, apply`, async () => {
       const ctx = await context({ javaScriptEnabled });
       const page = await ctx.newPage();
       const posts: { url: string; status: number; cache: string | undefined }[] = [];
@@ -205,7 +228,7 @@ if (!chromiumInstalled) {
     });
   }
 
-  test("the signup form with the keyboard only: skip link, fields in order, Enter submits", async () => {
+  scenario("the signup form with the keyboard only: skip link, fields in order, Enter submits", async () => {
     const ctx = await context();
     const page = await ctx.newPage();
     await page.goto("/signup");
@@ -238,7 +261,7 @@ if (!chromiumInstalled) {
     await ctx.close();
   });
 
-  test("360 px screen and 200 % zoom: every page reflows without horizontal scrolling", async () => {
+  scenario("360 px screen and 200 % zoom: every page reflows without horizontal scrolling", async () => {
     for (const [width, label] of [
       [360, "360px"],
       [640, "zoom-200"], // a 1280 px window at 200 % lays out 640 CSS pixels
@@ -273,11 +296,10 @@ if (!chromiumInstalled) {
     }
   });
 
-  test("degraded mode: the paused pages answer 503 + Retry-After with a clear French page; signup still works", async () => {
-    const ctx = await context();
+  scenario("degraded mode: the paused pages answer 503 + Retry-After with a clear French page; signup still works", async () => {
+    const ctx = await context({ app: degradedApp });
     const page = await ctx.newPage();
-    h.app.renfort.degraded = true;
-    try {
+    {
       for (const url of ["/missions", `/missions/${missionId}`, "/"]) {
         const res = await page.goto(url);
         expect([url, res?.status()]).toEqual([url, 503]);
@@ -291,13 +313,11 @@ if (!chromiumInstalled) {
       await fillSignup(page, uniqueEmail("degrade"));
       await page.click("button[type=submit]");
       await page.waitForURL("**/signup/confirmation");
-    } finally {
-      h.app.renfort.degraded = false;
     }
     await ctx.close();
   });
 
-  test("pages are cacheable by the edge, form answers are not; the first visit to the signup page weighs < 300 kB compressed", async () => {
+  scenario("pages are cacheable by the edge, form answers are not; the first visit to the signup page weighs < 300 kB compressed", async () => {
     const ctx = await context();
     const page = await ctx.newPage();
     const { lines, total } = await firstVisitWeight(page, "/signup");
