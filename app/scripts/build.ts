@@ -1,6 +1,38 @@
 import { cpSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
+import { designSystemAssets } from "../src/assets";
+import { DSFR_CSS_FILES, DSFR_FONT_FILES, loadDsfrFile } from "../src/dsfr-files";
+
+/**
+ * The image ships no node_modules: src/dsfr-files.ts, which reads the design system's files from
+ * the package, is replaced in the bundle by a module carrying the files the pages use inline
+ * (the ones designSystemAssets asks for, recorded here), with the same exports.
+ */
+function inlineDesignSystem(): Plugin {
+  const used = new Map<string, Buffer>();
+  designSystemAssets((path) => {
+    const body = loadDsfrFile(path);
+    used.set(path, body);
+    return body;
+  });
+  const files = Object.fromEntries([...used].map(([path, body]) => [path, body.toString("base64")]));
+  const contents = `const FILES = ${JSON.stringify(files)};
+export const DSFR_CSS_FILES = ${JSON.stringify(DSFR_CSS_FILES)};
+export const DSFR_FONT_FILES = ${JSON.stringify(DSFR_FONT_FILES)};
+export function loadDsfrFile(path) {
+  const b64 = FILES[path];
+  if (b64 === undefined) throw new Error("@gouvfr/dsfr/" + path + " is not in the bundle (scripts/build.ts)");
+  return Buffer.from(b64, "base64");
+}
+`;
+  return {
+    name: "inline-design-system",
+    setup(b) {
+      b.onLoad({ filter: /[\\/]src[\\/]dsfr-files\.ts$/ }, () => ({ contents, loader: "js" }));
+    },
+  };
+}
 
 /**
  * Bundles the service into one file, dist/server.js, with its SQL migrations beside it in
@@ -27,6 +59,7 @@ export async function buildBundle(appDir: string = join(__dirname, "..")): Promi
     // PostgreSQL of development and tests runs from scripts/ in a child process and is not bundled:
     // the image needs DATABASE_URL.)
     external: ["pg-native"],
+    plugins: [inlineDesignSystem()],
   });
   cpSync(join(appDir, "migrations"), join(dist, "migrations"), { recursive: true });
   return outfile;

@@ -1,79 +1,18 @@
 import { createHash } from "node:crypto";
+import { posix } from "node:path";
+import { DSFR_CSS_FILES, DSFR_FONT_FILES, loadDsfrFile } from "./dsfr-files";
+import { ENHANCE_SCRIPT } from "./pages/enhance-script";
 
 /**
  * Static assets live in the bundle and are served under a name carrying a hash of their content, so
  * the CDN and browsers may keep them forever (`immutable`): a new content is a new URL.
  * https://developers.cloudflare.com/cache/concepts/cache-control/#immutable
+ *
+ * The stylesheet is the design system's CSS (the files listed in dsfr-files.ts, in that order) then
+ * ours. Every `url()` in it is rewritten to a hashed asset: the Marianne fonts we keep (woff2 only;
+ * the other faces' @font-face rules are dropped, the browser synthesises them), the icons, and the
+ * `data:` SVGs, which become files so the CSP can keep `img-src 'self'` without `data:`.
  */
-
-const css = `*{box-sizing:border-box}
-body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1e1e1e;background:#f6f6f6}
-header{background:#000091;color:#fff;padding:.75rem 1rem}
-header a{color:#fff;text-decoration:none;font-weight:700}
-main{max-width:48rem;margin:0 auto;padding:1rem}
-a{color:#000091}
-.mission{background:#fff;border:1px solid #ddd;border-radius:4px;padding:.75rem 1rem;margin:.5rem 0}
-.muted{color:#666;font-size:.9rem}
-form.stack label{display:block;margin:.75rem 0 .25rem;font-weight:600}
-form.stack input{width:100%;padding:.5rem;border:1px solid #888;border-radius:4px;font:inherit}
-button{margin-top:1rem;padding:.6rem 1.2rem;background:#000091;color:#fff;border:0;border-radius:4px;font:inherit;cursor:pointer}
-.error{color:#b00020;font-size:.9rem}
-.notice{background:#fff4e5;border:1px solid #f0b45c;padding:.75rem 1rem;border-radius:4px}
-form.filters{display:flex;gap:.5rem;flex-wrap:wrap;align-items:end}
-form.filters input{padding:.4rem;border:1px solid #888;border-radius:4px}
-`;
-
-// Progressive enhancement for the JSON API: no inline script anywhere, so the CSP can forbid it.
-const js = `"use strict";
-(function () {
-  function showErrors(form, fields, message) {
-    form.querySelectorAll(".error").forEach(function (e) { e.textContent = ""; });
-    Object.keys(fields || {}).forEach(function (name) {
-      var slot = form.querySelector('[data-error-for="' + name + '"]');
-      if (slot) slot.textContent = fields[name];
-    });
-    var general = form.querySelector('[data-error-for="form"]');
-    if (general) general.textContent = message || "";
-  }
-  function submitJson(form, onCreated) {
-    form.addEventListener("submit", function (ev) {
-      ev.preventDefault();
-      var data = {};
-      new FormData(form).forEach(function (v, k) { if (String(v).trim() !== "") data[k] = String(v).trim(); });
-      var button = form.querySelector("button");
-      if (button) button.disabled = true;
-      fetch(form.getAttribute("data-api"), {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(data)
-      }).then(function (res) {
-        return res.json().catch(function () { return {}; }).then(function (body) {
-          if (button) button.disabled = false;
-          if (res.status === 201) return onCreated(body);
-          var messages = {
-            email_taken: "Cette adresse est d\\u00e9j\\u00e0 inscrite.",
-            mission_full: "Cette mission est compl\\u00e8te.",
-            already_applied: "Vous avez d\\u00e9j\\u00e0 candidat\\u00e9 \\u00e0 cette mission.",
-            volunteer_not_found: "Inscrivez-vous d'abord comme b\\u00e9n\\u00e9vole.",
-            rate_limited: "Trop de tentatives, r\\u00e9essayez dans une minute.",
-            unavailable: "Service momentan\\u00e9ment indisponible, r\\u00e9essayez."
-          };
-          showErrors(form, body.fields, messages[body.error] || (body.fields ? "" : "Erreur, r\\u00e9essayez."));
-        });
-      }).catch(function () {
-        if (button) button.disabled = false;
-        showErrors(form, {}, "R\\u00e9seau indisponible, r\\u00e9essayez.");
-      });
-    });
-  }
-  var signup = document.getElementById("signup-form");
-  if (signup) submitJson(signup, function () { window.location.assign("/signup/confirmation"); });
-  var apply = document.getElementById("apply-form");
-  if (apply) submitJson(apply, function () {
-    apply.replaceWith(Object.assign(document.createElement("p"), { className: "notice", textContent: "Candidature enregistr\\u00e9e, merci !" }));
-  });
-})();
-`;
 
 export interface Asset {
   /** the hashed public name, e.g. app.3f9a1c0d2e.css */
@@ -87,11 +26,75 @@ export function hashedName(base: string, ext: string, body: Buffer | string): st
   return `${base}.${createHash("sha256").update(body).digest("hex").slice(0, 10)}.${ext}`;
 }
 
-function asset(base: string, ext: string, contentType: string, text: string): Asset {
-  const body = Buffer.from(text, "utf8");
+const CONTENT_TYPES: Record<string, string> = {
+  css: "text/css; charset=utf-8",
+  js: "text/javascript; charset=utf-8",
+  svg: "image/svg+xml",
+  woff2: "font/woff2",
+};
+
+function asset(base: string, ext: string, body: Buffer): Asset {
+  const contentType = CONTENT_TYPES[ext];
+  if (!contentType) throw new Error(`no content type for .${ext} (${base})`);
   return { name: hashedName(base, ext, body), contentType, body };
 }
 
-export const stylesheet = asset("app", "css", "text/css; charset=utf-8", css);
-export const script = asset("app", "js", "text/javascript; charset=utf-8", js);
-export const assetsByName: ReadonlyMap<string, Asset> = new Map([stylesheet, script].map((a) => [a.name, a]));
+/** Our additions to the design system: layout details it leaves to the service. */
+const OWN_CSS = `
+.renfort-form{max-width:36rem}
+.renfort-missions{list-style:none;padding:0;margin:0}
+.renfort-missions>li{padding:0;margin:0 0 1.5rem}
+.renfort-filters{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-end}
+.renfort-filters .fr-input-group{margin:0;flex:1 1 10rem}
+.renfort-error-summary:focus{outline:2px solid #0a76f6;outline-offset:2px}
+`;
+
+export interface DesignSystemAssets {
+  css: string;
+  files: Asset[];
+}
+
+/**
+ * The design system's CSS with its references made hashed assets. `load` reads a file of the
+ * package by its path there (the bundle records which ones, scripts/build.ts).
+ */
+export function designSystemAssets(load: (path: string) => Buffer = loadDsfrFile): DesignSystemAssets {
+  const fonts = new Set<string>(DSFR_FONT_FILES);
+  const files = new Map<string, Asset>();
+  const add = (a: Asset): Asset => {
+    files.set(a.name, a);
+    return a;
+  };
+  const parts = DSFR_CSS_FILES.map((cssPath) => {
+    const dir = posix.dirname(cssPath);
+    let text = load(cssPath).toString("utf8");
+    // Faces we do not serve: drop the rule (fallback: the browser's synthesis of the nearest weight).
+    text = text.replace(/@font-face\{[^}]*\}/g, (rule) => {
+      const woff2 = /url\(["']?([^)"']+\.woff2)["']?\)/.exec(rule)?.[1];
+      return woff2 && fonts.has(posix.join(dir, woff2)) ? rule : "";
+    });
+    // woff2 is supported by every browser the design system supports: the woff fallbacks go.
+    text = text.replace(/,\s*url\(["']?[^)"']+\.woff["']?\)\s*format\(["']?woff["']?\)/g, "");
+    text = text.replace(/url\((["']?)(.*?)\1\)/g, (_all, _q: string, ref: string) => {
+      if (ref.startsWith("data:")) {
+        const comma = ref.indexOf(",");
+        const meta = ref.slice(5, comma);
+        if (!meta.startsWith("image/svg+xml")) throw new Error(`${cssPath}: unexpected data URL type ${meta}`);
+        const svg = meta.endsWith(";base64") ? Buffer.from(ref.slice(comma + 1), "base64") : Buffer.from(decodeURIComponent(ref.slice(comma + 1)), "utf8");
+        return `url(/assets/${add(asset("img", "svg", svg)).name})`;
+      }
+      const path = posix.join(dir, ref.replace(/[?#].*$/, ""));
+      const ext = posix.extname(path).slice(1);
+      return `url(/assets/${add(asset(posix.basename(path, `.${ext}`), ext, load(path))).name})`;
+    });
+    return text;
+  });
+  return { css: `${parts.join("\n")}\n${OWN_CSS}`, files: [...files.values()] };
+}
+
+const designSystem = designSystemAssets();
+
+export const stylesheet = asset("app", "css", Buffer.from(designSystem.css, "utf8"));
+// Progressive enhancement of the forms: no inline script anywhere, so the CSP can forbid it.
+export const script = asset("app", "js", Buffer.from(ENHANCE_SCRIPT, "utf8"));
+export const assetsByName: ReadonlyMap<string, Asset> = new Map([stylesheet, script, ...designSystem.files].map((a) => [a.name, a]));

@@ -1,15 +1,15 @@
 import { script, stylesheet } from "./assets";
+import { esc } from "./pages/escape";
+import { APPLY_FIELDS, EMPTY_FORM, SIGNUP_FIELDS, renderForm, type FormState } from "./pages/forms";
 
 /**
- * Server-rendered pages. Every value that came from a user goes through `esc` (text and attribute
- * context alike); there is no inline script or style, so the CSP can forbid both.
+ * Server-rendered pages, with the State's design system (DSFR: https://www.systeme-de-design.gouv.fr/):
+ * skip links, the header and footer a public service shows, French copy. Every value that came from
+ * a user goes through `esc` (text and attribute context alike); there is no inline script or style,
+ * so the CSP can forbid both. No page depends on JavaScript: forms post and the server answers.
  */
 
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };
-
-export function esc(value: unknown): string {
-  return String(value ?? "").replace(/[&<>"'`]/g, (c) => ESCAPES[c]!);
-}
+export { esc };
 
 /** CSP for every HTML page: nothing inline, nothing third-party, no framing. */
 export const CONTENT_SECURITY_POLICY = [
@@ -17,27 +17,78 @@ export const CONTENT_SECURITY_POLICY = [
   "script-src 'self'",
   "style-src 'self'",
   "img-src 'self'",
+  "font-src 'self'",
   "connect-src 'self'",
   "form-action 'self'",
   "base-uri 'none'",
   "frame-ancestors 'none'",
 ].join("; ");
 
+const SERVICE = "Renfort";
+
+const HEADER = `<header role="banner" class="fr-header">
+<div class="fr-header__body"><div class="fr-container"><div class="fr-header__body-row">
+<div class="fr-header__brand fr-enlarge-link">
+<div class="fr-header__brand-top"><div class="fr-header__logo"><p class="fr-logo">République<br>Française</p></div></div>
+<div class="fr-header__service">
+<a href="/" title="Accueil - ${SERVICE} - République Française"><p class="fr-header__service-title">${SERVICE}</p></a>
+<p class="fr-header__service-tagline">Des bénévoles en renfort des associations, près de chez vous</p>
+</div>
+</div>
+</div></div></div>
+</header>`;
+
+const GOV_LINKS = [
+  ["https://www.info.gouv.fr", "info.gouv.fr"],
+  ["https://www.service-public.fr", "service-public.fr"],
+  ["https://www.legifrance.gouv.fr", "legifrance.gouv.fr"],
+  ["https://www.data.gouv.fr", "data.gouv.fr"],
+] as const;
+
+const FOOTER = `<footer class="fr-footer" role="contentinfo" id="pied-de-page">
+<div class="fr-container">
+<div class="fr-footer__body">
+<div class="fr-footer__brand fr-enlarge-link"><a href="/" title="Retour à l’accueil du site - ${SERVICE} - République Française"><p class="fr-logo">République<br>Française</p></a></div>
+<div class="fr-footer__content">
+<p class="fr-footer__content-desc">${SERVICE} met en relation les bénévoles et les associations qui ont besoin de renfort.</p>
+<ul class="fr-footer__content-list">
+${GOV_LINKS.map(([href, name]) => `<li class="fr-footer__content-item"><a class="fr-footer__content-link" target="_blank" rel="noopener" title="${name} - nouvelle fenêtre" href="${href}">${name}</a></li>`).join("\n")}
+</ul>
+</div>
+</div>
+<div class="fr-footer__bottom">
+<ul class="fr-footer__bottom-list">
+<li class="fr-footer__bottom-item"><a class="fr-footer__bottom-link" href="/accessibilite">Accessibilité : non conforme</a></li>
+<li class="fr-footer__bottom-item"><a class="fr-footer__bottom-link" href="/donnees-personnelles">Données personnelles</a></li>
+</ul>
+<div class="fr-footer__bottom-copy"><p>Sauf mention explicite de propriété intellectuelle détenue par des tiers, les contenus de ce site sont proposés sous <a href="https://github.com/etalab/licence-ouverte/blob/master/LO.md" target="_blank" rel="noopener" title="licence etalab-2.0 - nouvelle fenêtre">licence etalab-2.0</a></p></div>
+</div>
+</div>
+</footer>`;
+
 export function layout(title: string, body: string): string {
   return `<!doctype html>
-<html lang="fr">
+<html lang="fr" data-fr-scheme="light">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)} · Renfort</title>
+<meta name="format-detection" content="telephone=no">
+<title>${esc(title)} - ${SERVICE}</title>
 <link rel="stylesheet" href="/assets/${stylesheet.name}">
 <script src="/assets/${script.name}" defer></script>
 </head>
 <body>
-<header><a href="/">Renfort</a></header>
-<main>
+<div class="fr-skiplinks"><nav class="fr-container" role="navigation" aria-label="Accès rapide"><ul class="fr-skiplinks__list">
+<li><a class="fr-link" href="#contenu">Contenu</a></li>
+<li><a class="fr-link" href="#pied-de-page">Pied de page</a></li>
+</ul></nav></div>
+${HEADER}
+<main role="main" id="contenu" tabindex="-1">
+<div class="fr-container fr-my-6w">
 ${body}
+</div>
 </main>
+${FOOTER}
 </body>
 </html>
 `;
@@ -59,8 +110,11 @@ export function homePage(): string {
   return layout(
     "Accueil",
     `<h1>Je veux aider</h1>
-<p>Les associations ont besoin de renfort près de chez vous. Inscrivez-vous en une minute, puis choisissez une mission.</p>
-<p><a href="/signup">Je m'inscris comme bénévole</a> · <a href="/missions">Voir les missions</a></p>`,
+<p class="fr-text--lead">Les associations ont besoin de renfort près de chez vous. Inscrivez-vous en une minute, puis choisissez une mission.</p>
+<ul class="fr-btns-group fr-btns-group--inline-md">
+<li><a class="fr-btn" href="/signup">Je m’inscris comme bénévole</a></li>
+<li><a class="fr-btn fr-btn--secondary" href="/missions">Voir les missions</a></li>
+</ul>`,
   );
 }
 
@@ -69,89 +123,147 @@ function placesLeft(m: MissionView): string {
   return left > 0 ? `${left} place${left > 1 ? "s" : ""} restante${left > 1 ? "s" : ""}` : "Complète";
 }
 
+function placesBadge(m: MissionView): string {
+  const full = m.placesTaken >= m.places;
+  return `<p class="fr-badge fr-badge--no-icon ${full ? "fr-badge--warning" : "fr-badge--success"}">${esc(placesLeft(m))}</p>`;
+}
+
+function where(m: MissionView): string {
+  return `${m.city ? `${m.city} ` : ""}${m.zip}`;
+}
+
 export function missionListPage(missions: MissionView[], filters: { zip?: string; department?: string }): string {
   const items = missions.length
-    ? missions
-        .map(
-          (m) => `<article class="mission">
-<h2><a href="/missions/${esc(m.id)}">${esc(m.title)}</a></h2>
-<p class="muted">${esc(m.organizationName)} · ${esc(m.city ?? "")} ${esc(m.zip)} · ${esc(placesLeft(m))}</p>
-</article>`,
-        )
-        .join("\n")
+    ? `<ul class="renfort-missions">
+${missions
+  .map(
+    (m) => `<li><div class="fr-card fr-enlarge-link"><div class="fr-card__body"><div class="fr-card__content">
+<h2 class="fr-card__title"><a href="/missions/${esc(m.id)}">${esc(m.title)}</a></h2>
+<p class="fr-card__desc">${esc(m.organizationName)} · ${esc(where(m))}</p>
+<div class="fr-card__start"><ul class="fr-badges-group"><li>${placesBadge(m)}</li></ul></div>
+</div></div></div></li>`,
+  )
+  .join("\n")}
+</ul>`
     : `<p>Aucune mission ne correspond à ces critères.</p>`;
+  const count = `${missions.length} mission${missions.length > 1 ? "s" : ""}`;
   return layout(
     "Missions",
     `<h1>Missions</h1>
-<form class="filters" method="get" action="/missions">
-<label>Code postal <input name="zip" inputmode="numeric" maxlength="5" value="${esc(filters.zip ?? "")}"></label>
-<label>Département <input name="department" maxlength="3" value="${esc(filters.department ?? "")}"></label>
-<button type="submit">Filtrer</button>
+<form class="renfort-filters fr-mb-4w" method="get" action="/missions" role="search" aria-label="Filtrer les missions">
+<div class="fr-input-group"><label class="fr-label" for="filter-zip">Code postal<span class="fr-hint-text">5 chiffres</span></label>
+<input class="fr-input" id="filter-zip" name="zip" inputmode="numeric" maxlength="5" autocomplete="postal-code" value="${esc(filters.zip ?? "")}"></div>
+<div class="fr-input-group"><label class="fr-label" for="filter-department">Département<span class="fr-hint-text">Par exemple 75 ou 2A</span></label>
+<input class="fr-input" id="filter-department" name="department" maxlength="3" value="${esc(filters.department ?? "")}"></div>
+<button class="fr-btn fr-btn--secondary" type="submit">Filtrer</button>
 </form>
+<p>${count}</p>
 ${items}`,
   );
 }
 
-export function missionPage(m: MissionView): string {
+export function missionPage(m: MissionView, form: FormState = EMPTY_FORM): string {
   const full = m.placesTaken >= m.places;
   return layout(
-    m.title,
+    `${Object.keys(form.errors).length || form.message ? "Erreur : " : ""}${m.title}`,
     `<h1>${esc(m.title)}</h1>
-<p class="muted">${esc(m.organizationName)} · ${esc(m.city ?? "")} ${esc(m.zip)} (${esc(m.department)}) · ${esc(placesLeft(m))}</p>
+<p>${esc(m.organizationName)} · ${esc(where(m))} (${esc(m.department)})</p>
+<ul class="fr-badges-group fr-mb-3w"><li>${placesBadge(m)}</li></ul>
 <p>${esc(m.description)}</p>
 ${
   full
-    ? `<p class="notice">Cette mission est complète.</p>`
-    : `<form id="apply-form" class="stack" data-api="/api/missions/${esc(m.id)}/applications">
-<label for="email">Votre adresse e-mail de bénévole</label>
-<input id="email" name="email" type="email" required maxlength="254" autocomplete="email">
-<p class="error" data-error-for="email"></p>
-<p class="error" data-error-for="form"></p>
-<button type="submit">Je candidate</button>
-</form>`
-}`,
+    ? `<div class="fr-alert fr-alert--info"><p>Cette mission est complète. <a href="/missions">Voir les autres missions</a></p></div>`
+    : `<h2>Je candidate</h2>
+<p>Vous devez d’abord être <a href="/signup">inscrit comme bénévole</a>.</p>
+${renderForm(`/missions/${m.id}/candidature`, APPLY_FIELDS, form, "Je candidate", "apply-form")}`
+}
+<p class="fr-mt-4w"><a class="fr-link" href="/missions">Retour aux missions</a></p>`,
   );
 }
 
-export function signupPage(): string {
-  const field = (name: string, label: string, type: string, extra: string) =>
-    `<label for="${name}">${label}</label>
-<input id="${name}" name="${name}" type="${type}" ${extra}>
-<p class="error" data-error-for="${name}"></p>`;
+export function signupPage(form: FormState = EMPTY_FORM): string {
   return layout(
-    "Inscription",
-    `<h1>Je m'inscris comme bénévole</h1>
-<form id="signup-form" class="stack" data-api="/api/volunteers">
-${field("email", "E-mail", "email", 'required maxlength="254" autocomplete="email"')}
-${field("firstName", "Prénom", "text", 'required maxlength="100" autocomplete="given-name"')}
-${field("lastName", "Nom", "text", 'required maxlength="100" autocomplete="family-name"')}
-${field("zip", "Code postal", "text", 'required pattern="[0-9]{5}" inputmode="numeric" autocomplete="postal-code"')}
-${field("phone", "Téléphone (facultatif)", "tel", 'maxlength="20" autocomplete="tel"')}
-${field("birthdate", "Date de naissance (facultatif)", "date", "")}
-<p class="error" data-error-for="form"></p>
-<button type="submit">Je m'inscris</button>
-</form>`,
+    `${Object.keys(form.errors).length || form.message ? "Erreur : " : ""}Inscription`,
+    `<h1>Je m’inscris comme bénévole</h1>
+<p>Votre inscription nous permet de vous proposer des missions près de chez vous.</p>
+${renderForm("/signup", SIGNUP_FIELDS, form, "Je m’inscris", "signup-form")}`,
   );
 }
 
 export function confirmationPage(): string {
   return layout(
-    "Merci",
-    `<h1>Merci pour votre inscription</h1>
-<p>Un e-mail de confirmation va partir vers votre adresse ; en cas de forte affluence, il peut arriver avec du retard. Votre compte sera activé sous peu ; vous pourrez alors candidater aux missions près de chez vous.</p>
-<p><a href="/missions">Voir les missions</a></p>`,
+    "Inscription enregistrée",
+    `<div class="fr-alert fr-alert--success fr-mb-4w"><h1 class="fr-alert__title">Merci, votre inscription est enregistrée</h1>
+<p>Votre compte sera activé sous peu : un courriel de confirmation part vers votre adresse. Vous pourrez alors candidater aux missions près de chez vous.</p></div>
+<p>Le courriel n’arrive pas ? Vérifiez vos courriers indésirables ; il peut mettre quelques minutes à arriver en cas d’affluence.</p>
+<a class="fr-btn" href="/missions">Voir les missions</a>`,
+  );
+}
+
+export function applicationConfirmationPage(): string {
+  return layout(
+    "Candidature enregistrée",
+    `<div class="fr-alert fr-alert--success fr-mb-4w"><h1 class="fr-alert__title">Merci, votre candidature est enregistrée</h1>
+<p>L’association qui propose la mission reviendra vers vous par courriel.</p></div>
+<a class="fr-btn fr-btn--secondary" href="/missions">Voir d’autres missions</a>`,
   );
 }
 
 export function notFoundPage(): string {
-  return layout("Page introuvable", `<h1>Page introuvable</h1><p><a href="/">Retour à l'accueil</a></p>`);
+  return layout(
+    "Page introuvable",
+    `<h1>Page introuvable</h1>
+<p>La page demandée n’existe pas ou a été déplacée.</p>
+<a class="fr-btn" href="/">Retour à l’accueil</a>`,
+  );
 }
 
+/** The page of what degraded mode pauses (sent with 503 + Retry-After by plugins/admission.ts). */
 export function unavailablePage(): string {
   return layout(
     "Service réduit",
-    `<h1>Service réduit</h1>
-<p>Face à l'affluence, seules les inscriptions de bénévoles restent ouvertes pour le moment.</p>
-<p><a href="/signup">Je m'inscris comme bénévole</a></p>`,
+    `<div class="fr-alert fr-alert--warning fr-mb-4w"><h1 class="fr-alert__title">Service réduit : cette page est momentanément en pause</h1>
+<p>Face à l’affluence, seules les inscriptions de bénévoles restent ouvertes pour le moment. La consultation des missions et les candidatures reprendront dès que possible : réessayez dans quelques minutes.</p></div>
+<a class="fr-btn" href="/signup">Je m’inscris comme bénévole</a>`,
   );
+}
+
+export function accessibilityPage(): string {
+  return layout(
+    "Accessibilité",
+    `<h1>Déclaration d’accessibilité</h1>
+<p>${SERVICE} s’engage à rendre son service accessible conformément à l’article 47 de la loi n° 2005-102 du 11 février 2005.</p>
+<h2>État de conformité</h2>
+<p>Le site n’a pas encore fait l’objet d’un audit de conformité au référentiel général d’amélioration de l’accessibilité (RGAA 4.1) : il est donc <strong>non conforme</strong> au sens de la loi. Chaque page du parcours d’inscription est testée automatiquement (contrôles axe-core, navigation au clavier seul, affichage sur un écran de 360 pixels de large, fonctionnement sans JavaScript).</p>
+<h2>Voies de recours</h2>
+<p>Si vous rencontrez un défaut d’accessibilité qui vous empêche d’accéder à un contenu ou à une fonctionnalité, vous pouvez saisir le <a href="https://formulaire.defenseurdesdroits.fr/" target="_blank" rel="noopener" title="Défenseur des droits - nouvelle fenêtre">Défenseur des droits</a>.</p>`,
+  );
+}
+
+export function personalDataPage(): string {
+  return layout(
+    "Données personnelles",
+    `<h1>Données personnelles</h1>
+<p>Nous recueillons votre adresse électronique, vos nom et prénom et votre code postal (et, si vous les donnez, votre téléphone et votre date de naissance) pour vous proposer des missions de bénévolat et transmettre votre candidature à l’association concernée.</p>
+<p>Ces données ne figurent jamais dans l’adresse des pages, et ce site ne dépose aucun cookie.</p>`,
+  );
+}
+
+const ERRORS: Record<number, { title: string; message: string }> = {
+  400: { title: "Demande incorrecte", message: "Le formulaire envoyé n’a pas pu être lu : rechargez la page puis recommencez." },
+  404: { title: "Page introuvable", message: "Cette mission n’existe pas ou plus." },
+  413: { title: "Demande trop volumineuse", message: "Le formulaire envoyé est trop long : raccourcissez vos saisies puis recommencez." },
+  415: { title: "Demande incorrecte", message: "Le formulaire envoyé n’a pas pu être lu : rechargez la page puis recommencez." },
+  429: { title: "Trop de tentatives", message: "Trop de tentatives depuis votre connexion : patientez une minute puis recommencez." },
+  503: { title: "Service momentanément indisponible", message: "Le service est très sollicité : patientez quelques secondes puis recommencez." },
+  500: { title: "Erreur inattendue", message: "Une erreur inattendue est survenue : recommencez dans quelques instants." },
+};
+
+/** The page (and the message for the enhancement script) of a form submission that failed outside its fields. */
+export function errorPage(status: number): { html: string; message: string } {
+  const e = ERRORS[status] ?? ERRORS[500]!;
+  return {
+    message: e.message,
+    html: layout(e.title, `<h1>${esc(e.title)}</h1>\n<p>${esc(e.message)}</p>\n<a class="fr-btn" href="/">Retour à l’accueil</a>`),
+  };
 }

@@ -4,7 +4,7 @@ import { CACHE } from "../http";
 import { checkBody, frenchPostcode, pastBirthdate } from "../plugins/domain-checks";
 import { emailSchema, textSchema, zipSchema } from "./schemas";
 
-const volunteerBody = {
+export const volunteerBody = {
   type: "object",
   additionalProperties: false,
   required: ["email", "firstName", "lastName", "zip"],
