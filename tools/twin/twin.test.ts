@@ -72,8 +72,12 @@ if (missing.length > 0 && IN_CI) {
     test("up prints what stands for which real service, and the summary holds no secret but the database URL", () => {
       const text = readFileSync(summaryFile, "utf8");
       expect(summary.hosts).toEqual({ main: "www.renfort-staging.fr", apex: "staging.renfort.gouv.fr" });
-      expect(summary.loadBalancers.length).toBeGreaterThanOrEqual(1);
-      expect(summary.instances).toHaveLength(1);
+      // staging declares one load balancer per zone, and one instance group of the release per load balancer.
+      expect(summary.loadBalancers).toHaveLength(2);
+      expect(summary.instances.map((i) => i.group)).toEqual([
+        expect.stringMatching(/^renfort-staging-app-primary-[0-9a-f]{10}$/),
+        expect.stringMatching(/^renfort-staging-app-secondary-[0-9a-f]{10}$/),
+      ]);
       const withoutDatabaseUrl = text.replace(summary.database.url, "");
       const generated = readFileSync(join(stateDir, "smtp-password"), "utf8");
       expect(withoutDatabaseUrl).not.toContain(generated);
