@@ -13,7 +13,7 @@ export default fp<{ writePerMinute: number; readPerMinute: number }>(
       timeWindow: 60_000,
       keyGenerator: (req) => `${req.clientIp}|${req.method === "GET" || req.method === "HEAD" ? "r" : "w"}`,
       max: (_req, key) => (key.endsWith("|w") ? opts.writePerMinute : opts.readPerMinute),
-      allowList: (req) => req.routeOptions.config.health === true,
+      allowList: (req) => req.routeOptions.config.health === true || req.routeOptions.config.noRateLimit === true,
       cache: 50_000,
       addHeadersOnExceeding: { "x-ratelimit-limit": false, "x-ratelimit-remaining": false, "x-ratelimit-reset": false },
       addHeaders: { "x-ratelimit-limit": false, "x-ratelimit-remaining": false, "x-ratelimit-reset": false, "retry-after": true },
