@@ -107,13 +107,37 @@ const envSchema = z
     MAX_EVENT_LOOP_DELAY_MS: intIn(0, 60000, 500),
     MAX_POOL_QUEUE: intIn(0, 100000, 200),
     OUTBOX_WORKER: onOff.default("off"),
+    OUTBOX_LEASE_MS: intIn(1000, 3_600_000, 60_000),
+    SMTP_CONNECTION_TIMEOUT_MS: intIn(100, 600_000, 10_000),
+    SMTP_GREETING_TIMEOUT_MS: intIn(100, 600_000, 10_000),
+    SMTP_SOCKET_TIMEOUT_MS: intIn(100, 600_000, 20_000),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {
     if (env.OUTBOX_WORKER === "on" && env.SMTP_URL === undefined) {
       ctx.addIssue({ code: "custom", path: ["SMTP_URL"], message: "is required when OUTBOX_WORKER=on" });
     }
+    // A send that outlives its lease gets claimed again by another worker while the first may still
+    // deliver: every SMTP wait must end (and the attempt fail) before the lease does.
+    const smtpBound = env.SMTP_CONNECTION_TIMEOUT_MS + env.SMTP_GREETING_TIMEOUT_MS + env.SMTP_SOCKET_TIMEOUT_MS;
+    if (smtpBound >= env.OUTBOX_LEASE_MS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["OUTBOX_LEASE_MS"],
+        message: `must exceed SMTP_CONNECTION_TIMEOUT_MS + SMTP_GREETING_TIMEOUT_MS + SMTP_SOCKET_TIMEOUT_MS (${smtpBound} ms), got ${env.OUTBOX_LEASE_MS}: a stalled send would be claimed twice; raise it or lower the SMTP timeouts`,
+      });
+    }
   });
+
+/** nodemailer's SMTP waits, ms (https://nodemailer.com/smtp/#connection-options). */
+export interface SmtpTimeouts {
+  /** TCP (and TLS) connection established */
+  connectionTimeout: number;
+  /** the server's 220 greeting after the connection */
+  greetingTimeout: number;
+  /** inactivity on the socket, e.g. the answer to the end of DATA */
+  socketTimeout: number;
+}
 
 export interface AppConfig {
   port: number;
@@ -141,6 +165,10 @@ export interface AppConfig {
   maxEventLoopDelayMs: number;
   maxPoolQueue: number;
   outboxWorker: boolean;
+  /** how long a claimed outbox row is a worker's before another may retry it */
+  outboxLeaseMs: number;
+  /** nodemailer's connectionTimeout, greetingTimeout, socketTimeout: together shorter than the lease */
+  smtpTimeouts: SmtpTimeouts;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
 
@@ -182,6 +210,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
     maxPoolQueue: e.MAX_POOL_QUEUE,
     outboxWorker: e.OUTBOX_WORKER === "on",
+    outboxLeaseMs: e.OUTBOX_LEASE_MS,
+    smtpTimeouts: { connectionTimeout: e.SMTP_CONNECTION_TIMEOUT_MS, greetingTimeout: e.SMTP_GREETING_TIMEOUT_MS, socketTimeout: e.SMTP_SOCKET_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
   };
 }
