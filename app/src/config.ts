@@ -100,7 +100,10 @@ const envSchema = z
     PG_POOL_SIZE: intIn(1, 500, 20),
     PG_POOL_WAIT_MS: intIn(50, 60000, 2000),
     PG_STATEMENT_TIMEOUT_MS: intIn(100, 600000, 5000),
-    RATE_LIMIT_WRITE_PER_MINUTE: intIn(1, 1000000, 30),
+    // Backstops behind the edge's limits; the fleet sets them from renfort:edge.rateLimits. The defaults
+    // are twice the prod edge's (120 signups, 300 other writes a minute).
+    RATE_LIMIT_SIGNUP_PER_MINUTE: intIn(1, 1000000, 240),
+    RATE_LIMIT_WRITE_PER_MINUTE: intIn(1, 1000000, 600),
     RATE_LIMIT_READ_PER_MINUTE: intIn(1, 1000000, 600),
     BODY_LIMIT_BYTES: intIn(256, 1048576, 16384),
     REQUEST_TIMEOUT_MS: intIn(1000, 600000, 15000),
@@ -158,6 +161,7 @@ export interface AppConfig {
   pgPoolSize: number;
   pgPoolWaitMs: number;
   pgStatementTimeoutMs: number;
+  rateLimitSignupPerMinute: number;
   rateLimitWritePerMinute: number;
   rateLimitReadPerMinute: number;
   bodyLimitBytes: number;
@@ -203,6 +207,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     pgPoolSize: e.PG_POOL_SIZE,
     pgPoolWaitMs: e.PG_POOL_WAIT_MS,
     pgStatementTimeoutMs: e.PG_STATEMENT_TIMEOUT_MS,
+    rateLimitSignupPerMinute: e.RATE_LIMIT_SIGNUP_PER_MINUTE,
     rateLimitWritePerMinute: e.RATE_LIMIT_WRITE_PER_MINUTE,
     rateLimitReadPerMinute: e.RATE_LIMIT_READ_PER_MINUTE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
