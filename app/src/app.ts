@@ -100,7 +100,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<RenfortApp> {
   await app.register(securityHeaders);
   await app.register(accessLog);
   await app.register(errors, { bodyLimitBytes: cfg.bodyLimitBytes });
-  await app.register(auth, { adminToken: cfg.adminToken });
+  await app.register(auth, { adminToken: cfg.adminToken, adminAllowedCidrs: cfg.adminAllowedCidrs });
 
   // Routes, each with its schemas beside its handlers.
   await app.register(healthRoutes, { migrations: opts.migrations });

@@ -96,6 +96,21 @@ const envSchema = z
       .string()
       .regex(/^(?:[^<>\r\n]*<)?[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+>?$/, "must be an address such as Renfort <no-reply@example.org>")
       .default("Renfort <no-reply@renfort.localhost>"),
+    ADMIN_ALLOWED_CIDRS: z
+      .string()
+      .default("127.0.0.0/8,::1/128")
+      .transform((v, ctx) => {
+        const parsed = parseCidrList(v);
+        if (!parsed.ok) {
+          ctx.addIssue({ code: "custom", message: parsed.error });
+          return z.NEVER;
+        }
+        if (parsed.value.some((c) => c.prefix === 0)) {
+          ctx.addIssue({ code: "custom", message: "must not hold 0.0.0.0/0 or ::/0: the admin API is for the operators' addresses, never internet-wide" });
+          return z.NEVER;
+        }
+        return parsed.value;
+      }),
     ADMIN_TOKEN: z.string().min(32, "must be at least 32 characters (generate one with `openssl rand -hex 32`)").optional(),
     PG_POOL_SIZE: intIn(1, 500, 20),
     PG_POOL_WAIT_MS: intIn(50, 60000, 2000),
@@ -158,6 +173,8 @@ export interface AppConfig {
   smtpUrl: string | undefined;
   mailFrom: string;
   adminToken: string | undefined;
+  /** client addresses the admin API answers (with the token); default loopback only */
+  adminAllowedCidrs: Cidr[];
   pgPoolSize: number;
   pgPoolWaitMs: number;
   pgStatementTimeoutMs: number;
@@ -204,6 +221,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     adminToken: e.ADMIN_TOKEN,
+    adminAllowedCidrs: e.ADMIN_ALLOWED_CIDRS,
     pgPoolSize: e.PG_POOL_SIZE,
     pgPoolWaitMs: e.PG_POOL_WAIT_MS,
     pgStatementTimeoutMs: e.PG_STATEMENT_TIMEOUT_MS,
