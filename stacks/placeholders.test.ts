@@ -14,19 +14,24 @@ describe("placeholders in the committed stacks", () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
       expect.stringMatching(/^renfort:database\.adminAccess\.allowedCidrs\[0\] is "203\.0\.113\.16\/29", an address of the documentation range 203\.0\.113\.0\/24 \(RFC 5737 TEST-NET-3\).*replace it before deploying.*pulumi up refuses placeholders\.$/),
+      expect.stringMatching(/^renfort:app\.adminAllowedCidrs\[0\] is "198\.51\.100\.20\/32", an address of the documentation range 198\.51\.100\.0\/24 .*pulumi up refuses placeholders\.$/),
     ]);
   });
 
   it("a preview warns instead, once per placeholder", () => {
     const warnings: string[] = [];
     const found = refusePlaceholders(committedStack("prod").config, true, (m) => warnings.push(m));
-    expect(found.map((p) => p.key)).toEqual(["renfort:database.adminAccess.allowedCidrs[0]"]);
-    expect(warnings).toEqual([expect.stringContaining("placeholder: renfort:database.adminAccess.allowedCidrs[0]")]);
+    expect(found.map((p) => p.key)).toEqual(["renfort:database.adminAccess.allowedCidrs[0]", "renfort:app.adminAllowedCidrs[0]"]);
+    expect(warnings).toEqual([
+      expect.stringContaining("placeholder: renfort:database.adminAccess.allowedCidrs[0]"),
+      expect.stringContaining("placeholder: renfort:app.adminAllowedCidrs[0]"),
+    ]);
   });
 
   it("a stack with the runner's real address deploys", () => {
     const { config } = committedStack("prod", (raw) => {
       (raw.database as { adminAccess: { allowedCidrs: string[] } }).adminAccess.allowedCidrs = ["51.159.10.20/32"];
+      (raw.app as { adminAllowedCidrs: string[] }).adminAllowedCidrs = ["51.159.10.21/32"];
     });
     expect(refusePlaceholders(config, false, () => undefined)).toEqual([]);
   });

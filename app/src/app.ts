@@ -92,11 +92,15 @@ export async function buildApp(opts: BuildAppOptions): Promise<RenfortApp> {
   });
   await app.register(clientIp, { trustedProxies: cfg.trustedProxies });
   await app.register(admission, { maxEventLoopDelayMs: cfg.maxEventLoopDelayMs, maxPoolQueue: cfg.maxPoolQueue });
-  await app.register(rateLimit, { writePerMinute: cfg.rateLimitWritePerMinute, readPerMinute: cfg.rateLimitReadPerMinute });
+  await app.register(rateLimit, {
+    signupPerMinute: cfg.rateLimitSignupPerMinute,
+    writePerMinute: cfg.rateLimitWritePerMinute,
+    readPerMinute: cfg.rateLimitReadPerMinute,
+  });
   await app.register(securityHeaders);
   await app.register(accessLog);
   await app.register(errors, { bodyLimitBytes: cfg.bodyLimitBytes });
-  await app.register(auth, { adminToken: cfg.adminToken });
+  await app.register(auth, { adminToken: cfg.adminToken, adminAllowedCidrs: cfg.adminAllowedCidrs });
 
   // Routes, each with its schemas beside its handlers.
   await app.register(healthRoutes, { migrations: opts.migrations });

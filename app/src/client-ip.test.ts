@@ -1,4 +1,4 @@
-import { clientIp, ipInCidrs, normalizeIp, parseCidr, parseCidrList, type Cidr } from "./client-ip";
+import { clientIp, ipInCidrs, normalizeIp, parseCidr, parseCidrList, rateLimitKey, type Cidr } from "./client-ip";
 
 const parsed = parseCidrList("173.245.48.0/20, 2400:cb00::/32 10.0.0.0/8");
 const cf: Cidr[] = parsed.ok ? parsed.value : [];
@@ -60,4 +60,18 @@ describe("clientIp", () => {
     ["no peer", undefined, h({ "cf-connecting-ip": "1.1.1.1" }), "unknown"],
   ])("%s", (_name, peer, headers, expected) => expect(clientIp(peer, headers, cf)).toBe(expected));
   test("nothing trusted: the peer, always", () => expect(clientIp("10.0.0.2", { "cf-connecting-ip": "1.1.1.1" }, [])).toBe("10.0.0.2"));
+});
+
+describe("rateLimitKey", () => {
+  test.each([
+    ["203.0.113.7", "203.0.113.7"],
+    ["::ffff:203.0.113.7", "203.0.113.7"],
+    ["2001:db8:aa:bb::1", "2001:db8:aa:bb::/64"],
+    ["2001:DB8:AA:BB:ffff:ffff:ffff:ffff", "2001:db8:aa:bb::/64"],
+    ["2001:db8::1", "2001:db8:0:0::/64"],
+    ["fe80::1%eth0", "fe80:0:0:0::/64"],
+    ["unknown", "unknown"],
+  ])("%s -> %s", (ip, key) => {
+    expect(rateLimitKey(ip)).toBe(key);
+  });
 });

@@ -146,3 +146,17 @@ export function clientIp(
   }
   return peerIp;
 }
+
+/**
+ * The rate-limit key of a client address: an IPv4 address as is, an IPv6 address by its /64. An IPv6
+ * subscriber usually gets a whole /64 (or more), so keying on the full address would let one client
+ * rotate through 2^64 keys. https://www.rfc-editor.org/rfc/rfc6177 https://www.rfc-editor.org/rfc/rfc7421
+ */
+export function rateLimitKey(ip: string): string {
+  const n = normalizeIp(ip);
+  if (!n) return ip;
+  if (n.family === 4) return n.text;
+  const network = n.value >> 64n;
+  const hextets = [48n, 32n, 16n, 0n].map((s) => ((network >> s) & 0xffffn).toString(16));
+  return `${hextets.join(":")}::/64`;
+}

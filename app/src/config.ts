@@ -96,24 +96,66 @@ const envSchema = z
       .string()
       .regex(/^(?:[^<>\r\n]*<)?[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+>?$/, "must be an address such as Renfort <no-reply@example.org>")
       .default("Renfort <no-reply@renfort.localhost>"),
+    ADMIN_ALLOWED_CIDRS: z
+      .string()
+      .default("127.0.0.0/8,::1/128")
+      .transform((v, ctx) => {
+        const parsed = parseCidrList(v);
+        if (!parsed.ok) {
+          ctx.addIssue({ code: "custom", message: parsed.error });
+          return z.NEVER;
+        }
+        if (parsed.value.some((c) => c.prefix === 0)) {
+          ctx.addIssue({ code: "custom", message: "must not hold 0.0.0.0/0 or ::/0: the admin API is for the operators' addresses, never internet-wide" });
+          return z.NEVER;
+        }
+        return parsed.value;
+      }),
     ADMIN_TOKEN: z.string().min(32, "must be at least 32 characters (generate one with `openssl rand -hex 32`)").optional(),
     PG_POOL_SIZE: intIn(1, 500, 20),
     PG_POOL_WAIT_MS: intIn(50, 60000, 2000),
     PG_STATEMENT_TIMEOUT_MS: intIn(100, 600000, 5000),
-    RATE_LIMIT_WRITE_PER_MINUTE: intIn(1, 1000000, 30),
+    // Backstops behind the edge's limits; the fleet sets them from renfort:edge.rateLimits. The defaults
+    // are twice the prod edge's (120 signups, 300 other writes a minute).
+    RATE_LIMIT_SIGNUP_PER_MINUTE: intIn(1, 1000000, 240),
+    RATE_LIMIT_WRITE_PER_MINUTE: intIn(1, 1000000, 600),
     RATE_LIMIT_READ_PER_MINUTE: intIn(1, 1000000, 600),
     BODY_LIMIT_BYTES: intIn(256, 1048576, 16384),
     REQUEST_TIMEOUT_MS: intIn(1000, 600000, 15000),
     MAX_EVENT_LOOP_DELAY_MS: intIn(0, 60000, 500),
     MAX_POOL_QUEUE: intIn(0, 100000, 200),
     OUTBOX_WORKER: onOff.default("off"),
+    OUTBOX_LEASE_MS: intIn(1000, 3_600_000, 60_000),
+    SMTP_CONNECTION_TIMEOUT_MS: intIn(100, 600_000, 10_000),
+    SMTP_GREETING_TIMEOUT_MS: intIn(100, 600_000, 10_000),
+    SMTP_SOCKET_TIMEOUT_MS: intIn(100, 600_000, 20_000),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {
     if (env.OUTBOX_WORKER === "on" && env.SMTP_URL === undefined) {
       ctx.addIssue({ code: "custom", path: ["SMTP_URL"], message: "is required when OUTBOX_WORKER=on" });
     }
+    // A send that outlives its lease gets claimed again by another worker while the first may still
+    // deliver: every SMTP wait must end (and the attempt fail) before the lease does.
+    const smtpBound = env.SMTP_CONNECTION_TIMEOUT_MS + env.SMTP_GREETING_TIMEOUT_MS + env.SMTP_SOCKET_TIMEOUT_MS;
+    if (smtpBound >= env.OUTBOX_LEASE_MS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["OUTBOX_LEASE_MS"],
+        message: `must exceed SMTP_CONNECTION_TIMEOUT_MS + SMTP_GREETING_TIMEOUT_MS + SMTP_SOCKET_TIMEOUT_MS (${smtpBound} ms), got ${env.OUTBOX_LEASE_MS}: a stalled send would be claimed twice; raise it or lower the SMTP timeouts`,
+      });
+    }
   });
+
+/** nodemailer's SMTP waits, ms (https://nodemailer.com/smtp/#connection-options). */
+export interface SmtpTimeouts {
+  /** TCP (and TLS) connection established */
+  connectionTimeout: number;
+  /** the server's 220 greeting after the connection */
+  greetingTimeout: number;
+  /** inactivity on the socket, e.g. the answer to the end of DATA */
+  socketTimeout: number;
+}
 
 export interface AppConfig {
   port: number;
@@ -131,9 +173,12 @@ export interface AppConfig {
   smtpUrl: string | undefined;
   mailFrom: string;
   adminToken: string | undefined;
+  /** client addresses the admin API answers (with the token); default loopback only */
+  adminAllowedCidrs: Cidr[];
   pgPoolSize: number;
   pgPoolWaitMs: number;
   pgStatementTimeoutMs: number;
+  rateLimitSignupPerMinute: number;
   rateLimitWritePerMinute: number;
   rateLimitReadPerMinute: number;
   bodyLimitBytes: number;
@@ -141,6 +186,10 @@ export interface AppConfig {
   maxEventLoopDelayMs: number;
   maxPoolQueue: number;
   outboxWorker: boolean;
+  /** how long a claimed outbox row is a worker's before another may retry it */
+  outboxLeaseMs: number;
+  /** nodemailer's connectionTimeout, greetingTimeout, socketTimeout: together shorter than the lease */
+  smtpTimeouts: SmtpTimeouts;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }
 
@@ -172,9 +221,11 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     adminToken: e.ADMIN_TOKEN,
+    adminAllowedCidrs: e.ADMIN_ALLOWED_CIDRS,
     pgPoolSize: e.PG_POOL_SIZE,
     pgPoolWaitMs: e.PG_POOL_WAIT_MS,
     pgStatementTimeoutMs: e.PG_STATEMENT_TIMEOUT_MS,
+    rateLimitSignupPerMinute: e.RATE_LIMIT_SIGNUP_PER_MINUTE,
     rateLimitWritePerMinute: e.RATE_LIMIT_WRITE_PER_MINUTE,
     rateLimitReadPerMinute: e.RATE_LIMIT_READ_PER_MINUTE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
@@ -182,6 +233,8 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
     maxPoolQueue: e.MAX_POOL_QUEUE,
     outboxWorker: e.OUTBOX_WORKER === "on",
+    outboxLeaseMs: e.OUTBOX_LEASE_MS,
+    smtpTimeouts: { connectionTimeout: e.SMTP_CONNECTION_TIMEOUT_MS, greetingTimeout: e.SMTP_GREETING_TIMEOUT_MS, socketTimeout: e.SMTP_SOCKET_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -46,8 +46,10 @@ declare module "fastify" {
   interface FastifyContextConfig {
     /** still served in degraded mode */
     degradedOk?: boolean;
-    /** health endpoints: no rate limit, no load shedding */
+    /** liveness: no rate limit, no load shedding */
     health?: boolean;
+    /** no rate limit (readiness: the load balancers' checks come from a few addresses), admission control applies */
+    noRateLimit?: boolean;
   }
   interface FastifyRequest {
     /** the client's address, from the trusted proxies' headers (plugins/client-ip.ts) */

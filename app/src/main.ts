@@ -2,7 +2,7 @@ import nodemailer from "nodemailer";
 import pino from "pino";
 import type { Pool } from "pg";
 import { buildApp, type RenfortApp } from "./app";
-import { ConfigError, loadConfig, type AppConfig } from "./config";
+import { ConfigError, loadConfig, type AppConfig, type SmtpTimeouts } from "./config";
 import { checkDatabaseAtStart, createPool } from "./db";
 import { DegradedMode } from "./degraded-mode";
 import { migrationNames, runMigrations } from "./migrate";
@@ -48,12 +48,16 @@ async function isPglite(pool: Pool): Promise<boolean> {
   }
 }
 
-export function createTransport(smtpUrl: string): MailTransport {
+export function createTransport(smtpUrl: string, timeouts: SmtpTimeouts): MailTransport {
   // Pooled SMTP connections: the worker sends a batch in parallel over a few connections.
   // https://nodemailer.com/smtp/pooled/
   const url = new URL(smtpUrl);
   url.searchParams.set("pool", "true");
   if (!url.searchParams.has("maxConnections")) url.searchParams.set("maxConnections", "5");
+  // nodemailer's own defaults (2 min to connect, 30 s for the greeting, 10 min of silence) outlive the
+  // outbox lease: a stalled server would get the same mail claimed and sent again by another worker.
+  // config.ts requires their sum to be shorter than OUTBOX_LEASE_MS. https://nodemailer.com/smtp/#connection-options
+  for (const [k, v] of Object.entries(timeouts)) url.searchParams.set(k, String(v));
   return nodemailer.createTransport(url.toString()) as unknown as MailTransport;
 }
 
@@ -132,8 +136,9 @@ export async function serve(env: Record<string, string | undefined>, opts: { mig
   flushTimer.unref();
   let worker: OutboxWorker | undefined;
   if (cfg.outboxWorker && cfg.smtpUrl) {
-    worker = new OutboxWorker(pool, createTransport(cfg.smtpUrl), {
+    worker = new OutboxWorker(pool, createTransport(cfg.smtpUrl, cfg.smtpTimeouts), {
       mailFrom: cfg.mailFrom,
+      leaseMs: cfg.outboxLeaseMs,
       log: (level, msg, fields) => app.log[level]({ ...fields, component: "outbox" }, msg),
       // degraded mode defers mail: it waits in the outbox and goes out when the mode ends
       paused: () => degraded.mode.state.enabled,
@@ -188,13 +193,12 @@ async function workerOnly(env: Record<string, string | undefined>): Promise<void
     const away = await checkDatabaseAtStart(pool);
     if (away) jsonLog("warn", "database not reachable at start: the worker retries", { error: away.message });
   }
-  const transport = createTransport(cfg.smtpUrl);
+  const transport = createTransport(cfg.smtpUrl, cfg.smtpTimeouts);
   const degraded = await startDegradedMode(cfg, db.url, pool, jsonLog);
-  const leaseMs = env.OUTBOX_LEASE_MS ? Number(env.OUTBOX_LEASE_MS) : undefined;
   const pollMs = env.OUTBOX_POLL_MS ? Number(env.OUTBOX_POLL_MS) : undefined;
   const worker = new OutboxWorker(pool, transport, {
     mailFrom: cfg.mailFrom,
-    ...(leaseMs && leaseMs > 0 ? { leaseMs } : {}),
+    leaseMs: cfg.outboxLeaseMs,
     ...(pollMs && pollMs > 0 ? { pollMs } : {}),
     log: jsonLog,
     paused: () => degraded.mode.state.enabled,

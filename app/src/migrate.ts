@@ -117,7 +117,39 @@ export async function runMigrations(databaseUrl: string, opts: RunMigrationsOpti
     verbose: false,
     log: opts.log ?? (() => undefined),
   });
+  if (opts.schema !== undefined && direction === "up") await lockMigrationsTable(url, opts.schema);
   return ran.map((m) => m.name);
+}
+
+/** The function through which the app reads the applied migrations' names (it has no right on the table). */
+export const APPLIED_MIGRATIONS_FUNCTION = "applied_migrations";
+
+/**
+ * Least privilege on the migrations' bookkeeping. The platform's default privileges give the app role
+ * DML on every table the migrator creates, `pgmigrations` included: with them a compromised app could
+ * mark a migration applied or erase the history. After each run, the migrator (the table's owner)
+ * revokes every right on `pgmigrations` from everyone else, and (re)creates `applied_migrations()`, a
+ * SECURITY DEFINER function returning only the names, which `/readyz` reads (functions are executable
+ * by PUBLIC by default; the schema's USAGE still limits it to the platform's roles). Idempotent.
+ * https://www.postgresql.org/docs/15/sql-createfunction.html#SQL-CREATEFUNCTION-SECURITY
+ */
+export async function lockMigrationsTable(databaseUrl: string, schema: string): Promise<void> {
+  const table = `${quoteIdent(schema)}.${MIGRATIONS_TABLE}`;
+  await connected(databaseUrl, async (client) => {
+    await client.query(`DO $lock$
+DECLARE g text;
+BEGIN
+  FOR g IN SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END
+           FROM pg_class c, aclexplode(c.relacl) a
+           WHERE c.oid = '${table}'::regclass AND a.grantee <> c.relowner LOOP
+    EXECUTE format('REVOKE ALL ON ${table.replace(/'/g, "''")} FROM %s', g);
+  END LOOP;
+END
+$lock$`);
+    await client.query(`CREATE OR REPLACE FUNCTION ${quoteIdent(schema)}.${APPLIED_MIGRATIONS_FUNCTION}() RETURNS SETOF text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT name::text FROM ${table} $fn$`);
+  });
 }
 
 /**
@@ -175,9 +207,11 @@ export interface MigrationStatus {
  * fine: they belong to a newer release, and migrations stay compatible with the previous release.
  */
 export async function migrationStatus(pool: Pool, names: readonly string[]): Promise<MigrationStatus> {
-  const r = await pool.query<{ name: string }>(
-`SELECT name FROM ${MIGRATIONS_TABLE}`).catch((err: { code?: string }) => {
-    if (err.code === "42P01") return { rows: [] as Array<{ name: string }> };
+  // Through applied_migrations() (lockMigrationsTable): the app role has no right on the table itself.
+  // 42883 (no such function): a database this release's migrate has not run on yet: nothing applied
+  // that we can see, so not ready; 42P01: no migrations table at all.
+  const r = await pool.query<{ name: string }>(`SELECT name FROM ${APPLIED_MIGRATIONS_FUNCTION}() AS name`).catch((err: { code?: string }) => {
+    if (err.code === "42883" || err.code === "42P01") return { rows: [] as Array<{ name: string }> };
     throw err;
   });
   const applied = new Set(r.rows.map((x) => x.name));

@@ -1,4 +1,5 @@
 import type { Pool } from "pg";
+import { safeError, smtpErrorText } from "./log-safe";
 
 /**
  * The email outbox worker. Signup only inserts a row; this worker sends it, so SMTP latency never
@@ -173,7 +174,8 @@ export class OutboxWorker {
 
   private async fail(row: OutboxRow, err: Error, permanent: boolean): Promise<void> {
     const giveUp = permanent || row.attempts >= this.maxAttempts;
-    const message = String(err.message).slice(0, 500);
+    // SMTP servers echo the recipient in their errors: addresses replaced, length bounded (log-safe.ts).
+    const message = smtpErrorText(err);
     await this.pool.query(
       `UPDATE email_outbox
        SET status = $2, last_error = $3, next_attempt_at = now() + make_interval(secs => $4::double precision / 1000)
@@ -196,7 +198,7 @@ export class OutboxWorker {
         try {
           if (!this.opts.paused?.()) claimed = await this.runOnce();
         } catch (err) {
-          this.log("warn", "outbox round failed", { error: (err as Error).message });
+          this.log("warn", "outbox round failed", { error: safeError(err).message, code: safeError(err).code });
         }
         if (claimed === 0 && this.running) {
           await new Promise<void>((resolve) => {

@@ -54,6 +54,7 @@ export async function startApp(db: TestDb, env: Record<string, string> = {}): Pr
     DATABASE_URL: db.url,
     ADMIN_TOKEN,
     LOG_LEVEL: "info",
+    RATE_LIMIT_SIGNUP_PER_MINUTE: "100000",
     RATE_LIMIT_WRITE_PER_MINUTE: "100000",
     RATE_LIMIT_READ_PER_MINUTE: "100000",
     ...env,

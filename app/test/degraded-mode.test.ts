@@ -53,6 +53,7 @@ function startInstance(db: TestDb, id: string, env: Record<string, string> = {})
     ADMIN_TOKEN,
     INSTANCE_ID: id,
     LOG_LEVEL: "info",
+    RATE_LIMIT_SIGNUP_PER_MINUTE: "100000",
     RATE_LIMIT_WRITE_PER_MINUTE: "100000",
     RATE_LIMIT_READ_PER_MINUTE: "100000",
     // no shedding on event-loop delay: the machine running the tests is shared and busy

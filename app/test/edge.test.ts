@@ -28,7 +28,7 @@ function loggedIps(h: Harness): string[] {
 describe("forwarding headers from an untrusted peer", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startApp(db, { TRUSTED_PROXIES: "10.0.0.0/8, 2001:db8::/32", RATE_LIMIT_WRITE_PER_MINUTE: "3", RATE_LIMIT_READ_PER_MINUTE: "2" });
+    h = await startApp(db, { TRUSTED_PROXIES: "10.0.0.0/8, 2001:db8::/32", RATE_LIMIT_SIGNUP_PER_MINUTE: "3", RATE_LIMIT_READ_PER_MINUTE: "2" });
   });
   afterAll(() => h.close());
 
@@ -58,7 +58,7 @@ describe("forwarding headers from an untrusted peer", () => {
 describe("forwarding headers from a trusted proxy", () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startApp(db, { TRUSTED_PROXIES: "127.0.0.1/32", RATE_LIMIT_WRITE_PER_MINUTE: "2" });
+    h = await startApp(db, { TRUSTED_PROXIES: "127.0.0.1/32", RATE_LIMIT_SIGNUP_PER_MINUTE: "2" });
   });
   afterAll(() => h.close());
 
@@ -69,6 +69,14 @@ describe("forwarding headers from a trusted proxy", () => {
     // another visitor behind the same proxy is not throttled by the first one
     expect((await signup(h, { "cf-connecting-ip": "203.0.113.11" })).statusCode).toBe(201);
     expect((await signup(h, { "cf-connecting-ip": "2001:db8::7" })).statusCode).toBe(201);
+  });
+
+  test("an IPv6 client is keyed by its /64: rotating addresses inside it shares one budget", async () => {
+    const codes = [];
+    for (const ip of ["2001:db8:aa:bb::1", "2001:db8:aa:bb:ffff:ffff:ffff:fffe", "2001:DB8:AA:BB:0:0:0:42"]) codes.push((await signup(h, { "cf-connecting-ip": ip })).statusCode);
+    expect(codes).toEqual([201, 201, 429]);
+    // the next /64 is another subscriber
+    expect((await signup(h, { "cf-connecting-ip": "2001:db8:aa:bc::1" })).statusCode).toBe(201);
   });
 
   test("X-Forwarded-For is read from the right when there is no CF-Connecting-IP", async () => {

@@ -56,6 +56,7 @@ function start(bundle: string, databaseUrl: string): Promise<Running> {
       PORT: "0",
       HOST: "127.0.0.1",
       ADMIN_TOKEN,
+      RATE_LIMIT_SIGNUP_PER_MINUTE: "100000",
       RATE_LIMIT_WRITE_PER_MINUTE: "100000",
       RATE_LIMIT_READ_PER_MINUTE: "100000",
     },

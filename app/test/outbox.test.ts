@@ -1,4 +1,5 @@
 import { SIGNUP_SQL } from "../src/db/queries";
+import { loadConfig } from "../src/config";
 import { createTransport } from "../src/main";
 import { OutboxWorker } from "../src/outbox";
 import { createTestDb, type TestDb } from "./db";
@@ -8,6 +9,7 @@ import { runBundle, until } from "./spawn";
 /** The outbox worker against a real SMTP server: delivery, retries, and a crash mid-send. */
 
 const MAIL_FROM = "Renfort <no-reply@renfort.test>";
+const TIMEOUTS = loadConfig({}).smtpTimeouts;
 let db: TestDb;
 let sink: SmtpSink;
 let smtpUrl: string;
@@ -48,7 +50,7 @@ async function statuses(): Promise<Record<string, string>> {
 
 test("sends each pending mail once, with a Message-ID derived from the outbox id, and scrubs the payload", async () => {
   const ids = await signups(5);
-  const transport = createTransport(smtpUrl);
+  const transport = createTransport(smtpUrl, TIMEOUTS);
   const worker = new OutboxWorker(db.pool, transport, { mailFrom: MAIL_FROM, batchSize: 3 });
   while ((await worker.runOnce()) > 0);
   transport.close?.();
@@ -65,7 +67,7 @@ test("a transient SMTP error is retried with backoff; a permanent one gives up",
     { code: 451, message: "try again later" },
     { code: 550, message: "no such user" },
   ];
-  const transport = createTransport(`${smtpUrl}?maxConnections=1`);
+  const transport = createTransport(`${smtpUrl}?maxConnections=1`, TIMEOUTS);
   const worker = new OutboxWorker(db.pool, transport, { mailFrom: MAIL_FROM, batchSize: 1 });
   await worker.runOnce();
   await worker.runOnce();
@@ -87,7 +89,8 @@ test("a transient SMTP error is retried with backoff; a permanent one gives up",
 
 test("a worker killed between claim and send: after restart every mail is delivered exactly once", async () => {
   const ids = await signups(6);
-  const env = { DATABASE_URL: db.url, SMTP_URL: smtpUrl, MAIL_FROM, OUTBOX_LEASE_MS: "1500", OUTBOX_POLL_MS: "100", LOG_LEVEL: "warn" };
+  const env = { DATABASE_URL: db.url, SMTP_URL: smtpUrl, MAIL_FROM, OUTBOX_LEASE_MS: "1500", OUTBOX_POLL_MS: "100", LOG_LEVEL: "warn",
+    SMTP_CONNECTION_TIMEOUT_MS: "200", SMTP_GREETING_TIMEOUT_MS: "200", SMTP_SOCKET_TIMEOUT_MS: "1000" };
 
   // 1st worker: the SMTP server takes the messages but never answers; kill -9 the worker there.
   sink.hold = true;
@@ -122,8 +125,8 @@ test("a worker killed between claim and send: after restart every mail is delive
 
 test("two workers share the queue without sending a row twice (SKIP LOCKED)", async () => {
   const ids = await signups(12);
-  const t1 = createTransport(smtpUrl);
-  const t2 = createTransport(smtpUrl);
+  const t1 = createTransport(smtpUrl, TIMEOUTS);
+  const t2 = createTransport(smtpUrl, TIMEOUTS);
   const w1 = new OutboxWorker(db.pool, t1, { mailFrom: MAIL_FROM, batchSize: 4 });
   const w2 = new OutboxWorker(db.pool, t2, { mailFrom: MAIL_FROM, batchSize: 4 });
   for (;;) {

@@ -88,6 +88,7 @@ async function startBundle(env: Record<string, string>): Promise<{ p: Proc; base
     PORT: "0",
     HOST: "127.0.0.1",
     LOG_LEVEL: "info", // as in production: one log line per request
+    RATE_LIMIT_SIGNUP_PER_MINUTE: "1000000",
     RATE_LIMIT_WRITE_PER_MINUTE: "1000000",
     RATE_LIMIT_READ_PER_MINUTE: "1000000",
     ...env,

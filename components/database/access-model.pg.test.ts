@@ -201,7 +201,7 @@ function describeAgainstServer(): void {
       expect(new Set(r.rows.map((x) => x.tableowner))).toEqual(new Set([names.roles.migrator.name]));
     });
 
-    it("the app role can INSERT, SELECT, UPDATE and DELETE in the tables the migrations made (identity sequences included)", async () => {
+    it("the app role can INSERT, SELECT and UPDATE in the tables the migrations made (identity sequences included)", async () => {
       const v = await app.query<{ id: string }>(`INSERT INTO volunteers (email, first_name, last_name, zip) VALUES ('a@example.org', 'Ada', 'L', '75001') RETURNING id`);
       expect(v.rows).toHaveLength(1);
       const o = await app.query<{ id: string }>(`INSERT INTO organizations (name, email, zip) VALUES ('Asso', 'asso@example.org', '75001') RETURNING id`);
@@ -212,7 +212,23 @@ function describeAgainstServer(): void {
       await app.query(`INSERT INTO applications (mission_id, volunteer_id) VALUES ($1, $2)`, [m.rows[0].id, v.rows[0].id]);
       expect((await app.query(`UPDATE missions SET places_taken = places_taken + 1 WHERE id = $1`, [m.rows[0].id])).rowCount).toBe(1);
       expect((await app.query(`SELECT count(*)::int AS n FROM applications`)).rows[0].n).toBe(1);
-      expect((await app.query(`DELETE FROM applications`)).rowCount).toBe(1);
+    });
+
+    it("the app role has no right on pgmigrations, reads the applied names through applied_migrations(), and the readonly role neither", async () => {
+      for (const sql of [
+        `SELECT name FROM pgmigrations`,
+        `INSERT INTO pgmigrations (name, run_on) VALUES ('9999999999999_forged', now())`,
+        `UPDATE pgmigrations SET name = name`,
+        `DELETE FROM pgmigrations`,
+      ]) {
+        expect({ sql, code: await sqlstateOf(app, sql) }).toEqual({ sql, code: "42501" });
+      }
+      expect(await sqlstateOf(readonly, `SELECT name FROM pgmigrations`)).toBe("42501");
+      const names = await app.query<{ name: string }>(`SELECT name FROM applied_migrations() AS name ORDER BY 1`);
+      expect(names.rows.map((r) => r.name)).toEqual(migrationNames());
+      // a second run (every release migrates) keeps it locked
+      await runMigrations(migratorUrl(), { schema: ACCESS_MODEL.schema });
+      expect(await sqlstateOf(app, `SELECT name FROM pgmigrations`)).toBe("42501");
     });
 
     it.each([
@@ -224,6 +240,7 @@ function describeAgainstServer(): void {
       ["ALTER TABLE", `ALTER TABLE volunteers ADD COLUMN hacked text`],
       ["CREATE INDEX", `CREATE INDEX app_idx ON volunteers (zip)`],
       ["TRUNCATE", `TRUNCATE volunteers CASCADE`],
+      ["DELETE (it deletes nothing)", `DELETE FROM applications`],
       ["CREATE SCHEMA", `CREATE SCHEMA app_schema`],
     ])("the app role cannot %s (insufficient_privilege or must-be-owner)", async (_label, sql) => {
       expect(["42501"]).toContain(await sqlstateOf(app, sql));

@@ -32,7 +32,7 @@ describe("the role/grant matrix", () => {
     ["migrator", "table", ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"]],
     ["app", "database", ["CONNECT"]],
     ["app", "schema", ["USAGE"]],
-    ["app", "table", ["SELECT", "INSERT", "UPDATE", "DELETE"]],
+    ["app", "table", ["SELECT", "INSERT", "UPDATE"]],
     ["app", "sequence", ["USAGE", "SELECT"]],
     ["readonly", "database", ["CONNECT"]],
     ["readonly", "schema", ["USAGE"]],
@@ -85,7 +85,7 @@ describe("provider declarations derived from the model", () => {
 
   it("default privileges are the migrator's, for every table and sequence grant", () => {
     expect(defaultPrivilegesOf(ACCESS_MODEL)).toEqual([
-      { key: "default-app-tables", owner: "migrator", role: "app", schema: "renfort", objectType: "table", privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"] },
+      { key: "default-app-tables", owner: "migrator", role: "app", schema: "renfort", objectType: "table", privileges: ["SELECT", "INSERT", "UPDATE"] },
       { key: "default-app-sequences", owner: "migrator", role: "app", schema: "renfort", objectType: "sequence", privileges: ["USAGE", "SELECT"] },
       { key: "default-readonly-tables", owner: "migrator", role: "readonly", schema: "renfort", objectType: "table", privileges: ["SELECT"] },
     ]);
@@ -104,8 +104,8 @@ describe("renderAccessSql", () => {
     [`CREATE SCHEMA "renfort" AUTHORIZATION "renfort_migrator";`],
     [`GRANT USAGE, CREATE ON SCHEMA "renfort" TO "renfort_migrator";`],
     [`GRANT USAGE ON SCHEMA "renfort" TO "renfort_app";`],
-    [`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "renfort" TO "renfort_app";`],
-    [`ALTER DEFAULT PRIVILEGES FOR ROLE "renfort_migrator" IN SCHEMA "renfort" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "renfort_app";`],
+    [`GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA "renfort" TO "renfort_app";`],
+    [`ALTER DEFAULT PRIVILEGES FOR ROLE "renfort_migrator" IN SCHEMA "renfort" GRANT SELECT, INSERT, UPDATE ON TABLES TO "renfort_app";`],
     [`ALTER DEFAULT PRIVILEGES FOR ROLE "renfort_migrator" IN SCHEMA "renfort" GRANT USAGE, SELECT ON SEQUENCES TO "renfort_app";`],
     [`ALTER DEFAULT PRIVILEGES FOR ROLE "renfort_migrator" IN SCHEMA "renfort" GRANT SELECT ON TABLES TO "renfort_readonly";`],
   ])("emits %s", (statement) => {

@@ -14,8 +14,9 @@
  *   and PUBLIC cannot create in it, and the postgresql provider cannot grant on it as a non-superuser:
  *   https://github.com/pulumi/pulumi-postgresql/issues/206.)
  * - the migrator owns the schema and therefore every table the migrations create; it runs DDL only;
- * - the app role gets DML on the tables and use of the sequences, through default privileges of the
- *   migrator, so migrations never GRANT anything;
+ * - the app role gets SELECT, INSERT and UPDATE on the tables (no DELETE: it deletes nothing) and use of
+ *   the sequences, through default privileges of the migrator, so migrations never GRANT anything; the
+ *   migrate step then takes every right on `pgmigrations` back (app/src/migrate.ts `lockMigrationsTable`);
  * - the readonly role (analytics) gets SELECT on the tables and nothing else;
  * - nobody but these roles may connect: CONNECT and TEMPORARY are revoked from PUBLIC on the database.
  * Every role's search_path is the schema, so the app's unqualified table names resolve there.
@@ -93,7 +94,9 @@ export const ACCESS_MODEL: AccessModel = {
     { key: "readonly", role: "readonly", privileges: ["USAGE"] },
   ],
   objects: [
-    { key: "app-tables", role: "app", objectType: "table", privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"] },
+    // No DELETE: no statement of the app deletes (app/src/db/queries.ts, outbox.ts, degraded-mode.ts).
+    // The migrations' own table is revoked from everyone but the migrator after each run (app/src/migrate.ts).
+    { key: "app-tables", role: "app", objectType: "table", privileges: ["SELECT", "INSERT", "UPDATE"] },
     // nextval() on serial columns needs USAGE; currval()/lastval() need SELECT (identity columns need neither).
     { key: "app-sequences", role: "app", objectType: "sequence", privileges: ["USAGE", "SELECT"] },
     { key: "readonly-tables", role: "readonly", objectType: "table", privileges: ["SELECT"] },

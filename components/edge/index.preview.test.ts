@@ -67,6 +67,6 @@ describe("Edge in a staging preview", () => {
     const managed = byName("defaults-waf-managed")?.rules as { actionParameters: { id: string } }[];
     expect(managed.map((r) => r.actionParameters.id)).toEqual(["efb7b8c949ac4650a09736fc376e9aee", "4814384a9e5d4991b9815dcfc25d2f1f"]);
     const custom = byName("defaults-waf-custom")?.rules as { ref: string }[];
-    expect(custom.map((r) => r.ref)).toEqual(["block_scanner_probes", "challenge_sensitive_paths"]);
+    expect(custom.map((r) => r.ref)).toEqual(["block_scanner_probes", "block_internal_paths", "challenge_sensitive_paths"]);
   });
 });

@@ -49,7 +49,6 @@ const APP_PATHS = [
   "/assets/app.3f9a1c0d2e.css",
   "/assets/app.9d8e7f6a5b.js",
   "/healthz",
-  "/readyz",
   "/api/missions",
   "/api/missions/5b7c1d2e",
   "/api/missions/5b7c1d2e/applications",
@@ -113,6 +112,7 @@ describe("custom WAF", () => {
       ["geo_ban_kp", "block", 'ip.src.country in {"KP"}'],
       ["geo_ban_ir", "block", 'ip.src.country in {"IR"}'],
       ["block_scanner_probes", "block", PROBE_PATH_FRAGMENTS.map((f) => `lower(http.request.uri.path) contains "${f}"`).join(" or ")],
+      ["block_internal_paths", "block", 'starts_with(lower(http.request.uri.path), "/readyz")'],
       [
         "challenge_sensitive_paths",
         "managed_challenge",
@@ -128,7 +128,7 @@ describe("custom WAF", () => {
 
   it("declares a repeated code once", () => {
     expect(customWafRules(["KP", "KP"], SENSITIVE).filter((r) => r.ref === "geo_ban_kp")).toHaveLength(1);
-    expect(customRuleCount(["KP", "KP", "IR"])).toBe(4);
+    expect(customRuleCount(["KP", "KP", "IR"])).toBe(5);
   });
 
   it.each(Object.keys(FRENCH_TERRITORIES))("refuses to ban %s", (code) => {
@@ -142,7 +142,7 @@ describe("custom WAF", () => {
   it("never blocks a visitor from France or a French territory on the app's routes", () => {
     const many = customWafRules(["KP", "IR", "RU", "CN", "BY", "SY"], SENSITIVE);
     const blocking = many.filter((r) => r.action === "block");
-    expect(blocking.map((r) => r.ref)).toEqual(["geo_ban_kp", "geo_ban_ir", "geo_ban_ru", "geo_ban_cn", "geo_ban_by", "geo_ban_sy", "block_scanner_probes"]);
+    expect(blocking.map((r) => r.ref)).toEqual(["geo_ban_kp", "geo_ban_ir", "geo_ban_ru", "geo_ban_cn", "geo_ban_by", "geo_ban_sy", "block_scanner_probes", "block_internal_paths"]);
     for (const country of Object.keys(FRENCH_TERRITORIES)) {
       for (const path of APP_PATHS) {
         for (const r of blocking) expect({ ref: r.ref, country, path, hit: matches(text(r), { method: "GET", path, country }) }).toMatchObject({ hit: false });
@@ -174,6 +174,18 @@ describe("custom WAF", () => {
     ["/missions?q=wordpress", false],
   ])("probe block on %s: %s", (path, blocked) => {
     expect(matches(text(byRef(rules, "block_scanner_probes")), { method: "GET", path })).toBe(blocked);
+  });
+
+  it.each([
+    ["/readyz", true],
+    ["/READYZ", true],
+    ["/readyz/", true],
+    ["/readyz?full=1", true],
+    ["/healthz", false],
+    ["/ready", false],
+    ...APP_PATHS.map((p) => [p, false] as [string, boolean]),
+  ])("internal-path block on %s: %s", (path, blocked) => {
+    expect(matches(text(byRef(rules, "block_internal_paths")), { method: "GET", path: path.split("?")[0]! })).toBe(blocked);
   });
 
   it.each([
@@ -378,7 +390,7 @@ describe("all rulesets", () => {
   });
 
   it("stays under 4,096 characters per expression with the most geo bans Pro allows", () => {
-    const codes = ["KP", "IR", "SY", "CU", "RU", "BY", "CN", "VE", "MM", "AF", "IQ", "LY", "SD", "SO", "YE", "ER", "ZW", "NI"];
+    const codes = ["KP", "IR", "SY", "CU", "RU", "BY", "CN", "VE", "MM", "AF", "IQ", "LY", "SD", "SO", "YE", "ER", "ZW"];
     expect(customRuleCount(codes)).toBe(PLAN_LIMITS.pro.customRules);
     for (const set of edgeRulesets(input({ geoBans: codes }))) {
       for (const r of set.rules) expect((toRulesetRule(r).expression as string).length).toBeLessThanOrEqual(4096);

@@ -211,14 +211,22 @@ export const PROBE_PATH_FRAGMENTS: readonly string[] = [
   "/actuator",
 ];
 
+/**
+ * Paths only the load balancers may ask for: `/readyz` (readiness, through the app's admission control)
+ * is for the backends' health checks on the private network, never for the internet. Matched on the
+ * lower-cased path so `/READYZ` is caught as well; the load balancers' ACLs deny it again
+ * (components/origin/acls.ts).
+ */
+export const INTERNAL_PATHS: readonly string[] = ["/readyz"];
+
 /** Ref of the geo-ban rule for one ISO code: keyed by code, so adding a country never moves another. */
 export function geoBanRef(code: string): string {
   return `geo_ban_${code.toLowerCase()}`;
 }
 
 /**
- * `http_request_firewall_custom`: one blocking rule per banned country, blocks for scanner probes, a
- * managed challenge on sensitive paths. https://developers.cloudflare.com/waf/custom-rules/
+ * `http_request_firewall_custom`: one blocking rule per banned country, blocks for scanner probes and for
+ * the internal paths, a managed challenge on sensitive paths. https://developers.cloudflare.com/waf/custom-rules/
  */
 export function customWafRules(geoBans: readonly string[], sensitivePaths: readonly string[]): RuleSpec[] {
   const rules: RuleSpec[] = [];
@@ -239,6 +247,12 @@ export function customWafRules(geoBans: readonly string[], sensitivePaths: reado
     ref: "block_scanner_probes",
     description: "Block paths only vulnerability scanners request (WordPress, .env, .git, database consoles)",
     expression: or(...PROBE_PATH_FRAGMENTS.map((f) => contains(lower(PATH), f))),
+    action: "block",
+  });
+  rules.push({
+    ref: "block_internal_paths",
+    description: "Block paths only the load balancers ask for (/readyz)",
+    expression: or(...INTERNAL_PATHS.map((p) => startsWith(lower(PATH), p))),
     action: "block",
   });
   rules.push({
@@ -407,7 +421,7 @@ export function edgeRulesets(input: EdgeRulesInput): RulesetSpec[] {
 
 /** Rules the custom WAF entry point holds for these geo bans (one per distinct code, plus probes and challenge). */
 export function customRuleCount(geoBans: readonly string[]): number {
-  return new Set(geoBans).size + 2;
+  return new Set(geoBans).size + 3;
 }
 
 /** The provider's rule shape, with the expression rendered (and validated). */

@@ -1,5 +1,5 @@
 import { parse } from "yaml";
-import { PLAIN_ENV_BEGIN, PLAIN_ENV_END, PLAIN_ENV_PATH, plainAppEnv, readPlainEnv, renderCloudInit, SECRET_ENV_PATH, type CloudInitInput } from "./cloud-init";
+import { backstopPerMinute, PLAIN_ENV_BEGIN, PLAIN_ENV_END, PLAIN_ENV_PATH, plainAppEnv, readPlainEnv, renderCloudInit, SECRET_ENV_PATH, type CloudInitInput } from "./cloud-init";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
 const input: CloudInitInput = {
@@ -77,7 +77,8 @@ describe("renderCloudInit", () => {
 });
 
 describe("plainAppEnv", () => {
-  const base = { appPort: 8080, mailFrom: "benevoles@mail.example.fr", trustedProxies: ["173.245.48.0/20", "2400:cb00::/32", "172.16.0.0/22"], degradedMode: false, poolSize: 20, logLevel: "info" };
+  const base = { appPort: 8080, mailFrom: "benevoles@mail.example.fr", trustedProxies: ["173.245.48.0/20", "2400:cb00::/32", "172.16.0.0/22"], degradedMode: false, poolSize: 20, logLevel: "info",
+    rateLimits: { signupPerMinute: 240, writesPerMinute: 600 }, adminAllowedCidrs: ["198.51.100.20/32", "2001:db8:1::/48"] };
 
   it("maps the config onto the app's variables", () => {
     expect(plainAppEnv(base)).toEqual({
@@ -88,6 +89,9 @@ describe("plainAppEnv", () => {
       DEGRADED_MODE: "off",
       PG_POOL_SIZE: "20",
       LOG_LEVEL: "info",
+      RATE_LIMIT_SIGNUP_PER_MINUTE: "240",
+      RATE_LIMIT_WRITE_PER_MINUTE: "600",
+      ADMIN_ALLOWED_CIDRS: "198.51.100.20/32,2001:db8:1::/48",
       OUTBOX_WORKER: "on",
       RUNTIME_ENV_FILE: PLAIN_ENV_PATH,
     });
@@ -102,5 +106,24 @@ describe("plainAppEnv", () => {
 
   it("refuses an empty trusted-proxy list (every visitor would share the proxy's rate limit)", () => {
     expect(() => plainAppEnv({ ...base, trustedProxies: [] })).toThrow("fleet TRUSTED_PROXIES must list");
+  });
+
+  it("refuses an empty admin allow-list (the admin API would answer no one, or be opened wide to fix it)", () => {
+    expect(() => plainAppEnv({ ...base, adminAllowedCidrs: [] })).toThrow("fleet ADMIN_ALLOWED_CIDRS must list");
+  });
+});
+
+describe("backstopPerMinute: the most one client gets through the edge in any minute", () => {
+  it.each([
+    [{ requestsPerPeriod: 120, periodSeconds: 60 }, 240],
+    [{ requestsPerPeriod: 60, periodSeconds: 60 }, 120],
+    [{ requestsPerPeriod: 10, periodSeconds: 10 }, 70],
+    [{ requestsPerPeriod: 100, periodSeconds: 120 }, 200],
+    [{ requestsPerPeriod: 1000, periodSeconds: 3600 }, 2000],
+  ])("%j -> %d", (limit, perMinute) => {
+    expect(backstopPerMinute(limit)).toBe(perMinute);
+  });
+  it("refuses a non-positive threshold", () => {
+    expect(() => backstopPerMinute({ requestsPerPeriod: 0, periodSeconds: 60 })).toThrow("requestsPerPeriod must be a positive integer");
   });
 });

@@ -43,6 +43,24 @@ export interface AppEnvInput {
   poolSize: number;
   /** `renfort:app.logLevel`. */
   logLevel: string;
+  /** The app's backstop rate limits per client per minute, from the edge's (see {@link backstopPerMinute}). */
+  rateLimits: { signupPerMinute: number; writesPerMinute: number };
+  /** Client addresses (CIDR) the admin API answers, with its token: the operators' (`renfort:app.adminAllowedCidrs`). */
+  adminAllowedCidrs: readonly string[];
+}
+
+/**
+ * The most requests one client can get through an edge rate limit of `requestsPerPeriod` per
+ * `periodSeconds` within any 60 s: the edge counts in windows of its period (and blocks for the rest of
+ * it once over), so a minute overlaps at most ceil(60 / period) + 1 of them, each passing up to the
+ * threshold. The app's per-minute backstop, counted per instance, is set to that, so no instance (and
+ * hence not the fleet) blocks what the edge let through.
+ * https://developers.cloudflare.com/waf/rate-limiting-rules/request-rate/
+ */
+export function backstopPerMinute(limit: { requestsPerPeriod: number; periodSeconds: number }): number {
+  if (!Number.isInteger(limit.requestsPerPeriod) || limit.requestsPerPeriod < 1) throw new Error(`edge rate limit requestsPerPeriod must be a positive integer, got ${limit.requestsPerPeriod}`);
+  if (!Number.isInteger(limit.periodSeconds) || limit.periodSeconds < 1) throw new Error(`edge rate limit periodSeconds must be a positive integer, got ${limit.periodSeconds}`);
+  return limit.requestsPerPeriod * (Math.ceil(60 / limit.periodSeconds) + 1);
 }
 
 /**
@@ -51,6 +69,7 @@ export interface AppEnvInput {
  */
 export function plainAppEnv(e: AppEnvInput): Record<string, string> {
   if (e.trustedProxies.length === 0) throw new Error("fleet TRUSTED_PROXIES must list Cloudflare's ranges and the private subnet, got nothing");
+  if (e.adminAllowedCidrs.length === 0) throw new Error("fleet ADMIN_ALLOWED_CIDRS must list the operators' addresses (renfort:app.adminAllowedCidrs), got nothing");
   return {
     PORT: String(e.appPort),
     HOST: "0.0.0.0",
@@ -59,6 +78,9 @@ export function plainAppEnv(e: AppEnvInput): Record<string, string> {
     DEGRADED_MODE: e.degradedMode ? "on" : "off",
     PG_POOL_SIZE: String(e.poolSize),
     LOG_LEVEL: e.logLevel,
+    RATE_LIMIT_SIGNUP_PER_MINUTE: String(e.rateLimits.signupPerMinute),
+    RATE_LIMIT_WRITE_PER_MINUTE: String(e.rateLimits.writesPerMinute),
+    ADMIN_ALLOWED_CIDRS: e.adminAllowedCidrs.join(","),
     OUTBOX_WORKER: "on",
     RUNTIME_ENV_FILE: PLAIN_ENV_PATH,
   };

@@ -6,6 +6,7 @@ import type { RenfortConfig } from "../../stacks/config";
 import type { StackSecrets } from "../../stacks/load";
 import { cloudflareRanges } from "../../data/cloudflare-ranges";
 import { parseMaxConnections } from "./capacity";
+import { backstopPerMinute } from "./cloud-init";
 import { Fleet, type FleetArgs, type FleetLoadBalancer } from "./index";
 
 export interface FleetDeps {
@@ -39,6 +40,9 @@ export function fleetArgsFromConfig(cfg: RenfortConfig, secrets: Pick<StackSecre
       trustedProxies: [...cloudflareRanges(), cfg.network.privateSubnet],
       degradedMode: cfg.app.degradedMode,
       logLevel: cfg.app.logLevel,
+      // One source: the app's backstops come from the edge's own limits (renfort:edge.rateLimits).
+      rateLimits: { signupPerMinute: backstopPerMinute(cfg.edge.rateLimits.signup), writesPerMinute: backstopPerMinute(cfg.edge.rateLimits.apiWrites) },
+      adminAllowedCidrs: [...cfg.app.adminAllowedCidrs],
     },
     secrets: { databaseUrl: deps.appDatabaseUrl, smtpUrl: deps.smtpUrl, adminToken: secrets.adminToken },
     capacity: {

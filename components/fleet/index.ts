@@ -53,7 +53,16 @@ export interface FleetArgs {
   /** Port the app listens on. Default 8080. */
   appPort?: number;
   /** The app's non-secret settings. */
-  app: { mailFrom: string; trustedProxies: string[]; degradedMode?: boolean; logLevel?: string };
+  app: {
+    mailFrom: string;
+    trustedProxies: string[];
+    degradedMode?: boolean;
+    logLevel?: string;
+    /** Backstop rate limits per client per minute (derive them from the edge's with `backstopPerMinute`). Required. */
+    rateLimits: { signupPerMinute: number; writesPerMinute: number };
+    /** CIDRs the admin API answers from (with its token). Required, at least one. */
+    adminAllowedCidrs: string[];
+  };
   /** The app's secrets: kept secret in the cloud-init. Required. */
   secrets: { databaseUrl: pulumi.Input<string>; smtpUrl: pulumi.Input<string>; adminToken: pulumi.Input<string> };
   /**
@@ -118,6 +127,8 @@ export class Fleet extends pulumi.ComponentResource {
       degradedMode: args.app.degradedMode ?? false,
       poolSize: args.capacity.poolSize,
       logLevel: args.app.logLevel ?? "info",
+      rateLimits: args.app.rateLimits,
+      adminAllowedCidrs: args.app.adminAllowedCidrs,
     });
     const release = releaseId({ image, plainEnv });
 

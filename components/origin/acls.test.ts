@@ -7,12 +7,19 @@ describe("originAcls", () => {
   const acls = originAcls(input);
   const on = (frontend: "https" | "http") => acls.filter((a) => a.frontend === frontend).sort((a, b) => a.index - b.index);
 
-  it("orders the 443 ACLs: apex redirect, then main host from Cloudflare, then deny", () => {
+  it("orders the 443 ACLs: apex redirect, then the internal paths denied, then main host from Cloudflare, then deny", () => {
     expect(on("https").map((a) => [a.index, a.key, a.action.type])).toEqual([
       [0, "https-apex-redirect", "redirect"],
-      [1, "https-main-from-cloudflare", "allow"],
-      [2, "https-deny-rest", "deny"],
+      [1, "https-deny-internal-paths", "deny"],
+      [2, "https-main-from-cloudflare", "allow"],
+      [3, "https-deny-rest", "deny"],
     ]);
+  });
+
+  it("denies /readyz before the Cloudflare allow, whatever the source", () => {
+    const deny = acls.find((a) => a.key === "https-deny-internal-paths")!;
+    expect(deny.match).toEqual({ httpFilter: "path_begin", httpFilterValues: ["/readyz"] });
+    expect(deny.index).toBeLessThan(acls.find((a) => a.key === "https-main-from-cloudflare")!.index);
   });
 
   it("on 80, lets the ACME challenge through first, then sends the apex straight to the main host in https, then everything else to https", () => {

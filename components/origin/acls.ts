@@ -66,6 +66,13 @@ export function apexRedirectTarget(mainHost: string): string {
   return `https://${mainHost}/{{path}}?{{query}}`;
 }
 
+/**
+ * Paths only the load balancers' own health checks ask for (straight to the backends on the private
+ * network, never through a frontend): denied on every frontend request, whoever sends it. The edge
+ * blocks them too (components/edge/rules.ts `INTERNAL_PATHS`).
+ */
+export const INTERNAL_PATH_PREFIXES: readonly string[] = ["/readyz"];
+
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /**
@@ -73,8 +80,9 @@ const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
  *
  * 443: 0 apex host → 301 to the main host, same path and query (the apex is not behind Cloudflare, so this
  *        comes before the origin lock and never reaches the backend);
- *      1 main host from a Cloudflare range → allow (IP and Host must both match);
- *      2 everything else → deny (direct hits on the IPs, other hosts, the main host from outside Cloudflare).
+ *      1 path begins with /readyz → deny, Cloudflare or not (readiness is for the health checks only);
+ *      2 main host from a Cloudflare range → allow (IP and Host must both match);
+ *      3 everything else → deny (direct hits on the IPs, other hosts, the main host from outside Cloudflare).
  * 80:  0 path begins with /.well-known/acme-challenge/ → allow: the first ACL, so neither redirect below
  *        can swallow a Let's Encrypt HTTP-01 validation request (the load balancer answers it for the
  *        certificates it requested; see README "Let's Encrypt for the apex");
@@ -102,9 +110,17 @@ export function originAcls(input: OriginAclInput): AclSpec[] {
       match: { httpFilter: "http_header_match", httpFilterOption: "host", httpFilterValues: [input.apex] },
     },
     {
-      key: "https-main-from-cloudflare",
+      key: "https-deny-internal-paths",
       frontend: "https",
       index: 1,
+      description: `deny ${INTERNAL_PATH_PREFIXES.join(", ")} from every source: only the health checks, on the private network, ask for it`,
+      action: { type: "deny" },
+      match: { httpFilter: "path_begin", httpFilterValues: [...INTERNAL_PATH_PREFIXES] },
+    },
+    {
+      key: "https-main-from-cloudflare",
+      frontend: "https",
+      index: 2,
       description: `allow ${input.mainHost} from Cloudflare's published ranges only`,
       action: { type: "allow" },
       match: {
@@ -117,7 +133,7 @@ export function originAcls(input: OriginAclInput): AclSpec[] {
     {
       key: "https-deny-rest",
       frontend: "https",
-      index: 2,
+      index: 3,
       description: "deny everything else: other hosts, bare IPs, the main host from outside Cloudflare",
       action: { type: "deny" },
       match: { ipSubnets: [...ANY_SOURCE] },

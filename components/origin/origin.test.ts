@@ -188,7 +188,7 @@ describe("frontends, ACLs and certificates", () => {
         .filter((a) => a.name.startsWith(`renfort-origin-acl-${key}-`))
         .map((a) => ({ name: a.name.replace(`-${key}-`, "-"), index: a.inputs.index, action: a.inputs.action, match: a.inputs.match, frontendId: a.inputs.frontendId }));
     const [primary, secondary] = KEYS.map(per);
-    expect(primary).toHaveLength(6);
+    expect(primary).toHaveLength(7);
     expect(primary.map(({ frontendId: _f, ...rest }) => rest)).toEqual(secondary.map(({ frontendId: _f, ...rest }) => rest));
     expect(new Set(primary.map((a) => a.frontendId)).size).toBe(2);
     expect(primary.map((a) => a.frontendId).some((id) => secondary.map((b) => b.frontendId).includes(id))).toBe(false);
@@ -206,16 +206,17 @@ describe("frontends, ACLs and certificates", () => {
     expect(http[0].inputs.match).toEqual({ httpFilter: "path_begin", httpFilterValues: ["/.well-known/acme-challenge/"] });
   });
 
-  it("orders the ACLs on 443: apex 301, Cloudflare-only main host, deny", () => {
+  it("orders the ACLs on 443: apex 301, /readyz denied, Cloudflare-only main host, deny", () => {
     const https = ofType(prod, "scaleway:loadbalancers/acl:Acl")
       .filter((a) => /-acl-secondary-https-/.test(a.name))
       .sort((a, b) => Number(a.inputs.index) - Number(b.inputs.index));
     expect(https.map((a) => [a.inputs.index, a.name, (a.inputs.action as { type: string }).type])).toEqual([
       [0, "renfort-origin-acl-secondary-https-apex-redirect", "redirect"],
-      [1, "renfort-origin-acl-secondary-https-main-from-cloudflare", "allow"],
-      [2, "renfort-origin-acl-secondary-https-deny-rest", "deny"],
+      [1, "renfort-origin-acl-secondary-https-deny-internal-paths", "deny"],
+      [2, "renfort-origin-acl-secondary-https-main-from-cloudflare", "allow"],
+      [3, "renfort-origin-acl-secondary-https-deny-rest", "deny"],
     ]);
-    expect(https[1].inputs.match).toEqual({
+    expect(https[2].inputs.match).toEqual({
       ipSubnets: [...CLOUDFLARE_IPS.ipv4, ...CLOUDFLARE_IPS.ipv6],
       httpFilter: "http_header_match",
       httpFilterOption: "host",

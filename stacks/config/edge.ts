@@ -120,7 +120,7 @@ export const edgeSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["geoBans"],
-        message: `must hold at most ${limits.customRules - 2} codes on the ${e.plan} plan (${limits.customRules} custom WAF rules: one per banned country, plus the probe block and the sensitive-path challenge)`,
+        message: `must hold at most ${limits.customRules - 3} codes on the ${e.plan} plan (${limits.customRules} custom WAF rules: one per banned country, plus the probe block, the internal-path block and the sensitive-path challenge)`,
         input: e.geoBans,
       });
     }

@@ -31,7 +31,8 @@ openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "other.key"
 
 /** What the fake load balancer and API answer; each test sets what it breaks. */
 const behaviour = {
-  readyz: 200,
+  healthz: 200,
+  readyz: 403,
   redirectStatus: 301,
   location: (url: string) => `https://${MAIN}${url}`,
   servers: {} as Record<string, Array<{ backend_id: string; ip: string; server_state: string; last_health_check_status: string }>>,
@@ -50,6 +51,8 @@ beforeAll(async () => {
     const host = (req.headers.host ?? "").replace(/:\d+$/, "");
     if (host === APEX) {
       res.writeHead(behaviour.redirectStatus, { location: behaviour.location(req.url ?? "/") }).end();
+    } else if (host === MAIN && req.url === "/healthz") {
+      res.writeHead(behaviour.healthz, { "content-type": "application/json" }).end(JSON.stringify({ ok: behaviour.healthz === 200 }));
     } else if (host === MAIN && req.url === "/readyz") {
       res.writeHead(behaviour.readyz, { "content-type": "application/json" }).end(JSON.stringify({ ok: behaviour.readyz === 200 }));
     } else {
@@ -85,7 +88,8 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-  behaviour.readyz = 200;
+  behaviour.healthz = 200;
+  behaviour.readyz = 403;
   behaviour.redirectStatus = 301;
   behaviour.location = (url) => `https://${MAIN}${url}`;
   behaviour.servers = { [LB1]: [...healthy("backend-a", 3)], [LB2]: [...healthy("backend-b", 3)] };
@@ -105,7 +109,7 @@ async function check(extra: string[] = [], env: NodeJS.ProcessEnv = { SCW_SECRET
 }
 
 describe("post-deploy check", () => {
-  it("passes when every backend has the minimum healthy, /readyz is 200 and the apex redirect is exact", async () => {
+  it("passes when every backend has the minimum healthy, /healthz is 200, /readyz is refused and the apex redirect is exact", async () => {
     const r = await check();
     expect(r).toEqual({ code: 0, log: expect.stringContaining("release: post-deploy check passed") });
     expect(r.log).toContain(`check ok   GET https://${APEX}${REDIRECT_PROBE}: 301 https://${MAIN}${REDIRECT_PROBE}`);
@@ -119,7 +123,7 @@ describe("post-deploy check", () => {
     const r = await check();
     expect(r.code).toBe(5);
     expect(r.log).toContain(`check FAIL backends of load balancer ${LB2}, backend backend-b: 2 of 3 servers healthy, at least 3 needed; not healthy: 172.16.0.99 (running, health check failed)`);
-    expect(r.log).toContain("post-deploy check FAILED (1 of 4)");
+    expect(r.log).toContain("post-deploy check FAILED (1 of 5)");
   });
 
   it("fails when a load balancer lists no backend server at all", async () => {
@@ -129,11 +133,18 @@ describe("post-deploy check", () => {
     expect(r.log).toContain("the API lists no backend server at all");
   });
 
-  it("fails when /readyz does not answer 200", async () => {
-    behaviour.readyz = 503;
+  it("fails when /healthz does not answer 200", async () => {
+    behaviour.healthz = 503;
     const r = await check();
     expect(r.code).toBe(5);
-    expect(r.log).toContain(`check FAIL GET https://${MAIN}/readyz: answered 503, expected 200`);
+    expect(r.log).toContain(`check FAIL GET https://${MAIN}/healthz: answered 503, expected 200`);
+  });
+
+  it("fails when /readyz is reachable through the main host", async () => {
+    behaviour.readyz = 200;
+    const r = await check();
+    expect(r.code).toBe(5);
+    expect(r.log).toContain(`check FAIL GET https://${MAIN}/readyz: answered 200, expected 403 (the edge and the load balancers' ACLs must refuse it)`);
   });
 
   it.each([

@@ -9,7 +9,10 @@
  *    as healthy when `server_state` is `running` and `last_health_check_status` is `passed`.
  *    Verified in scaleway-sdk-go, api/lb/v1/lb_sdk.go (`ZonedAPI.ListBackendStats`, `BackendServerStats`,
  *    `ListBackendStatsResponse`): https://github.com/scaleway/scaleway-sdk-go/blob/master/api/lb/v1/lb_sdk.go
- * 2. `GET https://<main host>/readyz` answers 200.
+ * 2. `GET https://<main host>/healthz` answers 200, and `GET https://<main host>/readyz` answers 403:
+ *    readiness is for the load balancers' health checks only, and the edge (WAF rule
+ *    `block_internal_paths`) and the load balancers' ACLs (`https-deny-internal-paths`) both refuse it
+ *    with a 403; a 200 there means a layer lost its rule.
  * 3. `GET https://<apex>/<path>?<query>` answers 301 with `Location` exactly
  *    `https://<main host>/<path>?<query>` (a probe path with an encoded space and a query of two
  *    parameters, one percent-encoded, so a lost path, query or encoding shows).
@@ -100,15 +103,24 @@ export function httpsGet(host: string, path: string, o: Pick<CheckOptions, "conn
   });
 }
 
-export async function checkReadyz(o: CheckOptions): Promise<CheckResult> {
-  const name = `GET https://${o.mainHost}/readyz`;
+async function checkStatus(o: CheckOptions, path: string, expected: number, why: string): Promise<CheckResult> {
+  const name = `GET https://${o.mainHost}${path}`;
   try {
-    const r = await httpsGet(o.mainHost, "/readyz", o);
-    if (r.status === 200) return { name, ok: true, detail: "200" };
-    return { name, ok: false, detail: `answered ${r.status}, expected 200: ${r.body.slice(0, 200).trim()}` };
+    const r = await httpsGet(o.mainHost, path, o);
+    if (r.status === expected) return { name, ok: true, detail: String(expected) };
+    return { name, ok: false, detail: `answered ${r.status}, expected ${expected}${why}: ${r.body.slice(0, 200).trim()}` };
   } catch (e) {
     return { name, ok: false, detail: `failed: ${(e as Error).message}` };
   }
+}
+
+export function checkHealthz(o: CheckOptions): Promise<CheckResult> {
+  return checkStatus(o, "/healthz", 200, "");
+}
+
+/** /readyz must not be reachable through the main host: the edge and the ACLs answer 403. */
+export function checkReadyzBlocked(o: CheckOptions): Promise<CheckResult> {
+  return checkStatus(o, "/readyz", 403, " (the edge and the load balancers' ACLs must refuse it)");
 }
 
 export async function checkApexRedirect(o: CheckOptions): Promise<CheckResult> {
@@ -197,8 +209,8 @@ export async function checkBackends(o: CheckOptions): Promise<CheckResult[]> {
 
 /** Runs every check (none stops the others) and returns all results. */
 export async function runPostDeployCheck(o: CheckOptions): Promise<CheckResult[]> {
-  const [backends, readyz, redirect] = await Promise.all([checkBackends(o), checkReadyz(o), checkApexRedirect(o)]);
-  return [...backends, readyz, redirect];
+  const [backends, healthz, readyz, redirect] = await Promise.all([checkBackends(o), checkHealthz(o), checkReadyzBlocked(o), checkApexRedirect(o)]);
+  return [...backends, healthz, readyz, redirect];
 }
 
 /** `<zone>/<id>` -> LoadBalancerRef; Scaleway ids are UUIDs, zones like fr-par-1. */

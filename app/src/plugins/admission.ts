@@ -7,7 +7,8 @@ import { CACHE, RETRY_AFTER } from "../http";
 /**
  * Admission control, before any work is done for a request: shedding on event-loop delay, the
  * degraded mode (only routes marked `degradedOk` are served), and shedding when the database pool's
- * queue is full. Health routes always pass, so the load balancer sees the truth.
+ * queue is full. Only the liveness route (`health`: /healthz) always passes; /readyz goes through it like
+ * every other route, so an instance that sheds load is not ready.
  */
 
 export interface AdmissionOptions {
@@ -22,7 +23,7 @@ export default fp<AdmissionOptions>(
       maxEventLoopDelay: opts.maxEventLoopDelayMs,
       retryAfter: RETRY_AFTER.overloaded,
       // under-pressure sends a non-null return value as the reply and lets the request through on
-      // undefined (its typings say void): health checks always pass, so the LB sees the truth.
+      // undefined (its typings say void): liveness always passes, so the LB sees the process is alive.
       pressureHandler: ((req: FastifyRequest, reply: FastifyReply) => {
         if (req.routeOptions.config.health) return undefined;
         reply.header("retry-after", String(RETRY_AFTER.overloaded)).header("cache-control", CACHE.noStore).code(503);

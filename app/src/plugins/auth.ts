@@ -1,12 +1,16 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
 import fp from "fastify-plugin";
+import { ipInCidrs, type Cidr } from "../client-ip";
 import { ORGANIZATION_BY_TOKEN_SQL } from "../db/queries";
 
 /**
  * Bearer authentication, as preHandlers a route lists in its options (so it runs after schema
  * validation, before the handler): `app.authenticateAdmin` checks the admin token,
- * `app.authenticateOrganization` the token of the validated organization named by `:id`.
+ * `app.authenticateOrganization` the token of the validated organization named by `:id`. The admin
+ * API also answers only the operators' addresses (`ADMIN_ALLOWED_CIDRS`, checked on the real client IP
+ * that plugins/client-ip.ts resolved from the trusted proxies' headers): one leaked token is not enough
+ * from anywhere else.
  */
 
 declare module "fastify" {
@@ -34,11 +38,15 @@ function unauthorized(reply: FastifyReply): FastifyReply {
   return reply.code(401).header("www-authenticate", "Bearer").send({ error: "unauthorized" });
 }
 
-export default fp<{ adminToken: string | undefined }>(
+export default fp<{ adminToken: string | undefined; adminAllowedCidrs: readonly Cidr[] }>(
   async (app, opts) => {
     const adminDigest = opts.adminToken ? sha256(opts.adminToken) : undefined;
 
     app.decorate("authenticateAdmin", async function (req: FastifyRequest, reply: FastifyReply) {
+      if (!ipInCidrs(req.clientIp, opts.adminAllowedCidrs)) {
+        req.log.warn({ ip: req.clientIp, route: req.routeOptions.url }, "admin API refused: client address not allowed");
+        return reply.code(403).send({ error: "forbidden" });
+      }
       const token = bearerToken(req);
       // Compare digests in constant time so the comparison leaks neither content nor length.
       if (!adminDigest || !token || !timingSafeEqual(sha256(token), adminDigest)) return unauthorized(reply);

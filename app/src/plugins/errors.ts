@@ -3,6 +3,7 @@ import { isDatabaseUnavailable } from "../db";
 import { fieldsFromSchemaErrors, type SchemaError } from "../domain";
 import { notFoundPage } from "../html";
 import { CACHE, HttpError, RETRY_AFTER } from "../http";
+import { safeError } from "../log-safe";
 
 /**
  * Every error answers JSON without internals: schema errors name their fields, fastify's parser
@@ -43,7 +44,7 @@ export default fp<{ bodyLimitBytes: number }>(
         return reply.code(429).header("retry-after", reply.getHeader("retry-after") ?? "60").send({ error: "rate_limited" });
       }
       if (isDatabaseUnavailable(err)) {
-        req.log.warn({ err: { message: err.message, code: err.code } }, "database unavailable");
+        req.log.warn({ err: safeError(err) }, "database unavailable");
         return reply.code(503).header("retry-after", String(RETRY_AFTER.database)).send({ error: "unavailable" });
       }
       if (err instanceof SyntaxError || (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)) {
@@ -52,7 +53,8 @@ export default fp<{ bodyLimitBytes: number }>(
         if (status === 400) return reply.code(400).send({ error: "validation_failed", fields: { body: "must be valid JSON" } });
         return reply.code(status).send({ error: "bad_request" });
       }
-      req.log.error({ err }, "unhandled error");
+      // Never the raw error: a PostgreSQL error's `detail` holds the row (log-safe.ts).
+      req.log.error({ err: safeError(err) }, "unhandled error");
       return reply.code(500).send({ error: "internal" });
     });
   },

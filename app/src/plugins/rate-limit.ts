@@ -1,19 +1,41 @@
 import fp from "fastify-plugin";
 import rateLimit from "@fastify/rate-limit";
+import { rateLimitKey } from "../client-ip";
 import { HttpError } from "../http";
 
+/** The signup endpoint: its own bucket, as at the edge (components/edge/rules.ts `rate_limit_signup`). */
+const SIGNUP_PATH = "/api/volunteers";
+
+export interface RateLimitOptions {
+  /** POST /api/volunteers per client per minute */
+  signupPerMinute: number;
+  /** every other write per client per minute */
+  writePerMinute: number;
+  /** reads per client per minute */
+  readPerMinute: number;
+}
+
 /**
- * Per-client rate limits, keyed on `req.clientIp` (plugins/client-ip.ts); reads and writes count
- * separately, health routes are exempt. https://github.com/fastify/fastify-rate-limit
+ * Per-client backstop rate limits, keyed on `req.clientIp` (plugins/client-ip.ts), an IPv6 client by
+ * its /64 (`rateLimitKey`); signups, other writes and reads count separately, liveness and readiness
+ * are exempt. The fleet sets the limits from the edge's own (`renfort:edge.rateLimits`, see
+ * components/fleet/cloud-init.ts `backstopPerMinute`), so that no instance blocks what the edge lets
+ * through. https://github.com/fastify/fastify-rate-limit
  */
-export default fp<{ writePerMinute: number; readPerMinute: number }>(
+export default fp<RateLimitOptions>(
   async (app, opts) => {
+    const limits: Record<string, number> = { s: opts.signupPerMinute, w: opts.writePerMinute, r: opts.readPerMinute };
     await app.register(rateLimit, {
       global: true,
       timeWindow: 60_000,
-      keyGenerator: (req) => `${req.clientIp}|${req.method === "GET" || req.method === "HEAD" ? "r" : "w"}`,
-      max: (_req, key) => (key.endsWith("|w") ? opts.writePerMinute : opts.readPerMinute),
-      allowList: (req) => req.routeOptions.config.health === true,
+      keyGenerator: (req) => {
+        const read = req.method === "GET" || req.method === "HEAD";
+        const path = req.url.split("?", 1)[0]!;
+        const bucket = read ? "r" : path === SIGNUP_PATH || path.startsWith(`${SIGNUP_PATH}/`) ? "s" : "w";
+        return `${rateLimitKey(req.clientIp)}|${bucket}`;
+      },
+      max: (_req, key) => limits[key.slice(-1)] ?? opts.writePerMinute,
+      allowList: (req) => req.routeOptions.config.health === true || req.routeOptions.config.noRateLimit === true,
       cache: 50_000,
       addHeadersOnExceeding: { "x-ratelimit-limit": false, "x-ratelimit-remaining": false, "x-ratelimit-reset": false },
       addHeaders: { "x-ratelimit-limit": false, "x-ratelimit-remaining": false, "x-ratelimit-reset": false, "retry-after": true },

@@ -85,6 +85,7 @@ describe("the edge from the committed staging stack", () => {
     expect(edge.zone.rules.map((r) => r.ref)).toEqual([
       "geo_ban_kp",
       "block_scanner_probes",
+      "block_internal_paths",
       "challenge_sensitive_paths",
       "rate_limit_signup",
       "rate_limit_api_writes",
