@@ -48,7 +48,7 @@ export function buildPlatform(cfg: RenfortConfig, secrets: StackSecrets) {
   const fleet = createFleet(
     cfg,
     secrets,
-    { privateNetworkId: network.privateNetworkId, loadBalancers: origin.loadBalancers, appDatabaseUrl: database.appConnectionString, smtpUrl: email.smtpUrl },
+    { privateNetworkId: network.privateNetworkId, loadBalancers: origin.loadBalancers, appDatabaseUrl: database.appConnectionString, databaseCaCertificate: database.caCertificate, smtpUrl: email.smtpUrl },
     opts,
   );
   const edge = createEdge(cfg, { originIps: origin.ipAddresses }, opts);

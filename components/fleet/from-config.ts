@@ -14,6 +14,8 @@ export interface FleetDeps {
   loadBalancers: FleetLoadBalancer[];
   /** Secret. */
   appDatabaseUrl: pulumi.Input<string>;
+  /** The database instance's CA certificate (PEM, not secret): the fleet writes it where the URL's sslrootcert points. */
+  databaseCaCertificate: pulumi.Input<string>;
   /** Secret. */
   smtpUrl: pulumi.Input<string>;
 }
@@ -40,6 +42,7 @@ export function fleetArgsFromConfig(cfg: RenfortConfig, secrets: Pick<StackSecre
       degradedMode: cfg.app.degradedMode,
       logLevel: cfg.app.logLevel,
     },
+    databaseCaCertificate: deps.databaseCaCertificate,
     secrets: { databaseUrl: deps.appDatabaseUrl, smtpUrl: deps.smtpUrl, adminToken: secrets.adminToken },
     capacity: {
       targetSignupsPerSecond: c.targetSignupsPerSecond,

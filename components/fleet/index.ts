@@ -54,6 +54,13 @@ export interface FleetArgs {
   appPort?: number;
   /** The app's non-secret settings. */
   app: { mailFrom: string; trustedProxies: string[]; degradedMode?: boolean; logLevel?: string };
+  /**
+   * PEM of the database instance's CA certificate (the Database component's `caCertificate`; not secret).
+   * Each instance writes it to DATABASE_CA_PATH (/etc/renfort/database-ca.pem), the `sslrootcert` of the
+   * database URL, and mounts it read-only into the app's container. Required: without it the app refuses
+   * to start. A renewal changes the cloud-init, hence replaces the templates and groups.
+   */
+  databaseCaCertificate: pulumi.Input<string>;
   /** The app's secrets: kept secret in the cloud-init. Required. */
   secrets: { databaseUrl: pulumi.Input<string>; smtpUrl: pulumi.Input<string>; adminToken: pulumi.Input<string> };
   /**
@@ -144,7 +151,9 @@ export class Fleet extends pulumi.ComponentResource {
     // One-way and truncated, so not secret: the template's name changes when a secret rotates.
     const secretsFp = pulumi.unsecret(secretEnv.apply(secretsFingerprint));
     const cloudInit = pulumi.secret(
-      pulumi.all([secretEnv, pullKey.secretKey]).apply(([env, registryPassword]) => renderCloudInit({ image, appPort, plainEnv, secretEnv: env, registryPassword })),
+      pulumi
+        .all([secretEnv, pullKey.secretKey, args.databaseCaCertificate])
+        .apply(([env, registryPassword, databaseCaCertificate]) => renderCloudInit({ image, appPort, plainEnv, secretEnv: env, registryPassword, databaseCaCertificate })),
     );
 
     const perGroup = groupCapacity({ minInstances: Math.min(verdict.minInstances, verdict.maxInstances), maxInstances: verdict.maxInstances }, args.loadBalancers.length);

@@ -51,7 +51,7 @@ async function runStack(stack: "staging" | "prod", preview = false, edit: (raw: 
     const fleet = createFleet(
       cfg,
       secrets,
-      { privateNetworkId: pulumi.output(PN), loadBalancers: origin.loadBalancers, appDatabaseUrl: pulumi.secret(SECRETS.databaseUrl), smtpUrl: pulumi.secret(SECRETS.smtpUrl) },
+      { privateNetworkId: pulumi.output(PN), loadBalancers: origin.loadBalancers, appDatabaseUrl: pulumi.secret(SECRETS.databaseUrl), databaseCaCertificate: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", smtpUrl: pulumi.secret(SECRETS.smtpUrl) },
       opts,
     );
     return {
