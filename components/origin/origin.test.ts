@@ -363,7 +363,7 @@ describe("backends and fleet", () => {
 
   it("reports the capacity verdict of each stack", () => {
     expect(prod.outputs.capacity).toMatchObject({ target: 600, perInstance: 150, headroom: 1.5, requiredCapacity: 900, minInstances: 6, maxInstances: 12, ok: true });
-    expect(staging.outputs.capacity).toMatchObject({ target: 100, minInstances: 1, maxInstances: 3, connectionBudget: { used: 80, available: 200, appRoleLimit: 100 }, ok: true });
+    expect(staging.outputs.capacity).toMatchObject({ target: 100, minInstances: 1, maxInstances: 3, connectionBudget: { used: 146, available: 200, appRoleLimit: 130 }, ok: true });
   });
 });
 
