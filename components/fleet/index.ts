@@ -91,6 +91,11 @@ export class Fleet extends pulumi.ComponentResource {
   public readonly release: string;
   /** The release's instance group ids, by load balancer key. */
   public readonly instanceGroupIds: pulumi.Output<Record<string, string>>;
+  /**
+   * Healthy servers each backend must hold at least: its group's minimum (the capacity model's minimum
+   * spread over the load balancers), what the health gate waits for and the post-deploy check asks.
+   */
+  public readonly minHealthyPerBackend: number;
 
   constructor(name: string, args: FleetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("renfort:fleet:Fleet", name, {}, opts);
@@ -288,7 +293,9 @@ export class Fleet extends pulumi.ComponentResource {
     this.imageReference = pulumi.output(image);
     this.release = release;
     this.instanceGroupIds = pulumi.output(Object.fromEntries(groups.map(({ lb, group }) => [lb.key, group.id])));
+    this.minHealthyPerBackend = perGroup.minReplicas;
     this.registerOutputs({
+      minHealthyPerBackend: this.minHealthyPerBackend,
       capacity: verdict,
       registryEndpoint: this.registryEndpoint,
       imageReference: this.imageReference,
