@@ -73,7 +73,8 @@ if (missing.length > 0 && IN_CI) {
       const text = readFileSync(summaryFile, "utf8");
       expect(summary.hosts).toEqual({ main: "www.renfort-staging.fr", apex: "staging.renfort.gouv.fr" });
       expect(summary.loadBalancers.length).toBeGreaterThanOrEqual(1);
-      expect(summary.instances).toHaveLength(1);
+      // staging: one instance group per load balancer (fr-par-1, fr-par-2), each at its minimum of 1
+      expect(summary.instances.map((i) => i.group.replace(/-[0-9a-f]{10}$/, ""))).toEqual(["renfort-staging-app-primary", "renfort-staging-app-secondary"]);
       const withoutDatabaseUrl = text.replace(summary.database.url, "");
       const generated = readFileSync(join(stateDir, "smtp-password"), "utf8");
       expect(withoutDatabaseUrl).not.toContain(generated);
