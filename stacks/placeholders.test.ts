@@ -3,7 +3,7 @@ import { ConfigError } from "./config";
 import { refusePlaceholders } from "./placeholders";
 
 describe("placeholders in the committed stacks", () => {
-  it.each(["staging", "prod"] as const)("%s: pulumi up refuses the documentation-range admin ACL, naming the key and the fix", (stack) => {
+  it.each(["staging", "prod"] as const)("%s: pulumi up refuses the fr-par-2 boot snapshot and the documentation-range admin ACL, naming each key and its fix", (stack) => {
     const { config } = committedStack(stack);
     let error: unknown;
     try {
@@ -13,6 +13,9 @@ describe("placeholders in the committed stacks", () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
+      expect.stringMatching(
+        /^renfort:fleet\.bootSnapshotIds\.fr-par-2 is "00000000-0000-0000-0000-000000000000", an obvious placeholder, not a real value: replace it before deploying \(the id of the boot volume's Block Storage snapshot in fr-par-2 \(snapshots are zonal: `scw block snapshot list zone=fr-par-2`.*pulumi up refuses placeholders\.$/,
+      ),
       expect.stringMatching(/^renfort:database\.adminAccess\.allowedCidrs\[0\] is "203\.0\.113\.16\/29", an address of the documentation range 203\.0\.113\.0\/24 \(RFC 5737 TEST-NET-3\).*replace it before deploying.*pulumi up refuses placeholders\.$/),
       expect.stringMatching(/^renfort:app\.adminAllowedCidrs\[0\] is "198\.51\.100\.20\/32", an address of the documentation range 198\.51\.100\.0\/24 .*pulumi up refuses placeholders\.$/),
     ]);
@@ -21,19 +24,29 @@ describe("placeholders in the committed stacks", () => {
   it("a preview warns instead, once per placeholder", () => {
     const warnings: string[] = [];
     const found = refusePlaceholders(committedStack("prod").config, true, (m) => warnings.push(m));
-    expect(found.map((p) => p.key)).toEqual(["renfort:database.adminAccess.allowedCidrs[0]", "renfort:app.adminAllowedCidrs[0]"]);
+    expect(found.map((p) => p.key)).toEqual(["renfort:fleet.bootSnapshotIds.fr-par-2", "renfort:database.adminAccess.allowedCidrs[0]", "renfort:app.adminAllowedCidrs[0]"]);
     expect(warnings).toEqual([
+      expect.stringContaining("placeholder: renfort:fleet.bootSnapshotIds.fr-par-2"),
       expect.stringContaining("placeholder: renfort:database.adminAccess.allowedCidrs[0]"),
       expect.stringContaining("placeholder: renfort:app.adminAllowedCidrs[0]"),
     ]);
   });
 
-  it("a stack with the runner's real address deploys", () => {
+  it("a stack with the runner's and the operators' real addresses and a real fr-par-2 snapshot deploys", () => {
+    const { config } = committedStack("prod", (raw) => {
+      (raw.database as { adminAccess: { allowedCidrs: string[] } }).adminAccess.allowedCidrs = ["51.159.10.20/32"];
+      (raw.app as { adminAllowedCidrs: string[] }).adminAllowedCidrs = ["51.159.10.21/32"];
+      (raw.fleet as { bootSnapshotIds: Record<string, string> }).bootSnapshotIds["fr-par-2"] = "4c7a1e93-6b2d-4f08-a5c1-2e9d8b3f7a61";
+    });
+    expect(refusePlaceholders(config, false, () => undefined)).toEqual([]);
+  });
+
+  it("a real address with the fr-par-2 snapshot still a placeholder is refused, naming only the snapshot", () => {
     const { config } = committedStack("prod", (raw) => {
       (raw.database as { adminAccess: { allowedCidrs: string[] } }).adminAccess.allowedCidrs = ["51.159.10.20/32"];
       (raw.app as { adminAllowedCidrs: string[] }).adminAllowedCidrs = ["51.159.10.21/32"];
     });
-    expect(refusePlaceholders(config, false, () => undefined)).toEqual([]);
+    expect(() => refusePlaceholders(config, false, () => undefined)).toThrow(expect.objectContaining({ problems: [expect.stringMatching(/^renfort:fleet\.bootSnapshotIds\.fr-par-2 is "0{8}-0{4}-0{4}-0{4}-0{12}".*pulumi up refuses placeholders\.$/)] }));
   });
 });
 

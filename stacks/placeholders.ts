@@ -8,8 +8,15 @@
 import { placeholdersIn, type Placeholder } from "../data/placeholders";
 import { ConfigError } from "./config";
 
+/** Where the real value comes from, for the keys the committed stacks hold placeholders in. */
+function howToReplace(key: string): string {
+  const snapshotZone = /^renfort:fleet\.bootSnapshotIds\.([a-z]{2}-[a-z]{3}-\d)$/.exec(key)?.[1];
+  if (snapshotZone) return `the id of the boot volume's Block Storage snapshot in ${snapshotZone} (snapshots are zonal: \`scw block snapshot list zone=${snapshotZone}\`; components/origin/README.md, renfort:fleet)`;
+  return 'components/database/README.md, "Reaching the admin endpoint from CI", for the admin ACL';
+}
+
 export function placeholderLine(p: Placeholder): string {
-  return `${p.key} is ${JSON.stringify(p.value)}, ${p.why}: replace it before deploying (components/database/README.md, "Reaching the admin endpoint from CI", for the admin ACL)`;
+  return `${p.key} is ${JSON.stringify(p.value)}, ${p.why}: replace it before deploying (${howToReplace(p.key)})`;
 }
 
 /**

@@ -48,7 +48,7 @@ export function buildPlatform(cfg: RenfortConfig, secrets: StackSecrets) {
   const fleet = createFleet(
     cfg,
     secrets,
-    { privateNetworkId: network.privateNetworkId, loadBalancers: origin.loadBalancers, appDatabaseUrl: database.appConnectionString, smtpUrl: email.smtpUrl },
+    { privateNetworkId: network.privateNetworkId, loadBalancers: origin.loadBalancers, appDatabaseUrl: database.appConnectionString, databaseCaCertificate: database.caCertificate, smtpUrl: email.smtpUrl },
     opts,
   );
   const edge = createEdge(cfg, { originIps: origin.ipAddresses }, opts);
@@ -61,6 +61,19 @@ export function buildPlatform(cfg: RenfortConfig, secrets: StackSecrets) {
     /** A records to hand to the owner of the apex zone (kept off Cloudflare). */
     apexRecords: origin.apexRecords,
     capacity: fleet.capacity,
+    /**
+     * The load balancers and what each backend must hold, for the post-deploy check
+     * (`npm run release -- --check --outputs`, tools/release/post-deploy-check.ts): zone, id
+     * (`<zone>/<uuid>`), backend ids, and the healthy servers each backend needs at least (its instance
+     * group's minimum, not the fleet's total: each group registers in one load balancer only).
+     */
+    loadBalancers: origin.loadBalancers.map((lb) => ({
+      key: lb.key,
+      zone: lb.zone,
+      id: lb.loadBalancerId,
+      backendIds: [lb.backendId],
+      minHealthyPerBackend: fleet.minHealthyPerBackend,
+    })),
     /** The image the fleet runs and the release id naming its instance groups: not secret, shown in the plan and its diff. */
     fleet: { imageReference: fleet.imageReference, release: fleet.release },
     edgeRulesets: edge.rulesetIds,

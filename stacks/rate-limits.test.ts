@@ -21,7 +21,7 @@ const TOWN_HALL_SIGNUPS_PER_MINUTE = 100;
 function stack(name: "staging" | "prod") {
   const cfg = parseConfig(committedRaw(name));
   const edge = Object.fromEntries(rateLimitRules(cfg.edge.plan, cfg.edge.rateLimits).map((r) => [r.ref, r.ratelimit!]));
-  const args = fleetArgsFromConfig(cfg, { adminToken: pulumi.secret("t".repeat(40)) }, { privateNetworkId: "pn", loadBalancers: [], appDatabaseUrl: "postgres://x", smtpUrl: "smtp://x" });
+  const args = fleetArgsFromConfig(cfg, { adminToken: pulumi.secret("t".repeat(40)) }, { privateNetworkId: "pn", loadBalancers: [], appDatabaseUrl: "postgres://x", databaseCaCertificate: "", smtpUrl: "smtp://x" });
   const env = plainAppEnv({
     appPort: args.appPort ?? 8080,
     mailFrom: args.app.mailFrom,

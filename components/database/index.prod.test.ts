@@ -142,7 +142,7 @@ describe("prod database instance", () => {
 describe("roles and grants", () => {
   it.each([
     ["migrator", "renfort_migrator", 5],
-    ["app", "renfort_app", 400],
+    ["app", "renfort_app", 520],
     ["readonly", "renfort_readonly", 20],
   ])("declares the %s role with its connection limit and no escalation", (key, roleName, limit) => {
     const role = named(`renfort-database-role-${key}`);

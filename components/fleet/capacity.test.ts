@@ -10,7 +10,7 @@ const prod: CapacityInputs = {
   poolSize: 20,
   connectionReserve: 20,
   databaseMaxConnections: 600,
-  appRoleConnectionLimit: 400,
+  appRoleConnectionLimit: 520,
 };
 
 describe("capacityVerdict: fleet size", () => {
@@ -42,7 +42,7 @@ describe("capacityVerdict: fleet size", () => {
       maxInstances: 12,
       capacityAtMin: 900,
       capacityAtMax: 1800,
-      connectionBudget: { poolSize: 20, reserve: 20, used: 260, available: 600, appRoleLimit: 400 },
+      connectionBudget: { poolSize: 20, perInstance: 21, releases: 2, reserve: 20, app: 504, used: 524, available: 600, appRoleLimit: 520 },
       ok: true,
       reasons: [],
     });
@@ -68,30 +68,40 @@ describe("capacityVerdict: fleet size", () => {
 });
 
 describe("capacityVerdict: connection budget", () => {
+  // Every instance holds its pool plus the degraded-mode LISTEN client, and during a release the old and
+  // the new groups both run: 2 x maxInstances x (poolSize + 1) + reserve.
   it.each<[string, Partial<CapacityInputs>, number, boolean]>([
-    ["exact fit: 12 x 20 + 20 = 260 of 260", { databaseMaxConnections: 260 }, 260, true],
-    ["one short: 260 needed, 259 available", { databaseMaxConnections: 259 }, 260, false],
-    ["no reserve", { connectionReserve: 0, databaseMaxConnections: 240 }, 240, true],
+    ["prod: 2 x 12 x (20 + 1) + 20 = 524 of 600", {}, 524, true],
+    ["exact fit: 524 of 524", { databaseMaxConnections: 524 }, 524, true],
+    ["one short: 524 needed, 523 available", { databaseMaxConnections: 523 }, 524, false],
+    ["what one release's pools alone would fit (12 x 20 + 20 = 260) is far short", { databaseMaxConnections: 260 }, 524, false],
+    ["no reserve: 504 of 504", { connectionReserve: 0, databaseMaxConnections: 504 }, 504, true],
+    ["a pool of one still holds two connections per instance: 2 x 12 x 2 = 48", { poolSize: 1, connectionReserve: 0, databaseMaxConnections: 48 }, 48, true],
+    ["the same one short", { poolSize: 1, connectionReserve: 0, databaseMaxConnections: 47 }, 48, false],
   ])("%s", (_label, change, used, ok) => {
-    const v = capacityVerdict({ ...prod, ...change });
+    const v = capacityVerdict({ ...prod, appRoleConnectionLimit: undefined, ...change });
     expect(v.connectionBudget.used).toBe(used);
+    expect(v.connectionBudget.app).toBe(used - (change.connectionReserve ?? prod.connectionReserve));
     expect(v.ok).toBe(ok);
   });
 
-  it("names the keys when over budget", () => {
-    const v = capacityVerdict({ ...prod, databaseMaxConnections: 200 });
-    expect(v.reasons).toEqual([expect.stringContaining("the fleet may open 260 connections (renfort:fleet.maxInstances 12 x renfort:fleet.poolSize 20 + renfort:capacity.connectionReserve 20) but renfort:database.settings.max_connections is 200")]);
+  it("names the keys and the arithmetic when over budget", () => {
+    const v = capacityVerdict({ ...prod, databaseMaxConnections: 500 });
+    expect(v.reasons).toEqual([
+      "the fleet may open 524 connections (2 releases during a rollout x renfort:fleet.maxInstances 12 x (renfort:fleet.poolSize 20 + 1 LISTEN connection) + renfort:capacity.connectionReserve 20) but renfort:database.settings.max_connections is 500: lower renfort:fleet.poolSize or renfort:fleet.maxInstances, or raise max_connections (a larger renfort:database.nodeType allows more)",
+    ]);
   });
 
   it.each<[string, number | undefined, boolean]>([
-    ["the app role's exact fit: 12 x 20 = 240 of 240", 240, true],
-    ["the app role one short: 240 of 239", 239, false],
+    ["the app role's exact fit: 2 x 12 x 21 = 504 of 504", 504, true],
+    ["the app role one short: 504 of 503", 503, false],
+    ["the old figure, one release's pools (12 x 20 = 240 of 400), is now an overflow", 400, false],
     ["an unlimited app role", undefined, true],
   ])("%s", (_label, appRoleConnectionLimit, ok) => {
     const v = capacityVerdict({ ...prod, appRoleConnectionLimit });
     expect(v.ok).toBe(ok);
     expect(v.connectionBudget.appRoleLimit).toBe(appRoleConnectionLimit ?? null);
-    if (!ok) expect(v.reasons[0]).toContain("but renfort:database.roles.app.connectionLimit is 239");
+    if (!ok) expect(v.reasons[0]).toContain(`the fleet may open 504 connections as the app role (2 releases during a rollout x renfort:fleet.maxInstances 12 x (renfort:fleet.poolSize 20 + 1 LISTEN connection)) but renfort:database.roles.app.connectionLimit is ${appRoleConnectionLimit}`);
   });
 
   it("reports an unknown budget as not ok instead of guessing", () => {

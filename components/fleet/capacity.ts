@@ -4,13 +4,23 @@
  *
  * - required capacity = target signups/s x headroom
  * - minimum instances = max(availability floor, ceil(required / signups/s one instance sustains))
- * - connection budget: maxInstances x pool size + reserve <= the database's max_connections (the fleet can
- *   grow to maxInstances, and every instance may fill its pool, so the worst case is what must fit).
+ * - connections per instance = pool size + 1: the request pool, and the dedicated client that LISTENs for
+ *   the degraded-mode switch (app/src/degraded-mode.ts; not one of the pool's connections);
+ * - connection budget: 2 releases x maxInstances x (pool size + 1) + reserve <= the database's
+ *   max_connections, and 2 x maxInstances x (pool size + 1) <= the app role's connection limit. The fleet
+ *   can grow to maxInstances and every instance may fill its pool; during a release the new groups run
+ *   beside the old ones until the health gate passes (./release.ts), both with their autoscaling
+ *   policies, so both releases at their maximum is the worst case that must fit.
  *
  * The per-instance figure is measured by the load campaign (tools/loadtest) and written to
  * `renfort:capacity.signupsPerSecondPerInstance`; the launch lesson was that capacity is found by
  * progressive load, not assumed.
  */
+
+/** Connections an app instance holds beyond its pool: the degraded-mode LISTEN client. */
+export const EXTRA_CONNECTIONS_PER_INSTANCE = 1;
+/** Releases whose instances hold connections at once: the old and the new one, during a rollout. */
+export const RELEASES_DURING_ROLLOUT = 2;
 
 export interface CapacityInputs {
   /** `renfort:capacity.targetSignupsPerSecond`. */
@@ -57,12 +67,18 @@ export interface CapacityVerdict {
   capacityAtMax: number;
   connectionBudget: {
     poolSize: number;
+    /** Connections one instance holds: poolSize + the LISTEN client. */
+    perInstance: number;
+    /** Releases counted at once (the old and the new one during a rollout). */
+    releases: number;
     reserve: number;
-    /** maxInstances x poolSize + reserve. */
+    /** The app role's connections at worst: releases x maxInstances x perInstance. */
+    app: number;
+    /** app + reserve. */
     used: number;
     /** The database's max_connections, or null when unknown. */
     available: number | null;
-    /** The app role's connection limit (maxInstances x poolSize must fit), or null when unlimited. */
+    /** The app role's connection limit (`app` must fit), or null when unlimited. */
     appRoleLimit: number | null;
   };
   ok: boolean;
@@ -134,10 +150,13 @@ export function capacityVerdict(inputs: CapacityInputs): CapacityVerdict {
   const requiredCapacity = tidy(target * headroom);
   const instancesForTarget = ceilTolerant((target * headroom) / perInstance);
   const minInstances = Math.max(inputs.minInstances, instancesForTarget);
-  const used = inputs.maxInstances * inputs.poolSize + inputs.connectionReserve;
+  const perInstanceConnections = inputs.poolSize + EXTRA_CONNECTIONS_PER_INSTANCE;
+  const appConnections = RELEASES_DURING_ROLLOUT * inputs.maxInstances * perInstanceConnections;
+  const used = appConnections + inputs.connectionReserve;
   const available = inputs.databaseMaxConnections ?? null;
   const appRoleLimit = inputs.appRoleConnectionLimit ?? null;
-  const appConnections = inputs.maxInstances * inputs.poolSize;
+  // How the figure is made, in the words of the config keys: every message below repeats it.
+  const formula = `${RELEASES_DURING_ROLLOUT} releases during a rollout x renfort:fleet.maxInstances ${inputs.maxInstances} x (renfort:fleet.poolSize ${inputs.poolSize} + ${EXTRA_CONNECTIONS_PER_INSTANCE} LISTEN connection)`;
 
   const reasons: string[] = [];
   if (minInstances > inputs.maxInstances) {
@@ -151,17 +170,17 @@ export function capacityVerdict(inputs: CapacityInputs): CapacityVerdict {
   }
   if (available === null) {
     reasons.push(
-      `the database connection budget cannot be checked: set renfort:database.settings.max_connections (the fleet may open ${used} connections: renfort:fleet.maxInstances x renfort:fleet.poolSize + renfort:capacity.connectionReserve)`,
+      `the database connection budget cannot be checked: set renfort:database.settings.max_connections (the fleet may open ${used} connections: ${formula} + renfort:capacity.connectionReserve ${inputs.connectionReserve})`,
     );
   } else if (used > available) {
     reasons.push(
-      `the fleet may open ${used} connections (renfort:fleet.maxInstances ${inputs.maxInstances} x renfort:fleet.poolSize ${inputs.poolSize} + renfort:capacity.connectionReserve ${inputs.connectionReserve}) but renfort:database.settings.max_connections is ${available}: lower renfort:fleet.poolSize or renfort:fleet.maxInstances, or raise max_connections (a larger renfort:database.nodeType allows more)`,
+      `the fleet may open ${used} connections (${formula} + renfort:capacity.connectionReserve ${inputs.connectionReserve}) but renfort:database.settings.max_connections is ${available}: lower renfort:fleet.poolSize or renfort:fleet.maxInstances, or raise max_connections (a larger renfort:database.nodeType allows more)`,
     );
   }
 
   if (appRoleLimit !== null && appConnections > appRoleLimit) {
     reasons.push(
-      `the fleet's pools may open ${appConnections} connections as the app role (renfort:fleet.maxInstances ${inputs.maxInstances} x renfort:fleet.poolSize ${inputs.poolSize}) but renfort:database.roles.app.connectionLimit is ${appRoleLimit}: raise the role's limit or lower the pool size or maxInstances`,
+      `the fleet may open ${appConnections} connections as the app role (${formula}) but renfort:database.roles.app.connectionLimit is ${appRoleLimit}: raise the role's limit or lower the pool size or maxInstances`,
     );
   }
 
@@ -176,7 +195,16 @@ export function capacityVerdict(inputs: CapacityInputs): CapacityVerdict {
     maxInstances: inputs.maxInstances,
     capacityAtMin: tidy(minInstances * perInstance),
     capacityAtMax: tidy(inputs.maxInstances * perInstance),
-    connectionBudget: { poolSize: inputs.poolSize, reserve: inputs.connectionReserve, used, available, appRoleLimit },
+    connectionBudget: {
+      poolSize: inputs.poolSize,
+      perInstance: perInstanceConnections,
+      releases: RELEASES_DURING_ROLLOUT,
+      reserve: inputs.connectionReserve,
+      app: appConnections,
+      used,
+      available,
+      appRoleLimit,
+    },
     ok: reasons.length === 0,
     reasons,
   };

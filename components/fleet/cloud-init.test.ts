@@ -1,13 +1,18 @@
 import { parse } from "yaml";
-import { backstopPerMinute, PLAIN_ENV_BEGIN, PLAIN_ENV_END, PLAIN_ENV_PATH, plainAppEnv, readPlainEnv, renderCloudInit, SECRET_ENV_PATH, type CloudInitInput } from "./cloud-init";
+import { FLEET_SSLMODE, postgresUrl } from "../database/connection";
+import { backstopPerMinute, DATABASE_CA_PATH, PLAIN_ENV_BEGIN, PLAIN_ENV_END, PLAIN_ENV_PATH, plainAppEnv, readPlainEnv, renderCloudInit, SECRET_ENV_PATH, type CloudInitInput } from "./cloud-init";
 
 const DIGEST = `sha256:${"ab".repeat(32)}`;
+const CA = "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUZ2Vu\nZXJhdGVkLWZvci10aGUtdGVzdA==\n-----END CERTIFICATE-----\n";
+// The app's DATABASE_URL exactly as the Database component renders it (verify-ca against DATABASE_CA_PATH).
+const DATABASE_URL = postgresUrl({ user: "app", password: "p@ss:w#rd", endpoint: { host: "10.0.0.5", port: 5432 }, database: "renfort", sslmode: FLEET_SSLMODE, sslrootcert: DATABASE_CA_PATH });
 const input: CloudInitInput = {
   image: `rg.fr-par.scw.cloud/renfort-prod/renfort-app@${DIGEST}`,
   appPort: 8080,
   plainEnv: { PORT: "8080", MAIL_FROM: "benevoles@mail.example.fr", TRUSTED_PROXIES: "173.245.48.0/20,2400:cb00::/32,172.16.0.0/22", DEGRADED_MODE: "off" },
-  secretEnv: { DATABASE_URL: "postgres://app:p%40ss:w#rd@10.0.0.5:5432/renfort?sslmode=require", ADMIN_TOKEN: "t".repeat(40) },
+  secretEnv: { DATABASE_URL, ADMIN_TOKEN: "t".repeat(40) },
   registryPassword: "scw-secret-key-value",
+  databaseCaCertificate: CA,
 };
 
 interface WriteFile {
@@ -56,7 +61,34 @@ describe("renderCloudInit", () => {
     expect(unit).toContain(`--env-file ${PLAIN_ENV_PATH} --env-file ${SECRET_ENV_PATH}`);
   });
 
+  it("writes the database CA where DATABASE_URL's sslrootcert points, readable by the container's user, and mounts it read-only at that path", () => {
+    const sslrootcert = new URL(input.secretEnv.DATABASE_URL).searchParams.get("sslrootcert");
+    expect(sslrootcert).toBe(DATABASE_CA_PATH);
+    const ca = files(text)[DATABASE_CA_PATH];
+    expect(ca).toBeDefined();
+    // the app runs as uid 1000 in its container: the file must be world-readable (it is not secret)
+    expect(ca.permissions).toBe("0644");
+    expect(ca.content).toBe(CA);
+    const run = files(text)["/etc/systemd/system/renfort-app.service"].content.split("\n").find((l) => l.startsWith("ExecStart="))!;
+    expect(run).toContain(` --volume ${DATABASE_CA_PATH}:${DATABASE_CA_PATH}:ro `);
+  });
+
+  it("writes a CA bundle of several certificates verbatim, and strips CRLF and surrounding blank lines", () => {
+    const bundle = `${CA}${CA}`;
+    expect(files(renderCloudInit({ ...input, databaseCaCertificate: bundle }))[DATABASE_CA_PATH].content).toBe(bundle);
+    expect(files(renderCloudInit({ ...input, databaseCaCertificate: `\n${CA.replace(/\n/g, "\r\n")}\n\n` }))[DATABASE_CA_PATH].content).toBe(CA);
+  });
+
+  it("no longer points the app at an env file to re-read, nor mounts one: degraded mode is a database row", () => {
+    expect(text).not.toContain("RUNTIME_ENV_FILE");
+    expect(text).not.toContain(`--volume ${PLAIN_ENV_PATH}`);
+  });
+
   it.each([
+    ["no database CA", { databaseCaCertificate: "" }, "the database CA certificate"],
+    ["a database CA that is not PEM", { databaseCaCertificate: "MIIBszCCAVmgAwIBAgIU" }, "must be PEM"],
+    ["a private key instead of the CA", { databaseCaCertificate: "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n" }, "must be PEM"],
+    ["a CA followed by a stray line", { databaseCaCertificate: `${CA}garbage\n` }, "must be PEM"],
     ["a tag instead of a digest", { image: "rg.fr-par.scw.cloud/renfort-prod/renfort-app:latest" }, "pinned by digest"],
     ["another registry", { image: `docker.io/library/renfort-app@${DIGEST}` }, "pinned by digest"],
     ["a short digest", { image: "rg.fr-par.scw.cloud/renfort-prod/renfort-app@sha256:abc" }, "pinned by digest"],
@@ -93,7 +125,6 @@ describe("plainAppEnv", () => {
       RATE_LIMIT_WRITE_PER_MINUTE: "600",
       ADMIN_ALLOWED_CIDRS: "198.51.100.20/32,2001:db8:1::/48",
       OUTBOX_WORKER: "on",
-      RUNTIME_ENV_FILE: PLAIN_ENV_PATH,
     });
   });
 

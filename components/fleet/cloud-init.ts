@@ -4,12 +4,20 @@
  *
  * Contract with the policy pack and the ops runbook:
  * - the app's plain env is written to {@link PLAIN_ENV_PATH} between the lines `# BEGIN renfort plain env`
- *   and `# END renfort plain env`, one `KEY=value` per line;
+ *   and `# END renfort plain env`, one `KEY=value` per line; docker reads it once, when the container starts;
  * - secret env (database and SMTP URLs, admin token) and the registry password go to root-only files
- *   elsewhere in the same document, so the whole text is a secret and the component marks it so.
- * The app re-reads DEGRADED_MODE from the plain env file on SIGHUP (`systemctl reload renfort-app`).
+ *   elsewhere in the same document, so the whole text is a secret and the component marks it so;
+ * - the database instance's CA certificate (not secret) goes to {@link DATABASE_CA_PATH}, mode 0644, and is
+ *   mounted read-only at the same path in the container: `DATABASE_URL` says
+ *   `sslmode=verify-ca&sslrootcert=/etc/renfort/database-ca.pem`, and without that file the app refuses to start.
+ * Degraded mode is a database row (app/src/degraded-mode.ts), not an env value the instance re-reads:
+ * `DEGRADED_MODE` only seeds a new database, and `systemctl reload renfort-app` (SIGHUP) makes the app
+ * re-read the row at once instead of at its next periodic read.
  * cloud-config reference: https://cloudinit.readthedocs.io/en/latest/reference/examples.html
  */
+import { DATABASE_CA_PATH } from "../database/connection";
+
+export { DATABASE_CA_PATH };
 
 export const PLAIN_ENV_BEGIN = "# BEGIN renfort plain env";
 export const PLAIN_ENV_END = "# END renfort plain env";
@@ -29,6 +37,8 @@ export interface CloudInitInput {
   secretEnv: Record<string, string>;
   /** Secret key of the registry-pull API key (Scaleway registries take any user name with it). */
   registryPassword: string;
+  /** PEM of the database instance's CA certificate (the Database component's `caCertificate`), written to {@link DATABASE_CA_PATH}. */
+  databaseCaCertificate: string;
 }
 
 export interface AppEnvInput {
@@ -82,7 +92,6 @@ export function plainAppEnv(e: AppEnvInput): Record<string, string> {
     RATE_LIMIT_WRITE_PER_MINUTE: String(e.rateLimits.writesPerMinute),
     ADMIN_ALLOWED_CIDRS: e.adminAllowedCidrs.join(","),
     OUTBOX_WORKER: "on",
-    RUNTIME_ENV_FILE: PLAIN_ENV_PATH,
   };
 }
 
@@ -100,6 +109,23 @@ function envLines(env: Record<string, string>, kind: "plain" | "secret"): string
     }
     return `${k}=${v}`;
   });
+}
+
+const PEM_CERTIFICATE = /^-----BEGIN CERTIFICATE-----\n(?:[^\n\0-][^\n\0]*\n)+-----END CERTIFICATE-----$/;
+
+/**
+ * The CA certificate's PEM lines, trimmed of surrounding blank lines and `\r`. Throws when it is not one or
+ * more PEM certificates: the app would refuse every connection (and a stray line could break the YAML).
+ */
+export function caCertificateLines(pem: string): string[] {
+  const text = typeof pem === "string" ? pem.replace(/\r\n/g, "\n").trim() : "";
+  const blocks = text.split(/(?<=-----END CERTIFICATE-----)\n+/);
+  if (text === "" || !blocks.every((b) => PEM_CERTIFICATE.test(b))) {
+    throw new Error(
+      "the database CA certificate (the Database component's caCertificate, the instance's `certificate` attribute) must be PEM (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----): the app verifies the database against it and refuses to start without it",
+    );
+  }
+  return blocks.join("\n").split("\n");
 }
 
 /** A YAML literal block (`|`) body, indented; every line is emitted verbatim so no escaping is needed. */
@@ -122,12 +148,13 @@ export function renderCloudInit(input: CloudInitInput): string {
   if (typeof input.registryPassword !== "string" || input.registryPassword.length === 0 || /[\r\n]/.test(input.registryPassword)) {
     throw new Error("the registry-pull API key returned no usable secret key (scaleway.iam.ApiKey.secretKey): the instances could not pull the app image");
   }
+  const caLines = caCertificateLines(input.databaseCaCertificate);
   const registryHost = input.image.split("/")[0];
   const plain = [PLAIN_ENV_BEGIN, ...envLines(input.plainEnv, "plain"), PLAIN_ENV_END];
   const secret = envLines(input.secretEnv, "secret");
 
   // The unit pulls by digest, so a restart can never run another build than the template says.
-  // The plain env file is mounted read-only so that SIGHUP re-reads DEGRADED_MODE (app/src/config.ts).
+  // The CA file is mounted read-only at the path DATABASE_URL's sslrootcert names (the image has no such file).
   const unit = [
     "[Unit]",
     "Description=Renfort app container",
@@ -142,7 +169,8 @@ export function renderCloudInit(input: CloudInitInput): string {
     `ExecStartPre=/bin/sh -c 'docker login ${registryHost} --username nologin --password-stdin < ${REGISTRY_PASSWORD_PATH}'`,
     `ExecStartPre=/usr/bin/docker pull ${input.image}`,
     `ExecStartPre=-/usr/bin/docker rm -f ${CONTAINER_NAME}`,
-    `ExecStart=/usr/bin/docker run --name ${CONTAINER_NAME} --init --log-driver journald --env-file ${PLAIN_ENV_PATH} --env-file ${SECRET_ENV_PATH} --volume ${PLAIN_ENV_PATH}:${PLAIN_ENV_PATH}:ro --publish ${input.appPort}:${input.appPort} ${input.image}`,
+    `ExecStart=/usr/bin/docker run --name ${CONTAINER_NAME} --init --log-driver journald --env-file ${PLAIN_ENV_PATH} --env-file ${SECRET_ENV_PATH} --volume ${DATABASE_CA_PATH}:${DATABASE_CA_PATH}:ro --publish ${input.appPort}:${input.appPort} ${input.image}`,
+    // reload: the app re-reads the degraded-mode row now rather than at its next periodic read.
     `ExecReload=/usr/bin/docker kill --signal HUP ${CONTAINER_NAME}`,
     `ExecStop=/usr/bin/docker stop --time 30 ${CONTAINER_NAME}`,
     "",
@@ -171,6 +199,11 @@ export function renderCloudInit(input: CloudInitInput): string {
     '    permissions: "0600"',
     "    content: |",
     literal([input.registryPassword], "      "),
+    `  - path: ${DATABASE_CA_PATH}`,
+    '    owner: "root:root"',
+    '    permissions: "0644"',
+    "    content: |",
+    literal(caLines, "      "),
     "  - path: /etc/systemd/system/renfort-app.service",
     '    owner: "root:root"',
     '    permissions: "0644"',

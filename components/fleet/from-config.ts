@@ -15,6 +15,8 @@ export interface FleetDeps {
   loadBalancers: FleetLoadBalancer[];
   /** Secret. */
   appDatabaseUrl: pulumi.Input<string>;
+  /** The database instance's CA certificate (PEM, not secret): the fleet writes it where the URL's sslrootcert points. */
+  databaseCaCertificate: pulumi.Input<string>;
   /** Secret. */
   smtpUrl: pulumi.Input<string>;
 }
@@ -44,6 +46,7 @@ export function fleetArgsFromConfig(cfg: RenfortConfig, secrets: Pick<StackSecre
       rateLimits: { signupPerMinute: backstopPerMinute(cfg.edge.rateLimits.signup), writesPerMinute: backstopPerMinute(cfg.edge.rateLimits.apiWrites) },
       adminAllowedCidrs: [...cfg.app.adminAllowedCidrs],
     },
+    databaseCaCertificate: deps.databaseCaCertificate,
     secrets: { databaseUrl: deps.appDatabaseUrl, smtpUrl: deps.smtpUrl, adminToken: secrets.adminToken },
     capacity: {
       targetSignupsPerSecond: c.targetSignupsPerSecond,

@@ -63,6 +63,13 @@ export interface FleetArgs {
     /** CIDRs the admin API answers from (with its token). Required, at least one. */
     adminAllowedCidrs: string[];
   };
+  /**
+   * PEM of the database instance's CA certificate (the Database component's `caCertificate`; not secret).
+   * Each instance writes it to DATABASE_CA_PATH (/etc/renfort/database-ca.pem), the `sslrootcert` of the
+   * database URL, and mounts it read-only into the app's container. Required: without it the app refuses
+   * to start. A renewal changes the cloud-init, hence replaces the templates and groups.
+   */
+  databaseCaCertificate: pulumi.Input<string>;
   /** The app's secrets: kept secret in the cloud-init. Required. */
   secrets: { databaseUrl: pulumi.Input<string>; smtpUrl: pulumi.Input<string>; adminToken: pulumi.Input<string> };
   /**
@@ -93,6 +100,11 @@ export class Fleet extends pulumi.ComponentResource {
   public readonly release: string;
   /** The release's instance group ids, by load balancer key. */
   public readonly instanceGroupIds: pulumi.Output<Record<string, string>>;
+  /**
+   * Healthy servers each backend must hold at least: its group's minimum (the capacity model's minimum
+   * spread over the load balancers), what the health gate waits for and the post-deploy check asks.
+   */
+  public readonly minHealthyPerBackend: number;
 
   constructor(name: string, args: FleetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("renfort:fleet:Fleet", name, {}, opts);
@@ -155,7 +167,9 @@ export class Fleet extends pulumi.ComponentResource {
     // One-way and truncated, so not secret: the template's name changes when a secret rotates.
     const secretsFp = pulumi.unsecret(secretEnv.apply(secretsFingerprint));
     const cloudInit = pulumi.secret(
-      pulumi.all([secretEnv, pullKey.secretKey]).apply(([env, registryPassword]) => renderCloudInit({ image, appPort, plainEnv, secretEnv: env, registryPassword })),
+      pulumi
+        .all([secretEnv, pullKey.secretKey, args.databaseCaCertificate])
+        .apply(([env, registryPassword, databaseCaCertificate]) => renderCloudInit({ image, appPort, plainEnv, secretEnv: env, registryPassword, databaseCaCertificate })),
     );
 
     const perGroup = groupCapacity({ minInstances: Math.min(verdict.minInstances, verdict.maxInstances), maxInstances: verdict.maxInstances }, args.loadBalancers.length);
@@ -290,7 +304,9 @@ export class Fleet extends pulumi.ComponentResource {
     this.imageReference = pulumi.output(image);
     this.release = release;
     this.instanceGroupIds = pulumi.output(Object.fromEntries(groups.map(({ lb, group }) => [lb.key, group.id])));
+    this.minHealthyPerBackend = perGroup.minReplicas;
     this.registerOutputs({
+      minHealthyPerBackend: this.minHealthyPerBackend,
       capacity: verdict,
       registryEndpoint: this.registryEndpoint,
       imageReference: this.imageReference,

@@ -285,7 +285,7 @@ export const fx = {
         volumeSizeInGb: 100,
         privateNetwork: { pnId: "fr-par/33333333-3333-3333-3333-333333333333", enableIpam: true },
         loadBalancer: {},
-        settings: { max_connections: "800" },
+        settings: { max_connections: "1000" }, // the fixture group: 2 releases x 20 x (20 + 1) + 20 reserve = 860
       },
       { protect: true },
     ),

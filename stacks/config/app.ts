@@ -15,7 +15,7 @@ const operatorCidr = z.string().superRefine((text, ctx) => {
 
 export const appSchema = z
   .strictObject({
-    /** Keep volunteer signup only and answer 503 elsewhere (re-read on SIGHUP, no rebuild). */
+    /** Keep volunteer signup only and answer 503 elsewhere: the mode a new database starts in (afterwards the switch is a database row, `npm run ops -- degraded`). */
     degradedMode: z.boolean().default(false),
     /** Log level of the app. */
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug"]).default("info"),

@@ -44,6 +44,16 @@ describe("the deploy workflow's image", () => {
   });
 });
 
+describe("the app image's runtime", () => {
+  it("is the Node.js major .nvmrc names, from a base pinned by digest, and the bundle targets it", () => {
+    const nvmrc = readFileSync(join(REPO_ROOT, ".nvmrc"), "utf8").trim();
+    const dockerfile = readFileSync(join(REPO_ROOT, "app", "Dockerfile"), "utf8");
+    const base = /^ARG NODE_IMAGE=(\S+)$/m.exec(dockerfile)?.[1];
+    expect(base).toMatch(new RegExp(`^node:${nvmrc}-bookworm-slim@sha256:[0-9a-f]{64}$`));
+    expect(readFileSync(join(REPO_ROOT, "app", "scripts", "build.ts"), "utf8")).toContain(`target: "node${nvmrc}"`);
+  });
+});
+
 describe("dockerfileProblems", () => {
   let ctx: string;
   beforeEach(() => {

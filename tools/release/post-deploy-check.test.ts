@@ -12,7 +12,11 @@ import * as https from "https";
 import type { AddressInfo } from "net";
 import { tmpdir } from "os";
 import { join } from "path";
-import { healthyByBackend, REDIRECT_PROBE } from "./post-deploy-check";
+import { loadStackConfig } from "../../stacks/load";
+import { buildPlatform } from "../../stacks/platform";
+import { groupCapacity } from "../../components/fleet/release";
+import { committedStack, evaluateStack } from "../plan/testing";
+import { fromStackOutputs, healthyByBackend, REDIRECT_PROBE } from "./post-deploy-check";
 import { main } from "./release";
 
 const MAIN = "www.renfort.test";
@@ -180,9 +184,10 @@ describe("post-deploy check", () => {
     expect(r.log).not.toContain("wrong-key-0000000000000000");
   });
 
-  it("reads the minimum and the load balancers from `pulumi stack output --json`", async () => {
+  /** Runs the check with `--outputs` holding `doc`, no --lb and no --min-healthy. */
+  async function checkWithOutputs(doc: unknown) {
     const outputs = join(dir, "outputs.json");
-    writeFileSync(outputs, JSON.stringify({ mainUrl: `https://${MAIN}`, capacity: { minInstances: 4 }, loadBalancers: [{ zone: "fr-par-1", id: LB1.split("/")[1] }, LB2] }));
+    writeFileSync(outputs, JSON.stringify(doc));
     const log: string[] = [];
     const code = await main(
       ["--stack", "staging", "--check", "--main-host", MAIN, "--apex-host", APEX, "--connect-to", `${MAIN}=${lbAddress}`, "--connect-to", `${APEX}=${lbAddress}`, "--ca-file", join(dir, "ca.pem"), "--scw-api-url", apiUrl, "--outputs", outputs],
@@ -190,8 +195,36 @@ describe("post-deploy check", () => {
       (s) => log.push(s),
       dir,
     );
-    expect(code).toBe(5); // 3 healthy per backend, 4 needed
-    expect(log.join("\n")).toContain("3 of 3 servers healthy, at least 4 needed");
+    return { code, log: log.join("\n") };
+  }
+
+  // The shape stacks/platform.ts exports (ids as the provider gives them, `<zone>/<uuid>`).
+  const lbOutput = (id: string, backend: string, minHealthyPerBackend: number) => ({ key: "k", zone: id.split("/")[0], id, backendIds: [`${id.split("/")[0]}/${backend}`], minHealthyPerBackend });
+
+  it("reads each load balancer, its backends and their own minimum from `pulumi stack output --json`", async () => {
+    // capacity.minInstances is the fleet's total: a backend holds only its own group's instances
+    const r = await checkWithOutputs({ mainUrl: `https://${MAIN}`, capacity: { minInstances: 6 }, loadBalancers: [lbOutput(LB1, "backend-a", 3), lbOutput(LB2, "backend-b", 3)] });
+    expect(r).toEqual({ code: 0, log: expect.stringContaining("release: post-deploy check passed") });
+    expect(r.log).toContain(`backends of load balancer ${LB1}, backend backend-a: 3 of 3 servers healthy, at least 3 needed`);
+  });
+
+  it("applies each load balancer's minimum to its own backends", async () => {
+    const r = await checkWithOutputs({ loadBalancers: [lbOutput(LB1, "backend-a", 4), lbOutput(LB2, "backend-b", 3)] });
+    expect(r.code).toBe(5);
+    expect(r.log).toContain("backend backend-a: 3 of 3 servers healthy, at least 4 needed");
+    expect(r.log).toContain("ok   backends of load balancer fr-par-2/22222222-2222-4222-8222-222222222222, backend backend-b: 3 of 3");
+  });
+
+  it("fails on a listed backend that holds no server at all (the API has no row for it)", async () => {
+    const r = await checkWithOutputs({ loadBalancers: [lbOutput(LB1, "backend-a", 3), { ...lbOutput(LB2, "backend-b", 3), backendIds: ["fr-par-2/backend-b", "fr-par-2/backend-empty"] }] });
+    expect(r.code).toBe(5);
+    expect(r.log).toContain("backend backend-empty: 0 of 0 servers healthy, at least 3 needed");
+  });
+
+  it("refuses outputs without a per-backend minimum unless --min-healthy is given (exit 2)", async () => {
+    const r = await checkWithOutputs({ capacity: { minInstances: 6 }, loadBalancers: [{ zone: "fr-par-1", id: LB1 }] });
+    expect(r.code).toBe(2);
+    expect(r.log).toContain("loadBalancers[].minHealthyPerBackend");
   });
 
   it("refuses to run without hosts or a minimum (exit 2), naming what to pass", async () => {
@@ -213,5 +246,36 @@ describe("healthyByBackend", () => {
       { backend_id: "b", ip: "4", server_state: "running", last_health_check_status: "unknown" },
     ]);
     expect(m.get("b")).toEqual({ healthy: 1, total: 4, unhealthy: ["2 (starting, health check passed)", "3 (running, health check condpass)", "4 (running, health check unknown)"] });
+  });
+});
+
+describe("the stack outputs stacks/platform.ts exports are what the check reads", () => {
+  it.each(["staging", "prod"] as const)("%s: every load balancer with its zone, id, backend ids and its group's minimum", async (stack) => {
+    const committed = committedStack(stack);
+    // The platform as the entry point builds it, placeholder refusal aside (the committed ACL is one).
+    const run = await evaluateStack(committed, () => {
+      const { config, secrets } = loadStackConfig();
+      return buildPlatform(config, secrets);
+    });
+    // as `pulumi stack output --json` writes them
+    const read = fromStackOutputs(JSON.stringify(run.outputs), "outputs");
+    const zones = committed.config.origin.zones;
+    // what the fleet's instance groups register in: the load balancers and backends that must hold the servers
+    const registrations = run.resources
+      .filter((r) => r.type === "scaleway:autoscaling/instanceGroup:InstanceGroup")
+      .map((r) => (r.inputs as { loadBalancers: Array<{ id: string; backendIds: string[] }> }).loadBalancers[0]!);
+    const capacity = run.outputs.capacity as { minInstances: number; maxInstances: number };
+    const perBackend = groupCapacity(capacity, zones.length).minReplicas;
+    expect(registrations).toHaveLength(zones.length);
+    expect(read.loadBalancers).toHaveLength(zones.length);
+    expect(read.loadBalancers.map((l) => l.zone)).toEqual(zones);
+    for (const l of read.loadBalancers) {
+      expect(l.id).toMatch(/^[0-9a-f-]{36}$/);
+      const registered = registrations.find((g) => g.id.split("/").pop() === l.id);
+      expect(registered).toBeDefined();
+      expect(l.backendIds).toEqual(registered!.backendIds.map((b) => b.split("/").pop()));
+      expect(l.minHealthy).toBe(perBackend);
+    }
+    expect(perBackend).toBe(stack === "prod" ? 3 : 1);
   });
 });

@@ -27,13 +27,18 @@ import * as https from "https";
 
 export interface LoadBalancerRef {
   zone: string;
+  /** The bare load balancer id (a UUID). */
   id: string;
+  /** Backends that must each hold the minimum (bare ids); a listed backend with no server fails. Default: every backend the API reports. */
+  backendIds?: string[];
+  /** Healthy servers each of its backends needs at least; default {@link CheckOptions.minHealthy}. */
+  minHealthy?: number;
 }
 
 export interface CheckOptions {
   mainHost: string;
   apexHost: string;
-  /** Healthy servers each backend needs at least (the capacity model's minInstances). */
+  /** Healthy servers each backend needs at least, unless its load balancer says otherwise (`--min-healthy`). */
   minHealthy: number;
   /** Load balancers whose backends are checked; empty skips the backend check only when `skipBackends`. */
   loadBalancers: LoadBalancerRef[];
@@ -191,13 +196,16 @@ export async function checkBackends(o: CheckOptions): Promise<CheckResult[]> {
     const name = `backends of load balancer ${lb.zone}/${lb.id}`;
     try {
       const byBackend = healthyByBackend(await listBackendStats(lb, o));
+      // A backend without any server has no row at all: the expected ones are checked by id.
+      for (const id of lb.backendIds ?? []) if (!byBackend.has(id)) byBackend.set(id, { healthy: 0, total: 0, unhealthy: [] });
       if (byBackend.size === 0) {
         results.push({ name, ok: false, detail: "the API lists no backend server at all: the fleet is not registered" });
         continue;
       }
+      const min = lb.minHealthy ?? o.minHealthy;
       for (const [backend, s] of byBackend) {
-        const ok = s.healthy >= o.minHealthy;
-        const detail = `${s.healthy} of ${s.total} servers healthy, at least ${o.minHealthy} needed` + (ok || s.unhealthy.length === 0 ? "" : `; not healthy: ${s.unhealthy.join(", ")}`);
+        const ok = s.healthy >= min;
+        const detail = `${s.healthy} of ${s.total} servers healthy, at least ${min} needed` + (ok || s.unhealthy.length === 0 ? "" : `; not healthy: ${s.unhealthy.join(", ")}`);
         results.push({ name: `${name}, backend ${backend}`, ok, detail });
       }
     } catch (e) {
@@ -220,25 +228,52 @@ export function parseLoadBalancerRef(text: string): LoadBalancerRef {
   return { zone: m[1]!, id: m[2]! };
 }
 
+/** `fr-par-1/<uuid>` (the provider's zonal id) or `<uuid>` -> `<uuid>`. */
+function bareId(id: string): string {
+  return id.slice(id.lastIndexOf("/") + 1);
+}
+
+/** One entry of the stack output `loadBalancers` (stacks/platform.ts). */
+interface LoadBalancerOutput {
+  zone?: unknown;
+  id?: unknown;
+  backendIds?: unknown;
+  minHealthyPerBackend?: unknown;
+}
+
+const positiveInteger = (n: unknown): n is number => typeof n === "number" && Number.isInteger(n) && n > 0;
+
 /**
- * What the check needs from `pulumi stack output --json`: `capacity.minInstances` and, when the
- * origin exports it, `loadBalancers` (a list of `{ zone, id }` or `"<zone>/<id>"`).
+ * What the check needs from `pulumi stack output --json`: the output `loadBalancers` that
+ * stacks/platform.ts exports, a list of `{ zone, id, backendIds, minHealthyPerBackend }` with ids as the
+ * provider gives them (`<zone>/<uuid>`); also `"<zone>/<id>"` strings. Each backend's minimum is its
+ * own group's (one group per load balancer), never the fleet's total `capacity.minInstances`.
  */
-export function fromStackOutputs(text: string, source: string): { minHealthy?: number; loadBalancers: LoadBalancerRef[] } {
+export function fromStackOutputs(text: string, source: string): { loadBalancers: LoadBalancerRef[] } {
   let doc: Record<string, unknown>;
   try {
     doc = JSON.parse(text) as Record<string, unknown>;
   } catch (e) {
     throw new Error(`${source} is not JSON (write it with \`pulumi stack output --json\`): ${(e as Error).message}`, { cause: e });
   }
-  const capacity = doc.capacity as { minInstances?: unknown } | undefined;
-  const min = capacity?.minInstances;
   const lbs = Array.isArray(doc.loadBalancers) ? (doc.loadBalancers as unknown[]) : [];
   return {
-    ...(typeof min === "number" && Number.isInteger(min) && min > 0 ? { minHealthy: min } : {}),
-    loadBalancers: lbs.map((l) =>
-      typeof l === "string" ? parseLoadBalancerRef(l) : parseLoadBalancerRef(`${String((l as LoadBalancerRef).zone)}/${String((l as LoadBalancerRef).id)}`),
-    ),
+    loadBalancers: lbs.map((l, i) => {
+      if (typeof l === "string") return parseLoadBalancerRef(l);
+      const o = (l ?? {}) as LoadBalancerOutput;
+      const ref = parseLoadBalancerRef(`${String(o.zone)}/${bareId(String(o.id))}`);
+      if (o.backendIds !== undefined) {
+        if (!Array.isArray(o.backendIds) || !o.backendIds.every((b) => typeof b === "string" && b.length > 0)) {
+          throw new Error(`${source}: loadBalancers[${i}].backendIds must be a list of backend ids, got ${JSON.stringify(o.backendIds)}`);
+        }
+        ref.backendIds = o.backendIds.map((b: string) => bareId(b));
+      }
+      if (o.minHealthyPerBackend !== undefined) {
+        if (!positiveInteger(o.minHealthyPerBackend)) throw new Error(`${source}: loadBalancers[${i}].minHealthyPerBackend must be an integer > 0, got ${JSON.stringify(o.minHealthyPerBackend)}`);
+        ref.minHealthy = o.minHealthyPerBackend;
+      }
+      return ref;
+    }),
   };
 }
 

@@ -287,13 +287,17 @@ export async function runCheck(args: ReleaseArgs, env: NodeJS.ProcessEnv, log: (
     const mainHost = c.mainHost ?? hosts.mainHost;
     const apexHost = c.apexHost ?? hosts.apexHost;
     if (!mainHost || !apexHost) throw new Error(`no main host or apex: set renfort:domain.mainHost and .apex in Pulumi.${args.stack}.yaml or pass --main-host and --apex-host`);
-    const minHealthy = c.minHealthy ?? fromOutputs.minHealthy;
-    if (minHealthy === undefined && !c.skipBackends) throw new Error("no minimum of healthy servers: pass --outputs <pulumi stack output --json> (its capacity.minInstances) or --min-healthy N");
+    // --min-healthy overrides every backend's minimum; otherwise each load balancer's from the outputs.
+    const loadBalancers = c.loadBalancers.length > 0 ? c.loadBalancers.map(parseLoadBalancerRef) : fromOutputs.loadBalancers.map((lb) => (c.minHealthy === undefined ? lb : { ...lb, minHealthy: c.minHealthy }));
+    const everyMinimumKnown = loadBalancers.length > 0 && loadBalancers.every((lb) => lb.minHealthy !== undefined);
+    if (c.minHealthy === undefined && !everyMinimumKnown && !c.skipBackends) {
+      throw new Error("no minimum of healthy servers: pass --outputs <pulumi stack output --json> (its loadBalancers[].minHealthyPerBackend) or --min-healthy N");
+    }
     options = {
       mainHost,
       apexHost,
-      minHealthy: minHealthy ?? 1,
-      loadBalancers: c.loadBalancers.length > 0 ? c.loadBalancers.map(parseLoadBalancerRef) : fromOutputs.loadBalancers,
+      minHealthy: c.minHealthy ?? 1,
+      loadBalancers,
       skipBackends: c.skipBackends,
       connectTo: c.connectTo,
       ...(c.caFile ? { ca: readCa(c.caFile) } : {}),

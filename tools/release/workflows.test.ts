@@ -22,6 +22,7 @@ interface Step {
 }
 interface Job {
   uses?: string;
+  "runs-on"?: string | string[];
   if?: string;
   environment?: string | { name: string };
   env?: Record<string, string>;
@@ -257,6 +258,39 @@ describe("delivery", () => {
     expect(record).toMatch(/pulls\.listReviews/);
     expect(record).toMatch(/issues\.listComments/);
     expect(record).not.toMatch(/\bbody: pr\.body|labels: pr\.labels/);
+  });
+});
+
+describe("runtime and runners", () => {
+  const all = files.map((f) => ({ file: f, wf: load(f) }));
+  const steps = all.flatMap(({ file, wf }) => Object.entries(wf.jobs ?? {}).flatMap(([id, j]) => (j.steps ?? []).map((s) => ({ file, job: id, j, s }))));
+
+  it("sets Node.js up from .nvmrc in every job, and .nvmrc names the LTS package.json's engines asks for", () => {
+    const setups = steps.filter(({ s }) => /^actions\/setup-node@/.test(s.uses ?? ""));
+    expect(setups.length).toBeGreaterThan(0);
+    for (const { file, job, s } of setups) expect({ file, job, with: s.with }).toEqual({ file, job, with: expect.objectContaining({ "node-version-file": ".nvmrc" }) });
+    for (const { file, job, s } of setups) expect({ file, job, version: s.with?.["node-version"] }).toEqual({ file, job, version: undefined });
+    const nvmrc = readFileSync(join(ROOT, ".nvmrc"), "utf8").trim();
+    expect(nvmrc).toBe("24");
+    expect((JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { engines: { node: string } }).engines.node).toBe(`>=${nvmrc}`);
+  });
+
+  it("runs every job that reaches the database's admin endpoint (migrations, pulumi up or a refresh) on the fixed-egress renfort-admin runner", () => {
+    // a migration or a pulumi up (npm run release without --check), or Pulumi's action running up or a refresh
+    const action = (s: Step) => /^pulumi\/actions@/.test(s.uses ?? "") && (s.with?.command === "up" || s.with?.refresh === true || s.with?.command === "refresh");
+    const reaches = (s: Step) => /(^|\n)\s*(npm run release -- (?!.*--check)|pulumi (up|refresh)\b)/.test(s.run ?? "") || /pulumi preview[^\n]*--refresh/.test(s.run ?? "") || action(s);
+    const jobs = new Map(steps.filter(({ s }) => reaches(s)).map(({ file, job, j }) => [`${file}:${job}`, j]));
+    expect([...jobs.keys()].sort()).toEqual(["drift.yml:drift", "release-stack.yml:release"]);
+    for (const [id, j] of jobs) expect({ job: id, runsOn: j["runs-on"] }).toEqual({ job: id, runsOn: ["self-hosted", "renfort-admin"] });
+  });
+
+  it("gives the step that runs pulumi up the Scaleway keys (the fleet's health gate polls the API) and the post-deploy check the secret key", () => {
+    const release = load("release-stack.yml").jobs!.release!;
+    const up = (release.steps ?? []).find((s) => /npm run release -- --stack "\$STACK" --image/.test(s.run ?? ""));
+    expect(Object.keys(up?.env ?? {})).toEqual(expect.arrayContaining(["SCW_ACCESS_KEY", "SCW_SECRET_KEY"]));
+    expect(release.env?.SCW_DEFAULT_PROJECT_ID ?? up?.env?.SCW_DEFAULT_PROJECT_ID).toMatch(/\$\{\{ vars\.SCW_DEFAULT_PROJECT_ID \}\}/);
+    const check = (release.steps ?? []).find((s) => /--check --outputs/.test(s.run ?? ""));
+    expect(Object.keys(check?.env ?? {})).toEqual(expect.arrayContaining(["SCW_SECRET_KEY"]));
   });
 });
 
