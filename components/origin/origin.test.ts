@@ -2,6 +2,7 @@
  * The Origin component (load balancers, ACLs, certificates) and its sibling the Fleet run under the
  * mocked engine with the committed stack files' config, as `pulumi preview` would be asked to create them.
  */
+import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlanResource, ProgramRun } from "../../tools/plan/harness";
 import { committedStack, evaluateStack, withProviders } from "../../tools/plan/testing";
@@ -434,7 +435,7 @@ describe("origin lock: the origin-auth secret", () => {
       const opts = withProviders(cfg);
       const origin = createOrigin(cfg, { originTlsPrivateKey: pulumi.secret(SECRETS.tlsKey), adminToken: pulumi.secret(SECRETS.adminToken) }, { privateNetworkId: pulumi.output(PN) }, opts);
       const [, cf] = opts.providers;
-      new (require("@pulumi/cloudflare") as typeof import("@pulumi/cloudflare")).Ruleset(
+      new cloudflare.Ruleset(
         "consumer",
         { zoneId: "z", kind: "zone", phase: "http_request_late_transform", name: "n", rules: [{ expression: "true", action: "rewrite", actionParameters: { headers: { h: { operation: "set", value: origin.originAuth.value } } } }] },
         { provider: cf },
