@@ -73,7 +73,8 @@ if (missing.length > 0 && IN_CI) {
       const text = readFileSync(summaryFile, "utf8");
       expect(summary.hosts).toEqual({ main: "www.renfort-staging.fr", apex: "staging.renfort.gouv.fr" });
       expect(summary.loadBalancers.length).toBeGreaterThanOrEqual(1);
-      expect(summary.instances).toHaveLength(1);
+      // Staging runs one instance per load balancer (two zones, two groups of ceil(1 / 2) = 1).
+      expect(summary.instances).toHaveLength(2);
       const withoutDatabaseUrl = text.replace(summary.database.url, "");
       const generated = readFileSync(join(stateDir, "smtp-password"), "utf8");
       expect(withoutDatabaseUrl).not.toContain(generated);
