@@ -40,6 +40,7 @@ const breaks: Record<string, Break> = {
   "scw-lb-tls-level": edit("lb", "sslCompatibilityLevel", "ssl_compatibility_level_old"),
   "scw-lb-no-plain-http": edit("lb-acl-http-to-https", "action", { type: "allow" }),
   "scw-lb-origin-lock": edit("lb-acl-allow-cloudflare", "match.ipSubnets", ["0.0.0.0/0"]),
+  "scw-lb-origin-auth": edit("lb-acl-allow-cloudflare", "match.httpFilterOption", "host"),
   "scw-lb-cert-covers-host": (s) => {
     const r = mutate(find(s, "origin-cert"), "hostnames", [`api.${APEX}`]);
     return { stack: replace(s, r), urn: find(s, "dns-app-a-1").urn };

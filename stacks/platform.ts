@@ -51,7 +51,7 @@ export function buildPlatform(cfg: RenfortConfig, secrets: StackSecrets) {
     { privateNetworkId: network.privateNetworkId, loadBalancers: origin.loadBalancers, appDatabaseUrl: database.appConnectionString, databaseCaCertificate: database.caCertificate, smtpUrl: email.smtpUrl },
     opts,
   );
-  const edge = createEdge(cfg, { originIps: origin.ipAddresses }, opts);
+  const edge = createEdge(cfg, { originIps: origin.ipAddresses, originAuth: origin.originAuth }, opts);
 
   return {
     tier: cfg.tier,

@@ -6,6 +6,8 @@ import { committedRaw, configProblems } from "../../tools/plan/testing";
 import { FRENCH_TERRITORIES } from "./countries";
 import { edgeArgsFromConfig } from "./from-config";
 
+const originAuth = { header: "x-renfort-origin-auth", value: "stand-in" };
+
 /** The stack's raw config with `renfort:edge` changed by `edit`. */
 function withEdge(stack: "staging" | "prod", edit: (edge: Record<string, unknown>) => void): Record<string, unknown> {
   const r = committedRaw(stack);
@@ -21,11 +23,12 @@ describe("committed stack files", () => {
   });
 
   it("maps prod onto the component's args, protected", () => {
-    const args = edgeArgsFromConfig(parseConfig(committedRaw("prod")), { originIps: ["51.159.1.1", "51.159.1.2"] });
+    const args = edgeArgsFromConfig(parseConfig(committedRaw("prod")), { originIps: ["51.159.1.1", "51.159.1.2"], originAuth });
     expect(args).toEqual({
       zoneId: "32ef0ee2908e2e491b72fa28d1a7f1ca",
       mainHost: "www.renfort-benevoles.fr",
       originIps: ["51.159.1.1", "51.159.1.2"],
+      originAuth,
       plan: "pro",
       minTlsVersion: "1.2",
       hsts: { maxAgeSeconds: 31536000, preload: false },
@@ -41,7 +44,7 @@ describe("committed stack files", () => {
   });
 
   it("maps staging unprotected", () => {
-    expect(edgeArgsFromConfig(parseConfig(committedRaw("staging")), { originIps: [] }).protect).toBe(false);
+    expect(edgeArgsFromConfig(parseConfig(committedRaw("staging")), { originIps: [], originAuth }).protect).toBe(false);
   });
 });
 

@@ -9,12 +9,19 @@ import { Edge, type EdgeArgs } from "./index";
 export const EDGE_NAME = "renfort-edge";
 
 /** The component's args for a stack: pure, so the mapping is tested without the engine. */
-export function edgeArgsFromConfig(cfg: RenfortConfig, deps: { originIps: pulumi.Input<string[]> }): EdgeArgs {
+/** What the edge takes from the origin: its IPs and the origin lock's header (name and secret value). */
+export interface EdgeDeps {
+  originIps: pulumi.Input<string[]>;
+  originAuth: EdgeArgs["originAuth"];
+}
+
+export function edgeArgsFromConfig(cfg: RenfortConfig, deps: EdgeDeps): EdgeArgs {
   const e = cfg.edge;
   return {
     zoneId: e.zoneId,
     mainHost: cfg.domain.mainHost,
     originIps: deps.originIps,
+    originAuth: deps.originAuth,
     plan: e.plan,
     minTlsVersion: e.minTlsVersion,
     hsts: { maxAgeSeconds: e.hsts.maxAgeSeconds, preload: e.hsts.preload },
@@ -27,6 +34,6 @@ export function edgeArgsFromConfig(cfg: RenfortConfig, deps: { originIps: pulumi
   };
 }
 
-export function createEdge(cfg: RenfortConfig, deps: { originIps: pulumi.Output<string[]> }, opts: pulumi.ComponentResourceOptions): Edge {
+export function createEdge(cfg: RenfortConfig, deps: EdgeDeps, opts: pulumi.ComponentResourceOptions): Edge {
   return new Edge(EDGE_NAME, edgeArgsFromConfig(cfg, deps), opts);
 }

@@ -2,6 +2,7 @@
  * The Edge component in a staging preview: zone-level resources unprotected, rules fully known before
  * any resource exists (reviewers read them in the plan), records waiting for the origin's IPs.
  */
+import * as pulumi from "@pulumi/pulumi";
 import type { ProgramRun } from "../../tools/plan/harness";
 import { committedStack, evaluateStack, originIpsStandIn, withProviders } from "../../tools/plan/testing";
 import { isUnknown, UNKNOWN } from "../../tools/plan/values";
@@ -15,7 +16,7 @@ let run: ProgramRun;
 beforeAll(async () => {
   run = await evaluateStack(staging, () => {
     const opts = withProviders(cfg);
-    createEdge(cfg, { originIps: originIpsStandIn(cfg, opts) }, opts);
+    createEdge(cfg, { originIps: originIpsStandIn(cfg, opts), originAuth: { header: "x-renfort-origin-auth", value: pulumi.secret("stand-in-origin-auth") } }, opts);
     const [, cf] = opts.providers;
     // Defaults: a component built with only the required args is protected and uses the safe values.
     new Edge(
@@ -24,6 +25,7 @@ beforeAll(async () => {
         zoneId: cfg.edge.zoneId,
         mainHost: "www2.renfort-staging.fr",
         originIps: ["51.159.1.1", "51.159.1.2"],
+        originAuth: { header: "x-renfort-origin-auth", value: "stand-in-origin-auth" },
         plan: "pro",
         rateLimits: cfg.edge.rateLimits,
       },
@@ -36,7 +38,7 @@ beforeAll(async () => {
 describe("Edge in a staging preview", () => {
   it("leaves staging's zone-level resources unprotected", () => {
     const children = run.resources.filter((r) => r.name.startsWith("renfort-edge-"));
-    expect(children).toHaveLength(15);
+    expect(children).toHaveLength(16);
     for (const r of children) expect(r.protect).toBe(false);
   });
 
@@ -59,7 +61,7 @@ describe("Edge in a staging preview", () => {
 
   it("protects by default and uses the safe defaults", () => {
     const defaults = run.resources.filter((r) => r.name.startsWith("defaults-") && r.type !== "cloudflare:index/dnsRecord:DnsRecord");
-    expect(defaults).toHaveLength(13);
+    expect(defaults).toHaveLength(14);
     for (const r of defaults) expect(r.protect).toBe(true);
     const byName = (n: string) => run.resources.find((r) => r.name === n)?.inputs;
     expect(byName("defaults-setting-min-tls-version")?.value).toBe("1.2");

@@ -2,14 +2,18 @@
  * The Edge component run under the mocked engine (tools/plan/harness.ts) with the prod stack file, explicit
  * providers, and an origin stand-in publishing two load-balancer IPs.
  */
+import * as pulumi from "@pulumi/pulumi";
 import type { PlanResource, ProgramRun } from "../../tools/plan/harness";
 import { committedStack, evaluateStack, originIpsStandIn, withProviders } from "../../tools/plan/testing";
+import { isSecret, redactSecrets, unwrapSecrets } from "../../tools/plan/values";
 import { matches } from "./expressions";
 import { createEdge } from "./from-config";
 import { edgeRulesets, toRulesetRule } from "./rules";
 import { zoneSettings } from "./settings";
 
 const prod = committedStack("prod");
+/** The origin lock's value as the origin hands it over: a secret. */
+const ORIGIN_AUTH_STAND_IN = "origin-auth-stand-in-value-0123456789";
 const cfg = prod.config;
 
 let run: ProgramRun;
@@ -18,7 +22,7 @@ beforeAll(async () => {
     const opts = withProviders(cfg);
     // The origin component's two dedicated IPs, as computed outputs.
     const originIps = originIpsStandIn(cfg, opts);
-    const edge = createEdge(cfg, { originIps }, opts);
+    const edge = createEdge(cfg, { originIps, originAuth: { header: "x-renfort-origin-auth", value: pulumi.secret(ORIGIN_AUTH_STAND_IN) } }, opts);
     return { originIps, rulesetIds: edge.rulesetIds, mainRecords: edge.mainRecords, settingIds: edge.settingIds };
   });
 });
@@ -41,6 +45,7 @@ describe("Edge under the mocked engine (prod)", () => {
         "renfort-edge-main-a-primary",
         "renfort-edge-main-a-secondary",
         "renfort-edge-cache-rules",
+        "renfort-edge-origin-auth",
         "renfort-edge-rate-limits",
         "renfort-edge-waf-custom",
         "renfort-edge-waf-managed",
@@ -57,7 +62,7 @@ describe("Edge under the mocked engine (prod)", () => {
     );
     // Nothing Cloudflare outside the component.
     const cloudflareResources = run.resources.filter((r) => r.type.startsWith("cloudflare:"));
-    expect(cloudflareResources).toHaveLength(15);
+    expect(cloudflareResources).toHaveLength(16);
     for (const r of cloudflareResources) expect(r.parent).toBe(edge.urn);
   });
 
@@ -125,7 +130,7 @@ describe("Edge under the mocked engine (prod)", () => {
       sensitivePaths: cfg.edge.sensitivePaths,
       rateLimits: cfg.edge.rateLimits,
     });
-    expect(rulesets).toHaveLength(4);
+    expect(rulesets).toHaveLength(5);
     for (const spec of expected) {
       const r = rulesets.find((x) => x.inputs.phase === spec.phase);
       expect(r?.name).toBe(`renfort-edge-${spec.key}`);
@@ -133,7 +138,29 @@ describe("Edge under the mocked engine (prod)", () => {
       expect(r?.inputs).toMatchObject({ kind: "zone", zoneId: cfg.edge.zoneId, name: spec.name });
       expect(r?.inputs.rules).toEqual(JSON.parse(JSON.stringify(spec.rules.map(toRulesetRule))));
     }
-    expect(Object.keys(run.outputs.rulesetIds as Record<string, string>).sort()).toEqual(expected.map((s) => s.phase).sort());
+    expect(Object.keys(run.outputs.rulesetIds as Record<string, string>).sort()).toEqual([...expected.map((s) => s.phase), "http_request_late_transform"].sort());
+  });
+
+  it("sets the origin-auth header on the main host's requests, with only the header value secret", () => {
+    const r = named("renfort-edge-origin-auth");
+    expect(r.protect).toBe(true);
+    expect(r.inputs).toMatchObject({ kind: "zone", zoneId: cfg.edge.zoneId, phase: "http_request_late_transform" });
+    const rules = r.inputs.rules as Array<Record<string, unknown>>;
+    expect(rules).toEqual([
+      {
+        ref: "origin_auth_header",
+        description: expect.any(String),
+        expression: `http.host eq "${cfg.domain.mainHost}"`,
+        action: "rewrite",
+        enabled: true,
+        actionParameters: { headers: { "x-renfort-origin-auth": { operation: "set", value: expect.anything() } } },
+      },
+    ]);
+    const value = (rules[0].actionParameters as { headers: Record<string, { value: unknown }> }).headers["x-renfort-origin-auth"].value;
+    expect(isSecret(value)).toBe(true);
+    expect(unwrapSecrets(value)).toBe(ORIGIN_AUTH_STAND_IN);
+    // What the plan prints and writes (redacted) never holds the value.
+    expect(JSON.stringify(redactSecrets(run.resources))).not.toContain(ORIGIN_AUTH_STAND_IN);
   });
 
   it("sends rules that never cache a POST signup or a cookie-bearing page, and never ban France", () => {

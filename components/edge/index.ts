@@ -7,6 +7,7 @@
  */
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
+import { originAuthRule, ORIGIN_AUTH_RULESET } from "./origin-auth";
 import type { CloudflarePlan } from "./plans";
 import { mainHostName, originAddresses, ORIGIN_RECORD_KEYS } from "./records";
 import { rulesForPhase, RULESETS, toRulesetRule, type EdgeRulesInput, type RateLimit } from "./rules";
@@ -19,6 +20,12 @@ export interface EdgeArgs {
   mainHost: pulumi.Input<string>;
   /** The origin's two dedicated IPs, primary first: the main host's proxied A records point here. Required. */
   originIps: pulumi.Input<string[]>;
+  /**
+   * The origin lock's secret header: the edge sets `header: value` on every request for the main host, and
+   * the load balancers require it (components/origin). `value` should be a Pulumi secret (the origin's
+   * `originAuth.value`); it is marked secret here either way. Required.
+   */
+  originAuth: { header: string; value: pulumi.Input<string> };
   /** The zone's plan: which managed rulesets exist and what rate limits may test. Required. */
   plan: pulumi.Input<CloudflarePlan>;
   /** Rate limits per visitor IP and Cloudflare data centre. Required (thresholds depend on the audience). */
@@ -105,6 +112,32 @@ export class Edge extends pulumi.ComponentResource {
         ),
     );
 
+    // The origin lock's header (origin-auth.ts): its own entry point (phase http_request_late_transform). Only
+    // the header value is secret, so the plan still shows the rule, its expression and the header name.
+    const originAuthShape = pulumi.output(args.mainHost).apply((host) => originAuthRule(host, args.originAuth.header, ""));
+    const originAuthRuleset = new cloudflare.Ruleset(
+      `${name}-${ORIGIN_AUTH_RULESET.key}`,
+      {
+        zoneId: args.zoneId,
+        kind: "zone",
+        phase: ORIGIN_AUTH_RULESET.phase,
+        name: ORIGIN_AUTH_RULESET.name,
+        description: ORIGIN_AUTH_RULESET.description,
+        rules: [
+          {
+            ref: originAuthShape.apply((r) => r.ref),
+            description: originAuthShape.apply((r) => r.description),
+            expression: originAuthShape.apply((r) => r.expression),
+            action: "rewrite",
+            enabled: true,
+            // Built field by field: an Output returned from an apply would make the whole rule secret.
+            actionParameters: { headers: { [args.originAuth.header]: { operation: "set", value: pulumi.secret(args.originAuth.value) } } },
+          },
+        ],
+      },
+      zoneLevel,
+    );
+
     // DNS: the main host's proxied A records, keyed by purpose (see records.ts). The name depends on the
     // host only, so a preview shows it even before the origin's IPs exist.
     const hostName = pulumi.output(args.mainHost).apply(mainHostName);
@@ -127,8 +160,8 @@ export class Edge extends pulumi.ComponentResource {
     });
 
     this.rulesetIds = pulumi
-      .all(rulesets.map((r) => r.id))
-      .apply((ids) => Object.fromEntries(RULESETS.map((r, i) => [r.phase, ids[i]])));
+      .all([...rulesets, originAuthRuleset].map((r) => r.id))
+      .apply((ids) => Object.fromEntries([...RULESETS, ORIGIN_AUTH_RULESET].map((r, i) => [r.phase, ids[i]])));
     this.settingIds = pulumi
       .all(settings.map((s) => s.id))
       .apply((ids) => Object.fromEntries(ZONE_SETTING_KEYS.map((s, i) => [s.settingId, ids[i]])));

@@ -1,18 +1,34 @@
-import { ANY_SOURCE, apexRedirectTarget, originAcls } from "./acls";
+import { ANY_SOURCE, apexRedirectTarget, ORIGIN_AUTH_HEADER, originAcls } from "./acls";
 import { CLOUDFLARE_IPS, cloudflareRanges } from "../../data/cloudflare-ranges";
 
-const input = { apex: "renfort.gouv.fr", mainHost: "www.renfort-benevoles.fr", cloudflareRanges: cloudflareRanges() };
+const input = {
+  apex: "renfort.gouv.fr",
+  mainHost: "www.renfort-benevoles.fr",
+  cloudflareRanges: cloudflareRanges(),
+  originAuth: { header: ORIGIN_AUTH_HEADER, values: ["current-value"] },
+};
 
 describe("originAcls", () => {
   const acls = originAcls(input);
   const on = (frontend: "https" | "http") => acls.filter((a) => a.frontend === frontend).sort((a, b) => a.index - b.index);
 
-  it("orders the 443 ACLs: apex redirect, then the internal paths denied, then main host from Cloudflare, then deny", () => {
+  it("orders the 443 ACLs: apex redirect, internal paths denied, other hosts denied, main host from Cloudflare with the origin-auth header, then deny", () => {
     expect(on("https").map((a) => [a.index, a.key, a.action.type])).toEqual([
       [0, "https-apex-redirect", "redirect"],
       [1, "https-deny-internal-paths", "deny"],
-      [2, "https-main-from-cloudflare", "allow"],
-      [3, "https-deny-rest", "deny"],
+      [2, "https-deny-other-hosts", "deny"],
+      [3, "https-main-from-cloudflare", "allow"],
+      [4, "https-deny-rest", "deny"],
+    ]);
+  });
+
+  it.each([
+    ["one value", ["current-value"]],
+    ["a rotation: current and previous", ["new-value", "old-value"]],
+  ])("allows the main host only with the origin-auth header (%s), any of the accepted values", (_label, values) => {
+    const allows = originAcls({ ...input, originAuth: { header: ORIGIN_AUTH_HEADER, values } }).filter((a) => a.frontend === "https" && a.action.type === "allow");
+    expect(allows.map((a) => a.match)).toEqual([
+      { ipSubnets: [...CLOUDFLARE_IPS.ipv4, ...CLOUDFLARE_IPS.ipv6], httpFilter: "http_header_match", httpFilterOption: "x-renfort-origin-auth", httpFilterValues: values },
     ]);
   });
 
@@ -20,6 +36,15 @@ describe("originAcls", () => {
     const deny = acls.find((a) => a.key === "https-deny-internal-paths")!;
     expect(deny.match).toEqual({ httpFilter: "path_begin", httpFilterValues: ["/readyz"] });
     expect(deny.index).toBeLessThan(acls.find((a) => a.key === "https-main-from-cloudflare")!.index);
+  });
+
+  it("denies every Host but the main host before the allow (one Scaleway ACL matches one HTTP filter)", () => {
+    expect(acls.find((a) => a.key === "https-deny-other-hosts")?.match).toEqual({
+      httpFilter: "http_header_match",
+      httpFilterOption: "host",
+      httpFilterValues: ["www.renfort-benevoles.fr"],
+      invert: true,
+    });
   });
 
   it("on 80, lets the ACME challenge through first, then sends the apex straight to the main host in https, then everything else to https", () => {
@@ -64,7 +89,7 @@ describe("originAcls", () => {
     [
       "origin lock",
       "https-main-from-cloudflare",
-      { ipSubnets: [...CLOUDFLARE_IPS.ipv4, ...CLOUDFLARE_IPS.ipv6], httpFilter: "http_header_match", httpFilterOption: "host", httpFilterValues: ["www.renfort-benevoles.fr"] },
+      { ipSubnets: [...CLOUDFLARE_IPS.ipv4, ...CLOUDFLARE_IPS.ipv6], httpFilter: "http_header_match", httpFilterOption: "x-renfort-origin-auth", httpFilterValues: ["current-value"] },
     ],
     ["final deny", "https-deny-rest", { ipSubnets: [...ANY_SOURCE] }],
   ])("matches the %s on the right values", (_label, key, match) => {
@@ -90,6 +115,11 @@ describe("originAcls", () => {
     ["a bad main host", { mainHost: "" }, "renfort:domain.mainHost must be a lower-case host name"],
     ["the same host twice", { apex: "www.renfort-benevoles.fr" }, "renfort:domain.apex and renfort:domain.mainHost must differ"],
     ["no Cloudflare range", { cloudflareRanges: [] }, "the Cloudflare ranges (data/cloudflare-ips.json) must not be empty"],
+    ["no accepted value", { originAuth: { header: ORIGIN_AUTH_HEADER, values: [] } }, "the origin-auth header takes one accepted value, or two during a rotation"],
+    ["three accepted values", { originAuth: { header: ORIGIN_AUTH_HEADER, values: ["a", "b", "c"] } }, "got 3"],
+    ["a header name with a space", { originAuth: { header: "x origin", values: ["a"] } }, "the origin-auth header name must be a lower-case HTTP field name"],
+    ["an upper-case header name", { originAuth: { header: "X-Origin", values: ["a"] } }, "the origin-auth header name must be a lower-case HTTP field name"],
+    ["Host as the header", { originAuth: { header: "host", values: ["a"] } }, "the origin-auth header cannot be Host"],
   ])("rejects %s", (_label, change, message) => {
     expect(() => originAcls({ ...input, ...change })).toThrow(message);
   });

@@ -11,8 +11,12 @@
 /** The two frontends: `https` on 443 and `http` on 80. */
 export type FrontendKey = "https" | "http";
 
-/** Field names and values as `scaleway.loadbalancers.AclArgs` takes them (snake_case enum values go to the API as is). */
-export interface AclSpec {
+/**
+ * Field names and values as `scaleway.loadbalancers.AclArgs` takes them (snake_case enum values go to the API as is).
+ * `V` is the type of a match value: `string` in the pure tests, a secret `pulumi.Output<string>` for the
+ * origin-auth values in the component (so only those values are secret in the state and the plan).
+ */
+export interface AclSpec<V = string> {
   /** Stable key: the resource is named `<lb>-acl-<key>`. */
   key: string;
   frontend: FrontendKey;
@@ -24,19 +28,41 @@ export interface AclSpec {
     | { type: "redirect"; redirects: [{ type: "location" | "scheme"; target: string; code: 301 }] };
   match: {
     httpFilter?: "http_header_match" | "path_begin";
-    httpFilterOption?: "host";
-    httpFilterValues?: string[];
+    /** The header name for `http_header_match`: `host` or the origin-auth header. */
+    httpFilterOption?: string;
+    /** Any of these values matches (the provider: "A list of possible values to match"). */
+    httpFilterValues?: Array<string | V>;
+    /** `true`: the ACL acts when the condition does NOT hold (the provider: 'the condition will be of type "unless"'). */
+    invert?: boolean;
     ipSubnets?: string[];
   };
 }
 
-export interface OriginAclInput {
+/**
+ * The secret request header Cloudflare adds to every request for the main host (a request-header transform
+ * rule of the edge, components/edge/origin-auth.ts) and the load balancers require: IP ranges and Host alone
+ * let any Cloudflare customer reach the origin by pointing a zone of theirs at our IPs.
+ * Lower case: HTTP field names are case-insensitive (RFC 9110 §5.1), and the provider notes that "in the case
+ * of `httpHeaderMatch` the HTTP header field name is case insensitive" (@pulumiverse/scaleway AclMatch).
+ */
+export const ORIGIN_AUTH_HEADER = "x-renfort-origin-auth";
+
+export interface OriginAuthInput<V = string> {
+  /** Header name (an RFC 9110 token, lower case). */
+  header: string;
+  /** Accepted values, current first; two during a rotation (current and previous), never more. */
+  values: readonly V[];
+}
+
+export interface OriginAclInput<V = string> {
   /** The apex domain visitors type; its DNS points straight at the load balancer (no Cloudflare). */
   apex: string;
   /** The host Cloudflare proxies and the apex redirects to. */
   mainHost: string;
   /** Sources allowed to reach the main host: Cloudflare's published ranges. */
   cloudflareRanges: readonly string[];
+  /** The secret header the main host's requests must carry, and its accepted values. */
+  originAuth: OriginAuthInput<V>;
 }
 
 /**
@@ -73,6 +99,8 @@ export function apexRedirectTarget(mainHost: string): string {
  */
 export const INTERNAL_PATH_PREFIXES: readonly string[] = ["/readyz"];
 
+const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
+
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /**
@@ -81,8 +109,11 @@ const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
  * 443: 0 apex host → 301 to the main host, same path and query (the apex is not behind Cloudflare, so this
  *        comes before the origin lock and never reaches the backend);
  *      1 path begins with /readyz → deny, Cloudflare or not (readiness is for the health checks only);
- *      2 main host from a Cloudflare range → allow (IP and Host must both match);
- *      3 everything else → deny (direct hits on the IPs, other hosts, the main host from outside Cloudflare).
+ *      2 Host is not the main host → deny (`invert`): bare IPs and other hosts stop here;
+ *      3 from a Cloudflare range AND the origin-auth header carries an accepted value → allow. One Scaleway
+ *        ACL matches one `http_filter`, so the Host condition is the deny before it; the header is what another
+ *        Cloudflare customer's zone cannot send (IP ranges are shared by every Cloudflare customer);
+ *      4 everything else → deny (the main host from outside Cloudflare, or without the header or with a wrong value).
  * 80:  0 path begins with /.well-known/acme-challenge/ → allow: the first ACL, so neither redirect below
  *        can swallow a Let's Encrypt HTTP-01 validation request (the load balancer answers it for the
  *        certificates it requested; see README "Let's Encrypt for the apex");
@@ -90,7 +121,7 @@ const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
  *        the apex has a certificate (https://<apex> would need one);
  *      2 everything else → 301 to the same URL in https.
  */
-export function originAcls(input: OriginAclInput): AclSpec[] {
+export function originAcls<V = string>(input: OriginAclInput<V>): AclSpec<V>[] {
   for (const [key, host] of [["renfort:domain.apex", input.apex], ["renfort:domain.mainHost", input.mainHost]] as const) {
     if (!HOSTNAME.test(host)) throw new Error(`${key} must be a lower-case host name such as www.example.fr, got ${JSON.stringify(host)}`);
   }
@@ -99,6 +130,14 @@ export function originAcls(input: OriginAclInput): AclSpec[] {
   }
   if (input.cloudflareRanges.length === 0) {
     throw new Error("the Cloudflare ranges (data/cloudflare-ips.json) must not be empty: the origin lock would deny every visitor");
+  }
+  const auth = input.originAuth;
+  if (!HEADER_NAME.test(auth.header)) {
+    throw new Error(`the origin-auth header name must be a lower-case HTTP field name such as ${ORIGIN_AUTH_HEADER}, got ${JSON.stringify(auth.header)}`);
+  }
+  if (auth.header === "host") throw new Error("the origin-auth header cannot be Host: pick a header of its own such as " + ORIGIN_AUTH_HEADER);
+  if (auth.values.length < 1 || auth.values.length > 2) {
+    throw new Error(`the origin-auth header takes one accepted value, or two during a rotation (current and previous), got ${auth.values.length}`);
   }
   return [
     {
@@ -118,23 +157,31 @@ export function originAcls(input: OriginAclInput): AclSpec[] {
       match: { httpFilter: "path_begin", httpFilterValues: [...INTERNAL_PATH_PREFIXES] },
     },
     {
-      key: "https-main-from-cloudflare",
+      key: "https-deny-other-hosts",
       frontend: "https",
       index: 2,
-      description: `allow ${input.mainHost} from Cloudflare's published ranges only`,
+      description: `deny every Host but ${input.mainHost} (bare IPs, other hosts) before the origin lock`,
+      action: { type: "deny" },
+      match: { httpFilter: "http_header_match", httpFilterOption: "host", httpFilterValues: [input.mainHost], invert: true },
+    },
+    {
+      key: "https-main-from-cloudflare",
+      frontend: "https",
+      index: 3,
+      description: `allow ${input.mainHost} from Cloudflare's published ranges carrying the origin-auth header ${auth.header}`,
       action: { type: "allow" },
       match: {
         ipSubnets: [...input.cloudflareRanges],
         httpFilter: "http_header_match",
-        httpFilterOption: "host",
-        httpFilterValues: [input.mainHost],
+        httpFilterOption: auth.header,
+        httpFilterValues: [...auth.values],
       },
     },
     {
       key: "https-deny-rest",
       frontend: "https",
-      index: 3,
-      description: "deny everything else: other hosts, bare IPs, the main host from outside Cloudflare",
+      index: 4,
+      description: "deny everything else: the main host from outside Cloudflare, without the origin-auth header or with a wrong value",
       action: { type: "deny" },
       match: { ipSubnets: [...ANY_SOURCE] },
     },

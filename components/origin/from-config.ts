@@ -28,6 +28,7 @@ export function originArgsFromConfig(cfg: RenfortConfig, secrets: Pick<StackSecr
     originCertificate: { csr: o.certificateSigningRequest, privateKey: secrets.originTlsPrivateKey, validityDays: o.originCertificateValidityDays },
     // Staging IPs may come and go (turned off explicitly); prod's are in DNS everywhere (the component's default).
     protectAddresses: cfg.tier === "prod",
+    originAuthGenerations: { ...o.originAuth },
     resourceName: `renfort-${cfg.tier}`,
     tags: ["renfort", `renfort-tier-${cfg.tier}`],
   };

@@ -13,8 +13,9 @@
  */
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import * as scaleway from "@pulumiverse/scaleway";
-import { originAcls } from "./acls";
+import { ORIGIN_AUTH_HEADER, originAcls } from "./acls";
 import { ApexResolves } from "./apex-resolution";
 import { cloudflareRanges } from "../../data/cloudflare-ranges";
 import { apexARecords, apexCertificateWanted, customCertificateChain, sslCompatibilityLevel, type ApexRecord } from "./dns";
@@ -66,6 +67,41 @@ export interface OriginArgs {
   resourceName?: string;
   /** Tags on every Scaleway resource. Default []. */
   tags?: string[];
+  /**
+   * Generations of the origin-auth secret (README "Rotating the origin-auth secret"). Each generation is one
+   * `random.RandomPassword` (`<name>-origin-auth-g<n>`); the load balancers accept `current` and, during a
+   * rotation, `previous`; the edge sends `current`. Default `{ current: 1 }`.
+   */
+  originAuthGenerations?: OriginAuthGenerations;
+}
+
+export interface OriginAuthGenerations {
+  /** The generation the edge sends. An integer >= 1. */
+  current: number;
+  /** The generation still accepted during a rotation; drop it in the release after. */
+  previous?: number;
+}
+
+/** The origin-auth generations to declare, current first; checked so that a typo cannot lock every visitor out. */
+export function originAuthGenerationList(g: OriginAuthGenerations): number[] {
+  const ok = (n: unknown) => typeof n === "number" && Number.isInteger(n) && n >= 1;
+  if (!ok(g.current)) throw new Error(`originAuthGenerations.current must be an integer >= 1, got ${JSON.stringify(g.current)}`);
+  if (g.previous === undefined) return [g.current];
+  if (!ok(g.previous)) throw new Error(`originAuthGenerations.previous must be an integer >= 1 or absent, got ${JSON.stringify(g.previous)}`);
+  if (g.previous === g.current) throw new Error(`originAuthGenerations.previous must differ from current (both ${g.current}): drop previous once the rotation is done`);
+  return [g.current, g.previous];
+}
+
+/** What the edge needs to pass the origin lock. */
+export interface OriginAuth {
+  /** Lower-case header name. */
+  header: string;
+  /**
+   * The current secret value (a Pulumi secret). It resolves only once every ACL that accepts it is
+   * deployed, so a resource using it (the edge's transform rule) is updated after the ACLs: during a
+   * rotation the load balancers accept the new value before Cloudflare sends it.
+   */
+  value: pulumi.Output<string>;
 }
 
 /** Stable keys of the load balancers (and their IPs), by position in `zones`. */
@@ -89,6 +125,8 @@ export class Origin extends pulumi.ComponentResource {
   public readonly apexRecords: pulumi.Output<ApexRecord[]>;
   /** What the fleet registers in. */
   public readonly loadBalancers: OriginLoadBalancer[];
+  /** The header the load balancers require of the main host's requests, and its current value (secret). */
+  public readonly originAuth: OriginAuth;
 
   constructor(name: string, args: OriginArgs, opts?: pulumi.ComponentResourceOptions) {
     super("renfort:origin:Origin", name, {}, opts);
@@ -100,7 +138,19 @@ export class Origin extends pulumi.ComponentResource {
     if (zones.length < 1 || zones.length > LB_KEYS.length) {
       throw new Error(`Origin zones must list one or two zones (one load balancer each), got ${JSON.stringify(zones)}`);
     }
-    const acls = originAcls({ apex: args.apex, mainHost: args.mainHost, cloudflareRanges: cloudflareRanges() });
+    // The origin-auth secret: generated here, never typed by anyone, secret in the state (the provider marks
+    // `result` secret). 48 letters and digits: a header value with no character to escape anywhere
+    // (Cloudflare, HAProxy's ACL argument), 285 bits.
+    const generations = originAuthGenerationList(args.originAuthGenerations ?? { current: 1 });
+    const authValues = generations.map(
+      (g) => new random.RandomPassword(`${name}-origin-auth-g${g}`, { length: 48, special: false, upper: true, lower: true, numeric: true }, child).result,
+    );
+    const acls = originAcls({
+      apex: args.apex,
+      mainHost: args.mainHost,
+      cloudflareRanges: cloudflareRanges(),
+      originAuth: { header: ORIGIN_AUTH_HEADER, values: authValues.map((v) => pulumi.secret(v)) },
+    });
     const protect = args.protectAddresses ?? true;
     const apexManaged = args.apexDnsManagedHere ?? false;
     const ttl = args.apexRecordTtl ?? 3600;
@@ -164,6 +214,7 @@ export class Origin extends pulumi.ComponentResource {
         )
       : undefined;
 
+    const allAcls: scaleway.loadbalancers.Acl[] = [];
     this.loadBalancers = lbs.map(({ key, zone, lb }) => {
       const mainCert = new scaleway.loadbalancers.Certificate(`${name}-cert-main-${key}`, { lbId: lb.id, name: `${base}-${key}-main-origin-ca`, customCertificate: { certificateChain: chain } }, child);
       const apexCert = apexCheck
@@ -209,15 +260,22 @@ export class Origin extends pulumi.ComponentResource {
           child,
         ),
       };
-      for (const acl of acls) {
-        new scaleway.loadbalancers.Acl(
+      const aclResources = acls.map(
+        (acl) =>
+          new scaleway.loadbalancers.Acl(
           `${name}-acl-${key}-${acl.key}`,
           { frontendId: frontends[acl.frontend].id, index: acl.index, name: acl.key, description: acl.description, action: acl.action, match: acl.match },
           child,
-        );
-      }
+        ),
+      );
+      allAcls.push(...aclResources);
       return { key, zone, loadBalancerId: lb.id, backendId: backend.id };
     });
+
+    this.originAuth = {
+      header: ORIGIN_AUTH_HEADER,
+      value: pulumi.secret(pulumi.all([authValues[0], ...allAcls.map((a) => a.id)]).apply(([value]) => value)),
+    };
 
     this.ipAddresses = ipAddresses;
     this.ipv6Addresses = ipv6Addresses;

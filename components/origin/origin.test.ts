@@ -2,6 +2,7 @@
  * The Origin component (load balancers, ACLs, certificates) and its sibling the Fleet run under the
  * mocked engine with the committed stack files' config, as `pulumi preview` would be asked to create them.
  */
+import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlanResource, ProgramRun } from "../../tools/plan/harness";
 import { committedStack, evaluateStack, withProviders } from "../../tools/plan/testing";
@@ -62,6 +63,8 @@ async function runStack(stack: "staging" | "prod", preview = false, edit: (raw: 
       registry: fleet.registryEndpoint,
       imageReference: fleet.imageReference,
       release: fleet.release,
+      originAuthHeader: origin.originAuth.header,
+      originAuthValue: origin.originAuth.value,
     };
   }, { preview });
 }
@@ -188,7 +191,7 @@ describe("frontends, ACLs and certificates", () => {
         .filter((a) => a.name.startsWith(`renfort-origin-acl-${key}-`))
         .map((a) => ({ name: a.name.replace(`-${key}-`, "-"), index: a.inputs.index, action: a.inputs.action, match: a.inputs.match, frontendId: a.inputs.frontendId }));
     const [primary, secondary] = KEYS.map(per);
-    expect(primary).toHaveLength(7);
+    expect(primary).toHaveLength(8);
     expect(primary.map(({ frontendId: _f, ...rest }) => rest)).toEqual(secondary.map(({ frontendId: _f, ...rest }) => rest));
     expect(new Set(primary.map((a) => a.frontendId)).size).toBe(2);
     expect(primary.map((a) => a.frontendId).some((id) => secondary.map((b) => b.frontendId).includes(id))).toBe(false);
@@ -206,21 +209,22 @@ describe("frontends, ACLs and certificates", () => {
     expect(http[0].inputs.match).toEqual({ httpFilter: "path_begin", httpFilterValues: ["/.well-known/acme-challenge/"] });
   });
 
-  it("orders the ACLs on 443: apex 301, /readyz denied, Cloudflare-only main host, deny", () => {
+  it("orders the ACLs on 443: apex 301, /readyz denied, other hosts denied, Cloudflare-only main host with the origin-auth header, deny", () => {
     const https = ofType(prod, "scaleway:loadbalancers/acl:Acl")
       .filter((a) => /-acl-secondary-https-/.test(a.name))
       .sort((a, b) => Number(a.inputs.index) - Number(b.inputs.index));
     expect(https.map((a) => [a.inputs.index, a.name, (a.inputs.action as { type: string }).type])).toEqual([
       [0, "renfort-origin-acl-secondary-https-apex-redirect", "redirect"],
       [1, "renfort-origin-acl-secondary-https-deny-internal-paths", "deny"],
-      [2, "renfort-origin-acl-secondary-https-main-from-cloudflare", "allow"],
-      [3, "renfort-origin-acl-secondary-https-deny-rest", "deny"],
+      [2, "renfort-origin-acl-secondary-https-deny-other-hosts", "deny"],
+      [3, "renfort-origin-acl-secondary-https-main-from-cloudflare", "allow"],
+      [4, "renfort-origin-acl-secondary-https-deny-rest", "deny"],
     ]);
-    expect(https[2].inputs.match).toEqual({
+    expect(unwrapSecrets(https[3].inputs.match)).toEqual({
       ipSubnets: [...CLOUDFLARE_IPS.ipv4, ...CLOUDFLARE_IPS.ipv6],
       httpFilter: "http_header_match",
-      httpFilterOption: "host",
-      httpFilterValues: ["www.renfort-benevoles.fr"],
+      httpFilterOption: "x-renfort-origin-auth",
+      httpFilterValues: [unwrapSecrets(prod.outputs.originAuthValue)],
     });
     expect(https[0].inputs.action).toEqual({ type: "redirect", redirects: [{ type: "location", target: "https://www.renfort-benevoles.fr/{{path}}?{{query}}", code: 301 }] });
   });
@@ -401,5 +405,78 @@ describe("component tree", () => {
       expect(r.name.startsWith("renfort-origin-") || r.name.startsWith("renfort-fleet-")).toBe(true);
       expect(r.parent).toBe(owner.urn);
     }
+  });
+});
+
+describe("origin lock: the origin-auth secret", () => {
+  const acceptedValues = (run: ProgramRun, key: string) =>
+    byName(run, `renfort-origin-acl-${key}-https-main-from-cloudflare`).inputs.match as { httpFilterOption: string; httpFilterValues: unknown[] };
+  const passwords = (run: ProgramRun) => ofType(run, "random:index/randomPassword:RandomPassword").filter((r) => r.name.startsWith("renfort-origin-origin-auth-"));
+
+  it("is one generated password (generation 1 by default), secret in every ACL that accepts it and in what the edge gets", () => {
+    expect(passwords(prod).map((p) => [p.name, p.inputs.length, p.inputs.special])).toEqual([["renfort-origin-origin-auth-g1", 48, false]]);
+    const value = unwrapSecrets(prod.outputs.originAuthValue) as string;
+    expect(isSecret(prod.outputs.originAuthValue)).toBe(true);
+    expect(value).toMatch(/^.{48}$/);
+    expect(prod.outputs.originAuthHeader).toBe("x-renfort-origin-auth");
+    for (const key of ["primary", "secondary"]) {
+      const m = acceptedValues(prod, key);
+      expect(m.httpFilterOption).toBe("x-renfort-origin-auth");
+      expect(m.httpFilterValues.every(isSecret)).toBe(true);
+      expect(unwrapSecrets(m.httpFilterValues)).toEqual([value]);
+    }
+    // The plan's JSON, terminal and Markdown are written from the redacted form: the value is nowhere in it.
+    expect(JSON.stringify(redactSecrets({ resources: prod.resources, outputs: prod.outputs }))).not.toContain(value);
+  });
+
+  it("is handed to the edge only after every ACL that accepts it (so a rotation never sends a value the load balancers refuse)", () => {
+    // Check through the engine: a resource taking the value depends on every ACL.
+    return evaluateStack(committedStack("prod"), () => {
+      const cfg = committedStack("prod").config;
+      const opts = withProviders(cfg);
+      const origin = createOrigin(cfg, { originTlsPrivateKey: pulumi.secret(SECRETS.tlsKey), adminToken: pulumi.secret(SECRETS.adminToken) }, { privateNetworkId: pulumi.output(PN) }, opts);
+      const [, cf] = opts.providers;
+      new cloudflare.Ruleset(
+        "consumer",
+        { zoneId: "z", kind: "zone", phase: "http_request_late_transform", name: "n", rules: [{ expression: "true", action: "rewrite", actionParameters: { headers: { h: { operation: "set", value: origin.originAuth.value } } } }] },
+        { provider: cf },
+      );
+      return {};
+    }).then((run) => {
+      const consumer = byName(run, "consumer");
+      const acls = ofType(run, "scaleway:loadbalancers/acl:Acl").map((a) => a.urn);
+      expect(acls).toHaveLength(16);
+      expect(consumer.dependsOn).toEqual(expect.arrayContaining(acls));
+    });
+  });
+
+  it("during a rotation accepts the previous and the current value, the edge gets the current one, and each generation keeps its value", async () => {
+    const at = (originAuth: Record<string, number>) =>
+      runStack("staging", false, (raw) => {
+        (raw.origin as Record<string, unknown>).originAuth = originAuth;
+      });
+    // One after the other: the mocked engine is process-wide.
+    const before = await at({ current: 1 });
+    const rotating = await at({ current: 2, previous: 1 });
+    const after = await at({ current: 2 });
+    const accepted = (run: ProgramRun) => unwrapSecrets(acceptedValues(run, "primary").httpFilterValues) as string[];
+    const sent = (run: ProgramRun) => unwrapSecrets(run.outputs.originAuthValue) as string;
+    expect(passwords(rotating).map((p) => p.name).sort()).toEqual(["renfort-origin-origin-auth-g1", "renfort-origin-origin-auth-g2"]);
+    const [g1] = accepted(before);
+    const [g2] = accepted(after);
+    expect(g1).not.toBe(g2);
+    // Before: g1 only; during: g2 (sent) and g1 (still accepted); after: g2 only.
+    expect(sent(before)).toBe(g1);
+    expect(accepted(rotating)).toEqual([g2, g1]);
+    expect(sent(rotating)).toBe(g2);
+    expect(sent(after)).toBe(g2);
+    expect(accepted(after)).toEqual([g2]);
+    expect(passwords(after).map((p) => p.name)).toEqual(["renfort-origin-origin-auth-g2"]);
+  });
+
+  it("refuses previous equal to current, naming the key", () => {
+    expect(() => committedStack("staging", (raw) => ((raw.origin as Record<string, unknown>).originAuth = { current: 1, previous: 1 }))).toThrow(
+      /renfort:origin\.originAuth\.previous is invalid: previous must differ from current/,
+    );
   });
 });

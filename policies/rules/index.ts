@@ -23,6 +23,7 @@ import { scwLbCertCoversHost } from "./origin/scw-lb-cert-covers-host";
 import { scwLbHealthcheck } from "./origin/scw-lb-healthcheck";
 import { scwLbIps } from "./origin/scw-lb-ips";
 import { scwLbNoPlainHttp } from "./origin/scw-lb-no-plain-http";
+import { scwLbOriginAuth } from "./origin/scw-lb-origin-auth";
 import { scwLbOriginLock } from "./origin/scw-lb-origin-lock";
 import { scwLbTlsLevel } from "./origin/scw-lb-tls-level";
 import { scwDbAclClosed } from "./database/scw-db-acl-closed";
@@ -64,6 +65,7 @@ export const policies: readonly RenfortPolicy[] = [
   scwLbIps,
   scwLbNoPlainHttp,
   scwLbOriginLock,
+  scwLbOriginAuth,
   scwLbTlsLevel,
   scwDbAclClosed,
   scwDbBackups,
@@ -106,6 +108,7 @@ export const areaOf: Record<string, string> = {
   "scw-lb-ips": "origin",
   "scw-lb-no-plain-http": "origin",
   "scw-lb-origin-lock": "origin",
+  "scw-lb-origin-auth": "origin",
   "scw-lb-tls-level": "origin",
   "scw-db-acl-closed": "database",
   "scw-db-backups": "database",

@@ -34,6 +34,8 @@ export const DKIM_1024 =
   "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDQgGRDoYBXmw6q5lY0H0D+dQbZpL3MowZvplrtMmeOUPjGh88TW4MNFc+G0D1AtF90ytDZOqbOVnp7kxCwj10EMHVQdeecEdjr4c2VJ6qwy9jen0INWQujE6fIBHdvgdNcXyC7samyTL3kTRMYilnEvBUCkmoRH49V02wsl6E+ewIDAQAB";
 export const DKIM_ED25519 = "eHiVBVpn3MqgL6mxCkMAJ1qNibTUp5BTXBe0Q0vdzvM=";
 /** A secret-looking value: tests assert it never appears in a message. */
+export const ORIGIN_AUTH_HEADER = "x-renfort-origin-auth";
+export const ORIGIN_AUTH_VALUE = "origin-auth-Q7m2x9LkT4vB8nR1";
 export const SECRET_VALUE = "Zk8#pQ2!vN7rT4wX9yB3mC6dF1gH5jK0";
 
 export function urnOf(type: string, name: string): string {
@@ -165,6 +167,21 @@ export const fx = {
         actionParameters: { cache: true, originCacheControl: true, edgeTtl: { mode: "respect_origin" }, browserTtl: { mode: "respect_origin" } },
       },
     ]),
+  /** The origin lock's edge half: sets the secret header on the main host's requests. */
+  originAuthRuleset: () =>
+    ruleset(
+      "http_request_late_transform",
+      [
+        {
+          ref: "origin_auth_header",
+          expression: `http.host eq "${HOST}"`,
+          action: "rewrite",
+          enabled: true,
+          actionParameters: { headers: { [ORIGIN_AUTH_HEADER]: { operation: "set", value: ORIGIN_AUTH_VALUE } } },
+        },
+      ],
+      "origin-auth",
+    ),
   appRecords: () => [
     { ...dns(HOST, "A", "51.159.10.1", { proxied: true }, "app-a-1"), dependencies: [urnOf("scaleway:loadbalancers/ip:Ip", "lb-ip-1")] },
     { ...dns(HOST, "A", "51.159.10.2", { proxied: true }, "app-a-2"), dependencies: [urnOf("scaleway:loadbalancers/ip:Ip", "lb-ip-2")] },
@@ -246,12 +263,22 @@ export const fx = {
       match: { httpFilter: "http_header_match", httpFilterOption: "host", httpFilterValues: [APEX] },
       action: { type: "redirect", redirects: [{ type: "location", target: `https://${HOST}{{path}}`, code: 301 }] },
     }),
-    fx.lbAcl("allow-cloudflare", 443, {
+    fx.lbAcl("deny-other-hosts", 443, {
       index: 1,
-      match: { ipSubnets: ["173.245.48.0/20", "104.16.0.0/13", "2606:4700::/32"] },
+      match: { httpFilter: "http_header_match", httpFilterOption: "host", httpFilterValues: [HOST], invert: true },
+      action: { type: "deny" },
+    }),
+    fx.lbAcl("allow-cloudflare", 443, {
+      index: 2,
+      match: {
+        ipSubnets: ["173.245.48.0/20", "104.16.0.0/13", "2606:4700::/32"],
+        httpFilter: "http_header_match",
+        httpFilterOption: ORIGIN_AUTH_HEADER,
+        httpFilterValues: [ORIGIN_AUTH_VALUE],
+      },
       action: { type: "allow" },
     }),
-    fx.lbAcl("deny-others", 443, { index: 2, match: { ipSubnets: ["0.0.0.0/0", "::/0"] }, action: { type: "deny" } }),
+    fx.lbAcl("deny-others", 443, { index: 3, match: { ipSubnets: ["0.0.0.0/0", "::/0"] }, action: { type: "deny" } }),
   ],
   lbCert: () =>
     res<LbCertificateProps>(
@@ -346,6 +373,7 @@ export function compliantStack(): GateResource[] {
     fx.wafCustom(),
     fx.rateLimit(),
     fx.cacheRules(),
+    fx.originAuthRuleset(),
     ...fx.appRecords(),
     fx.spf(),
     fx.dmarc(),

@@ -41,6 +41,19 @@ export const originSchema = z.strictObject({
   originCertificateValidityDays: z.union([z.literal(7), z.literal(30), z.literal(90), z.literal(365), z.literal(730), z.literal(1095), z.literal(5475)]).default(5475),
   /** TTL of the apex A records handed to the apex zone's owner (or declared in Scaleway DNS), seconds. */
   apexRecordTtl: z.number().int("must be an integer").min(60, "must be an integer >= 60").max(86400, "must be an integer <= 86400").default(3600),
+  /**
+   * Generations of the origin-auth secret, the header Cloudflare adds and the load balancers require (each
+   * generation is a random value the program generates and keeps secret). The edge sends `current`; the load
+   * balancers accept `current` and, during a rotation, `previous`. Rotate: set `current` to a new number and
+   * `previous` to the old one, deploy; in the next release remove `previous` (components/origin/README.md).
+   */
+  originAuth: z
+    .strictObject({
+      current: z.number().int("must be an integer >= 1").min(1, "must be an integer >= 1"),
+      previous: z.number().int("must be an integer >= 1").min(1, "must be an integer >= 1").optional(),
+    })
+    .refine((a) => a.previous !== a.current, { message: "previous must differ from current: remove previous once the rotation is done", path: ["previous"] })
+    .default({ current: 1 }),
 });
 export type OriginConfig = z.infer<typeof originSchema>;
 

@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "pg";
 import { twinRequest, type TwinResponse } from "./client";
+import { readOriginAuth } from "./origin-auth";
 import type { Summary } from "./twin";
 
 export interface CheckResult {
@@ -51,16 +52,30 @@ function volunteer(): { email: string; body: string } {
 
 const describe = (r: TwinResponse) => `${r.status}${r.headers.location ? ` → ${r.headers.location}` : ""}`;
 
+/** The origin lock's headers a client straight to a load balancer sends (what the edge would add). */
+export function originAuthHeaders(s: Summary): Record<string, string> {
+  return Object.fromEntries(readOriginAuth(s.originAuthFile).map((h) => [h.header, h.value]));
+}
+
 export async function checkLoadBalancers(s: Summary): Promise<CheckResult[]> {
   const ca = readFileSync(s.caFile, "utf8");
   const out: CheckResult[] = [];
   const source = s.cloudflareSourceAddresses[0];
+  const auth = readOriginAuth(s.originAuthFile);
+  out.push({ name: "the program declares the origin lock's secret header (edge transform rule)", ok: auth.length === 1, detail: auth.map((h) => h.header).join(", ") || "none" });
+  const withAuth = originAuthHeaders(s);
+  // A wrong value of the right header: the same length, so only the value differs.
+  const wrong = Object.fromEntries(auth.map((h) => [h.header, h.value.replace(/./g, "x")]));
   for (const lb of s.loadBalancers) {
     const main = { address: lb.address, port: lb.httpsPort, host: s.hosts.main, ca };
-    const outside = await twinRequest({ ...main, path: "/" });
-    out.push({ name: `${lb.name}: main host from outside Cloudflare's ranges is denied`, ok: outside.status === 403, detail: describe(outside) });
-    const inside = await twinRequest({ ...main, path: "/", localAddress: source });
-    out.push({ name: `${lb.name}: main host from a Cloudflare stand-in (${source}) is served`, ok: inside.status === 200, detail: describe(inside) });
+    const outside = await twinRequest({ ...main, path: "/", headers: withAuth });
+    out.push({ name: `${lb.name}: main host from outside Cloudflare's ranges is denied, even with the origin-auth header`, ok: outside.status === 403, detail: describe(outside) });
+    const bare = await twinRequest({ ...main, path: "/", localAddress: source });
+    out.push({ name: `${lb.name}: main host from a Cloudflare stand-in (${source}) without the origin-auth header is denied (another Cloudflare customer's zone)`, ok: bare.status === 403, detail: describe(bare) });
+    const forged = await twinRequest({ ...main, path: "/", localAddress: source, headers: wrong });
+    out.push({ name: `${lb.name}: main host from a Cloudflare stand-in with a wrong origin-auth value is denied`, ok: forged.status === 403, detail: describe(forged) });
+    const inside = await twinRequest({ ...main, path: "/", localAddress: source, headers: withAuth });
+    out.push({ name: `${lb.name}: main host from a Cloudflare stand-in with the origin-auth header is served`, ok: inside.status === 200, detail: describe(inside) });
     const apex = await twinRequest({ address: lb.address, port: lb.httpPort, host: s.hosts.apex, path: "/missions/42?x=1&y=2" });
     const expected = `https://${s.hosts.main}/missions/42?x=1&y=2`;
     out.push({ name: `${lb.name}: http://${s.hosts.apex} answers 301 to the main host keeping path and query`, ok: apex.status === 301 && apex.headers.location === expected, detail: `${describe(apex)} (expected 301 → ${expected})` });
@@ -72,7 +87,8 @@ export async function checkLoadBalancers(s: Summary): Promise<CheckResult[]> {
 export async function checkSignup(s: Summary, via: "load balancer" | "edge"): Promise<CheckResult[]> {
   const ca = readFileSync(s.caFile, "utf8");
   const v = volunteer();
-  const headers = { "cf-connecting-ip": "198.51.100.23" };
+  // Straight to a load balancer, the client plays Cloudflare: its source range, its headers and the origin lock's.
+  const headers = { "cf-connecting-ip": "198.51.100.23", ...originAuthHeaders(s) };
   const r =
     via === "edge" && s.edge
       ? await twinRequest({ address: s.edge.address, port: s.edge.httpsPort, host: s.hosts.main, path: "/api/volunteers", method: "POST", body: v.body, ca })

@@ -9,7 +9,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:https";
-import { databaseClient } from "./checks";
+import { databaseClient, originAuthHeaders } from "./checks";
 import { startTime, type Summary } from "./twin";
 
 export interface DrillOptions {
@@ -53,6 +53,8 @@ export async function instanceKill(o: DrillOptions): Promise<DrillReport> {
   const viaEdge = s.edge !== null && s.edge.clientIpHeader !== null;
   const target = viaEdge ? { address: s.edge!.address, port: s.edge!.httpsPort, localAddress: undefined } : { address: s.loadBalancers[0].address, port: s.loadBalancers[0].httpsPort, localAddress: s.cloudflareSourceAddresses[0] };
   const ipHeader = viaEdge ? s.edge!.clientIpHeader! : "cf-connecting-ip";
+  // Straight to a load balancer the drill plays the edge, which adds the origin lock's header.
+  const lockHeaders = viaEdge ? {} : originAuthHeaders(s);
   const ca = readFileSync(s.caFile, "utf8");
   const agent = new Agent({ keepAlive: true, maxSockets: 64, ca, localAddress: target.localAddress });
   const run = randomBytes(3).toString("hex");
@@ -78,7 +80,7 @@ export async function instanceKill(o: DrillOptions): Promise<DrillReport> {
           method: "POST",
           agent,
           timeout: 10_000,
-          headers: { host: s.hosts.main, "content-type": "application/json", "content-length": Buffer.byteLength(body), [ipHeader]: `198.18.${(seq >> 8) & 255}.${seq & 255}` },
+          headers: { host: s.hosts.main, "content-type": "application/json", "content-length": Buffer.byteLength(body), [ipHeader]: `198.18.${(seq >> 8) & 255}.${seq & 255}`, ...lockHeaders },
         },
         (res) => {
           res.resume();

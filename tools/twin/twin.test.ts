@@ -5,7 +5,7 @@
  * where that is a failure.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -91,10 +91,31 @@ if (missing.length > 0 && IN_CI) {
       expect(twin(["status", "--state-dir", stateDir]).status).toBe(0);
     });
 
-    test("straight to a load balancer: the main host is denied from outside the Cloudflare stand-in range and served from inside it; the apex answers 301 keeping path and query", async () => {
+    test("straight to a load balancer: the main host is denied from outside the Cloudflare stand-in range, and from inside it without the origin-auth header or with a wrong value; served with it; the apex answers 301 keeping path and query", async () => {
       const results = await checkLoadBalancers(summary);
       expect(results.filter((r) => !r.ok)).toEqual([]);
-      expect(results.length).toBe(3 * summary.loadBalancers.length);
+      expect(results.length).toBe(1 + 5 * summary.loadBalancers.length);
+    });
+
+    test("origin lock: another Cloudflare customer's request (a Cloudflare source, our Host, no or a wrong header) is refused by every load balancer, and the same page through the edge is served", async () => {
+      const ca = readFileSync(summary.caFile, "utf8");
+      const [auth] = JSON.parse(readFileSync(summary.originAuthFile, "utf8")) as Array<{ header: string; value: string }>;
+      expect(auth.header).toBe("x-renfort-origin-auth");
+      // The summary and the up output never hold the value; the file that does is the owner's only.
+      expect(readFileSync(summaryFile, "utf8")).not.toContain(auth.value);
+      expect(statSync(summary.originAuthFile).mode & 0o077).toBe(0);
+      for (const lb of summary.loadBalancers) {
+        const main = { address: lb.address, port: lb.httpsPort, host: summary.hosts.main, ca, path: "/missions", localAddress: summary.cloudflareSourceAddresses[1] ?? summary.cloudflareSourceAddresses[0] };
+        expect((await twinRequest(main)).status).toBe(403);
+        expect((await twinRequest({ ...main, headers: { [auth.header]: `${auth.value}x` } })).status).toBe(403);
+        expect((await twinRequest({ ...main, headers: { [auth.header]: auth.value.toLowerCase() === auth.value ? auth.value.toUpperCase() : auth.value.toLowerCase() } })).status).toBe(403);
+        expect((await twinRequest({ ...main, headers: { [auth.header]: auth.value } })).status).toBe(200);
+      }
+      // Through the edge: the visitor sends no header (or a forged one, which the edge overwrites) and is served.
+      const edge = summary.edge!;
+      const viaEdge = { address: edge.address, port: edge.httpsPort, host: summary.hosts.main, ca, path: "/missions" };
+      expect((await twinRequest(viaEdge)).status).toBe(200);
+      expect((await twinRequest({ ...viaEdge, headers: { [auth.header]: "forged" } })).status).toBe(200);
     });
 
     test("the apex over HTTP without a query keeps the path; plain HTTP to the main host goes to HTTPS", async () => {

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { addressPlan, cloudflareSourceAddresses, mapSubnets, readCloudflareRanges, type AddressPlan, type SubnetMapping } from "./addresses";
 import { renderHaproxyConfig } from "./haproxy";
+import { secretRequestHeaders, writeOriginAuth } from "./origin-auth";
 import { issue, makeCa, type Ca } from "./pki";
 import { dataDir, findPostgresBin, provisionDatabase, startCluster, stopCluster, verifiedUrl } from "./postgres";
 import type { TwinProgram } from "./program";
@@ -51,8 +52,14 @@ export interface Summary {
   smtp: { host: string; port: number; mailbox: string };
   /** The twin's CA: trust it to verify the load balancers, the edge, the database and the SMTP server. */
   caFile: string;
-  /** Source addresses standing for Cloudflare's egress (bind a client to one to pass the origin lock). */
+  /** Source addresses standing for Cloudflare's egress (bind a client to one to pass the origin lock's IP half). */
   cloudflareSourceAddresses: string[];
+  /**
+   * File (mode 0600) with the origin lock's secret header(s) the edge sets, `[{ header, value }]`: what a
+   * client straight to a load balancer must send besides a Cloudflare source address. The value is not in
+   * the summary itself.
+   */
+  originAuthFile: string;
   stateDir: string;
   pids: number[];
 }
@@ -362,6 +369,11 @@ async function start(program: TwinProgram, o: UpOptions & { stateDir: string; lo
     log(`lb ${i}        haproxy on ${address} (ports ${lb.frontends.map((f) => f.inboundPort + offset).join(", ")}; ${lb.frontends.reduce((s, f) => s + f.acls.length, 0)} ACLs)   stands for Scaleway load balancer ${lb.name} (${lb.declaredIps.join(", ")})`);
   }
 
+  // The origin lock's header: the value the edge sets, for the edge stand-in and the checks.
+  const originAuth = secretRequestHeaders(program.run.resources);
+  const originAuthFile = join(stateDir, "origin-auth.json");
+  writeOriginAuth(originAuthFile, originAuth);
+
   // Edge.
   let edge: Summary["edge"] = null;
   const sources = cloudflareSourceAddresses(mapping);
@@ -376,6 +388,8 @@ async function start(program: TwinProgram, o: UpOptions & { stateDir: string; lo
       upstreams: topology.loadBalancers.flatMap((lb, i) => lb.declaredIps.map((declaredIp) => ({ declaredIp, address: loadBalancers[i].address, httpsPort: loadBalancers[i].httpsPort }))),
       upstreamCa: readFileSync(ca.cert, "utf8"),
       sourceAddresses: sources,
+      // The recorded rule holds the value too; passed explicitly so the edge never depends on how a plan recorded it.
+      secrets: Object.fromEntries(originAuth.map((h) => [h.header, h.value])),
       ...(o.clientIpHeader ? { clientIpHeader: o.clientIpHeader } : {}),
     };
     const optionsFile = join(stateDir, "edge.json");
@@ -411,6 +425,7 @@ async function start(program: TwinProgram, o: UpOptions & { stateDir: string; lo
     smtp: { host: plan.smtp, port: smtpPort, mailbox },
     caFile: ca.cert,
     cloudflareSourceAddresses: sources,
+    originAuthFile,
     stateDir,
     pids: [postgresPid, ...state.pids.map((p) => p.pid)],
   };

@@ -92,7 +92,7 @@ describe("the committed stacks", () => {
     expect(zone.minTlsVersion).toBe("TLSv1.2");
     expect(zone.sslMode).toBe("strict");
     expect(zone.alwaysUseHttps).toBe(true);
-    expect(new Set(zone.rules.map((r) => r.phase))).toEqual(new Set(["http_request_firewall_custom", "http_ratelimit", "http_request_cache_settings"]));
+    expect(new Set(zone.rules.map((r) => r.phase))).toEqual(new Set(["http_request_firewall_custom", "http_ratelimit", "http_request_late_transform", "http_request_cache_settings"]));
     expect(zone.notReproduced.map((n) => n.phase)).toEqual(["http_request_firewall_managed"]);
   });
 });
