@@ -45,7 +45,7 @@ test("migrate, serve, SIGHUP re-reads the degraded-mode switch, SIGTERM drains i
   expect(m.stdout.join("\n")).toMatch(new RegExp(`applied ${migrationNames().length} migration`));
 
   // A re-read period far beyond the test: only SIGHUP makes this process see a row written without NOTIFY.
-  const p = runBundle([], { DATABASE_URL: db.url, PORT: "0", HOST: "127.0.0.1", DEGRADED_MODE_POLL_MS: "60000", LOG_LEVEL: "info" });
+  const p = runBundle([], { DATABASE_URL: db.url, PORT: "0", HOST: "127.0.0.1", MAX_EVENT_LOOP_DELAY_MS: "0", DEGRADED_MODE_POLL_MS: "60000", LOG_LEVEL: "info" });
   const setRow = (enabled: boolean) =>
     db.pool.query(
       `INSERT INTO degraded_mode (id, enabled, reason, changed_at, changed_by) VALUES (true, $1, 'by hand', clock_timestamp(), 'test')
@@ -102,7 +102,7 @@ test("migrate, serve, SIGHUP re-reads the degraded-mode switch, SIGTERM drains i
 test("healthcheck command, in-process outbox worker", async () => {
   const sink = new SmtpSink();
   const smtpUrl = await sink.start();
-  const p = runBundle([], { DATABASE_URL: db.url, PORT: "0", HOST: "127.0.0.1", OUTBOX_WORKER: "on", SMTP_URL: smtpUrl, MAIL_FROM: "R <r@renfort.test>" });
+  const p = runBundle([], { DATABASE_URL: db.url, PORT: "0", HOST: "127.0.0.1", MAX_EVENT_LOOP_DELAY_MS: "0", OUTBOX_WORKER: "on", SMTP_URL: smtpUrl, MAIL_FROM: "R <r@renfort.test>" });
   try {
     const base = await listening(p);
     const hc = runBundle(["healthcheck"], { PORT: new URL(base).port });
