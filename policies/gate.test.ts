@@ -157,7 +157,12 @@ describe("runGate", () => {
     });
   });
 
-  test("the main host fixture is what the certificate names", () => {
-    expect(find(compliantStack(), "origin-cert").props.hostnames).toEqual([HOST]);
+  test("a certificate naming the main host lets its proxied record through; one naming another host does not", async () => {
+    const certFor = (hostnames: string[]) => replace(compliantStack(), mutate(find(compliantStack(), "origin-cert"), "hostnames", hostnames));
+    const coverage = async (hostnames: string[]) =>
+      (await runGate(certFor(hostnames), prodConfig, { tier: "prod" })).filter((v) => v.policy === "scw-lb-cert-covers-host").map((v) => v.urn);
+    expect(await coverage([HOST])).toEqual([]);
+    expect(await coverage([`*.${HOST.split(".").slice(1).join(".")}`])).toEqual([]);
+    expect(await coverage([`other.${APEX}`])).toEqual([find(compliantStack(), "dns-app-a-1").urn]);
   });
 });

@@ -28,6 +28,8 @@ export interface LoadOptions {
    * returned so the stack still evaluates and the policy gate can judge the resources.
    */
   posture?: "enforce" | "report";
+  /** The clock dated waivers are checked against; now by default. */
+  now?: Date;
 }
 
 /** The stack's config, parsed and validated, and its secrets as secret Outputs. Throws {@link ConfigError}. */
@@ -42,8 +44,9 @@ export function loadStackConfig(options: LoadOptions = {}): { config: RenfortCon
   let config: RenfortConfig | undefined;
   let posture: string[] = [];
   try {
-    if (options.posture === "report") ({ config, posture } = parseConfigReport(raw));
-    else config = parseConfig(raw);
+    const parse = options.now ? { now: options.now } : {};
+    if (options.posture === "report") ({ config, posture } = parseConfigReport(raw, parse));
+    else config = parseConfig(raw, parse);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     problems.push(...e.problems);

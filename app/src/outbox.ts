@@ -101,7 +101,7 @@ export function renderMessage(row: OutboxRow, mailFrom: string): MailMessage {
   }
 }
 
-const CLAIM_SQL = `UPDATE email_outbox o
+export const CLAIM_SQL = `UPDATE email_outbox o
 SET status = 'sending', attempts = o.attempts + 1, next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
 FROM (
   SELECT id FROM email_outbox

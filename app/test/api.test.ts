@@ -229,7 +229,7 @@ describe("public pages and caching", () => {
     expect(r.headers["content-security-policy"]).toContain("script-src 'self'");
     expect(r.headers["content-security-policy"]).not.toContain("unsafe-inline");
     expect(r.headers["x-content-type-options"]).toBe("nosniff");
-    expect(r.headers["referrer-policy"]).toBeDefined();
+    expect(r.headers["referrer-policy"]).toBe("strict-origin-when-cross-origin");
     expect(r.headers["server"]).toBeUndefined();
     expect(r.headers["x-powered-by"]).toBeUndefined();
     expect(r.body).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script

@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { connect } from "node:net";
 import { migrationNames } from "../src/migrate";
 import { createTestDb, type TestDb } from "./db";
@@ -14,6 +15,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await db?.drop();
 });
+
+/** True once nothing accepts connections on the port any more (the server closed its listener). */
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, "127.0.0.1");
+    s.once("connect", () => (s.destroy(), resolve(false)));
+    s.once("error", (e: NodeJS.ErrnoException) => resolve(e.code === "ECONNREFUSED"));
+  });
+}
 
 async function listening(p: Proc): Promise<string> {
   const line = await p.waitFor(/Server listening at http:\/\/127\.0\.0\.1:\d+/);
@@ -35,7 +45,7 @@ test("migrate, serve, SIGHUP re-reads the degraded-mode switch, SIGTERM drains i
   expect(m.stdout.join("\n")).toMatch(new RegExp(`applied ${migrationNames().length} migration`));
 
   // A re-read period far beyond the test: only SIGHUP makes this process see a row written without NOTIFY.
-  const p = runBundle([], { DATABASE_URL: db.url, PORT: "0", HOST: "127.0.0.1", DEGRADED_MODE_POLL_MS: "60000", LOG_LEVEL: "info" });
+  const p = runBundle([], { DATABASE_URL: db.url, PORT: "0", HOST: "127.0.0.1", MAX_EVENT_LOOP_DELAY_MS: "0", DEGRADED_MODE_POLL_MS: "60000", LOG_LEVEL: "info" });
   const setRow = (enabled: boolean) =>
     db.pool.query(
       `INSERT INTO degraded_mode (id, enabled, reason, changed_at, changed_by) VALUES (true, $1, 'by hand', clock_timestamp(), 'test')
@@ -55,21 +65,31 @@ test("migrate, serve, SIGHUP re-reads the degraded-mode switch, SIGTERM drains i
     p.child.kill("SIGHUP");
     await until(async () => (await httpRequest(base, "GET", "/api/missions")).statusCode === 200, 3000);
 
-    // An in-flight signup whose body is still arriving when SIGTERM lands completes with 201.
+    // An in-flight signup whose body is still arriving when SIGTERM lands completes with 201. Each step
+    // waits for its event, not for time: the server has parsed the headers (it answers the
+    // `Expect: 100-continue` with 100 Continue), then it has stopped accepting connections (drain begun),
+    // and only then does the body arrive.
     const port = Number(new URL(base).port);
     const body = JSON.stringify({ email: "drain@example.org", firstName: "A", lastName: "B", zip: "75011" });
     const sock = connect(port, "127.0.0.1");
     let response = "";
-    sock.on("data", (d) => (response += d.toString("utf8")));
+    const received = new EventEmitter();
+    sock.on("data", (d) => {
+      response += d.toString("utf8");
+      received.emit("data");
+    });
     const closed = new Promise<void>((resolve) => sock.on("close", () => resolve()));
     await new Promise<void>((resolve) => sock.once("connect", () => resolve()));
-    sock.write(`POST /api/volunteers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`);
-    await new Promise((r) => setTimeout(r, 200));
+    sock.write(`POST /api/volunteers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+    await new Promise<void>((resolve) => {
+      const seen = () => (/^HTTP\/1\.1 100 Continue\r\n\r\n/.test(response) ? (received.off("data", seen), resolve()) : undefined);
+      received.on("data", seen);
+    });
     p.child.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 300));
-    sock.write(body.slice(10));
+    await until(() => refused(port), 30_000);
+    sock.write(body);
     await closed;
-    expect(response).toMatch(/^HTTP\/1\.1 201/);
+    expect(response).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 /);
     expect(response).toMatch(/\r\nconnection: close\r\n/i);
     expect(await p.exited).toBe(0);
     const stored = await db.pool.query("SELECT 1 FROM volunteers WHERE email = 'drain@example.org'");
@@ -82,7 +102,7 @@ test("migrate, serve, SIGHUP re-reads the degraded-mode switch, SIGTERM drains i
 test("healthcheck command, in-process outbox worker", async () => {
   const sink = new SmtpSink();
   const smtpUrl = await sink.start();
-  const p = runBundle([], { DATABASE_URL: db.url, PORT: "0", HOST: "127.0.0.1", OUTBOX_WORKER: "on", SMTP_URL: smtpUrl, MAIL_FROM: "R <r@renfort.test>" });
+  const p = runBundle([], { DATABASE_URL: db.url, PORT: "0", HOST: "127.0.0.1", MAX_EVENT_LOOP_DELAY_MS: "0", OUTBOX_WORKER: "on", SMTP_URL: smtpUrl, MAIL_FROM: "R <r@renfort.test>" });
   try {
     const base = await listening(p);
     const hc = runBundle(["healthcheck"], { PORT: new URL(base).port });

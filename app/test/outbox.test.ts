@@ -3,7 +3,7 @@ import { loadConfig } from "../src/config";
 import { createTransport } from "../src/main";
 import { OutboxWorker } from "../src/outbox";
 import { createTestDb, type TestDb } from "./db";
-import { SmtpSink } from "./smtp-sink";
+import { SINK_USER, SmtpSink } from "./smtp-sink";
 import { runBundle, until } from "./spawn";
 
 /** The outbox worker against a real SMTP server: delivery, retries, and a crash mid-send. */
@@ -56,9 +56,49 @@ test("sends each pending mail once, with a Message-ID derived from the outbox id
   transport.close?.();
   expect(sink.accepted.map((d) => d.outboxId).sort()).toEqual([...ids].sort());
   for (const d of sink.accepted) expect(d.messageId).toBe(`<outbox-${d.outboxId}@renfort.test>`);
+  // Over STARTTLS, logged in with the credentials of the URL, as TEM and Brevo require.
+  expect(sink.accepted.map((d) => [d.secure, d.user])).toEqual(ids.map(() => [true, SINK_USER]));
   expect(await statuses()).toEqual({ sent: "5" });
   const payloads = await db.pool.query("SELECT DISTINCT payload::text AS p FROM email_outbox");
   expect(payloads.rows).toEqual([{ p: "{}" }]);
+});
+
+test("wrong credentials send nothing: the row records the server's refusal", async () => {
+  await signups(1);
+  const transport = createTransport(sink.url({ user: SINK_USER, password: "not-the-password" }));
+  const worker = new OutboxWorker(db.pool, transport, { mailFrom: MAIL_FROM, batchSize: 1 });
+  await worker.runOnce();
+  transport.close?.();
+  expect(sink.accepted).toEqual([]);
+  expect(sink.rejectedLogins).toBeGreaterThan(0);
+  const row = await db.pool.query<{ status: string; last_error: string }>("SELECT status, last_error FROM email_outbox");
+  expect(row.rows[0]!.last_error).toMatch(/535/);
+});
+
+test("a server that offers no STARTTLS gets nothing: requireTLS refuses to send in clear", async () => {
+  const plain = new SmtpSink({ starttls: false });
+  const url = await plain.start();
+  try {
+    await signups(1);
+    const transport = createTransport(url);
+    const worker = new OutboxWorker(db.pool, transport, { mailFrom: MAIL_FROM, batchSize: 1 });
+    await worker.runOnce();
+    transport.close?.();
+    expect(plain.accepted).toEqual([]);
+    expect(plain.logins).toEqual([]);
+    const row = await db.pool.query<{ status: string; last_error: string }>("SELECT status, last_error FROM email_outbox");
+    expect(row.rows[0]!.last_error).toMatch(/STARTTLS/);
+    // The same sink takes the mail from a client that does not insist on TLS: the refusal above is the app's.
+    const lax = new URL(url);
+    lax.searchParams.delete("requireTLS");
+    await db.pool.query("UPDATE email_outbox SET status = 'pending', next_attempt_at = now()");
+    const laxTransport = createTransport(lax.toString());
+    await new OutboxWorker(db.pool, laxTransport, { mailFrom: MAIL_FROM, batchSize: 1 }).runOnce();
+    laxTransport.close?.();
+    expect(plain.accepted.map((d) => [d.secure, d.user])).toEqual([[false, SINK_USER]]);
+  } finally {
+    await plain.stop();
+  }
 });
 
 test("a transient SMTP error is retried with backoff; a permanent one gives up", async () => {
@@ -67,7 +107,7 @@ test("a transient SMTP error is retried with backoff; a permanent one gives up",
     { code: 451, message: "try again later" },
     { code: 550, message: "no such user" },
   ];
-  const transport = createTransport(`${smtpUrl}?maxConnections=1`, TIMEOUTS);
+  const transport = createTransport(`${smtpUrl}&maxConnections=1`, TIMEOUTS);
   const worker = new OutboxWorker(db.pool, transport, { mailFrom: MAIL_FROM, batchSize: 1 });
   await worker.runOnce();
   await worker.runOnce();

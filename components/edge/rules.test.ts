@@ -377,6 +377,7 @@ describe("all rulesets", () => {
     expect(sets.map((s) => s.phase)).toEqual(RULESETS.map((r) => r.phase));
     expect(new Set(sets.map((s) => s.phase)).size).toBe(4);
     for (const set of sets) {
+      expect([set.phase, set.rules.length > 0]).toEqual([set.phase, true]);
       const refs = set.rules.map((r) => r.ref);
       expect(new Set(refs).size).toBe(refs.length);
       for (const r of set.rules) {
@@ -392,7 +393,9 @@ describe("all rulesets", () => {
   it("stays under 4,096 characters per expression with the most geo bans Pro allows", () => {
     const codes = ["KP", "IR", "SY", "CU", "RU", "BY", "CN", "VE", "MM", "AF", "IQ", "LY", "SD", "SO", "YE", "ER", "ZW"];
     expect(customRuleCount(codes)).toBe(PLAN_LIMITS.pro.customRules);
-    for (const set of edgeRulesets(input({ geoBans: codes }))) {
+    const sets = edgeRulesets(input({ geoBans: codes }));
+    expect(sets.flatMap((s) => s.rules).filter((r) => r.ref.startsWith("geo_ban_"))).toHaveLength(codes.length);
+    for (const set of sets) {
       for (const r of set.rules) expect((toRulesetRule(r).expression as string).length).toBeLessThanOrEqual(4096);
     }
   });

@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { committedStack, evaluateStack, withProviders } from "../../tools/plan/testing";
+import { unwrapSecrets } from "../../tools/plan/values";
 import { check } from "../../policies/testing/check";
 import { scwTemValidationTimeout } from "../../policies/rules/platform-limits/scw-tem-validation-timeout";
 import { createEmail } from "./from-config";
@@ -36,7 +37,7 @@ describe("TEM domain validation", () => {
     const v = run.resources.find((r) => r.type === "scaleway:tem/domainValidation:DomainValidation");
     expect(v?.inputs.timeout).toBe(DEFAULT_TEM_VALIDATION_TIMEOUT_SECONDS);
     expect(await check(scwTemValidationTimeout, { urn: v!.urn, type: v!.type, name: v!.name, props: v!.inputs, protect: false, dependencies: [] })).toEqual([]);
-    expect(run.outputs.smtpUrl).toBeDefined();
+    expect(unwrapSecrets(run.outputs.smtpUrl)).toMatch(/^smtp:\/\/[^:]+:[^@]+@smtp\.tem\.scaleway\.com:2587\?requireTLS=true$/);
   });
 
   it("a preview, where validated is not known yet, is not refused", async () => {

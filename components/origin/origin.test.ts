@@ -400,7 +400,10 @@ describe("component tree", () => {
     expect(origin.type).toBe("renfort:origin:Origin");
     expect(fleet.type).toBe("renfort:fleet:Fleet");
     expect(fleet.parent).toBe(origin.parent);
-    for (const r of prod.resources.filter((x) => x.custom && !x.type.startsWith("pulumi:providers:"))) {
+    const owned = prod.resources.filter((x) => x.custom && !x.type.startsWith("pulumi:providers:"));
+    // Both components' resources are there to check (not an empty loop).
+    expect([owned.some((r) => r.name.startsWith("renfort-origin-")), owned.some((r) => r.name.startsWith("renfort-fleet-"))]).toEqual([true, true]);
+    for (const r of owned) {
       const owner = r.name.startsWith("renfort-origin-") ? origin : fleet;
       expect(r.name.startsWith("renfort-origin-") || r.name.startsWith("renfort-fleet-")).toBe(true);
       expect(r.parent).toBe(owner.urn);

@@ -9,7 +9,7 @@ import { TIERS, type Tier, type TierIssue } from "./common";
 import { databaseSchema, databaseTierRules } from "./database";
 import { edgeSchema, edgeTierRules } from "./edge";
 import { emailSchema, emailTierRules } from "./email";
-import { capacitySchema, fleetSchema, fleetTierRules, networkSchema, originSchema, originZoneRules } from "./origin";
+import { capacityProvenance, capacitySchema, fleetSchema, fleetTierRules, networkSchema, originSchema, originZoneRules } from "./origin";
 import { domainSchema, scalewaySchema, sovereigntySchema, sovereigntyTierRules } from "./platform";
 
 export const NAMESPACE = "renfort";
@@ -101,12 +101,17 @@ function describeTierIssue(area: string, issue: TierIssue): string {
   return `${keyOf([area, ...issue.path])} ${issue.message}, got ${show(issue.value)}`;
 }
 
+export interface ParseOptions {
+  /** The clock dated waivers are checked against (renfort:capacity.unmeasuredWaiver.until); now by default. */
+  now?: Date;
+}
+
 /**
  * Validates the `renfort:*` config of a stack (keys without the namespace, structured values already
  * parsed) and returns the typed config, or throws a {@link ConfigError} listing every problem.
  */
-export function parseConfig(raw: Record<string, unknown>): RenfortConfig {
-  const { config, posture } = parseConfigReport(raw);
+export function parseConfig(raw: Record<string, unknown>, options: ParseOptions = {}): RenfortConfig {
+  const { config, posture } = parseConfigReport(raw, options);
   if (posture.length > 0) throw new ConfigError(posture);
   return config;
 }
@@ -118,7 +123,7 @@ export function parseConfig(raw: Record<string, unknown>): RenfortConfig {
  * and the resource; the program itself (`pulumi up`) refuses them through {@link parseConfig}.
  * Malformed config (wrong type, missing or unknown key) always throws.
  */
-export function parseConfigReport(raw: Record<string, unknown>): { config: RenfortConfig; posture: string[] } {
+export function parseConfigReport(raw: Record<string, unknown>, options: ParseOptions = {}): { config: RenfortConfig; posture: string[] } {
   const plain = Object.fromEntries(Object.entries(raw).filter(([k]) => !(k in SECRET_KEYS)));
   const result = configSchema.safeParse(plain);
   if (!result.success) {
@@ -132,6 +137,7 @@ export function parseConfigReport(raw: Record<string, unknown>): { config: Renfo
     ...fleetTierRules(cfg.fleet, tier).map((i) => describeTierIssue("fleet", i)),
     ...databaseTierRules(cfg.database, tier).map((i) => describeTierIssue("database", i)),
     ...emailTierRules(cfg.email, tier).map((i) => describeTierIssue("email", i)),
+    ...capacityProvenance(cfg.capacity, tier, options.now ?? new Date()).issues.map((i) => describeTierIssue("capacity", i)),
   ];
   const problems: string[] = originZoneRules(cfg.origin, cfg.fleet, cfg.scaleway.region).map((i) => describeTierIssue(String(i.path[0]), { ...i, path: i.path.slice(1) }));
   const emailDomain = cfg.email.domain ?? `mail.${cfg.domain.zone}`;

@@ -129,7 +129,48 @@ export const capacitySchema = z.strictObject({
   measuredAt: z.string().optional(),
   /** The load-campaign report it comes from. */
   measurementSource: z.string().optional(),
+  /**
+   * Prod only runs a per-instance figure no campaign measured (no measuredAt/measurementSource) with this
+   * waiver: why, and the last day (YYYY-MM-DD, UTC) it holds. It shows in the plan and its diff.
+   */
+  unmeasuredWaiver: z
+    .strictObject({
+      reason: z.string().trim().min(1, "must say why the figure is not measured"),
+      until: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a YYYY-MM-DD date"),
+    })
+    .optional(),
   /** Connections kept free on the database for migrations, admin and monitoring. */
   connectionReserve: z.number().int().min(0).default(20),
 });
 export type CapacityConfig = z.infer<typeof capacitySchema>;
+
+/** Where the per-instance figure comes from, as the plan shows it (plan.capacity.provenance). */
+export type CapacityProvenance =
+  | { status: "measured"; measuredAt: string; measurementSource: string }
+  | { status: "unmeasured" }
+  | { status: "waived" | "waiver-expired"; reason: string; until: string };
+
+/**
+ * The provenance of renfort:capacity.signupsPerSecondPerInstance, and the posture problem it makes in prod:
+ * a figure no campaign measured sizes the launch fleet on a guess, so prod needs a waiver that says why and
+ * until when (the day `until` included, UTC). `now` is the clock, injectable for tests.
+ */
+export function capacityProvenance(capacity: CapacityConfig, tier: "staging" | "prod", now: Date): { provenance: CapacityProvenance; issues: TierIssue[] } {
+  if (capacity.measuredAt && capacity.measurementSource) {
+    return { provenance: { status: "measured", measuredAt: capacity.measuredAt, measurementSource: capacity.measurementSource }, issues: [] };
+  }
+  const waiver = capacity.unmeasuredWaiver;
+  const fix = "measure one instance (npm run loadtest, then npm run capacity --stack <stack> --from <report>)";
+  if (!waiver) {
+    const issues: TierIssue[] =
+      tier === "prod"
+        ? [{ path: ["signupsPerSecondPerInstance"], message: `was measured by no load campaign (no measuredAt/measurementSource): ${fix}, or set renfort:capacity.unmeasuredWaiver { reason, until } in prod`, value: capacity.signupsPerSecondPerInstance }]
+        : [];
+    return { provenance: { status: "unmeasured" }, issues };
+  }
+  // The waiver holds through its `until` day: it lapses at the next UTC midnight.
+  const expired = now.getTime() >= Date.parse(`${waiver.until}T00:00:00Z`) + 24 * 3600 * 1000;
+  const issues: TierIssue[] =
+    expired && tier === "prod" ? [{ path: ["unmeasuredWaiver", "until"], message: `has passed (today is ${now.toISOString().slice(0, 10)}): ${fix}, or renew the waiver with a reason`, value: waiver.until }] : [];
+  return { provenance: { status: expired ? "waiver-expired" : "waived", reason: waiver.reason, until: waiver.until }, issues };
+}

@@ -83,9 +83,10 @@ describe("runCampaign", () => {
   it("fails at the first step the server cannot carry, and names the last step that held", async () => {
     // A saturated origin: one request at a time, 5 ms each (200/s). 50 and 100/s fit; at 400/s the queue
     // grows by 200 requests a second, so latency climbs far past the SLO and the server falls behind.
-    // (SLO p99 250 ms: wide of both the held steps' few ms and the failing step's ~1.5 s.)
+    // (SLO p99 500 ms: wide of both the held steps' few ms, with room for a loaded machine's timer lag,
+    // and the failing step's ~1.5 s.)
     app = await startFakeApp({ serviceRatePerSecond: 200 });
-    const report = await runCampaign(options(app, { steps: [50, 100, 400, 600], stepSeconds: 1.5, slo: { ...DEFAULT_SLO, p99Ms: 250 } }));
+    const report = await runCampaign(options(app, { steps: [50, 100, 400, 600], stepSeconds: 1.5, slo: { ...DEFAULT_SLO, p99Ms: 500 } }));
     expect(report.steps.map((s) => [s.rate, s.verdict.result])).toEqual([
       [50, "held"],
       [100, "held"],
@@ -95,12 +96,13 @@ describe("runCampaign", () => {
     const failed = report.steps[2];
     expect(failed.errors).toBe(0);
     expect(failed.verdict.reasons).toHaveLength(2);
-    expect(failed.verdict.reasons[0]).toMatch(/^p99 \d+(\.\d+)? ms > SLO 250 ms$/);
-    // About 200/s x (1.5 s + 0.25 s allowance) answered in time, over 1.5 s.
-    expect(failed.verdict.reasons[1]).toMatch(/^achieved 2\d\d(\.\d+)?\/s is .* of offered 400\/s < min 95%$/);
+    expect(failed.verdict.reasons[0]).toMatch(/^p99 \d+(\.\d+)? ms > SLO 500 ms$/);
+    // At most 200/s x (1.5 s + 0.25 s allowance) answered in time, over 1.5 s (~230/s; fewer when the
+    // machine is loaded and the fake server itself runs late).
+    expect(failed.verdict.reasons[1]).toMatch(/^achieved \d+(\.\d+)?\/s is .* of offered 400\/s < min 95%$/);
     expect(failed.latencyMs.p99).toBeGreaterThan(1000);
     expect(failed.achievedRequestsPerSecond).toBeLessThan(260);
-    expect(report.steps[1].latencyMs.p99).toBeLessThan(250);
+    expect(report.steps[1].latencyMs.p99).toBeLessThan(500);
     expect(report.summary).toBe(
       "The step at 400 signups/s failed the SLO; the last step that held was 100 signups/s: one instance holds 100 signups/s.",
     );

@@ -42,7 +42,7 @@ describe("renderChartSvg", () => {
     const ySlo = Number(slo?.[1]);
     const failed = r.steps.find((s) => s.verdict.result === "failed");
     const held = r.steps.filter((s) => s.verdict.result === "held");
-    expect(failed).toBeDefined();
+    expect([failed?.rate, held.map((s) => s.rate).at(-1)]).toEqual([2400, 1800]);
     // SVG y grows downwards: above the line is a smaller y.
     expect(pointY(svg, "p99", failed?.rate ?? 0)).toBeLessThan(ySlo);
     for (const s of held) expect(pointY(svg, "p99", s.rate)).toBeGreaterThan(ySlo);

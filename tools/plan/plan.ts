@@ -12,6 +12,7 @@ import { evaluateProgram, type ProgramRun } from "./harness";
 import { SECRET_FINGERPRINT_KEY_ENV, secretFingerprints, type JsonValue, type PlanJson } from "./plan-json";
 import { readStackFile } from "./stack-file";
 import { redactSecrets, unwrapSecrets } from "./values";
+import { capacityProvenance, type CapacityProvenance } from "../../stacks/config/origin";
 
 export const REPO_ROOT = join(__dirname, "..", "..");
 
@@ -24,6 +25,8 @@ export interface PlanOptions {
   configFile?: string;
   /** Evaluate as a preview, where computed outputs are unknown (policies may then be undecided). */
   preview?: boolean;
+  /** The clock dated waivers in the stack file are checked against; now by default. */
+  now?: Date;
 }
 
 export interface PlanResult {
@@ -38,15 +41,18 @@ export interface PlanResult {
 export async function planStack(options: PlanOptions): Promise<PlanResult> {
   const stackFile = options.configFile ?? join(REPO_ROOT, `Pulumi.${options.stack}.yaml`);
   const { config, secretKeys } = readStackFile(stackFile);
-  const seen: { tier?: "staging" | "prod"; posture: string[]; placeholders: Placeholder[] } = { posture: [], placeholders: [] };
+  const now = options.now ?? new Date();
+  const seen: { tier?: "staging" | "prod"; posture: string[]; placeholders: Placeholder[]; provenance?: CapacityProvenance } = { posture: [], placeholders: [] };
   const run = await evaluateProgram({
     stack: options.stack,
     config,
     secretKeys,
     preview: options.preview ?? false,
     program: () => {
-      const loaded = loadStackConfig({ posture: "report" });
+      const loaded = loadStackConfig({ posture: "report", now });
       seen.tier = loaded.config.tier;
+      // Whether a campaign measured the per-instance figure, or a waiver stands in: shown with the capacity verdict.
+      seen.provenance = capacityProvenance(loaded.config.capacity, loaded.config.tier, now).provenance;
       seen.posture = loaded.posture;
       // What stacks/index.ts refuses on `pulumi up`: listed here, and the plan still evaluates the stack.
       seen.placeholders = placeholdersIn(loaded.config);
@@ -91,12 +97,18 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
       ...(fingerprintKey ? { secretFingerprints: secretFingerprints(r.inputs, fingerprintKey) } : {}),
     })),
     outputs,
-    ...(outputs.capacity !== undefined ? { capacity: outputs.capacity } : {}),
+    ...(outputs.capacity !== undefined ? { capacity: withProvenance(outputs.capacity, seen.provenance) } : {}),
     ...(emailOutput?.validation !== undefined ? { email: emailOutput.validation } : {}),
     ...(seen.placeholders.length ? { placeholders: seen.placeholders.map((p) => ({ ...p })) } : {}),
     violations: violations.map((v) => ({ ...v })),
   };
   return { plan, run, tier, blocking };
+}
+
+/** The capacity verdict with the provenance of its per-instance figure (measured, unmeasured, waived). */
+function withProvenance(verdict: JsonValue, provenance: CapacityProvenance | undefined): JsonValue {
+  if (!provenance || typeof verdict !== "object" || verdict === null || Array.isArray(verdict)) return verdict;
+  return { ...verdict, provenance: { ...provenance } };
 }
 
 /** The policy config of a stack: its own file when there is one, else the one of its tier. */

@@ -51,6 +51,15 @@ function isObject(v: JsonValue | undefined): v is Json {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** Where the per-instance figure comes from (tools/plan/plan.ts, stacks/config/origin.ts capacityProvenance). */
+function provenanceLines(p: JsonValue | undefined): string[] {
+  if (!isObject(p)) return [];
+  if (p.status === "measured") return [`  per-instance figure measured ${p.measuredAt} (${p.measurementSource})`];
+  if (p.status === "unmeasured") return ["  per-instance figure UNMEASURED: no load campaign recorded it (measuredAt/measurementSource)"];
+  const state = p.status === "waived" ? "waived" : "waiver EXPIRED";
+  return [`  per-instance figure UNMEASURED, ${state} until ${p.until}: ${p.reason}`];
+}
+
 /** One line for the capacity model's verdict (components/fleet/capacity.ts), plus its reasons. */
 export function capacityLines(verdict: JsonValue | undefined): string[] {
   if (!isObject(verdict)) return [];
@@ -60,7 +69,7 @@ export function capacityLines(verdict: JsonValue | undefined): string[] {
     `${verdict.perInstance}/s per instance -> ${verdict.minInstances} instances at least (floor ${verdict.floorInstances}, max ${verdict.maxInstances}); ` +
     `database connections ${budget.used ?? "?"} of ${budget.available ?? "unknown"}`;
   const reasons = Array.isArray(verdict.reasons) ? verdict.reasons.map((r) => `  - ${String(r)}`) : [];
-  return [head, ...reasons];
+  return [head, ...provenanceLines(verdict.provenance), ...reasons];
 }
 
 /** One line for the email-authentication verdict (components/email/validate.ts), plus what is not ok. */

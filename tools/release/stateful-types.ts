@@ -79,6 +79,32 @@ export const STATEFUL_TYPES: readonly StatefulType[] = [
     // "Updates to `name` will recreate the namespace." (provider docs)
     replaceOn: ["name", "region", "projectId"],
   },
+  // The PostgreSQL provider's objects inside the managed instance (components/database): dropping the
+  // database or the schema drops every table in it; dropping a role drops its password and memberships, and
+  // the app's connections fail until it is back.
+  // Sources: cyrilgdn/terraform-provider-postgresql (what @pulumi/postgresql bridges), postgresql/
+  // resource_postgresql_database.go: `template`, `encoding`, `lc_collate`, `lc_ctype` are ForceNew, a `name`
+  // change is `ALTER DATABASE .. RENAME` (verified:
+  // https://github.com/cyrilgdn/terraform-provider-postgresql/blob/main/postgresql/resource_postgresql_database.go);
+  // resource_postgresql_schema.go: `database` is ForceNew, a `name` change is `ALTER SCHEMA .. RENAME`
+  // (verified: https://github.com/cyrilgdn/terraform-provider-postgresql/blob/main/postgresql/resource_postgresql_schema.go).
+  // Roles: no input is ForceNew and a rename is `ALTER ROLE .. RENAME` (assumed, not checked in the source);
+  // a delete is what loses them, which the guard catches whatever the inputs.
+  {
+    type: "postgresql:index/database:Database",
+    loss: "the application database inside the managed instance, with every table and row",
+    replaceOn: ["template", "encoding", "lcCollate", "lcCtype"],
+  },
+  {
+    type: "postgresql:index/schema:Schema",
+    loss: "the application schema with every table in it",
+    replaceOn: ["database"],
+  },
+  {
+    type: "postgresql:index/role:Role",
+    loss: "a database role (its password, memberships and the objects it owns); the app or the migrator cannot log in until it is back",
+    replaceOn: [],
+  },
   {
     type: "scaleway:domain/zone:Zone",
     loss: "the Scaleway DNS zone and its records",

@@ -1,4 +1,5 @@
-import { readFileSync } from "fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
 import { join } from "path";
 import { configuredLevel, findDowngrades, formatDowngrades, policyEventsFromLog } from "./unknown-downgrade";
 import { main } from "./stateful-guard";
@@ -34,9 +35,17 @@ describe("unknown-downgrade", () => {
 
   it("fails the guard CLI when given the event log, and only then", () => {
     const out: string[] = [];
-    const args = ["--preview", fx("safe-updates.json")];
-    expect(main(args, {}, (s) => out.push(s))).toBe(0);
-    expect(main([...args, "--event-log", fx("events-downgrade.jsonl"), "--policy-config", fx("policy-config.json")], {}, (s) => out.push(s))).toBe(1);
-    expect(main([...args, "--event-log", fx("events-downgrade.jsonl")], {}, (s) => out.push(s))).toBe(2);
+    // A preview with nothing at risk: only the event log can fail the guard.
+    const dir = mkdtempSync(join(tmpdir(), "renfort-downgrade-"));
+    const preview = join(dir, "preview.json");
+    writeFileSync(preview, JSON.stringify({ steps: [], changeSummary: {} }));
+    const args = ["--preview", preview];
+    try {
+      expect(main(args, {}, (s) => out.push(s))).toBe(0);
+      expect(main([...args, "--event-log", fx("events-downgrade.jsonl"), "--policy-config", fx("policy-config.json")], {}, (s) => out.push(s))).toBe(1);
+      expect(main([...args, "--event-log", fx("events-downgrade.jsonl")], {}, (s) => out.push(s))).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -147,7 +147,10 @@ describe.each(files)("workflow %s", (file) => {
 
   it("parses and has a name, a trigger, least-privilege permissions and jobs", () => {
     expect(typeof wf.name).toBe("string");
-    expect(wf.on).toBeDefined();
+    // GitHub's forms of `on`: an event name, a list of them, or a map keyed by them.
+    const triggers = typeof wf.on === "string" ? [wf.on] : Array.isArray(wf.on) ? (wf.on as string[]) : Object.keys((wf.on as object | undefined) ?? {});
+    expect(triggers.length).toBeGreaterThan(0);
+    expect(triggers.filter((t) => !["push", "pull_request", "workflow_dispatch", "schedule", "workflow_call", "workflow_run", "release"].includes(t))).toEqual([]);
     // top-level permissions: without them the token gets the repository default, often write-all
     expect(wf.permissions).toEqual({ contents: "read" });
     expect(jobs.length).toBeGreaterThan(0);

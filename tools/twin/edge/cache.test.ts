@@ -69,8 +69,8 @@ describe("EdgeCache", () => {
     c.get("a"); // a is now more recent than b
     c.set("c", entry(150));
     expect(c.get("b")).toBeUndefined();
-    expect(c.get("a")).toBeDefined();
-    expect(c.get("c")).toBeDefined();
+    expect(c.get("a")?.body.length).toBe(100);
+    expect(c.get("c")?.body.length).toBe(150);
     expect(c.usedBytes).toBe(250);
   });
 

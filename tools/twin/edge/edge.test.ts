@@ -33,7 +33,8 @@ beforeAll(async () => {
   });
   const tls = pki.leaf([HOST]);
   upstreams = [await startUpstream("lb-primary", "127.0.40.11", tls), await startUpstream("lb-secondary", "127.0.40.12", tls)];
-});
+  // Several offline plans of the staging stack: over a minute on a loaded 2-core machine.
+}, 240_000);
 
 afterAll(async () => {
   await Promise.all((upstreams ?? []).map((u) => u.close()));
