@@ -138,7 +138,7 @@ type Args = NonNullable<ReturnType<typeof parse>>;
 async function runDrill(args: Args, summary: Summary, processes: Array<{ pid: number; what: string; alive: boolean }>, stackFile: string | undefined): Promise<object> {
   const common = { summary, processes, rate: args.rate, seconds: args.seconds };
   if (args.drill === "release") {
-    const { releaseDrill, parseSets } = await import("./release");
+    const { releaseDrill, parseSets, groupStem } = await import("./release");
     let set: Record<string, string>;
     try {
       set = parseSets(args.set);
@@ -148,7 +148,7 @@ async function runDrill(args: Args, summary: Summary, processes: Array<{ pid: nu
     // The capacity model's minimum of each group, as the program declares it.
     const { evaluateTwinProgram } = await import("./program");
     const program = await evaluateTwinProgram({ stack: summary.stack, configFile: stackFile });
-    const minimumByGroup = Object.fromEntries(program.topology.groups.map((g) => [g.name, g.minReplicas]));
+    const minimumByGroup = Object.fromEntries(program.topology.groups.map((g) => [groupStem(g.name), g.minReplicas]));
     return releaseDrill({ summary, processes, rate: args.rate, settleSeconds: args.seconds, gateTimeoutSeconds: args.gateTimeout, set, bundle: args.bundle, minimumByGroup });
   }
   const drills = await import("./drill");

@@ -21,7 +21,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { targetVerdict, describeVerdicts, type BackendServerStat, type TargetVerdict } from "../../components/fleet/health-gate";
-import { loadFigures, startSignupLoad, type LoadFigures } from "./load";
+import { failureWindow, loadFigures, startSignupLoad, type LoadFigures } from "./load";
 import { APP_BUNDLE, forgetRecorded, recordInstances, startRecorded, stopRecorded, type Summary } from "./twin";
 
 /** One command over an HAProxy admin socket; resolves with its answer. */
@@ -50,6 +50,8 @@ export interface ServerStat {
   address: string;
   /** UP, DOWN, MAINT, DRAIN, "UP 1/2" (going down), "DOWN 1/2" (coming up)... */
   status: string;
+  /** Result of the last health check: L7OK, L4OK, L6OK when it passed; L4CON, L7STS... when not; "" before the first. */
+  checkStatus: string;
   sessions: number;
 }
 
@@ -62,22 +64,25 @@ export function parseShowStat(csv: string): ServerStat[] {
     if (i < 0) throw new Error(`HAProxy's show stat has no ${name} column`);
     return i;
   };
-  const [px, sv, st, addr, scur] = [col("pxname"), col("svname"), col("status"), col("addr"), col("scur")];
+  const [px, sv, st, addr, scur, chk] = [col("pxname"), col("svname"), col("status"), col("addr"), col("scur"), col("check_status")];
   return lines
     .slice(1)
     .map((l) => l.split(","))
     .filter((f) => f[sv] !== "FRONTEND" && f[sv] !== "BACKEND")
-    .map((f) => ({ backend: f[px], server: f[sv], address: f[addr].replace(/:\d+$/, ""), status: f[st], sessions: Number(f[scur] || 0) }));
+    .map((f) => ({ backend: f[px], server: f[sv], address: f[addr].replace(/:\d+$/, ""), status: f[st], checkStatus: f[chk].replace(/^\* /, ""), sessions: Number(f[scur] || 0) }));
 }
 
 /**
  * HAProxy's view of a server in the Scaleway API's terms, so the fleet's gate decides on it: `running`
- * unless in maintenance, and a passed last check only when HAProxy counts it UP (its rise reached; a
- * server coming up shows "DOWN 1/2").
+ * unless in maintenance; its last health check `passed` only when a check really passed (L4OK, L6OK, L7OK;
+ * https://docs.haproxy.org/2.6/management.html#9.1 `check_status`) and HAProxy counts it UP (its rise
+ * reached: a server coming up shows "DOWN 1/2"). A server HAProxy merely assumes up, before any check,
+ * does not count.
  */
 export function asBackendStat(s: ServerStat): BackendServerStat {
-  const up = s.status === "UP" || s.status.startsWith("UP ") || s.status === "DRAIN";
-  return { ip: s.address, server_state: s.status === "MAINT" ? "stopped" : "running", last_health_check_status: up ? "passed" : "failed" };
+  const up = s.status === "UP" || s.status === "DRAIN";
+  const passed = up && /^L[467]OK$/.test(s.checkStatus);
+  return { ip: s.address, server_state: s.status === "MAINT" ? "stopped" : "running", last_health_check_status: passed ? "passed" : s.checkStatus === "" ? "unknown" : "failed" };
 }
 
 /** `default-server` settings of each backend of a rendered haproxy.cfg (the declared health check). */
@@ -92,6 +97,11 @@ export function backendDefaults(cfg: string): Record<string, string> {
     if (d && backend) out[backend] = d[1].trim();
   }
   return out;
+}
+
+/** A group's name without its release id (`<fleet>-app-<key>-<10 hex>` → `<fleet>-app-<key>`). */
+export function groupStem(name: string): string {
+  return name.replace(/-[0-9a-f]{10}$/, "");
 }
 
 export function parseSets(sets: readonly string[]): Record<string, string> {
@@ -147,6 +157,10 @@ export interface ReleaseReport extends LoadFigures {
   to: string[];
   changed: string[];
   gate: { ok: boolean; seconds: number; verdicts: TargetVerdict[] };
+  /** Seconds since the load started when each phase began. */
+  timeline: Record<string, number>;
+  /** First and last failed request, seconds since the load started (null when none failed). */
+  failureWindow: { from: number; to: number } | null;
   /** What serves at the end: the new instances when the gate passed, else the old ones. */
   serving: string[];
   ok: boolean;
@@ -185,11 +199,11 @@ export async function releaseDrill(o: ReleaseOptions): Promise<ReleaseReport> {
     const members = old.filter((i) => i.group === group);
     const env = { ...members[0].env, ...o.set };
     const id = twinReleaseId(bundle, { ...env, HOST: "" });
-    const name = `${group.replace(/-[0-9a-f]{10}$/, "")}-${id}`;
+    const name = `${groupStem(group)}-${id}`;
     // Every backend (of every load balancer) where this group's instances are registered.
     const backends = stats0.flatMap((servers, lb) => [...new Set(servers.filter((x) => members.some((m) => m.address === x.address)).map((x) => x.backend))].map((backend) => ({ lb, backend })));
     const instances = members.map(() => ({ address: freeAddresses.shift()!, port: members[0].port, pid: 0, server: "" }));
-    const minimum = Math.min(o.minimumByGroup[group] ?? members.length, instances.length);
+    const minimum = Math.min(o.minimumByGroup[groupStem(group)] ?? members.length, instances.length);
     return { group, name, env, members, backends, instances, minimum };
   });
   if (plan.some((g) => g.instances.some((i) => i.address === undefined))) throw new Error("no free instance address left in the twin's /24");
@@ -199,6 +213,9 @@ export async function releaseDrill(o: ReleaseOptions): Promise<ReleaseReport> {
   const load = startSignupLoad(s, o.rate, "release");
   log(`drill release: ${o.rate} signups/s through the ${load.via}; ${plan.map((g) => `${g.group} -> ${g.name} (${g.instances.length} instance(s), gate: ${g.minimum} healthy in ${g.backends.length} backend(s))`).join("; ")}`);
   await sleep(o.settleSeconds * 1000);
+  const timeline: Record<string, number> = {};
+  const mark = (phase: string) => (timeline[phase] = round1((Date.now() - load.t0) / 1000));
+  mark("newInstancesStarted");
   const problems: string[] = [];
   const started: number[] = [];
   let gate: ReleaseReport["gate"] = { ok: false, seconds: 0, verdicts: [] };
@@ -219,10 +236,18 @@ export async function releaseDrill(o: ReleaseOptions): Promise<ReleaseReport> {
         for (const inst of g.instances) {
           await haproxyDo(sockets[lb], `add server ${backend}/${inst.server} ${inst.address}:${inst.port} check ${defaults[lb][backend] ?? ""}`.trim());
           await haproxyDo(sockets[lb], `enable health ${backend}/${inst.server}`);
+          // HAProxy takes a server leaving maintenance as up before its first check (seen here: "UP 1/3"),
+          // and ignores `health down` while in maintenance; a new Scaleway backend server gets traffic only
+          // once its checks pass (assumed). So: weight 0 (no traffic), out of maintenance, marked down,
+          // weight back; then `rise` passed checks bring it up.
+          await haproxyDo(sockets[lb], `set weight ${backend}/${inst.server} 0`);
           await haproxyDo(sockets[lb], `enable server ${backend}/${inst.server}`);
+          await haproxyDo(sockets[lb], `set server ${backend}/${inst.server} health down`);
+          await haproxyDo(sockets[lb], `set weight ${backend}/${inst.server} 100%`);
         }
       }
     }
+    mark("registered");
     // 3. The gate: the fleet's decision function on HAProxy's view, polled until it passes or times out.
     const gateStart = Date.now();
     for (;;) {
@@ -240,6 +265,7 @@ export async function releaseDrill(o: ReleaseOptions): Promise<ReleaseReport> {
       if (gate.ok || Date.now() - gateStart > o.gateTimeoutSeconds * 1000) break;
       await sleep(500);
     }
+    mark("gateDecided");
     log(`  gate ${gate.ok ? "passed" : "FAILED"} after ${gate.seconds}s: ${describeVerdicts(gate.verdicts)}`);
   } catch (e) {
     problems.push(`the rollout failed: ${(e as Error).message}`);
@@ -247,6 +273,7 @@ export async function releaseDrill(o: ReleaseOptions): Promise<ReleaseReport> {
 
   // 4. Whichever side loses: drained, removed from every backend, stopped.
   const retire = async (servers: Array<{ lb: number; backend: string; server: string }>, pids: number[], addresses: string[]) => {
+    mark("drainStarted");
     for (const x of servers) await haproxyDo(sockets[x.lb], `set server ${x.backend}/${x.server} state drain`);
     const deadline = Date.now() + (o.drainTimeoutSeconds ?? 30) * 1000;
     for (;;) {
@@ -260,8 +287,10 @@ export async function releaseDrill(o: ReleaseOptions): Promise<ReleaseReport> {
       await haproxyDo(sockets[x.lb], `shutdown sessions server ${x.backend}/${x.server}`);
       await haproxyDo(sockets[x.lb], `del server ${x.backend}/${x.server}`);
     }
+    mark("removed");
     for (const pid of pids) await stopRecorded(s.stateDir, pid);
     forgetRecorded(s.stateDir, [], addresses);
+    mark("stopped");
   };
   const newServers = plan.flatMap((g) => g.backends.flatMap(({ lb, backend }) => g.instances.filter((i) => i.server).map((i) => ({ lb, backend, server: i.server }))));
   let serving: string[];
@@ -303,6 +332,8 @@ export async function releaseDrill(o: ReleaseOptions): Promise<ReleaseReport> {
     changed,
     ...figures,
     gate,
+    timeline,
+    failureWindow: failureWindow(results, 0),
     serving,
     ok: problems.length === 0,
     problems,
