@@ -82,7 +82,7 @@ export function parseShowStat(csv: string): ServerStat[] {
 export function asBackendStat(s: ServerStat): BackendServerStat {
   const up = s.status === "UP" || s.status === "DRAIN";
   const passed = up && /^L[467]OK$/.test(s.checkStatus);
-  return { ip: s.address, server_state: s.status === "MAINT" ? "stopped" : "running", last_health_check_status: passed ? "passed" : s.checkStatus === "" ? "unknown" : "failed" };
+  return { ip: s.address, server_state: s.status === "MAINT" ? "stopped" : "running", last_health_check_status: passed ? "passed" : s.checkStatus === "" || s.checkStatus === "INI" ? "unknown" : "failed" };
 }
 
 /** `default-server` settings of each backend of a rendered haproxy.cfg (the declared health check). */
