@@ -112,6 +112,12 @@ export async function postgresRestart(o: DrillOptions): Promise<DrillReport> {
     outageSeconds: outage,
     database: { stoppedAtSecond: round1(stopMs / 1000), stopTookSeconds: round1((stoppedMs - stopMs) / 1000), awaySeconds: round1((startedMs - stoppedMs) / 1000) },
     answered503: figures.failed["503"] ?? 0,
+    /** Failed requests by when they were sent: before the stop (the machine's own load shedding), while the server was stopping or away, after it was back. */
+    failedByPhase: {
+      beforeStop: results.filter((r) => r.status !== 201 && r.sentMs < stopMs).length,
+      whileAway: results.filter((r) => r.status !== 201 && r.sentMs >= stopMs && r.sentMs < startedMs).length,
+      afterRestart: results.filter((r) => r.status !== 201 && r.sentMs >= startedMs).length,
+    },
     ...figures,
     failureWindow: failureWindow(results, stopMs),
     /** Seconds from the server accepting connections again to the first signup of the unbroken run of 201s. */
