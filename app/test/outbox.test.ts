@@ -65,7 +65,7 @@ test("sends each pending mail once, with a Message-ID derived from the outbox id
 
 test("wrong credentials send nothing: the row records the server's refusal", async () => {
   await signups(1);
-  const transport = createTransport(sink.url({ user: SINK_USER, password: "not-the-password" }));
+  const transport = createTransport(sink.url({ user: SINK_USER, password: "not-the-password" }), TIMEOUTS);
   const worker = new OutboxWorker(db.pool, transport, { mailFrom: MAIL_FROM, batchSize: 1 });
   await worker.runOnce();
   transport.close?.();
@@ -80,7 +80,7 @@ test("a server that offers no STARTTLS gets nothing: requireTLS refuses to send 
   const url = await plain.start();
   try {
     await signups(1);
-    const transport = createTransport(url);
+    const transport = createTransport(url, TIMEOUTS);
     const worker = new OutboxWorker(db.pool, transport, { mailFrom: MAIL_FROM, batchSize: 1 });
     await worker.runOnce();
     transport.close?.();
@@ -92,7 +92,7 @@ test("a server that offers no STARTTLS gets nothing: requireTLS refuses to send 
     const lax = new URL(url);
     lax.searchParams.delete("requireTLS");
     await db.pool.query("UPDATE email_outbox SET status = 'pending', next_attempt_at = now()");
-    const laxTransport = createTransport(lax.toString());
+    const laxTransport = createTransport(lax.toString(), TIMEOUTS);
     await new OutboxWorker(db.pool, laxTransport, { mailFrom: MAIL_FROM, batchSize: 1 }).runOnce();
     laxTransport.close?.();
     expect(plain.accepted.map((d) => [d.secure, d.user])).toEqual([[false, SINK_USER]]);

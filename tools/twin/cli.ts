@@ -4,7 +4,9 @@
  * npm run twin -- down [--state-dir <dir>]
  * npm run twin -- status [--state-dir <dir>] [--json]
  * npm run twin -- check [--state-dir <dir>]      the behaviours of issue 16 against the running twin
- * npm run twin -- drill instance-kill [--state-dir <dir>] [--rate N] [--seconds N] [--report <file>]
+ * npm run twin -- drill instance-kill|postgres-restart|smtp-down|release [--state-dir <dir>] [--rate N] [--seconds N]
+ *                    [--outage N] [--gate-timeout N] [--set KEY=VALUE ...] [--bundle <file>] [--report <file>]
+ * npm run twin -- campaign home|signup|apex [--state-dir <dir>] [--report <file>] [-- <npm run loadtest options>]
  *
  * Exit codes: 0 ok, 1 verdict failed (status: the twin is not running), 2 usage, stack-file or config
  * error, 3 the tool or one of the twin's parts failed.
@@ -14,7 +16,7 @@ import { ConfigError } from "../../stacks/config";
 import { StackFileError } from "../plan/stack-file";
 import { DEFAULT_BASE_ADDRESS } from "./addresses";
 import { TopologyError } from "./topology";
-import { DEFAULT_STATE_DIR, down, REPO_ROOT, status, up } from "./twin";
+import { DEFAULT_STATE_DIR, down, REPO_ROOT, status, up, type Summary } from "./twin";
 
 const USAGE = `usage:
   npm run twin -- up --stack <staging|prod> [--instances N] [--summary <file>] [--base-address ${DEFAULT_BASE_ADDRESS}]
@@ -23,14 +25,24 @@ const USAGE = `usage:
   npm run twin -- down [--state-dir <dir>]
   npm run twin -- status [--state-dir <dir>] [--json]
   npm run twin -- check [--state-dir <dir>]     origin lock, apex 301, signup stored and mailed (and the edge's cache and geo ban)
-  npm run twin -- drill instance-kill [--rate 50] [--seconds 30] [--report <file>] [--state-dir <dir>]
-                                                kills one app process under steady signup load; exit 1 if an acknowledged signup is lost
+  npm run twin -- drill <name> [--rate 50] [--seconds 30] [--report <file>] [--state-dir <dir>]
+    instance-kill                               kills one app process
+    postgres-restart [--outage 5]               stops PostgreSQL for --outage seconds, starts it again
+    smtp-down [--outage 60]                     stops the SMTP server for --outage seconds; every mail must land once later
+    release [--set KEY=VALUE ...] [--bundle app/dist/server.js] [--gate-timeout 60] [--seconds 5 (before and after)]
+                                                rolls a new release through every backend behind the fleet's health gate
+                                                each under a steady signup load; exit 1 if an acknowledged signup is lost
+                                                (release: if any request failed or the gate did not pass)
+  npm run twin -- campaign home|signup|apex [--report <file>] [-- <more npm run loadtest options, e.g. --steps 50,100>]
+                                                the launch campaign against the running twin (its summary gives the targets)
 
 Stands the stack's topology up on this machine from what the program declares (load balancers as HAProxy,
 the fleet as app processes, PostgreSQL, an SMTP server, the edge stand-in), or stops it.
 State directory default: ${DEFAULT_STATE_DIR}. Ports below 1024 get --port-offset added (default 0 as root, 10000 otherwise).`;
 
 class UsageError extends Error {}
+
+const DRILLS = ["instance-kill", "postgres-restart", "smtp-down", "release"];
 
 function parse(argv: string[]) {
   let parsed;
@@ -51,6 +63,10 @@ function parse(argv: string[]) {
         rate: { type: "string" },
         seconds: { type: "string" },
         report: { type: "string" },
+        outage: { type: "string" },
+        "gate-timeout": { type: "string" },
+        set: { type: "string", multiple: true },
+        bundle: { type: "string" },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -61,13 +77,21 @@ function parse(argv: string[]) {
   const { values, positionals } = parsed;
   if (values.help) return undefined;
   const [command, ...rest] = positionals;
-  if (!command) throw new UsageError("a command is required: up, down, status, check or drill");
-  if (!["up", "down", "status", "check", "drill"].includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)}: use up, down, status, check or drill`);
+  if (!command) throw new UsageError("a command is required: up, down, status, check, drill or campaign");
+  if (!["up", "down", "status", "check", "drill", "campaign"].includes(command)) throw new UsageError(`unknown command ${JSON.stringify(command)}: use up, down, status, check, drill or campaign`);
   const drill = command === "drill" ? rest.shift() : undefined;
-  if (command === "drill" && drill !== "instance-kill") throw new UsageError(`drill needs its name: instance-kill${drill ? `, got ${JSON.stringify(drill)}` : ""}`);
+  if (command === "drill" && !DRILLS.includes(drill ?? "")) throw new UsageError(`drill needs its name: ${DRILLS.join(", ")}${drill ? `; got ${JSON.stringify(drill)}` : ""}`);
+  const scenario = command === "campaign" ? rest.shift() : undefined;
+  if (command === "campaign" && !["home", "signup", "apex"].includes(scenario ?? "")) throw new UsageError(`campaign needs its scenario: home, signup or apex${scenario ? `; got ${JSON.stringify(scenario)}` : ""}`);
+  // After `--`, campaign passes the rest to npm run loadtest.
+  const passThrough = command === "campaign" ? rest.splice(0) : [];
   if (rest.length > 0) throw new UsageError(`unexpected argument ${rest[0]}`);
   if (command !== "drill") {
-    for (const k of ["rate", "seconds", "report"] as const) if (values[k] !== undefined) throw new UsageError(`--${k} applies to drill only`);
+    for (const k of ["rate", "seconds", "outage", "gate-timeout", "set", "bundle"] as const) if (values[k] !== undefined) throw new UsageError(`--${k} applies to drill only`);
+    if (command !== "campaign" && values.report !== undefined) throw new UsageError("--report applies to drill and campaign only");
+  } else {
+    if (values.outage !== undefined && !["postgres-restart", "smtp-down"].includes(drill!)) throw new UsageError("--outage applies to the postgres-restart and smtp-down drills");
+    for (const k of ["gate-timeout", "set", "bundle"] as const) if (values[k] !== undefined && drill !== "release") throw new UsageError(`--${k} applies to the release drill`);
   }
   const int = (name: string, v: string | undefined, min: number) => {
     if (v === undefined) return undefined;
@@ -86,10 +110,16 @@ function parse(argv: string[]) {
     }
   }
   return {
-    command: command as "up" | "down" | "status" | "check" | "drill",
+    command: command as "up" | "down" | "status" | "check" | "drill" | "campaign",
     drill,
+    scenario: scenario as "home" | "signup" | "apex" | undefined,
+    passThrough,
     rate: int("rate", values.rate, 1) ?? 50,
-    seconds: int("seconds", values.seconds, 3) ?? 30,
+    seconds: int("seconds", values.seconds, drill === "release" ? 1 : 3) ?? (drill === "release" ? 5 : 30),
+    outage: int("outage", values.outage, 1),
+    gateTimeout: int("gate-timeout", values["gate-timeout"], 1) ?? 60,
+    set: values.set ?? [],
+    bundle: values.bundle,
     report: values.report,
     stack: values.stack ?? "",
     instances: int("instances", values.instances, 1),
@@ -101,6 +131,30 @@ function parse(argv: string[]) {
     clientIpHeader: values["client-ip-header"],
     json: values.json ?? false,
   };
+}
+
+type Args = NonNullable<ReturnType<typeof parse>>;
+
+async function runDrill(args: Args, summary: Summary, processes: Array<{ pid: number; what: string; alive: boolean }>, stackFile: string | undefined): Promise<object> {
+  const common = { summary, processes, rate: args.rate, seconds: args.seconds };
+  if (args.drill === "release") {
+    const { releaseDrill, parseSets, groupStem } = await import("./release");
+    let set: Record<string, string>;
+    try {
+      set = parseSets(args.set);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    // The capacity model's minimum of each group, as the program declares it.
+    const { evaluateTwinProgram } = await import("./program");
+    const program = await evaluateTwinProgram({ stack: summary.stack, configFile: stackFile });
+    const minimumByGroup = Object.fromEntries(program.topology.groups.map((g) => [groupStem(g.name), g.minReplicas]));
+    return releaseDrill({ summary, processes, rate: args.rate, settleSeconds: args.seconds, gateTimeoutSeconds: args.gateTimeout, set, bundle: args.bundle, minimumByGroup });
+  }
+  const drills = await import("./drill");
+  if (args.drill === "postgres-restart") return drills.postgresRestart({ ...common, outageSeconds: args.outage });
+  if (args.drill === "smtp-down") return drills.smtpDown({ ...common, outageSeconds: args.outage });
+  return drills.instanceKill(common);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -120,18 +174,23 @@ async function main(argv: string[]): Promise<number> {
     else for (const p of s.processes) console.log(`${p.alive ? "running" : "DEAD   "} ${String(p.pid).padStart(7)} ${p.what}`);
     return s.running ? 0 : 1;
   }
-  if (args.command === "drill") {
+  if (args.command === "drill" || args.command === "campaign") {
     const s = status({ stateDir: args.stateDir });
     if (!s.running || !s.summary) {
-      console.error(`no twin running: start one with npm run twin -- up --stack <s> --instances 2`);
+      console.error(`no twin running: start one with npm run twin -- up --stack <s> --instances 2 --client-ip-header cf-connecting-ip`);
       return 1;
     }
-    const { instanceKill } = await import("./drill");
-    const report = await instanceKill({ summary: s.summary, processes: s.processes, rate: args.rate, seconds: args.seconds });
+    if (args.command === "campaign") {
+      const { runCampaign } = await import("./campaign");
+      return runCampaign({ summary: s.summary, scenario: args.scenario!, report: args.report, extra: args.passThrough });
+    }
+    const report = await runDrill(args, s.summary, s.processes, s.stackFile);
     console.log(JSON.stringify(report, null, 2));
     if (args.report) (await import("node:fs")).writeFileSync(args.report, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`${report.ok ? "ok" : "FAILED"}: ${report.acknowledged} of ${report.sent} signups acknowledged, ${report.lostAcknowledged} acknowledged signup(s) lost, ${report.duplicated} stored twice; failures ${JSON.stringify(report.failed)}${report.failureWindow ? ` from ${report.failureWindow.from}s to ${report.failureWindow.to}s after the kill` : ""}`);
-    return report.ok ? 0 : 1;
+    const f = report as { ok: boolean; problems: string[]; sent: number; acknowledged: number; lostAcknowledged: number; duplicated: number; failed: Record<string, number> };
+    console.log(`${f.ok ? "ok" : "FAILED"}: drill ${args.drill}: ${f.acknowledged} of ${f.sent} signups acknowledged, ${f.lostAcknowledged} acknowledged signup(s) lost, ${f.duplicated} stored twice; failures ${JSON.stringify(f.failed)}`);
+    for (const p of f.problems) console.log(`  - ${p}`);
+    return f.ok ? 0 : 1;
   }
   if (args.command === "check") {
     const s = status({ stateDir: args.stateDir });

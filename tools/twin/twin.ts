@@ -161,6 +161,71 @@ function startProcess(state: State, stateDir: string, what: string, file: string
   return child.pid;
 }
 
+/** How the SMTP server is started (by `up`, and again by the smtp-down drill), from `<state dir>/smtp.json`. */
+export function smtpCommand(stateDir: string): { file: string; args: string[]; env: NodeJS.ProcessEnv; logFile: string } {
+  return { file: process.execPath, args: ["--import", "tsx", join(__dirname, "smtp-main.ts"), join(stateDir, "smtp.json")], env: { PATH: process.env.PATH ?? "" }, logFile: join(stateDir, "smtp.log") };
+}
+
+/**
+ * Starts one more process in a running twin (a drill's restarted SMTP server, a release's instances) and
+ * records it, so `down` stops it too. Returns its pid.
+ */
+export function startRecorded(stateDir: string, what: string, file: string, args: string[], env: NodeJS.ProcessEnv, logFile: string): number {
+  const state = readState(stateDir);
+  if (!state) throw new TwinToolError(`no twin state in ${stateDir}`);
+  const pid = startProcess(state, stateDir, what, file, args, env, logFile);
+  if (state.summary) state.summary.pids.push(pid);
+  writeState(stateDir, state);
+  return pid;
+}
+
+/**
+ * Stops a process `up` or `startRecorded` started (SIGTERM to its group, SIGKILL after `graceMs`) and
+ * forgets it. Only that process: same pid and start time as recorded.
+ */
+export async function stopRecorded(stateDir: string, pid: number, graceMs = 10_000): Promise<void> {
+  const state = readState(stateDir);
+  const p = state?.pids.find((x) => x.pid === pid);
+  if (!state || !p) throw new TwinToolError(`pid ${pid} is not a process of the twin in ${stateDir}`);
+  if (ours(p)) {
+    try {
+      process.kill(-pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+    const deadline = Date.now() + graceMs;
+    while (ours(p) && Date.now() < deadline) await sleep(50);
+    if (ours(p)) process.kill(-pid, "SIGKILL");
+    while (ours(p)) await sleep(20);
+  }
+  forgetRecorded(stateDir, [pid]);
+}
+
+/** Removes processes from the twin's records (after they were stopped) and their instances from the summary. */
+export function forgetRecorded(stateDir: string, pids: number[], instanceAddresses: string[] = []): void {
+  const state = readState(stateDir);
+  if (!state) return;
+  state.pids = state.pids.filter((p) => !pids.includes(p.pid));
+  if (state.summary) {
+    state.summary.pids = state.summary.pids.filter((p) => !pids.includes(p));
+    state.summary.instances = state.summary.instances.filter((i) => !instanceAddresses.includes(i.address));
+  }
+  writeState(stateDir, state);
+}
+
+/** Adds instances to the twin's summary (a release's new group, once it serves). */
+export function recordInstances(stateDir: string, instances: Summary["instances"]): void {
+  const state = readState(stateDir);
+  if (!state?.summary) return;
+  state.summary.instances.push(...instances);
+  writeState(stateDir, state);
+}
+
+/** The twin's PostgreSQL cluster (server binaries and directory), for the drills that restart it. */
+export function postgresOf(stateDir: string): { bin: string; dir: string } | undefined {
+  return readState(stateDir)?.postgres;
+}
+
 /** Replaces the host and port of a URL, keeping user, password, path and query. */
 function withAddress(url: string, host: string, port: number): string {
   const u = new URL(url);
@@ -297,8 +362,9 @@ async function start(program: TwinProgram, o: UpOptions & { stateDir: string; lo
   writeFileSync(passwordFile, decodeURIComponent(smtpUrl.password), { mode: 0o600 });
   const smtpOptions = join(stateDir, "smtp.json");
   writeFileSync(smtpOptions, JSON.stringify({ host: plan.smtp, port: smtpPort, user: decodeURIComponent(smtpUrl.username), passwordFile, cert: smtpCert.cert, key: smtpCert.key, mailbox }));
-  const smtpLog = join(stateDir, "smtp.log");
-  const smtpPid = startProcess(state, stateDir, "smtp", process.execPath, ["--import", "tsx", join(__dirname, "smtp-main.ts"), smtpOptions], { PATH: process.env.PATH ?? "" }, smtpLog);
+  const smtp = smtpCommand(stateDir);
+  const smtpLog = smtp.logFile;
+  const smtpPid = startProcess(state, stateDir, "smtp", smtp.file, smtp.args, smtp.env, smtpLog);
   await waitForPort(plan.smtp, smtpPort, "the SMTP server", 30_000, smtpPid, smtpLog);
   log(`smtp        smtp-server on ${plan.smtp}:${smtpPort} (STARTTLS required)   stands for ${smtpUrl.hostname}:${smtpUrl.port}; mailbox ${mailbox}`);
 
