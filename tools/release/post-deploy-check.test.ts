@@ -117,7 +117,7 @@ describe("post-deploy check", () => {
   it("fails when a backend has fewer healthy servers than the minimum, naming the backend and the servers", async () => {
     behaviour.servers[LB2] = [...healthy("backend-b", 2), { backend_id: "backend-b", ip: "172.16.0.99", server_state: "running", last_health_check_status: "failed" }];
     const r = await check();
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(1);
     expect(r.log).toContain(`check FAIL backends of load balancer ${LB2}, backend backend-b: 2 of 3 servers healthy, at least 3 needed; not healthy: 172.16.0.99 (running, health check failed)`);
     expect(r.log).toContain("post-deploy check FAILED (1 of 4)");
   });
@@ -125,14 +125,14 @@ describe("post-deploy check", () => {
   it("fails when a load balancer lists no backend server at all", async () => {
     behaviour.servers[LB1] = [];
     const r = await check();
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(1);
     expect(r.log).toContain("the API lists no backend server at all");
   });
 
   it("fails when /readyz does not answer 200", async () => {
     behaviour.readyz = 503;
     const r = await check();
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(1);
     expect(r.log).toContain(`check FAIL GET https://${MAIN}/readyz: answered 503, expected 200`);
   });
 
@@ -145,26 +145,26 @@ describe("post-deploy check", () => {
   ])("fails when the apex redirect has %s", async (_label, location) => {
     behaviour.location = location;
     const r = await check();
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(1);
     expect(r.log).toContain(`expected exactly https://${MAIN}${REDIRECT_PROBE}`);
   });
 
   it("fails when the apex answers 302 instead of 301", async () => {
     behaviour.redirectStatus = 302;
     const r = await check();
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(1);
     expect(r.log).toContain("answered 302, expected 301");
   });
 
   it("fails when the certificate does not chain to the trusted CA", async () => {
     const r = await check(["--ca-file", join(dir, "other.pem")]);
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(1);
     expect(r.log).toMatch(/GET https:\/\/www\.renfort\.test\/readyz: failed: .*(self-signed|unable to verify|issuer)/i);
   });
 
   it("fails on a refused API key without printing it", async () => {
     const r = await check([], { SCW_SECRET_KEY: "wrong-key-0000000000000000" });
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(1);
     expect(r.log).toContain("failed: 401 from");
     expect(r.log).not.toContain("wrong-key-0000000000000000");
   });
@@ -179,7 +179,7 @@ describe("post-deploy check", () => {
       (s) => log.push(s),
       dir,
     );
-    expect(code).toBe(5); // 3 healthy per backend, 4 needed
+    expect(code).toBe(1); // 3 healthy per backend, 4 needed
     expect(log.join("\n")).toContain("3 of 3 servers healthy, at least 4 needed");
   });
 

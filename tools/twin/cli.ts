@@ -6,40 +6,63 @@
  * npm run twin -- check [--state-dir <dir>]      the behaviours of issue 16 against the running twin
  * npm run twin -- drill instance-kill [--state-dir <dir>] [--rate N] [--seconds N] [--report <file>]
  *
- * Exit codes: 0 ok, 1 verdict failed (status: the twin is not running), 2 usage, stack-file or config
- * error, 3 the tool or one of the twin's parts failed.
+ * Exit codes (tools/cli/conventions.ts): 0 ok, 1 verdict failed (a check failed, the drill lost a signup,
+ * or no twin runs), 2 usage, stack-file or config error, 3 the tool or one of the twin's parts failed.
  */
-import { parseArgs } from "node:util";
+import { EXIT, ToolFailure, UsageError, fromUserDir, parseOptions, processIo, renderHelp, runCommand } from "../cli/conventions";
 import { ConfigError } from "../../stacks/config";
 import { StackFileError } from "../plan/stack-file";
 import { DEFAULT_BASE_ADDRESS } from "./addresses";
 import { TopologyError } from "./topology";
 import { DEFAULT_STATE_DIR, down, REPO_ROOT, status, up } from "./twin";
 
-const USAGE = `usage:
-  npm run twin -- up --stack <staging|prod> [--instances N] [--summary <file>] [--base-address ${DEFAULT_BASE_ADDRESS}]
-                     [--state-dir <dir>] [--port-offset N] [--config-file <Pulumi.<stack>.yaml-like file>]
-                     [--client-ip-header <name>]   (the edge takes the visitor's IP from it, e.g. cf-connecting-ip for npm run loadtest)
-  npm run twin -- down [--state-dir <dir>]
-  npm run twin -- status [--state-dir <dir>] [--json]
-  npm run twin -- check [--state-dir <dir>]     origin lock, apex 301, signup stored and mailed (and the edge's cache and geo ban)
-  npm run twin -- drill instance-kill [--rate 50] [--seconds 30] [--report <file>] [--state-dir <dir>]
-                                                kills one app process under steady signup load; exit 1 if an acknowledged signup is lost
-
-Stands the stack's topology up on this machine from what the program declares (load balancers as HAProxy,
-the fleet as app processes, PostgreSQL, an SMTP server, the edge stand-in), or stops it.
-State directory default: ${DEFAULT_STATE_DIR}. Ports below 1024 get --port-offset added (default 0 as root, 10000 otherwise).`;
-
-class UsageError extends Error {}
+const USAGE = renderHelp({
+  usage: [
+    `npm run twin -- up --stack <staging|prod> [--instances N] [--summary <file>] [--base-address ${DEFAULT_BASE_ADDRESS}]`,
+    "                   [--state-dir <dir>] [--port-offset N] [--config-file <file>] [--client-ip-header <name>]",
+    "npm run twin -- down [--state-dir <dir>]",
+    "npm run twin -- status [--state-dir <dir>] [--json]",
+    "npm run twin -- check [--state-dir <dir>]",
+    "npm run twin -- drill instance-kill [--rate 50] [--seconds 30] [--report <file>] [--state-dir <dir>]",
+  ],
+  summary: `Stands the stack's topology up on this machine from what the program declares (load balancers as HAProxy,
+the fleet as app processes, PostgreSQL, an SMTP server, the edge stand-in), checks it, drills it, or stops it.`,
+  groups: [
+    {
+      title: "Commands",
+      rows: [
+        ["up", "build and start the twin of --stack"],
+        ["down", "stop every process up started and remove the state directory"],
+        ["status", "list the twin's processes (exit 1 when no twin runs)"],
+        ["check", "origin lock, apex 301, signup stored and mailed (and the edge's cache and geo ban)"],
+        ["drill instance-kill", "kill one app process under steady signup load; exit 1 if an acknowledged signup is lost"],
+      ],
+    },
+  ],
+  options: [
+    ["--stack <name>", "up: the stack whose Pulumi.<name>.yaml is evaluated"],
+    ["--config-file <file>", "up: read this file (same format as Pulumi.<stack>.yaml) instead"],
+    ["--instances <n>", "up: app processes per group (default: each group's minimum)"],
+    ["--summary <file>", "up: write the twin's addresses, hosts and CA as JSON"],
+    ["--base-address <a>", `up: the loopback /24 the twin uses (default ${DEFAULT_BASE_ADDRESS})`],
+    ["--port-offset <n>", "up: added to declared ports below 1024 (default 0 as root, 10000 otherwise)"],
+    ["--client-ip-header <name>", "up: the edge takes the visitor's IP from it, e.g. cf-connecting-ip for npm run loadtest"],
+    ["--state-dir <dir>", `where the twin keeps its state (default ${DEFAULT_STATE_DIR})`],
+    ["--json", "status: as JSON"],
+    ["--rate <n>", "drill: signups per second (default 50)"],
+    ["--seconds <n>", "drill: duration (default 30, at least 3)"],
+    ["--report <file>", "drill: write the report as JSON"],
+  ],
+  notes: "It reads no .env: every secret the twin needs is generated fresh.",
+  verdictFailed: "check: a check failed; status, check, drill: no twin runs; drill: an acknowledged signup was lost",
+  usageError: "bad option, unreadable stack file, invalid config",
+  toolFailure: "the twin could not be built from what the program declares, or one of its parts failed (everything started is stopped again)",
+});
 
 function parse(argv: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
+  const parsed = parseOptions(
+    argv,
+    {
         stack: { type: "string" },
         instances: { type: "string" },
         summary: { type: "string" },
@@ -52,12 +75,9 @@ function parse(argv: string[]) {
         seconds: { type: "string" },
         report: { type: "string" },
         json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+    },
+    true,
+  );
   const { values, positionals } = parsed;
   if (values.help) return undefined;
   const [command, ...rest] = positionals;
@@ -85,19 +105,20 @@ function parse(argv: string[]) {
       if (values[k] !== undefined) throw new UsageError(`--${k} applies to up only`);
     }
   }
+  const path = (p: string | undefined) => (p === undefined ? undefined : fromUserDir(p));
   return {
     command: command as "up" | "down" | "status" | "check" | "drill",
     drill,
     rate: int("rate", values.rate, 1) ?? 50,
     seconds: int("seconds", values.seconds, 3) ?? 30,
-    report: values.report,
+    report: path(values.report),
     stack: values.stack ?? "",
     instances: int("instances", values.instances, 1),
     portOffset: int("port-offset", values["port-offset"], 0),
-    summary: values.summary,
+    summary: path(values.summary),
     baseAddress: values["base-address"],
-    stateDir: values["state-dir"],
-    configFile: values["config-file"],
+    stateDir: path(values["state-dir"]),
+    configFile: path(values["config-file"]),
     clientIpHeader: values["client-ip-header"],
     json: values.json ?? false,
   };
@@ -106,8 +127,8 @@ function parse(argv: string[]) {
 async function main(argv: string[]): Promise<number> {
   const args = parse(argv);
   if (!args) {
-    console.log(USAGE);
-    return 0;
+    processIo.out(USAGE);
+    return EXIT.ok;
   }
   if (args.command === "down") {
     await down({ stateDir: args.stateDir });
@@ -123,7 +144,7 @@ async function main(argv: string[]): Promise<number> {
   if (args.command === "drill") {
     const s = status({ stateDir: args.stateDir });
     if (!s.running || !s.summary) {
-      console.error(`no twin running: start one with npm run twin -- up --stack <s> --instances 2`);
+      processIo.err(`twin: no twin running: start one with npm run twin -- up --stack <s> --instances 2`);
       return 1;
     }
     const { instanceKill } = await import("./drill");
@@ -136,7 +157,7 @@ async function main(argv: string[]): Promise<number> {
   if (args.command === "check") {
     const s = status({ stateDir: args.stateDir });
     if (!s.running || !s.summary) {
-      console.error("no twin running: start one with npm run twin -- up --stack <s>");
+      processIo.err("twin: no twin running: start one with npm run twin -- up --stack <s>");
       return 1;
     }
     const { runChecks } = await import("./checks");
@@ -179,22 +200,15 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    if (e instanceof UsageError) {
-      console.error(`error: ${e.message}\n${USAGE}`);
-      process.exit(2);
-    }
-    if (e instanceof ConfigError || e instanceof StackFileError) {
-      console.error(`error: ${e.message}`);
-      process.exit(2);
-    }
-    if (e instanceof TopologyError) {
-      console.error(`error: the twin cannot be built from what the program declares: ${e.message}`);
-      process.exit(3);
-    }
-    console.error(`error: the twin failed: ${(e as Error).message ?? e}`);
-    process.exit(3);
-  },
+runCommand(
+  "twin",
+  () =>
+    main(process.argv.slice(2)).catch((e: unknown) => {
+      if (e instanceof TopologyError) throw new ToolFailure(`the twin cannot be built from what the program declares: ${e.message}`);
+      if (e instanceof Error && !(e instanceof UsageError || e instanceof ConfigError || e instanceof StackFileError || e instanceof ToolFailure)) {
+        throw new ToolFailure(`the twin failed: ${e.message}`);
+      }
+      throw e;
+    }),
+  [ConfigError, StackFileError],
 );
