@@ -18,14 +18,14 @@ class ConfigLikeError extends Error {}
 
 describe("exit codes", () => {
   it.each([
-    ["a usage error", new UsageError("--x is bad"), [], 2],
-    ["a command's own input error", new ConfigLikeError("renfort:x is required"), [ConfigLikeError], 2],
-    ["the same error when the command does not call it input", new ConfigLikeError("renfort:x is required"), [], 3],
-    ["a failed verdict", new VerdictFailure("a policy is violated"), [], 1],
-    ["a tool failure", new ToolFailure("cannot reach the API"), [], 3],
-    ["a bug", new TypeError("x is undefined"), [], 3],
-    ["something thrown that is no Error", "boom", [], 3],
-  ] as [string, unknown, (new (m: string) => Error)[], number][])("%s exits %d", (_label, err, inputErrors, code) => {
+    ["a usage error", 2, new UsageError("--x is bad"), []],
+    ["a command's own input error", 2, new ConfigLikeError("renfort:x is required"), [ConfigLikeError]],
+    ["the same error when the command does not call it input", 3, new ConfigLikeError("renfort:x is required"), []],
+    ["a failed verdict", 1, new VerdictFailure("a policy is violated"), []],
+    ["a tool failure", 3, new ToolFailure("cannot reach the API"), []],
+    ["a bug", 3, new TypeError("x is undefined"), []],
+    ["something thrown that is no Error", 3, "boom", []],
+  ] as [string, number, unknown, (new (m: string) => Error)[]][])("%s exits %d", (_label, code, err, inputErrors) => {
     expect(exitCodeOf(err, inputErrors)).toBe(code);
   });
 
