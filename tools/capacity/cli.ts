@@ -6,36 +6,32 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { EXIT, UsageError, errorMessage, fromUserDir } from "../loadtest/conventions";
+import { EXIT, ToolFailure, UsageError, VerdictFailure, errorMessage, fromUserDir, renderHelp, runCommand } from "../cli/conventions";
 import { reportFromK6Summary } from "../loadtest/k6";
 import { campaignReportSchema, type CampaignReport } from "../loadtest/report";
 import { CAPACITY_KEY, applyCapacityMeasurement, measurementFromReport } from "./writeback";
 
-const USAGE = `Usage: npm run capacity -- --stack <staging|prod|...> (--from <loadtest report.json> | --from-k6 <k6 summary.json>)
-                            [--instances <n>] [--dir <project dir>] [--dry-run]
-
-Writes the campaign's held signups per second per instance into Pulumi.<stack>.yaml at
+const USAGE = renderHelp({
+  usage: [
+    "npm run capacity -- --stack <staging|prod|...> (--from <loadtest report.json> | --from-k6 <k6 summary.json>)",
+    "                    [--instances <n>] [--dir <project dir>] [--dry-run]",
+  ],
+  summary: `Writes the campaign's held signups per second per instance into Pulumi.<stack>.yaml at
 ${CAPACITY_KEY}.signupsPerSecondPerInstance, with measuredAt and measurementSource, keeping every
-comment and other value of the file. The report must be a signup campaign whose first step held.
-
-  --stack <name>        the stack whose Pulumi.<name>.yaml is updated
-  --from <file.json>    the JSON report of \`npm run loadtest -- --report <file>\`
-  --from-k6 <file.json> the end-of-test summary of the script \`npm run loadtest -- --export-k6\` wrote,
-                        run as \`k6 run --summary-export <file.json> script.js\`; judged with the SLO the
-                        script carries in its thresholds
-  --instances <n>       --from-k6: instances behind the target, the held figure is per instance (default 1)
-  --dir <dir>           the project directory holding the stack files (default: the repository root)
-  --dry-run             print the change, write nothing
-  --help                this text
-
-Relative paths are resolved from the directory npm was run in.
-Exit status: 0 written (or dry run), 1 the campaign shows no held signup rate (refused), 2 usage or input
-error (missing option, unreadable or malformed file, no stack file or capacity block), 3 tool failure.`;
-
-/** The campaign refused as a measurement (it failed, or measured no signup): a verdict, exit 1. */
-class VerdictError extends Error {}
-/** The tool could not do its job (e.g. the stack file cannot be written): exit 3. */
-class ToolFailure extends Error {}
+comment and other value of the file. The report must be a signup campaign whose first step held.`,
+  options: [
+    ["--stack <name>", "the stack whose Pulumi.<name>.yaml is updated"],
+    ["--from <file.json>", "the JSON report of `npm run loadtest -- --report <file>`"],
+    ["--from-k6 <file.json>", "the end-of-test summary of the script `npm run loadtest -- --export-k6` wrote, run as `k6 run --summary-export <file.json> script.js`; judged with the SLO the script carries in its thresholds"],
+    ["--instances <n>", "--from-k6: instances behind the target, the held figure is per instance (default 1)"],
+    ["--dir <dir>", "the project directory holding the stack files (default: the repository root)"],
+    ["--dry-run", "print the change, write nothing"],
+  ],
+  ok: "written (or dry run)",
+  verdictFailed: "the campaign shows no held signup rate (refused)",
+  usageError: "missing option, unreadable or malformed file, no stack file or capacity block",
+  toolFailure: "the stack file cannot be written",
+});
 
 /** `path` resolved from the user's directory; `shown` as the user typed it. */
 function readJson(flag: string, path: string, shown: string): unknown {
@@ -116,10 +112,18 @@ function main(): number {
   try {
     ({ measurement, notes } = measurementFromReport(report, source, values.stack));
   } catch (err) {
-    throw new VerdictError(errorMessage(err));
+    // The campaign refused as a measurement (it failed, or measured no signup): a verdict, exit 1.
+    throw new VerdictFailure(errorMessage(err));
   }
   const fileName = relative(fromUserDir("."), stackFile) || stackFile;
-  const { text, previous } = applyCapacityMeasurement(readFileSync(stackFile, "utf8"), fileName, measurement);
+  let text: string;
+  let previous: number | null;
+  try {
+    ({ text, previous } = applyCapacityMeasurement(readFileSync(stackFile, "utf8"), fileName, measurement));
+  } catch (err) {
+    // Its refusals (no capacity block, invalid YAML, schema) are input errors.
+    throw new UsageError(errorMessage(err));
+  }
   for (const n of notes) process.stdout.write(`note: ${n}\n`);
   process.stdout.write(
     `${fileName}: ${CAPACITY_KEY}.signupsPerSecondPerInstance ${previous ?? "(unset)"} -> ${measurement.signupsPerSecondPerInstance} ` +
@@ -138,11 +142,4 @@ function main(): number {
   return EXIT.ok;
 }
 
-try {
-  process.exit(main());
-} catch (err) {
-  process.stderr.write(`capacity: ${errorMessage(err)}\n`);
-  if (err instanceof UsageError) process.stderr.write("(npm run capacity -- --help lists the options)\n");
-  // applyCapacityMeasurement's refusals (no capacity block, invalid YAML, schema) are input errors too.
-  process.exit(err instanceof VerdictError ? EXIT.verdictFailed : err instanceof ToolFailure || !(err instanceof Error) ? EXIT.toolFailure : EXIT.usage);
-}
+runCommand("capacity", main);

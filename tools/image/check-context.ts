@@ -6,7 +6,10 @@
  * - every `COPY`/`ADD` source (not `--from` a stage) exists in the context and is not excluded by the
  *   context's .dockerignore (BuildKit also reads `<Dockerfile>.dockerignore` next to the Dockerfile first).
  *
- *   npm run check:image [-- --no-build]     # exit 0 ok, 1 problems (one per line), 2 the workflow cannot be read
+ *   npm run check:image [-- --no-build]
+ *
+ * Exit codes (tools/cli/conventions.ts): 0 the image builds; 1 problems, one per line on stderr (a bundle
+ * command that fails is one); 2 bad option, or the workflow cannot be read; 3 the tool failed.
  *
  * The Dockerfile is parsed with dockerfile-ast and .dockerignore matched with @balena/dockerignore (Docker's
  * own matching rules), so the check reads both as Docker does.
@@ -17,6 +20,7 @@ import { join, posix, relative, resolve } from "node:path";
 import ignore from "@balena/dockerignore";
 import { DockerfileParser } from "dockerfile-ast";
 import { parse as parseYaml } from "yaml";
+import { EXIT, UsageError, errorMessage, parseOptions, processIo, renderHelp, runCommand } from "../cli/conventions";
 
 export const REPO_ROOT = resolve(__dirname, "..", "..");
 export const DEPLOY_WORKFLOW = ".github/workflows/deploy.yml";
@@ -136,16 +140,52 @@ export function checkImageBuild(options: { root?: string; workflow?: string; bui
   return { build, problems: dockerfileProblems(readFileSync(dockerfile, "utf8"), contextDir, build.dockerfile, { context: build.context, dockerfileAbs: dockerfile }) };
 }
 
-if (require.main === module) {
-  try {
-    const { build, problems } = checkImageBuild({ build: !process.argv.includes("--no-build") });
-    if (problems.length) {
-      for (const p of problems) process.stderr.write(`${p}\n`);
-      process.exit(1);
+export const HELP = renderHelp({
+  usage: ["npm run check:image [-- --no-build]"],
+  summary: `Checks that the deploy workflow's image builds: reads the image job of ${DEPLOY_WORKFLOW} (its bundle step,
+its docker/build-push-action context and file), runs the bundle step's commands as the workflow does,
+then checks every base image is pinned by digest and every COPY/ADD source is in the build context and
+not excluded by its .dockerignore.`,
+  options: [["--no-build", "skip the bundle step's commands (check against what is already built)"]],
+  verdictFailed: "the image would not build as the workflow builds it (one problem per line)",
+  usageError: `bad option, or ${DEPLOY_WORKFLOW} has no image job to read`,
+});
+
+/** A bundle command of the workflow that fails is a problem of the image build, reported with the rest. */
+function runBundle(build: ImageBuild, root: string): string[] {
+  for (const cmd of build.bundleCommands) {
+    try {
+      execSync(cmd, { cwd: root, stdio: "pipe" });
+    } catch (e) {
+      const stderr = String((e as { stderr?: Buffer }).stderr ?? "").trim().split("\n").slice(-5).join("\n");
+      return [`${DEPLOY_WORKFLOW}: the image job's bundle step \`${cmd}\` failed (${errorMessage(e).split("\n")[0]})${stderr ? `:\n${stderr}` : ""}`];
     }
-    process.stdout.write(`image: ${build.dockerfile} builds from context ${build.context}/ after \`${build.bundleCommands.join(" && ")}\`; every base pinned by digest\n`);
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
-    process.exit(2);
   }
+  return [];
+}
+
+function cli(argv: string[]): number {
+  const { values } = parseOptions(argv, { "no-build": { type: "boolean", default: false } });
+  if (values.help) {
+    processIo.out(HELP);
+    return EXIT.ok;
+  }
+  let build: ImageBuild;
+  try {
+    build = imageBuildOf(readFileSync(join(REPO_ROOT, DEPLOY_WORKFLOW), "utf8"));
+  } catch (e) {
+    throw new UsageError(errorMessage(e));
+  }
+  const bundleProblems = values["no-build"] ? [] : runBundle(build, REPO_ROOT);
+  const { problems } = bundleProblems.length > 0 ? { problems: bundleProblems } : checkImageBuild({ build: false });
+  if (problems.length) {
+    for (const p of problems) processIo.err(p);
+    return EXIT.verdictFailed;
+  }
+  processIo.out(`image: ${build.dockerfile} builds from context ${build.context}/ after \`${build.bundleCommands.join(" && ")}\`; every base pinned by digest`);
+  return EXIT.ok;
+}
+
+if (require.main === module) {
+  runCommand("check:image", () => cli(process.argv.slice(2)));
 }

@@ -4,7 +4,7 @@
  */
 import { isIP } from "node:net";
 import { parseArgs } from "node:util";
-import { UsageError, fromUserDir } from "./conventions";
+import { EXIT, UsageError, fromUserDir, renderHelp } from "../cli/conventions";
 import { DEFAULT_MIX, parseMix, totalRateFor, type Mix } from "./mix";
 import { SCENARIOS, type ScenarioName } from "./report";
 import { ALLOW_HOSTS_ENV, allowHostsFromEnv, checkTarget, type TargetDecision } from "./safety";
@@ -21,73 +21,80 @@ export const DEFAULT_STEPS_BY_SCENARIO: Record<ScenarioName, number[]> = {
 export const DEFAULT_STEP_SECONDS: Record<ScenarioName, number> = { signup: 30, home: 30, apex: 10 };
 export const DEFAULT_STEPS = DEFAULT_STEPS_BY_SCENARIO.signup;
 
-export const USAGE = `Usage: npm run loadtest -- --url <base url> [--scenario signup|home|apex] [options]
-       npm run loadtest -- --url <base url> [options] --export-k6 <script.js>
-       npm run loadtest -- --render <report.json>
-
-Progressive open-model load: each step offers a constant arrival rate, measures latency from each
-request's intended send time, and stops escalating at the first step that breaks the SLO.
-
-Scenarios (the launch campaigns):
-  signup   POST /api/volunteers, plus the mix's pages and applications on top; steps in signups/s
-           (default ${DEFAULT_STEPS_BY_SCENARIO.signup.join(",")})
-  home     GET of the pages and of the assets the home page references, through the edge; steps in
-           requests/s (default ${DEFAULT_STEPS_BY_SCENARIO.home.join(",")}); reports the edge cache hit ratio
-           from --cache-status-header, judged against --min-cache-hit-ratio
-  apex     GETs to the apex that must answer 301 to https://<--main-host><path>?<query>; steps in
-           redirects/s (default ${DEFAULT_STEPS_BY_SCENARIO.apex.join(",")}, ${DEFAULT_STEP_SECONDS.apex} s each); then a bare
-           HAProxy serving the same redirect is measured with wrk for the ratio and the knee
-
-Target:
-  --url <url>                    target base URL: scheme, connect address and port (loopback only, unless allowed)
-  --host-header <name>           Host header when it differs from the URL's host (e.g. the twin's hosts.main)
-  --servername <name>            TLS server name (SNI, certificate check) when it differs from the URL's host
-  --ca-file <file.pem>           CA bundle to verify an HTTPS target with (e.g. the twin's edge.caFile)
-  --local-address <ip>           send from this local address (e.g. inside the twin's Cloudflare stand-in range)
-  --main-host <name>             apex: the host every Location must point to (required for apex)
-  --cache-status-header <name>   home: response header with the edge cache status (default cf-cache-status)
-  --allow-host <host>            allow a non-loopback host (repeatable; also ${ALLOW_HOSTS_ENV}=h1,h2)
-  --i-know-this-is-production    allow any host
-
-Campaign:
-  --steps <list>                 rate of each step, increasing (defaults above)
-  --step-seconds <s>             duration of each step (default ${DEFAULT_STEP_SECONDS.signup}; apex ${DEFAULT_STEP_SECONDS.apex})
-  --warmup-seconds <s>           unjudged warm-up at the first step's rate (default 5)
-  --slo-p99-ms <ms>              p99 latency bound (default ${DEFAULT_SLO.p99Ms})
-  --max-error-rate <ratio>       highest failed/sent ratio (default ${DEFAULT_SLO.maxErrorRate})
-  --min-achieved-ratio <ratio>   lowest achieved/offered ratio (default ${DEFAULT_SLO.minAchievedRatio})
-  --min-cache-hit-ratio <ratio>  home: lowest share of answers served by the edge cache (default ${DEFAULT_CACHE_HIT_GOAL})
-  --mix <kind=share,...>         signup: signup, pages, apply (default ${DEFAULT_MIX.signup});
-                                 home: page, asset (default ${DEFAULT_MIX.home})
-  --instances <n>                instances behind the URL; the held figure is per instance (default 1)
-  --client-ips <n>               simulate n visitors: each request carries CF-Connecting-IP from
-                                 100.64.0.0/10, so an app that trusts the generator as a proxy
-                                 (TRUSTED_PROXIES) applies its per-visitor rate limits (default 0: off)
-  --max-requests <n>             hard bound on requests sent (default 250000)
-  --max-minutes <n>              refuse a campaign planned longer than this (default 30)
-  --timeout-ms <ms>              per-request timeout, counted as an error (default 10000)
-  --connections <n>              connection pool size (default 1024)
-  --email-domain <domain>        domain of the signup emails (default example.org, reserved by RFC 2606)
-
-Apex baseline (a bare HAProxy serving the same redirect, measured with wrk in the same run):
-  --baseline-seconds <s>         wrk duration; 0 skips the baseline (default 10)
-  --baseline-connections <n>     wrk connections (default 128), over 2 threads
-  --haproxy <path>               HAProxy binary (default /usr/sbin/haproxy)
-  --wrk <path>                   wrk binary (default /usr/bin/wrk)
-
-Output (relative paths are resolved from the directory npm was run in):
-  --report <file.json>           JSON report, also written on Ctrl-C (default loadtest-report.json); the
-                                 chart (<file>.svg) and the HTML report (<file>.html) are written beside it
-  --markdown <file.md>           Markdown report
-  --export-k6 <file.js>          write the same campaign as a k6 script (arrival-rate executors, the SLO
-                                 as thresholds) instead of running it
-  --render <report.json>         only (re)draw the chart and HTML report of an existing JSON report
-  --help                         this text
-
-Exit status: 0 every step held (or the k6 script was written), 1 a step missed the SLO or the request
-budget ran out before every step was judged, 2 usage or input error (nothing was sent), 3 tool failure
-(target unreachable, baseline or report could not be made), 130 interrupted (Ctrl-C; the partial report
-is written).`;
+export const USAGE = renderHelp({
+  usage: [
+    "npm run loadtest -- --url <base url> [--scenario signup|home|apex] [options]",
+    "npm run loadtest -- --url <base url> [options] --export-k6 <script.js>",
+    "npm run loadtest -- --render <report.json>",
+  ],
+  summary: `Progressive open-model load: each step offers a constant arrival rate, measures latency from each
+request's intended send time, and stops escalating at the first step that breaks the SLO.`,
+  groups: [
+    {
+      title: "Scenarios (--scenario signup|home|apex, the launch campaigns)",
+      rows: [
+        ["signup", `POST /api/volunteers, plus the mix's pages and applications on top; steps in signups/s (default ${DEFAULT_STEPS_BY_SCENARIO.signup.join(",")})`],
+        ["home", `GET of the pages and of the assets the home page references, through the edge; steps in requests/s (default ${DEFAULT_STEPS_BY_SCENARIO.home.join(",")}); reports the edge cache hit ratio from --cache-status-header, judged against --min-cache-hit-ratio`],
+        ["apex", `GETs to the apex that must answer 301 to https://<--main-host><path>?<query>; steps in redirects/s (default ${DEFAULT_STEPS_BY_SCENARIO.apex.join(",")}, ${DEFAULT_STEP_SECONDS.apex} s each); then a bare HAProxy serving the same redirect is measured with wrk for the ratio and the knee`],
+      ],
+    },
+    {
+      title: "Target",
+      rows: [
+        ["--url <url>", "target base URL: scheme, connect address and port (loopback only, unless allowed)"],
+        ["--host-header <name>", "Host header when it differs from the URL's host (e.g. the twin's hosts.main)"],
+        ["--servername <name>", "TLS server name (SNI, certificate check) when it differs from the URL's host"],
+        ["--ca-file <file.pem>", "CA bundle to verify an HTTPS target with (e.g. the twin's edge.caFile)"],
+        ["--local-address <ip>", "send from this local address (e.g. inside the twin's Cloudflare stand-in range)"],
+        ["--main-host <name>", "apex: the host every Location must point to (required for apex)"],
+        ["--cache-status-header <name>", "home: response header with the edge cache status (default cf-cache-status)"],
+        ["--allow-host <host>", `allow a non-loopback host (repeatable; also ${ALLOW_HOSTS_ENV}=h1,h2)`],
+        ["--i-know-this-is-production", "allow any host"],
+      ],
+    },
+    {
+      title: "Campaign",
+      rows: [
+        ["--steps <list>", "rate of each step, increasing (defaults above)"],
+        ["--step-seconds <s>", `duration of each step (default ${DEFAULT_STEP_SECONDS.signup}; apex ${DEFAULT_STEP_SECONDS.apex})`],
+        ["--warmup-seconds <s>", "unjudged warm-up at the first step's rate (default 5)"],
+        ["--slo-p99-ms <ms>", `p99 latency bound (default ${DEFAULT_SLO.p99Ms})`],
+        ["--max-error-rate <ratio>", `highest failed/sent ratio (default ${DEFAULT_SLO.maxErrorRate})`],
+        ["--min-achieved-ratio <ratio>", `lowest achieved/offered ratio (default ${DEFAULT_SLO.minAchievedRatio})`],
+        ["--min-cache-hit-ratio <ratio>", `home: lowest share of answers served by the edge cache (default ${DEFAULT_CACHE_HIT_GOAL})`],
+        ["--mix <kind=share,...>", `signup: signup, pages, apply (default ${DEFAULT_MIX.signup}); home: page, asset (default ${DEFAULT_MIX.home})`],
+        ["--instances <n>", "instances behind the URL; the held figure is per instance (default 1)"],
+        ["--client-ips <n>", "simulate n visitors: each request carries CF-Connecting-IP from 100.64.0.0/10, so an app that trusts the generator as a proxy (TRUSTED_PROXIES) applies its per-visitor rate limits (default 0: off)"],
+        ["--max-requests <n>", "hard bound on requests sent (default 250000)"],
+        ["--max-minutes <n>", "refuse a campaign planned longer than this (default 30)"],
+        ["--timeout-ms <ms>", "per-request timeout, counted as an error (default 10000)"],
+        ["--connections <n>", "connection pool size (default 1024)"],
+        ["--email-domain <domain>", "domain of the signup emails (default example.org, reserved by RFC 2606)"],
+      ],
+    },
+    {
+      title: "Apex baseline (a bare HAProxy serving the same redirect, measured with wrk in the same run)",
+      rows: [
+        ["--baseline-seconds <s>", "wrk duration; 0 skips the baseline (default 10)"],
+        ["--baseline-connections <n>", "wrk connections (default 128), over 2 threads"],
+        ["--haproxy <path>", "HAProxy binary (default /usr/sbin/haproxy)"],
+        ["--wrk <path>", "wrk binary (default /usr/bin/wrk)"],
+      ],
+    },
+  ],
+  options: [
+    ["--report <file.json>", "JSON report, also written on Ctrl-C (default loadtest-report.json); the chart (<file>.svg) and the HTML report (<file>.html) are written beside it"],
+    ["--markdown <file.md>", "Markdown report"],
+    ["--export-k6 <file.js>", "write the same campaign as a k6 script (arrival-rate executors, the SLO as thresholds) instead of running it"],
+    ["--render <report.json>", "only (re)draw the chart and HTML report of an existing JSON report"],
+  ],
+  environment: [[ALLOW_HOSTS_ENV, "hosts other than loopback the campaign may target (comma-separated)"]],
+  ok: "every step held (or the k6 script was written, or the chart drawn)",
+  verdictFailed: "a step missed the SLO, or the request budget ran out before every step was judged",
+  usageError: "bad option, unsafe or unbounded campaign, unreadable file (nothing was sent)",
+  toolFailure: "target unreachable, the baseline or the report could not be made",
+  otherExits: [[EXIT.interrupted, "interrupted (Ctrl-C; the partial report is written)"]],
+});
 
 export interface BaselineArgs {
   seconds: number;

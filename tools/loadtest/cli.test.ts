@@ -60,7 +60,7 @@ describe("npm run loadtest", () => {
     const help = spawnSync(TSX, [CLI, "--help"], { encoding: "utf8" });
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/--scenario signup\|home\|apex/);
-    expect(help.stdout).toMatch(/Exit status: 0 every step held .* 1 a step missed the SLO/s);
+    expect(help.stdout).toMatch(/Exit codes:\n {2}0 +every step held.*\n {2}1 +a step missed the SLO/);
     const bad = spawnSync(TSX, [CLI, "--url", "http://127.0.0.1:1", "--steps", "3,2"], { encoding: "utf8" });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^loadtest: --steps must increase/);

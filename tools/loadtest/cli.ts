@@ -8,7 +8,7 @@ import { apexFigures, runRedirectBaseline, type Baseline } from "./apex";
 import { USAGE, parseLoadtestArgs, type LoadtestArgs } from "./args";
 import { runCampaign } from "./campaign";
 import { chartPaths, renderChartSvg, renderHtml } from "./chart";
-import { EXIT, UsageError, errorMessage } from "./conventions";
+import { EXIT, UsageError, errorMessage } from "../cli/conventions";
 import { buildK6Script } from "./k6";
 import { formatMix } from "./mix";
 import { formatProgress } from "./progress";

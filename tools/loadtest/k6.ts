@@ -25,7 +25,7 @@
  * (https://grafana.com/docs/k6/latest/javascript-api/k6-execution/).
  */
 import { z } from "zod";
-import { UsageError } from "./conventions";
+import { UsageError } from "../cli/conventions";
 import { formatMix, totalRateFor, type Mix, type RequestKind } from "./mix";
 import { conclude, SCENARIO_UNITS, type CampaignReport, type ScenarioName, type StepReport } from "./report";
 import { judgeStep, type Slo } from "./slo";

@@ -5,10 +5,10 @@
 import { existsSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { join } from "node:path";
+import { runCommand } from "../cli/conventions";
 import { readStackFile } from "../plan/stack-file";
 import {
   EXIT,
-  ToolFailure,
   USAGE,
   UsageError,
   baseUrlFromStackConfig,
@@ -65,14 +65,4 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   }
 }
 
-main(process.argv.slice(2), process.env).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof UsageError) {
-      process.stderr.write(`ops: ${err.message}\n\n${USAGE.split("\n")[0]}\n(npm run ops -- --help for more)\n`);
-      process.exit(EXIT.usage);
-    }
-    process.stderr.write(`ops: ${err instanceof ToolFailure ? err.message : String((err as Error).stack ?? err)}\n`);
-    process.exit(EXIT.toolFailure);
-  },
-);
+runCommand("ops", () => main(process.argv.slice(2), process.env));

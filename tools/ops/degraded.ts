@@ -6,33 +6,38 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { parseArgs } from "node:util";
 
-/** Exit codes shared by the project's commands. */
-export const EXIT = { ok: 0, verdictFailed: 1, usage: 2, toolFailure: 3 } as const;
+import { ToolFailure, UsageError, renderHelp } from "../cli/conventions";
 
-export class UsageError extends Error {}
-export class ToolFailure extends Error {}
+/** The project's conventions (tools/cli/conventions.ts), re-exported for ./cli.ts. */
+export { EXIT, ToolFailure, UsageError } from "../cli/conventions";
 
-export const USAGE = `Usage: npm run ops -- degraded <on|off|status> --stack <stack> [--reason "..."] [--url <base URL>] [--polls <n>] [--wait <seconds>]
-
-Sets or reads the fleet-wide degraded mode (PUT/GET /api/admin/degraded-mode) and prints the mode each
+export const USAGE = renderHelp({
+  usage: ['npm run ops -- degraded <on|off|status> --stack <stack> [--reason "..."] [--url <base URL>] [--polls <n>] [--wait <seconds>]'],
+  summary: `Sets or reads the fleet-wide degraded mode (PUT/GET /api/admin/degraded-mode) and prints the mode each
 instance reports. Behind a load balancer each poll opens a new connection, so several instances answer;
-the report lists every distinct instance seen.
-
-  on | off          switch degraded mode on or off for the whole fleet, then poll until every instance
-                    seen applies it (at most --wait seconds)
-  status            poll and print what each instance applies
-  --stack <s>       the stack: its base URL is https://<renfort:domain.mainHost> from Pulumi.<s>.yaml
-  --url <base>      the base URL instead, e.g. http://127.0.0.1:8080
-  --reason "..."    why (kept in the switch's history); default "<on|off> by <user>@<host>"
-  --polls <n>       GET requests to send, new connection each (default 12)
-  --wait <s>        on/off: how long instances may take to apply the new mode (default 5)
-  --help            this text
-
-The admin token is read from RENFORT_ADMIN_TOKEN in the environment and never printed.
-
-Exit codes: 0 every instance seen applies the expected mode, 1 some instance does not (or instances
-disagree on status), 2 usage or input error (bad option, missing token, rejected token, unknown stack),
-3 tool failure (network error, unexpected answer).`;
+the report lists every distinct instance seen.`,
+  groups: [
+    {
+      title: "Commands",
+      rows: [
+        ["degraded on | off", "switch degraded mode on or off for the whole fleet, then poll until every instance seen applies it (at most --wait seconds)"],
+        ["degraded status", "poll and print what each instance applies"],
+      ],
+    },
+  ],
+  options: [
+    ["--stack <s>", "the stack: its base URL is https://<renfort:domain.mainHost> from Pulumi.<s>.yaml"],
+    ["--url <base>", "the base URL instead, e.g. http://127.0.0.1:8080"],
+    ['--reason "..."', 'why (kept in the switch\'s history); default "<on|off> by <user>@<host>"'],
+    ["--polls <n>", "GET requests to send, new connection each (default 12)"],
+    ["--wait <s>", "on/off: how long instances may take to apply the new mode (default 5)"],
+  ],
+  environment: [["RENFORT_ADMIN_TOKEN", "the stack's admin token (renfort:app.adminToken); never printed"]],
+  ok: "every instance seen applies the expected mode",
+  verdictFailed: "some instance does not (or instances disagree on status)",
+  usageError: "bad option, missing token, rejected token, unknown stack",
+  toolFailure: "network error, unexpected answer",
+});
 
 export interface OpsArgs {
   action: "on" | "off" | "status";

@@ -110,10 +110,13 @@ describe("planAtRef", () => {
     expect(worktrees()).toBe(1);
   });
 
-  it("accepts exit code 1 (policy violations) and reads the JSON", async () => {
-    const plan = await planAtRef("HEAD~1", "staging", { repoRoot: repo, command: node });
+  it("accepts exit code 1 (policy violations) and reads the JSON, telling each phase as it starts", async () => {
+    const phases: string[] = [];
+    const plan = await planAtRef("HEAD~1", "staging", { repoRoot: repo, command: node, onPhase: (p) => phases.push(p) });
     expect(plan.resources[0]!.inputs).toEqual({ size: 5 });
     expect(plan.outputs.app).toBe("violations");
+    // what `npm run plan` shows on a terminal while the base ref is planned
+    expect(phases).toEqual(["checking HEAD~1 out in a temporary worktree", expect.stringMatching(/^planning staging at HEAD~1 \([0-9a-f]{12}\) in a child process$/)]);
   });
 
   it("fails on exit code 2 and still removes the worktree", async () => {

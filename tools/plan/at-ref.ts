@@ -38,6 +38,8 @@ export interface PlanAtRefOptions {
   env?: NodeJS.ProcessEnv;
   /** Give up after this long; default 10 minutes (two cores, four provider SDKs to load). */
   timeoutMs?: number;
+  /** Told each phase (worktree, dependencies, the child's plan) as it starts: the CLI shows it on a terminal. */
+  onPhase?: (phase: string) => void;
 }
 
 /** Exit codes of tools/plan/cli.ts that still wrote a plan: 0 clean, 1 policy violations. */
@@ -232,10 +234,13 @@ export async function planAtRef(ref: string, stack: string, options: PlanAtRefOp
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
+  const phase = options.onPhase ?? (() => undefined);
   try {
+    phase(`checking ${ref} out in a temporary worktree`);
     await git(repoRoot, ["worktree", "add", "--lock", "--reason", `${LOCK_REASON_PREFIX}${process.pid}`, "--detach", tree, commit]);
     added = true;
     linkNodeModules(repoRoot, tree);
+    phase(`planning ${stack} at ${ref} (${commit.slice(0, 12)}) in a child process`);
     const cmd = (options.command ?? defaultPlanCommand)(stack, jsonPath);
     const { code, stderrTail } = await run(cmd, tree, options.env ?? childEnv(process.env), options.timeoutMs ?? 600_000, (c) => {
       child = c;

@@ -45,10 +45,31 @@ describe("npm run plan", () => {
     expect(r.err).toMatch(message);
   });
 
-  it("exits 2 on a usage error", () => {
+  it("exits 2 on a usage error, on stderr with a pointer to --help", () => {
     const r = plan("--stak", "prod");
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/usage: npm run plan/);
+    expect(r.out).toBe("");
+    expect(r.err).toMatch(/^plan: Unknown option '--stak'/);
+    expect(r.err).toMatch(/npm run plan -- --help lists the options/);
+  });
+
+  it("writes the Plan JSON alone on stdout with --json -, the report on stderr, relative paths from INIT_CWD", () => {
+    const dir = mkdtempSync(join(tmpdir(), "renfort-plan-stdout-"));
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs"), join(REPO_ROOT, "tools", "plan", "cli.ts"), "--stack", "staging", "--json", "-", "--markdown", "plan.md"], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      env: { ...process.env, FORCE_COLOR: "0", INIT_CWD: dir },
+      timeout: 120_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.stack).toBe("staging");
+    expect(doc.resources.length).toBeGreaterThan(10);
+    expect(r.stderr).toMatch(/Stack staging \(renfort\): \d+ resources/);
+    // not a terminal: no progress line
+    expect(r.stderr).not.toMatch(/\r/);
+    expect(readFileSync(join(dir, "plan.md"), "utf8")).toMatch(/^# Offline plan: staging/);
   });
 
   it("exits 1 when a mandatory policy is violated, naming the policy and the resource", () => {

@@ -192,4 +192,15 @@ describe("freeze:check CLI", () => {
     expect(run(["--now", "tomorrow"]).code).toBe(2);
     expect(run(["--bogus", "x"]).code).toBe(2);
   });
+
+  it("tells a refusal and an error on stderr, the decision to go ahead on stdout", () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    expect(main(["--file", file], {}, clock, (s) => out.push(s), (s) => err.push(s))).toBe(1);
+    expect(err.join("\n")).toMatch(/^prod deploy refused: inside freeze window "tv"/);
+    expect(main(["--file", file, "--now", "2026-12-05T00:00:00Z"], {}, clock, (s) => out.push(s), (s) => err.push(s))).toBe(0);
+    expect(out.join("\n")).toMatch(/^no freeze window at 2026-12-05T00:00:00.000Z: deploy allowed/);
+    expect(main(["--file", file, "--bogus"], {}, clock, (s) => out.push(s), (s) => err.push(s))).toBe(2);
+    expect(err.at(-2)).toMatch(/^freeze:check: Unknown option '--bogus'/);
+  });
 });

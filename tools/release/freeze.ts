@@ -7,12 +7,14 @@
  *
  * Usage (prod deploy job):
  *   npm run freeze:check -- [--override-reason "why"] [--file release/freeze-windows.yaml] [--now 2026-12-03T18:00:00Z]
- * Exit 0: outside any window, or overridden with a reason (logged); 1: inside a window; 2: bad calendar or arguments.
+ * Exit codes (tools/cli/conventions.ts): 0 outside any window, or overridden with a reason (logged); 1 inside
+ * a window; 2 bad calendar or arguments; 3 the tool failed. `--help` lists the options.
  */
 import { appendFileSync, readFileSync } from "fs";
 import { join } from "path";
 import { parse } from "yaml";
 import { z } from "zod";
+import { EXIT, UsageError, fromUserDir, parseOptions, processIo, renderHelp, runCommand } from "../cli/conventions";
 
 const DAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"] as const;
 const MINUTES_PER_WEEK = 7 * 24 * 60;
@@ -144,47 +146,75 @@ interface CliArgs {
   file: string;
   now?: string;
   overrideReason?: string;
+  help: boolean;
 }
 
-function parseArgs(argv: string[]): CliArgs {
-  const out: CliArgs = { file: join(__dirname, "..", "..", "release", "freeze-windows.yaml") };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const v = argv[i + 1];
-    if (v === undefined) throw new Error(`${a} needs a value`);
-    if (a === "--file") out.file = v;
-    else if (a === "--now") out.now = v;
-    else if (a === "--override-reason") out.overrideReason = v;
-    else throw new Error(`unknown option ${a}; usage: freeze:check -- [--override-reason "why"] [--file f.yaml] [--now ISO-UTC]`);
-    i++;
-  }
-  return out;
+const DEFAULT_CALENDAR = join(__dirname, "..", "..", "release", "freeze-windows.yaml");
+
+export const HELP = renderHelp({
+  usage: ['npm run freeze:check -- [--override-reason "why"] [--file <calendar.yaml>] [--now <ISO 8601 UTC time>]'],
+  summary: `Refuses a prod deploy inside a change-freeze window of the calendar (UTC only; start inclusive, end
+exclusive). An override reason of at least ${MIN_OVERRIDE_REASON} characters lets it through, logged (and written
+to the GitHub job summary when GITHUB_STEP_SUMMARY is set).`,
+  options: [
+    ['--override-reason "why"', "deploy inside a window anyway; an empty value means no override"],
+    ["--file <calendar.yaml>", "the calendar (default: release/freeze-windows.yaml of the repository)"],
+    ["--now <time>", "decide for this instant instead of now, e.g. 2026-12-03T18:00:00Z"],
+  ],
+  environment: [
+    ["RENFORT_FREEZE_OVERRIDE_REASON", "the override reason when --override-reason is not given"],
+    ["GITHUB_ACTOR", "who overrode (logged)"],
+    ["GITHUB_STEP_SUMMARY", "file the override is appended to"],
+  ],
+  verdictFailed: "inside a freeze window, without a valid override",
+  usageError: "bad option or --now, a calendar that does not parse or breaks its schema (the message names the key)",
+});
+
+function parseCliArgs(argv: string[]): CliArgs {
+  const { values } = parseOptions(argv, {
+    file: { type: "string" },
+    now: { type: "string" },
+    "override-reason": { type: "string" },
+  });
+  return {
+    file: values.file === undefined ? DEFAULT_CALENDAR : fromUserDir(values.file),
+    now: values.now,
+    overrideReason: values["override-reason"],
+    help: values.help ?? false,
+  };
 }
 
-export function main(argv: string[], env: NodeJS.ProcessEnv, clock: () => Date, log: (s: string) => void): number {
+/** The decision goes to `log` (stdout), errors to `error` (stderr). Returns the exit code. */
+export function main(argv: string[], env: NodeJS.ProcessEnv, clock: () => Date, log: (s: string) => void, error: (s: string) => void = log): number {
   let args: CliArgs;
   let calendar: FreezeCalendar;
   let now: Date;
   try {
-    args = parseArgs(argv);
+    args = parseCliArgs(argv);
+    if (args.help) {
+      log(HELP);
+      return EXIT.ok;
+    }
     calendar = parseCalendar(readFileSync(args.file, "utf8"), args.file);
     now = args.now ? new Date(args.now) : clock();
     if (Number.isNaN(now.getTime())) throw new Error(`--now must be an ISO 8601 time, got "${args.now}"`);
   } catch (e) {
-    log(`freeze check: ${(e as Error).message}`);
-    return 2;
+    error(`freeze:check: ${(e as Error).message}`);
+    if (e instanceof UsageError) error("(npm run freeze:check -- --help lists the options)");
+    return EXIT.usage;
   }
   // An empty string from an unset workflow input means "no override".
   const reason = args.overrideReason ?? env.RENFORT_FREEZE_OVERRIDE_REASON;
   const decision = decide(calendar, now, { reason, actor: env.GITHUB_ACTOR });
-  log(decision.message);
+  if (decision.allowed) log(decision.message);
+  else error(decision.message);
   if (decision.overridden && env.GITHUB_STEP_SUMMARY) {
     // The job summary keeps the override next to the run for whoever reviews the event later.
     appendFileSync(env.GITHUB_STEP_SUMMARY, `### :warning: Freeze overridden\n\n${decision.message}\n`);
   }
-  return decision.allowed ? 0 : 1;
+  return decision.allowed ? EXIT.ok : EXIT.verdictFailed;
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2), process.env, () => new Date(), (s) => console.log(s));
+  runCommand("freeze:check", () => main(process.argv.slice(2), process.env, () => new Date(), processIo.out, processIo.err));
 }

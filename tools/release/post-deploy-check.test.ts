@@ -125,7 +125,7 @@ describe("post-deploy check", () => {
   it("fails when a backend has fewer healthy servers than the minimum, naming the backend and the servers", async () => {
     behaviour.servers[LB2] = [...healthy("backend-b", 2), { backend_id: "backend-b", ip: "172.16.0.99", server_state: "running", last_health_check_status: "failed" }];
     const r = await check();
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(1);
     expect(r.log).toContain(`check FAIL backends of load balancer ${LB2}, backend backend-b: 2 of 3 servers healthy, at least 3 needed; not healthy: 172.16.0.99 (running, health check failed)`);
     expect(r.log).toContain("post-deploy check FAILED (1 of 5)");
   });
@@ -133,21 +133,21 @@ describe("post-deploy check", () => {
   it("fails when a load balancer lists no backend server at all", async () => {
     behaviour.servers[LB1] = [];
     const r = await check();
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(1);
     expect(r.log).toContain("the API lists no backend server at all");
   });
 
   it("fails when /healthz does not answer 200", async () => {
     behaviour.healthz = 503;
     const r = await check();
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(1);
     expect(r.log).toContain(`check FAIL GET https://${MAIN}/healthz: answered 503, expected 200`);
   });
 
   it("fails when /readyz is reachable through the main host", async () => {
     behaviour.readyz = 200;
     const r = await check();
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(1);
     expect(r.log).toContain(`check FAIL GET https://${MAIN}/readyz: answered 200, expected 403 (the edge and the load balancers' ACLs must refuse it)`);
   });
 
@@ -160,26 +160,26 @@ describe("post-deploy check", () => {
   ])("fails when the apex redirect has %s", async (_label, location) => {
     behaviour.location = location;
     const r = await check();
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(1);
     expect(r.log).toContain(`expected exactly https://${MAIN}${REDIRECT_PROBE}`);
   });
 
   it("fails when the apex answers 302 instead of 301", async () => {
     behaviour.redirectStatus = 302;
     const r = await check();
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(1);
     expect(r.log).toContain("answered 302, expected 301");
   });
 
   it("fails when the certificate does not chain to the trusted CA", async () => {
     const r = await check(["--ca-file", join(dir, "other.pem")]);
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(1);
     expect(r.log).toMatch(/GET https:\/\/www\.renfort\.test\/readyz: failed: .*(self-signed|unable to verify|issuer)/i);
   });
 
   it("fails on a refused API key without printing it", async () => {
     const r = await check([], { SCW_SECRET_KEY: "wrong-key-0000000000000000" });
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(1);
     expect(r.log).toContain("failed: 401 from");
     expect(r.log).not.toContain("wrong-key-0000000000000000");
   });
@@ -210,14 +210,14 @@ describe("post-deploy check", () => {
 
   it("applies each load balancer's minimum to its own backends", async () => {
     const r = await checkWithOutputs({ loadBalancers: [lbOutput(LB1, "backend-a", 4), lbOutput(LB2, "backend-b", 3)] });
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(1);
     expect(r.log).toContain("backend backend-a: 3 of 3 servers healthy, at least 4 needed");
     expect(r.log).toContain("ok   backends of load balancer fr-par-2/22222222-2222-4222-8222-222222222222, backend backend-b: 3 of 3");
   });
 
   it("fails on a listed backend that holds no server at all (the API has no row for it)", async () => {
     const r = await checkWithOutputs({ loadBalancers: [lbOutput(LB1, "backend-a", 3), { ...lbOutput(LB2, "backend-b", 3), backendIds: ["fr-par-2/backend-b", "fr-par-2/backend-empty"] }] });
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(1);
     expect(r.log).toContain("backend backend-empty: 0 of 0 servers healthy, at least 3 needed");
   });
 

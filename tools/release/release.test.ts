@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
+import { fromUserDir } from "../cli/conventions";
 import { main, migrateWithApp, parseReleaseArgs, pulumiUpArgs, redact, runRelease } from "./release";
 
 const DIGEST = `sha256:${"ab12".repeat(16)}`;
@@ -50,9 +51,9 @@ describe("runRelease ordering", () => {
     expect(text).toContain("[secret]");
   });
 
-  it("reports a failed deploy after successful migrations", async () => {
+  it("reports a failed deploy after successful migrations as a tool failure (exit 3)", async () => {
     const r = recorder(false, true);
-    expect(await runRelease(r.steps)).toEqual({ ok: false, stage: "deploy", exitCode: 4 });
+    expect(await runRelease(r.steps)).toEqual({ ok: false, stage: "deploy", exitCode: 3 });
   });
 
   it("redacts credentials in any postgres URL", () => {
@@ -64,12 +65,13 @@ describe("release arguments", () => {
   it("requires an image pinned by digest", () => {
     expect(() => parseReleaseArgs(["--stack", "prod", "--image", "rg.fr-par.scw.cloud/renfort/app:latest"])).toThrow(/pinned by digest/);
     expect(() => parseReleaseArgs(["--image", IMAGE])).toThrow(/--stack/);
-    expect(() => parseReleaseArgs(["--stack", "prod", "--image", IMAGE, "--force", "x"])).toThrow(/unknown option --force/);
+    expect(() => parseReleaseArgs(["--stack", "prod", "--image", IMAGE, "--force", "x"])).toThrow(/Unknown option .--force./);
   });
 
   it("builds the pulumi up command reading the digest the release wrote into the stack file", () => {
     const a = parseReleaseArgs(["--stack", "prod", "--image", IMAGE, "--policy-pack-config", "policies/config/prod.json"]);
-    expect(pulumiUpArgs(a)).toEqual(["up", "--yes", "--non-interactive", "--stack", "prod", "--policy-pack", "policies", "--policy-pack-config", "policies/config/prod.json"]);
+    // a path the user typed is resolved from where npm ran (INIT_CWD); pulumi runs from the repository root
+    expect(pulumiUpArgs(a)).toEqual(["up", "--yes", "--non-interactive", "--stack", "prod", "--policy-pack", "policies", "--policy-pack-config", fromUserDir("policies/config/prod.json")]);
   });
 
   it("with --no-write-back passes the image digest as structured config instead", () => {
@@ -111,9 +113,17 @@ describe("release CLI with injected commands", () => {
     return { code, log };
   };
 
-  it("a failing migration command never runs the deploy command", async () => {
-    const { code } = await run("exit 3");
+  it("a failing migration command never runs the deploy command: exit 3 (tool failure), told on stderr", async () => {
+    const errors: string[] = [];
+    const code = await main(
+      ["--stack", "staging", "--image", IMAGE, "--migrate-command", "exit 7", "--deploy-command", `touch ${marker}`],
+      { PATH: process.env.PATH },
+      () => undefined,
+      dir,
+      (s) => errors.push(s),
+    );
     expect(code).toBe(3);
+    expect(errors.join("\n")).toMatch(/release: migrations FAILED: command exited with 7\n.*deploy NOT started/);
     expect(existsSync(marker)).toBe(false);
   });
 

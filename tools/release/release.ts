@@ -7,6 +7,9 @@
  *   npm run release -- --stack prod --migrate-only              migrations alone (URL from RENFORT_MIGRATION_DATABASE_URL)
  *   npm run release -- --stack prod --check --outputs o.json    post-deploy check (post-deploy-check.ts)
  *
+ * Exit codes (tools/cli/conventions.ts): 0 ok; 1 a post-deploy check failed (--check); 2 usage or input
+ * error; 3 the migrations failed (deploy not started) or the deploy failed after them (the log says which).
+ *
  * Why this order, and what it requires of migrations:
  * - Migrations run while the previous release still serves traffic. If they fail, the deploy is not
  *   attempted and the exit code is non-zero: the previous release keeps serving, unchanged.
@@ -28,6 +31,7 @@ import { existsSync, readFileSync, writeFileSync } from "fs";
 import { join } from "path";
 import { parse } from "yaml";
 import { APP_SCHEMA } from "../../components/database/access-model";
+import { EXIT, UsageError, fromUserDir, parseOptions, processIo, renderHelp, runCommand } from "../cli/conventions";
 import { writeImageDigest } from "./digest-writeback";
 import { imageRepositoryForStack, splitImageRef } from "./image-ref";
 import { fromStackOutputs, parseLoadBalancerRef, readCa, runPostDeployCheck, type CheckOptions } from "./post-deploy-check";
@@ -38,6 +42,8 @@ export interface ReleaseSteps {
   /** Rolls the new image out; rejects on failure. */
   deploy: () => Promise<void>;
   log: (line: string) => void;
+  /** Where failures are told (stderr); default: log. */
+  error?: (line: string) => void;
   /** Values to mask in any logged error (database URL, password). */
   secrets?: string[];
 }
@@ -60,27 +66,28 @@ export function redact(text: string, secrets: readonly string[]): string {
 export async function runRelease(steps: ReleaseSteps): Promise<ReleaseOutcome> {
   const secrets = steps.secrets ?? [];
   const message = (e: unknown) => redact(e instanceof Error ? e.message : String(e), secrets);
+  const error = steps.error ?? steps.log;
   steps.log("release: running database migrations (the previous release keeps serving meanwhile)");
   try {
     await steps.migrate();
   } catch (e) {
-    steps.log(`release: migrations FAILED: ${message(e)}`);
-    steps.log("release: deploy NOT started; the previous release keeps serving. Fix the migration and release again.");
-    return { ok: false, stage: "migrate", exitCode: 3 };
+    error(`release: migrations FAILED: ${message(e)}`);
+    error("release: deploy NOT started; the previous release keeps serving. Fix the migration and release again.");
+    return { ok: false, stage: "migrate", exitCode: EXIT.toolFailure };
   }
   steps.log("release: migrations applied; deploying the new image");
   try {
     await steps.deploy();
   } catch (e) {
-    steps.log(`release: deploy FAILED: ${message(e)}`);
-    steps.log(
+    error(`release: deploy FAILED: ${message(e)}`);
+    error(
       "release: the schema is migrated but the new image is not rolled out; the previous release serves on the new schema " +
         "(migrations are backward compatible by rule). Re-run the deploy once fixed.",
     );
-    return { ok: false, stage: "deploy", exitCode: 4 };
+    return { ok: false, stage: "deploy", exitCode: EXIT.toolFailure };
   }
   steps.log("release: done");
-  return { ok: true, stage: "done", exitCode: 0 };
+  return { ok: true, stage: "done", exitCode: EXIT.ok };
 }
 
 export type ReleaseMode = "release" | "migrate-only" | "check";
@@ -113,61 +120,113 @@ export interface ReleaseArgs {
   };
 }
 
-const VALUE_OPTIONS = [
-  "--stack", "--image", "--migrate-command", "--deploy-command", "--image-config-key", "--policy-pack-config", "--schema",
-  "--main-host", "--apex-host", "--min-healthy", "--lb", "--outputs", "--connect-to", "--ca-file", "--scw-api-url", "--wait-seconds",
-];
-const FLAG_OPTIONS = ["--migrate-only", "--check", "--no-write-back", "--skip-backends"];
-const REPEATABLE = ["--lb", "--connect-to"];
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-export function parseReleaseArgs(argv: string[]): ReleaseArgs {
-  const raw: Record<string, string> = {};
-  const lists: Record<string, string[]> = { "--lb": [], "--connect-to": [] };
-  const flags = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i]!;
-    if (FLAG_OPTIONS.includes(k)) {
-      flags.add(k);
-      continue;
-    }
-    if (!VALUE_OPTIONS.includes(k)) throw new Error(`unknown option ${k}; options: ${[...VALUE_OPTIONS, ...FLAG_OPTIONS].join(", ")}`);
-    const v = argv[i + 1];
-    if (v === undefined) throw new Error(`${k} needs a value`);
-    i++;
-    if (REPEATABLE.includes(k)) lists[k]!.push(v);
-    else raw[k] = v;
-  }
+export const HELP = renderHelp({
+  usage: [
+    "npm run release -- --stack <s> --image <registry>/<namespace>/<repository>@sha256:<digest> [--migrate-command <sh>]",
+    "                   [--deploy-command <sh>] [--schema renfort] [--no-write-back] [--image-config-key <key>]",
+    "                   [--policy-pack-config policies/config/<s>.json]",
+    "npm run release -- --stack <s> --migrate-only [--migrate-command <sh>] [--schema renfort]",
+    "npm run release -- --stack <s> --check [--outputs <pulumi stack output --json>] [--main-host h] [--apex-host h]",
+    "                   [--min-healthy N] [--lb <zone>/<id>]... [--connect-to <host>=<address>:<port>]...",
+    "                   [--ca-file <pem>] [--scw-api-url <url>] [--skip-backends] [--wait-seconds N]",
+  ],
+  summary: `Release step: the app's database migrations first (the previous release keeps serving), then the
+deploy of the image pinned by digest (written into Pulumi.<s>.yaml, then pulumi up). A failed migration
+never starts the deploy. --migrate-only runs the migrations alone; --check is the post-deploy check
+(backends healthy, /readyz through the main host, the apex 301 exact).`,
+  options: [
+    ["--stack <name>", "the stack (required)"],
+    ["--image <ref>", "release: the image, pinned by digest, from the stack's own repository"],
+    ["--migrate-command <sh>", "run this shell command instead of the app's runMigrations (app/src/migrate.ts)"],
+    ["--deploy-command <sh>", "run this shell command instead of pulumi up"],
+    ["--schema <name>", `schema of the app's tables and of pgmigrations (default ${APP_SCHEMA})`],
+    ["--no-write-back", "do not write the digest into Pulumi.<s>.yaml; pass it to pulumi up as config"],
+    ["--image-config-key <key>", "config key of the digest with --no-write-back (default renfort:fleet.image.digest)"],
+    ["--policy-pack-config <f>", "pulumi up with the policy pack (policies/) and this config"],
+    ["--migrate-only", "the migrations alone"],
+    ["--check", "the post-deploy check"],
+    ["--outputs <file>", "check: pulumi stack output --json (load balancers, capacity.minInstances)"],
+    ["--main-host, --apex-host", "check: the hosts (default: renfort:domain.mainHost and .apex of the stack file)"],
+    ["--min-healthy <n>", "check: healthy servers each backend needs (default: from --outputs)"],
+    ["--lb <zone>/<id>", "check: a load balancer (repeatable; default: from --outputs)"],
+    ["--connect-to <h>=<a>:<p>", "check: reach host h at address a, port p (repeatable)"],
+    ["--ca-file <pem>", "check: trust this CA"],
+    ["--scw-api-url <url>", "check: the Scaleway API (default https://api.scaleway.com)"],
+    ["--skip-backends", "check: skip the backends' health"],
+    ["--wait-seconds <n>", "check: retry every 5 s for up to n seconds (0 to 3600, default 0)"],
+  ],
+  environment: [
+    ["RENFORT_MIGRATION_DATABASE_URL", "the migrator's database URL (never logged)"],
+    ["SCW_SECRET_KEY", "check: reads the backends' health through the Scaleway API; pulumi up needs it too"],
+    ["PULUMI_CONFIG_PASSPHRASE, ...", "whatever pulumi up needs (README.md, Deploying for real)"],
+  ],
+  verdictFailed: "--check: a post-deploy check failed",
+  usageError: "bad option, an image not pinned by digest or from another repository, unreadable --outputs",
+  toolFailure: "the migrations failed (the deploy was not started), or the deploy failed after them",
+});
+
+/** The command line, or undefined for --help. Throws UsageError naming the option and the fix. */
+export function parseReleaseCommandLine(argv: string[]): ReleaseArgs | undefined {
+  const { values } = parseOptions(argv, {
+    stack: { type: "string" },
+    image: { type: "string" },
+    "migrate-command": { type: "string" },
+    "deploy-command": { type: "string" },
+    "image-config-key": { type: "string" },
+    "policy-pack-config": { type: "string" },
+    schema: { type: "string" },
+    "main-host": { type: "string" },
+    "apex-host": { type: "string" },
+    "min-healthy": { type: "string" },
+    lb: { type: "string", multiple: true },
+    outputs: { type: "string" },
+    "connect-to": { type: "string", multiple: true },
+    "ca-file": { type: "string" },
+    "scw-api-url": { type: "string" },
+    "wait-seconds": { type: "string" },
+    "migrate-only": { type: "boolean", default: false },
+    check: { type: "boolean", default: false },
+    "no-write-back": { type: "boolean", default: false },
+    "skip-backends": { type: "boolean", default: false },
+  });
+  if (values.help) return undefined;
+  const raw: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(values)) if (typeof v === "string") raw[`--${k}`] = v;
+  for (const k of ["--outputs", "--ca-file", "--policy-pack-config"]) if (raw[k] !== undefined) raw[k] = fromUserDir(raw[k]);
+  const lists: Record<string, string[]> = { "--lb": values.lb ?? [], "--connect-to": values["connect-to"] ?? [] };
+  const flags = new Set(["migrate-only", "check", "no-write-back", "skip-backends"].filter((f) => values[f as "check"] === true).map((f) => `--${f}`));
   const stack = raw["--stack"];
-  if (!stack || !/^[a-z0-9-]+$/.test(stack)) throw new Error(`--stack must name a stack (staging or prod), got "${stack ?? ""}"`);
-  if (flags.has("--migrate-only") && flags.has("--check")) throw new Error("--migrate-only and --check are separate steps: run one, then the other");
+  if (!stack || !/^[a-z0-9-]+$/.test(stack)) throw new UsageError(`--stack must name a stack (staging or prod), got "${stack ?? ""}"`);
+  if (flags.has("--migrate-only") && flags.has("--check")) throw new UsageError("--migrate-only and --check are separate steps: run one, then the other");
   const mode: ReleaseMode = flags.has("--migrate-only") ? "migrate-only" : flags.has("--check") ? "check" : "release";
   const schema = raw["--schema"] ?? APP_SCHEMA;
-  if (!SCHEMA_NAME.test(schema)) throw new Error(`--schema must be a lower-case PostgreSQL identifier such as ${APP_SCHEMA}, got "${schema}"`);
+  if (!SCHEMA_NAME.test(schema)) throw new UsageError(`--schema must be a lower-case PostgreSQL identifier such as ${APP_SCHEMA}, got "${schema}"`);
   const image = raw["--image"];
   if (mode === "release") {
     // pinned by digest: the deploy must be reproducible and a tag can move under it
     if (!image || !splitImageRef(image)) {
-      throw new Error(
+      throw new UsageError(
         `--image must be a registry image pinned by digest, e.g. rg.fr-par.scw.cloud/renfort-prod/renfort-app@sha256:<64 hex>, got "${image ?? ""}" (take the digest output of the image build step)`,
       );
     }
   } else if (image !== undefined) {
-    throw new Error(`--image is for a full release; --${mode} does not deploy an image`);
+    throw new UsageError(`--image is for a full release; --${mode} does not deploy an image`);
   }
   const connectTo: Record<string, string> = {};
   for (const c of lists["--connect-to"]!) {
     const m = /^([A-Za-z0-9.-]+)=(.+:\d+)$/.exec(c);
-    if (!m) throw new Error(`--connect-to must be <host>=<address>:<port>, e.g. www.renfort.test=127.0.0.2:443, got "${c}"`);
+    if (!m) throw new UsageError(`--connect-to must be <host>=<address>:<port>, e.g. www.renfort.test=127.0.0.2:443, got "${c}"`);
     connectTo[m[1]!.toLowerCase()] = m[2]!;
   }
   let minHealthy: number | undefined;
   if (raw["--min-healthy"] !== undefined) {
     minHealthy = Number(raw["--min-healthy"]);
-    if (!Number.isInteger(minHealthy) || minHealthy < 1) throw new Error(`--min-healthy must be an integer >= 1, got "${raw["--min-healthy"]}"`);
+    if (!Number.isInteger(minHealthy) || minHealthy < 1) throw new UsageError(`--min-healthy must be an integer >= 1, got "${raw["--min-healthy"]}"`);
   }
   const waitSeconds = raw["--wait-seconds"] === undefined ? 0 : Number(raw["--wait-seconds"]);
-  if (!Number.isInteger(waitSeconds) || waitSeconds < 0 || waitSeconds > 3600) throw new Error(`--wait-seconds must be an integer from 0 to 3600, got "${raw["--wait-seconds"]}"`);
+  if (!Number.isInteger(waitSeconds) || waitSeconds < 0 || waitSeconds > 3600) throw new UsageError(`--wait-seconds must be an integer from 0 to 3600, got "${raw["--wait-seconds"]}"`);
   const out: ReleaseArgs = {
     stack,
     mode,
@@ -192,6 +251,14 @@ export function parseReleaseArgs(argv: string[]): ReleaseArgs {
   if (raw["--deploy-command"]) out.deployCommand = raw["--deploy-command"];
   if (raw["--policy-pack-config"]) out.policyPackConfig = raw["--policy-pack-config"];
   return out;
+}
+
+
+/** The command line of a release (not --help). Throws UsageError naming the option and the fix. */
+export function parseReleaseArgs(argv: string[]): ReleaseArgs {
+  const args = parseReleaseCommandLine(argv);
+  if (!args) throw new UsageError("--help asks for the help text, not a release");
+  return args;
 }
 
 /** Runs a process with inherited output; rejects on a non-zero exit. */
@@ -277,8 +344,15 @@ function stackHosts(repoRoot: string, stack: string): { mainHost?: string; apexH
   };
 }
 
-/** `--check`: the post-deploy check; exit 0 when every check passes, 5 when one fails, 2 on bad input. */
-export async function runCheck(args: ReleaseArgs, env: NodeJS.ProcessEnv, log: (line: string) => void, repoRoot: string, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<number> {
+/** `--check`: the post-deploy check; exit 0 when every check passes, 1 when one fails, 2 on bad input. */
+export async function runCheck(
+  args: ReleaseArgs,
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+  repoRoot: string,
+  sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+  error: (line: string) => void = log,
+): Promise<number> {
   let options: CheckOptions;
   try {
     const c = args.check;
@@ -305,8 +379,8 @@ export async function runCheck(args: ReleaseArgs, env: NodeJS.ProcessEnv, log: (
       ...(env.SCW_SECRET_KEY ? { scwSecretKey: env.SCW_SECRET_KEY } : {}),
     };
   } catch (e) {
-    log(`release: check: ${(e as Error).message}`);
-    return 2;
+    error(`release: check: ${(e as Error).message}`);
+    return EXIT.usage;
   }
   const secrets = secretsOf(undefined, env.SCW_SECRET_KEY);
   const deadline = Date.now() + args.check.waitSeconds * 1000;
@@ -314,27 +388,34 @@ export async function runCheck(args: ReleaseArgs, env: NodeJS.ProcessEnv, log: (
     const results = await runPostDeployCheck(options);
     const failed = results.filter((r) => !r.ok);
     if (failed.length === 0 || Date.now() >= deadline) {
-      for (const r of results) log(redact(`release: check ${r.ok ? "ok  " : "FAIL"} ${r.name}: ${r.detail}`, secrets));
+      for (const r of results) (r.ok ? log : error)(redact(`release: check ${r.ok ? "ok  " : "FAIL"} ${r.name}: ${r.detail}`, secrets));
       if (failed.length === 0) {
         log("release: post-deploy check passed");
-        return 0;
+        return EXIT.ok;
       }
-      log(`release: post-deploy check FAILED (${failed.length} of ${results.length}): ${failed.map((r) => r.name).join("; ")}`);
-      return 5;
+      error(`release: post-deploy check FAILED (${failed.length} of ${results.length}): ${failed.map((r) => r.name).join("; ")}`);
+      return EXIT.verdictFailed;
     }
     await sleep(5000);
   }
 }
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv, log: (s: string) => void, repoRoot = join(__dirname, "..", "..")): Promise<number> {
-  let args: ReleaseArgs;
+/** Progress goes to `log` (stdout), failures to `error` (stderr). Returns the exit code. */
+export async function main(argv: string[], env: NodeJS.ProcessEnv, log: (s: string) => void, repoRoot = join(__dirname, "..", ".."), error: (s: string) => void = log): Promise<number> {
+  let parsed: ReleaseArgs | undefined;
   try {
-    args = parseReleaseArgs(argv);
+    parsed = parseReleaseCommandLine(argv);
   } catch (e) {
-    log(`release: ${(e as Error).message}`);
-    return 2;
+    error(`release: ${(e as Error).message}`);
+    error("(npm run release -- --help lists the options)");
+    return EXIT.usage;
   }
-  if (args.mode === "check") return runCheck(args, env, log, repoRoot);
+  if (!parsed) {
+    log(HELP);
+    return EXIT.ok;
+  }
+  const args = parsed;
+  if (args.mode === "check") return runCheck(args, env, log, repoRoot, undefined, error);
   const databaseUrl = env.RENFORT_MIGRATION_DATABASE_URL;
   const secrets = secretsOf(databaseUrl, env.SCW_SECRET_KEY);
   if (args.mode === "migrate-only") {
@@ -344,10 +425,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, log: (s: stri
         ? (await runProcess("sh", ["-c", args.migrateCommand], { ...env, RENFORT_STACK: args.stack }, repoRoot), [])
         : await migrateWithApp(repoRoot, databaseUrl, args.schema, log);
       log(ran.length > 0 ? `release: applied ${ran.length} migration(s): ${ran.join(", ")}` : "release: migrations already current");
-      return 0;
+      return EXIT.ok;
     } catch (e) {
-      log(`release: migrations FAILED: ${redact(e instanceof Error ? e.message : String(e), secrets)}`);
-      return 3;
+      error(`release: migrations FAILED: ${redact(e instanceof Error ? e.message : String(e), secrets)}`);
+      return EXIT.toolFailure;
     }
   }
   const stackFile = join(repoRoot, `Pulumi.${args.stack}.yaml`);
@@ -358,14 +439,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, log: (s: stri
       const given = splitImageRef(args.image)!.repository;
       if (given !== expected) throw new Error(`--image must come from the ${args.stack} repository ${expected} (renfort:fleet.image in Pulumi.${args.stack}.yaml), got ${given}`);
     } catch (e) {
-      log(`release: ${(e as Error).message}`);
-      return 2;
+      error(`release: ${(e as Error).message}`);
+      return EXIT.usage;
     }
   }
   const writeBack = !args.noWriteBack && existsSync(stackFile);
   const childEnv = { ...env, RENFORT_STACK: args.stack, RENFORT_IMAGE: args.image };
   const outcome = await runRelease({
     log,
+    error,
     secrets,
     migrate: args.migrateCommand
       ? () => runProcess("sh", ["-c", args.migrateCommand!], childEnv, repoRoot)
@@ -382,7 +464,5 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, log: (s: stri
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2), process.env, (s) => console.log(s)).then((code) => {
-    process.exitCode = code;
-  });
+  runCommand("release", () => main(process.argv.slice(2), process.env, processIo.out, undefined, processIo.err));
 }

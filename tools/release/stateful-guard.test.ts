@@ -179,11 +179,27 @@ describe("guard CLI", () => {
     expect(run(["--preview", fixturePath("replace-database"), "--merged-pr", record, "--codeowners", owners]).code).toBe(0);
   });
 
-  it("exits 2 on unreadable input", () => {
+  it("exits 2 on unreadable input or a bad option, told on stderr", () => {
     const bad = join(dir, "bad.json");
     writeFileSync(bad, "error: no stack named 'prod' found");
     expect(run(["--preview", bad]).code).toBe(2);
     expect(run([]).code).toBe(2);
+    const out: string[] = [];
+    const err: string[] = [];
+    expect(main(["--preview", bad, "--aprovals", "x"], {}, (s) => out.push(s), (s) => err.push(s))).toBe(2);
+    expect(out).toEqual([]);
+    expect(err.join("\n")).toMatch(/^guard:stateful: Unknown option '--aprovals'/);
+  });
+
+  it("resolves relative paths from where npm was run (INIT_CWD)", () => {
+    const previous = process.env.INIT_CWD;
+    process.env.INIT_CWD = join(fixturePath("delete-ip-and-ruleset.json"), "..");
+    try {
+      expect(run(["--preview", "delete-ip-and-ruleset.json"]).code).toBe(1);
+    } finally {
+      if (previous === undefined) delete process.env.INIT_CWD;
+      else process.env.INIT_CWD = previous;
+    }
   });
 });
 

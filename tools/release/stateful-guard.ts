@@ -14,10 +14,12 @@
  * Approvals also come from RENFORT_STATEFUL_APPROVALS, and from the merged pull request's code-owner
  * reviews and comments (tools/release/approvals.ts; recorded by release-stack.yml). With an event log and the policy config, it
  * also fails when a mandatory policy could not run during the preview (tools/release/unknown-downgrade.ts).
- * Exit 0: nothing at risk or all approved; 1: a stateful resource would be deleted or replaced without
- * approval, or a mandatory policy was downgraded; 2: unreadable input.
+ * Exit codes (tools/cli/conventions.ts): 0 nothing at risk or all approved; 1 a stateful resource would be
+ * deleted or replaced without approval, or a mandatory policy was downgraded; 2 bad option or unreadable
+ * input; 3 the tool failed. `--help` lists the options.
  */
 import { readFileSync } from "fs";
+import { EXIT, UsageError, fromUserDir, parseOptions, processIo, renderHelp, runCommand } from "../cli/conventions";
 import { approvalsFromList, approvalsFromMergedPullRequest, APPROVAL_TRAILER, parseMergedPullRequestRecord } from "./approvals";
 import { statefulType, typeFromUrn } from "./stateful-types";
 import { findDowngrades, formatDowngrades, policyEventsFromLog } from "./unknown-downgrade";
@@ -148,53 +150,81 @@ interface CliArgs {
   codeowners?: string;
   eventLog?: string;
   policyConfig?: string;
+  help: boolean;
 }
 
+export const HELP = renderHelp({
+  usage: [
+    'npm run guard:stateful -- --preview <preview.json> [--approvals "urn1,urn2"]',
+    "                          [--merged-pr <merged-pr.json> --codeowners <CODEOWNERS>]",
+    "                          [--event-log <events.jsonl> --policy-config <policies/config/<stack>.json>]",
+  ],
+  summary: `Refuses a \`pulumi preview --json\` that deletes or replaces a stateful resource (database, dedicated IP,
+load balancer, zone, zone settings or ruleset, registry namespace) unless its URN is approved; with the
+event log and the policy config, also a mandatory policy that could not run during the preview.`,
+  options: [
+    ["--preview <file>", "the output of pulumi preview --stack <s> --json (required)"],
+    ["--approvals <urns>", "approved URNs, comma- or newline-separated"],
+    ["--merged-pr <file>", "the merged pull request's record (release-stack.yml writes it): code owners' approvals"],
+    ["--codeowners <file>", "CODEOWNERS as main had it before the merge (with --merged-pr)"],
+    ["--event-log <file>", "the preview's --event-log (with --policy-config)"],
+    ["--policy-config <file>", "the stack's policy-pack config (with --event-log)"],
+  ],
+  environment: [["RENFORT_STATEFUL_APPROVALS", "more approved URNs, as --approvals"]],
+  verdictFailed: "a stateful resource would be deleted or replaced without approval, or a mandatory policy was downgraded",
+  usageError: "bad option, an input file that cannot be read or is not what it should be",
+});
+
 export function parseArgs(argv: string[]): CliArgs {
-  const out: CliArgs = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === "--preview") out.preview = value();
-    else if (a === "--approvals") out.approvals = value();
-    else if (a === "--merged-pr") out.mergedPr = value();
-    else if (a === "--codeowners") out.codeowners = value();
-    else if (a === "--event-log") out.eventLog = value();
-    else if (a === "--policy-config") out.policyConfig = value();
-    else {
-      throw new Error(
-        `unknown option ${a}; usage: guard:stateful -- --preview preview.json [--approvals "urn1,urn2"] [--merged-pr f --codeowners f] [--event-log f --policy-config f]`,
-      );
-    }
-  }
+  const { values } = parseOptions(argv, {
+    preview: { type: "string" },
+    approvals: { type: "string" },
+    "merged-pr": { type: "string" },
+    codeowners: { type: "string" },
+    "event-log": { type: "string" },
+    "policy-config": { type: "string" },
+  });
+  const path = (p: string | undefined) => (p === undefined ? undefined : fromUserDir(p));
+  const out: CliArgs = {
+    preview: path(values.preview),
+    approvals: values.approvals,
+    mergedPr: path(values["merged-pr"]),
+    codeowners: path(values.codeowners),
+    eventLog: path(values["event-log"]),
+    policyConfig: path(values["policy-config"]),
+    help: values.help ?? false,
+  };
+  if (out.help) return out;
   if (Boolean(out.mergedPr) !== Boolean(out.codeowners)) {
-    throw new Error("--merged-pr and --codeowners go together (the merged pull request's reviews and comments, and CODEOWNERS as main had it before the merge)");
+    throw new UsageError("--merged-pr and --codeowners go together (the merged pull request's reviews and comments, and CODEOWNERS as main had it before the merge)");
   }
   if (Boolean(out.eventLog) !== Boolean(out.policyConfig)) {
-    throw new Error("--event-log and --policy-config go together (the preview's event log and the stack's policy-pack config)");
+    throw new UsageError("--event-log and --policy-config go together (the preview's event log and the stack's policy-pack config)");
   }
+  if (!out.preview) throw new UsageError("--preview <file> is required (the output of `pulumi preview --json`)");
   return out;
 }
 
-export function main(argv: string[], env: NodeJS.ProcessEnv, log: (s: string) => void): number {
+/** The report goes to `log` (stdout), errors to `error` (stderr). Returns the exit code. */
+export function main(argv: string[], env: NodeJS.ProcessEnv, log: (s: string) => void, error: (s: string) => void = log): number {
   let args: CliArgs;
   try {
     args = parseArgs(argv);
-    if (!args.preview) throw new Error("--preview <file> is required (the output of `pulumi preview --json`)");
   } catch (e) {
-    log(`stateful guard: ${(e as Error).message}`);
-    return 2;
+    error(`guard:stateful: ${(e as Error).message}`);
+    error("(npm run guard:stateful -- --help lists the options)");
+    return EXIT.usage;
+  }
+  if (args.help) {
+    log(HELP);
+    return EXIT.ok;
   }
   let preview: PreviewDigest;
   try {
-    preview = parsePreview(JSON.parse(readFileSync(args.preview, "utf8")), args.preview);
+    preview = parsePreview(JSON.parse(readFileSync(args.preview!, "utf8")), args.preview);
   } catch (e) {
-    log(`stateful guard: cannot read ${args.preview}: ${(e as Error).message}`);
-    return 2;
+    error(`guard:stateful: cannot read ${args.preview}: ${(e as Error).message}`);
+    return EXIT.usage;
   }
   const urns = [...approvalsFromList(args.approvals), ...approvalsFromList(env.RENFORT_STATEFUL_APPROVALS)];
   let notes: string[] = [];
@@ -205,8 +235,8 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, log: (s: string) =>
       urns.push(...fromPr.urns);
       notes = fromPr.notes;
     } catch (e) {
-      log(`stateful guard: cannot read ${args.mergedPr} or ${args.codeowners}: ${(e as Error).message}`);
-      return 2;
+      error(`guard:stateful: cannot read ${args.mergedPr} or ${args.codeowners}: ${(e as Error).message}`);
+      return EXIT.usage;
     }
   }
   const result = checkPreview(preview, urns);
@@ -220,13 +250,13 @@ export function main(argv: string[], env: NodeJS.ProcessEnv, log: (s: string) =>
       downgraded = ds.length;
       log(formatDowngrades(ds));
     } catch (e) {
-      log(`stateful guard: cannot read ${args.eventLog} or ${args.policyConfig}: ${(e as Error).message}`);
-      return 2;
+      error(`guard:stateful: cannot read ${args.eventLog} or ${args.policyConfig}: ${(e as Error).message}`);
+      return EXIT.usage;
     }
   }
-  return result.ok && downgraded === 0 ? 0 : 1;
+  return result.ok && downgraded === 0 ? EXIT.ok : EXIT.verdictFailed;
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2), process.env, (s) => console.log(s));
+  runCommand("guard:stateful", () => main(process.argv.slice(2), process.env, processIo.out, processIo.err));
 }

@@ -8,50 +8,75 @@
  *                    [--outage N] [--gate-timeout N] [--set KEY=VALUE ...] [--bundle <file>] [--report <file>]
  * npm run twin -- campaign home|signup|apex [--state-dir <dir>] [--report <file>] [-- <npm run loadtest options>]
  *
- * Exit codes: 0 ok, 1 verdict failed (status: the twin is not running), 2 usage, stack-file or config
- * error, 3 the tool or one of the twin's parts failed.
+ * Exit codes (tools/cli/conventions.ts): 0 ok, 1 verdict failed (a check failed, the drill lost a signup,
+ * or no twin runs), 2 usage, stack-file or config error, 3 the tool or one of the twin's parts failed.
  */
-import { parseArgs } from "node:util";
+import { EXIT, ToolFailure, UsageError, fromUserDir, parseOptions, processIo, renderHelp, runCommand } from "../cli/conventions";
 import { ConfigError } from "../../stacks/config";
 import { StackFileError } from "../plan/stack-file";
 import { DEFAULT_BASE_ADDRESS } from "./addresses";
 import { TopologyError } from "./topology";
 import { DEFAULT_STATE_DIR, down, REPO_ROOT, status, up, type Summary } from "./twin";
 
-const USAGE = `usage:
-  npm run twin -- up --stack <staging|prod> [--instances N] [--summary <file>] [--base-address ${DEFAULT_BASE_ADDRESS}]
-                     [--state-dir <dir>] [--port-offset N] [--config-file <Pulumi.<stack>.yaml-like file>]
-                     [--client-ip-header <name>]   (the edge takes the visitor's IP from it, e.g. cf-connecting-ip for npm run loadtest)
-  npm run twin -- down [--state-dir <dir>]
-  npm run twin -- status [--state-dir <dir>] [--json]
-  npm run twin -- check [--state-dir <dir>]     origin lock, apex 301, signup stored and mailed (and the edge's cache and geo ban)
-  npm run twin -- drill <name> [--rate 50] [--seconds 30] [--report <file>] [--state-dir <dir>]
-    instance-kill                               kills one app process
-    postgres-restart [--outage 5]               stops PostgreSQL for --outage seconds, starts it again
-    smtp-down [--outage 60]                     stops the SMTP server for --outage seconds; every mail must land once later
-    release [--set KEY=VALUE ...] [--bundle app/dist/server.js] [--gate-timeout 60] [--seconds 5 (before and after)]
-                                                rolls a new release through every backend behind the fleet's health gate
-                                                each under a steady signup load; exit 1 if an acknowledged signup is lost
-                                                (release: if any request failed or the gate did not pass)
-  npm run twin -- campaign home|signup|apex [--report <file>] [-- <more npm run loadtest options, e.g. --steps 50,100>]
-                                                the launch campaign against the running twin (its summary gives the targets)
-
-Stands the stack's topology up on this machine from what the program declares (load balancers as HAProxy,
-the fleet as app processes, PostgreSQL, an SMTP server, the edge stand-in), or stops it.
-State directory default: ${DEFAULT_STATE_DIR}. Ports below 1024 get --port-offset added (default 0 as root, 10000 otherwise).`;
-
-class UsageError extends Error {}
+const USAGE = renderHelp({
+  usage: [
+    `npm run twin -- up --stack <staging|prod> [--instances N] [--summary <file>] [--base-address ${DEFAULT_BASE_ADDRESS}]`,
+    "                   [--state-dir <dir>] [--port-offset N] [--config-file <file>] [--client-ip-header <name>]",
+    "npm run twin -- down [--state-dir <dir>]",
+    "npm run twin -- status [--state-dir <dir>] [--json]",
+    "npm run twin -- check [--state-dir <dir>]",
+    "npm run twin -- drill instance-kill|postgres-restart|smtp-down|release [--rate 50] [--seconds 30] [--report <file>] [--state-dir <dir>]",
+    "                      [--outage <s>] [--set KEY=VALUE ...] [--bundle app/dist/server.js] [--gate-timeout 60]",
+    "npm run twin -- campaign home|signup|apex [--report <file>] [-- <more npm run loadtest options>]",
+  ],
+  summary: `Stands the stack's topology up on this machine from what the program declares (load balancers as HAProxy,
+the fleet as app processes, PostgreSQL, an SMTP server, the edge stand-in), checks it, drills it, or stops it.`,
+  groups: [
+    {
+      title: "Commands",
+      rows: [
+        ["up", "build and start the twin of --stack"],
+        ["down", "stop every process up started and remove the state directory"],
+        ["status", "list the twin's processes (exit 1 when no twin runs)"],
+        ["check", "origin lock, apex 301, signup stored and mailed (and the edge's cache and geo ban)"],
+        ["drill instance-kill", "kill one app process under steady signup load"],
+        ["drill postgres-restart", "stop PostgreSQL for --outage seconds (default 5), start it again"],
+        ["drill smtp-down", "stop the SMTP server for --outage seconds (default 60); every mail must land once later"],
+        ["drill release", "roll a new release (--set, --bundle) through every backend behind the fleet's health gate; exit 1 if any request failed or the gate did not pass"],
+        ["campaign home|signup|apex", "the launch campaign against the running twin (its summary gives the targets)"],
+      ],
+    },
+  ],
+  options: [
+    ["--stack <name>", "up: the stack whose Pulumi.<name>.yaml is evaluated"],
+    ["--config-file <file>", "up: read this file (same format as Pulumi.<stack>.yaml) instead"],
+    ["--instances <n>", "up: app processes per group (default: each group's minimum)"],
+    ["--summary <file>", "up: write the twin's addresses, hosts and CA as JSON"],
+    ["--base-address <a>", `up: the loopback /24 the twin uses (default ${DEFAULT_BASE_ADDRESS})`],
+    ["--port-offset <n>", "up: added to declared ports below 1024 (default 0 as root, 10000 otherwise)"],
+    ["--client-ip-header <name>", "up: the edge takes the visitor's IP from it, e.g. cf-connecting-ip for npm run loadtest"],
+    ["--state-dir <dir>", `where the twin keeps its state (default ${DEFAULT_STATE_DIR})`],
+    ["--json", "status: as JSON"],
+    ["--rate <n>", "drill: signups per second (default 50)"],
+    ["--seconds <n>", "drill: duration (default 30, at least 3; release: 5 before and after, at least 1)"],
+    ["--report <file>", "drill, campaign: write the report as JSON"],
+    ["--outage <s>", "drill postgres-restart, smtp-down: how long the part stays down"],
+    ["--set KEY=VALUE", "drill release: an environment change of the new release (repeatable)"],
+    ["--bundle <file>", "drill release: the new release's bundle (default app/dist/server.js)"],
+    ["--gate-timeout <s>", "drill release: how long the health gate waits (default 60)"],
+  ],
+  notes: "It reads no .env: every secret the twin needs is generated fresh.",
+  verdictFailed: "check: a check failed; status, check, drill: no twin runs; drill: an acknowledged signup was lost",
+  usageError: "bad option, unreadable stack file, invalid config",
+  toolFailure: "the twin could not be built from what the program declares, or one of its parts failed (everything started is stopped again)",
+});
 
 const DRILLS = ["instance-kill", "postgres-restart", "smtp-down", "release"];
 
 function parse(argv: string[]) {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: true,
-      options: {
+  const parsed = parseOptions(
+    argv,
+    {
         stack: { type: "string" },
         instances: { type: "string" },
         summary: { type: "string" },
@@ -68,12 +93,9 @@ function parse(argv: string[]) {
         set: { type: "string", multiple: true },
         bundle: { type: "string" },
         json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+    },
+    true,
+  );
   const { values, positionals } = parsed;
   if (values.help) return undefined;
   const [command, ...rest] = positionals;
@@ -109,6 +131,7 @@ function parse(argv: string[]) {
       if (values[k] !== undefined) throw new UsageError(`--${k} applies to up only`);
     }
   }
+  const path = (p: string | undefined) => (p === undefined ? undefined : fromUserDir(p));
   return {
     command: command as "up" | "down" | "status" | "check" | "drill" | "campaign",
     drill,
@@ -120,14 +143,14 @@ function parse(argv: string[]) {
     gateTimeout: int("gate-timeout", values["gate-timeout"], 1) ?? 60,
     set: values.set ?? [],
     bundle: values.bundle,
-    report: values.report,
+    report: path(values.report),
     stack: values.stack ?? "",
     instances: int("instances", values.instances, 1),
     portOffset: int("port-offset", values["port-offset"], 0),
-    summary: values.summary,
+    summary: path(values.summary),
     baseAddress: values["base-address"],
-    stateDir: values["state-dir"],
-    configFile: values["config-file"],
+    stateDir: path(values["state-dir"]),
+    configFile: path(values["config-file"]),
     clientIpHeader: values["client-ip-header"],
     json: values.json ?? false,
   };
@@ -160,8 +183,8 @@ async function runDrill(args: Args, summary: Summary, processes: Array<{ pid: nu
 async function main(argv: string[]): Promise<number> {
   const args = parse(argv);
   if (!args) {
-    console.log(USAGE);
-    return 0;
+    processIo.out(USAGE);
+    return EXIT.ok;
   }
   if (args.command === "down") {
     await down({ stateDir: args.stateDir });
@@ -177,7 +200,7 @@ async function main(argv: string[]): Promise<number> {
   if (args.command === "drill" || args.command === "campaign") {
     const s = status({ stateDir: args.stateDir });
     if (!s.running || !s.summary) {
-      console.error(`no twin running: start one with npm run twin -- up --stack <s> --instances 2 --client-ip-header cf-connecting-ip`);
+      processIo.err(`twin: no twin running: start one with npm run twin -- up --stack <s> --instances 2 --client-ip-header cf-connecting-ip`);
       return 1;
     }
     if (args.command === "campaign") {
@@ -195,7 +218,7 @@ async function main(argv: string[]): Promise<number> {
   if (args.command === "check") {
     const s = status({ stateDir: args.stateDir });
     if (!s.running || !s.summary) {
-      console.error("no twin running: start one with npm run twin -- up --stack <s>");
+      processIo.err("twin: no twin running: start one with npm run twin -- up --stack <s>");
       return 1;
     }
     const { runChecks } = await import("./checks");
@@ -238,22 +261,15 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    if (e instanceof UsageError) {
-      console.error(`error: ${e.message}\n${USAGE}`);
-      process.exit(2);
-    }
-    if (e instanceof ConfigError || e instanceof StackFileError) {
-      console.error(`error: ${e.message}`);
-      process.exit(2);
-    }
-    if (e instanceof TopologyError) {
-      console.error(`error: the twin cannot be built from what the program declares: ${e.message}`);
-      process.exit(3);
-    }
-    console.error(`error: the twin failed: ${(e as Error).message ?? e}`);
-    process.exit(3);
-  },
+runCommand(
+  "twin",
+  () =>
+    main(process.argv.slice(2)).catch((e: unknown) => {
+      if (e instanceof TopologyError) throw new ToolFailure(`the twin cannot be built from what the program declares: ${e.message}`);
+      if (e instanceof Error && !(e instanceof UsageError || e instanceof ConfigError || e instanceof StackFileError || e instanceof ToolFailure)) {
+        throw new ToolFailure(`the twin failed: ${e.message}`);
+      }
+      throw e;
+    }),
+  [ConfigError, StackFileError],
 );
