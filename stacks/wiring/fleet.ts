@@ -2,11 +2,11 @@
  * Maps the typed stack config onto the Fleet component's args (the component never reads config).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { RenfortConfig } from "../../stacks/config";
-import type { StackSecrets } from "../../stacks/load";
+import type { RenfortConfig } from "../config";
+import type { StackSecrets } from "../load";
 import { cloudflareRanges } from "../../data/cloudflare-ranges";
-import { parseMaxConnections } from "./capacity";
-import { Fleet, type FleetArgs, type FleetLoadBalancer } from "./index";
+import { parseMaxConnections } from "../../components/fleet/capacity";
+import { Fleet, type FleetArgs, type FleetLoadBalancer } from "../../components/fleet/index";
 
 export interface FleetDeps {
   privateNetworkId: pulumi.Input<string>;

@@ -2,8 +2,8 @@
  * Maps the parsed stack config onto the Email component's args (the component never reads config).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { ConfigError, type RenfortConfig } from "../../stacks/config";
-import { Email, type EmailArgs } from "./index";
+import { ConfigError, type RenfortConfig } from "../config";
+import { Email, type EmailArgs } from "../../components/email/index";
 
 export interface EmailSecrets {
   /** Brevo SMTP key: only needed with provider brevo (Scaleway's SMTP password is an API key created here). */

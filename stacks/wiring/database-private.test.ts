@@ -3,12 +3,12 @@
  * secret; and the refusals of a world-open admin endpoint (config and component).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { parseConfig } from "../../stacks/config";
+import { parseConfig } from "../config";
 import { evaluateProgram, type PlanResource, type ProgramRun } from "../../tools/plan/harness";
 import { committedRaw, configProblems } from "../../tools/plan/testing";
 import { redactSecrets, unwrapSecrets } from "../../tools/plan/values";
-import { createDatabase, databaseArgsFromConfig } from "./from-config";
-import { Database } from "./index";
+import { createDatabase, databaseArgsFromConfig } from "./database";
+import { Database } from "../../components/database/index";
 
 function withAdminAccess(stack: "staging" | "prod", adminAccess: unknown): Record<string, unknown> {
   const raw = committedRaw(stack);

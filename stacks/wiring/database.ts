@@ -2,9 +2,9 @@
  * Maps the typed stack config onto the Database component's args (the component never reads config).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { RenfortConfig } from "../../stacks/config";
-import type { StackSecrets } from "../../stacks/load";
-import { Database, type DatabaseArgs } from "./index";
+import type { RenfortConfig } from "../config";
+import type { StackSecrets } from "../load";
+import { Database, type DatabaseArgs } from "../../components/database/index";
 
 /** The component's args for a stack; pure, so tests can read what each stack asks for. */
 export function databaseArgsFromConfig(

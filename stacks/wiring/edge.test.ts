@@ -4,10 +4,10 @@
  */
 import type { PlanResource, ProgramRun } from "../../tools/plan/harness";
 import { committedStack, evaluateStack, originIpsStandIn, withProviders } from "../../tools/plan/testing";
-import { matches } from "./expressions";
-import { createEdge } from "./from-config";
-import { edgeRulesets, toRulesetRule } from "./rules";
-import { zoneSettings } from "./settings";
+import { matches } from "../../components/edge/expressions";
+import { createEdge } from "./edge";
+import { edgeRulesets, toRulesetRule } from "../../components/edge/rules";
+import { zoneSettings } from "../../components/edge/settings";
 
 const prod = committedStack("prod");
 const cfg = prod.config;

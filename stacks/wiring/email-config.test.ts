@@ -1,10 +1,10 @@
 /**
  * The `renfort:email` block: parsed by stacks/config (email.ts + the cross-key rules of index.ts) and mapped
- * onto the component by from-config.ts.
+ * onto the component by stacks/wiring/email.ts.
  */
-import { parseConfig } from "../../stacks/config";
+import { parseConfig } from "../config";
 import { committedRaw, configProblems } from "../../tools/plan/testing";
-import { emailArgsFromConfig } from "./from-config";
+import { emailArgsFromConfig } from "./email";
 
 function withEmail(stack: "staging" | "prod", email: Record<string, unknown>): Record<string, unknown> {
   const raw = committedRaw(stack);

@@ -2,8 +2,8 @@
  * Maps the stack's typed config onto the edge component's args (the component itself never reads config).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { RenfortConfig } from "../../stacks/config";
-import { Edge, type EdgeArgs } from "./index";
+import type { RenfortConfig } from "../config";
+import { Edge, type EdgeArgs } from "../../components/edge/index";
 
 /** Name of the component in every stack (like renfort-network, renfort-origin); its children are `renfort-edge-<key>`. */
 export const EDGE_NAME = "renfort-edge";
