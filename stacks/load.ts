@@ -4,7 +4,8 @@
 import * as pulumi from "@pulumi/pulumi";
 // Not in the SDK's typings, but what `Config.getSecret` itself consults: whether the engine marked a key secret.
 import { isConfigSecret } from "../adapters/pulumi-runtime";
-import { NAMESPACE, parseConfig, parseConfigReport, SECRET_KEYS, type RenfortConfig, type SecretKey, ConfigError } from "./config";
+import { NAMESPACE, SECRET_KEYS, type RenfortConfig, type SecretKey, ConfigError } from "./config";
+import { parseStackConfig, parseStackConfigReport } from "./wiring";
 
 export interface StackSecrets {
   originTlsPrivateKey: pulumi.Output<string>;
@@ -42,8 +43,8 @@ export function loadStackConfig(options: LoadOptions = {}): { config: RenfortCon
   let config: RenfortConfig | undefined;
   let posture: string[] = [];
   try {
-    if (options.posture === "report") ({ config, posture } = parseConfigReport(raw));
-    else config = parseConfig(raw);
+    if (options.posture === "report") ({ config, posture } = parseStackConfigReport(raw));
+    else config = parseStackConfig(raw);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     problems.push(...e.problems);

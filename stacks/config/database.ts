@@ -3,7 +3,6 @@
  * admin-access modes).
  */
 import { z } from "zod";
-import { adminAccessProblems } from "../../components/database/connection";
 import { ipv4Cidr, positiveInt, type TierIssue, type TierRule } from "./common";
 
 const pgIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case PostgreSQL identifier");
@@ -49,13 +48,9 @@ export const databaseSchema = z.strictObject({
     .prefault({}),
   roles: z.strictObject({ migrator: role, app: role, readonly: role }),
   readReplica: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
-})
-  // An admin endpoint open to the world is never right, whatever the tier: a config error, not a posture.
-  .superRefine((d, ctx) => {
-    for (const issue of adminAccessProblems(d.adminAccess)) {
-      ctx.addIssue({ code: "custom", path: issue.path, message: issue.message, input: issue.value });
-    }
-  });
+});
+// The admin access rules (never open to the world, CIDRs only in acl mode) are the database component's
+// (components/database/connection.ts): stacks/wiring checks them on the mapped args and names the keys.
 export type DatabaseConfig = z.infer<typeof databaseSchema>;
 
 export const databaseTierRules: TierRule<DatabaseConfig> = (d, tier) => {
