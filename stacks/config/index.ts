@@ -150,6 +150,3 @@ export function parseConfigReport(raw: Record<string, unknown>): { config: Renfo
   if (problems.length > 0) throw new ConfigError(problems);
   return { config: { ...cfg, email: { ...cfg.email, domain: emailDomain } }, posture };
 }
-
-/** Every `renfort:` key the schema knows, secrets included: anything else in a stack file is a mistake. */
-export const KNOWN_KEYS: readonly string[] = [...Object.keys(configSchema.shape), ...Object.keys(SECRET_KEYS)];
