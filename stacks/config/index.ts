@@ -23,9 +23,22 @@ export const SECRET_KEYS = {
   /** Password of the database admin user; generated when absent. */
   databaseAdminPassword: { required: false, description: "Database admin password (secret); generated when absent." },
   /** Brevo SMTP key; required with renfort:email.provider brevo (Scaleway's SMTP password is an API key the stack creates). */
-  emailSmtpKey: { required: false, description: "Brevo SMTP key (secret); required when renfort:email.provider is brevo." },
-} as const;
+  emailSmtpKey: {
+    required: false,
+    description: "Brevo SMTP key (secret; Brevo's Settings > SMTP & API > SMTP); required when renfort:email.provider is brevo.",
+  },
+} as const satisfies Record<string, { required: boolean; description: string }>;
 export type SecretKey = keyof typeof SECRET_KEYS;
+
+/** The secrets a parsed config needs besides the always-required ones: the one place saying when an optional secret is required. */
+export function secretsRequiredBy(cfg: Pick<RenfortConfig, "email">): SecretKey[] {
+  return cfg.email.provider === "brevo" ? ["emailSmtpKey"] : [];
+}
+
+/** The message for a required secret that is not set. */
+export function missingSecretProblem(key: SecretKey): string {
+  return `${NAMESPACE}:${key} is required: set it with pulumi config set --secret ${key} <value> (${SECRET_KEYS[key].description})`;
+}
 
 export const configSchema = z.strictObject({
   tier: z.enum(TIERS),
@@ -81,6 +94,8 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
         (k) => `${keyOf([...issue.path, k])} is not a known key: remove it or fix its spelling (see Pulumi.yaml and the README's configuration table)`,
       );
     case "invalid_type":
+      // A key only one variant of a union takes (`email.brevo` without provider brevo): the schema says why.
+      if (issue.expected === "never") return [`${keyOf(issue.path)} ${issue.message}`];
       if (got === undefined) {
         return [`${keyOf(issue.path)} is required: set it with pulumi config set --path '${keyOf(issue.path).slice(NAMESPACE.length + 1)}' <value>`];
       }
@@ -88,6 +103,10 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
     case "invalid_value":
       return [`${keyOf(issue.path)} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, got ${show(got)}`];
     case "invalid_union":
+      if ("options" in issue && Array.isArray(issue.options)) {
+        // A discriminated union's tag (`email.provider`): name the accepted values, like an enum.
+        return [`${keyOf(issue.path)} must be one of ${issue.options.map((v) => JSON.stringify(v)).join(", ")}, got ${show(got)}`];
+      }
       return [`${keyOf(issue.path)} is not an accepted value, got ${show(got)}`];
     default: {
       // Messages in the schemas are written as "must ...".
