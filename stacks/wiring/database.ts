@@ -42,6 +42,7 @@ export function databaseArgsFromConfig(
       readonly: { name: d.roles.readonly.name, connectionLimit: d.roles.readonly.connectionLimit },
     },
     readReplica: d.readReplica.enabled,
+    // The component protects by default; staging turns it off here, explicitly.
     protect: cfg.tier === "prod",
     sslmode: "require",
     tags: ["renfort", cfg.tier],
