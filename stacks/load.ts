@@ -4,7 +4,8 @@
 import * as pulumi from "@pulumi/pulumi";
 // Not in the SDK's typings, but what `Config.getSecret` itself consults: whether the engine marked a key secret.
 import { isConfigSecret } from "../adapters/pulumi-runtime";
-import { NAMESPACE, parseConfig, parseConfigReport, SECRET_KEYS, type RenfortConfig, type SecretKey, ConfigError } from "./config";
+import { NAMESPACE, SECRET_KEYS, missingSecretProblem, secretsRequiredBy, type RenfortConfig, type SecretKey, ConfigError } from "./config";
+import { parseStackConfig, parseStackConfigReport } from "./wiring";
 
 export interface StackSecrets {
   originTlsPrivateKey: pulumi.Output<string>;
@@ -45,22 +46,20 @@ export function loadStackConfig(options: LoadOptions = {}): { config: RenfortCon
   let posture: string[] = [];
   try {
     const parse = options.now ? { now: options.now } : {};
-    if (options.posture === "report") ({ config, posture } = parseConfigReport(raw, parse));
-    else config = parseConfig(raw, parse);
+    if (options.posture === "report") ({ config, posture } = parseStackConfigReport(raw, parse));
+    else config = parseStackConfig(raw, parse);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     problems.push(...e.problems);
   }
   const bag = new pulumi.Config(NAMESPACE);
+  const requiredByConfig: string[] = config ? secretsRequiredBy(config) : [];
   for (const [key, spec] of Object.entries(SECRET_KEYS)) {
-    if (spec.required && !(key in raw)) {
-      problems.push(`${NAMESPACE}:${key} is required: set it with pulumi config set --secret ${key} <value> (${spec.description})`);
+    if ((spec.required || requiredByConfig.includes(key)) && !(key in raw)) {
+      problems.push(missingSecretProblem(key as SecretKey));
     } else if (key in raw && !isConfigSecret(`${NAMESPACE}:${key}`)) {
       problems.push(`${NAMESPACE}:${key} must be stored as a secret: run pulumi config set --secret ${key} <value> and remove the plain-text value`);
     }
-  }
-  if (config?.email.provider === "brevo" && !("emailSmtpKey" in raw)) {
-    problems.push(`${NAMESPACE}:emailSmtpKey is required when renfort:email.provider is brevo: set it with pulumi config set --secret emailSmtpKey <Brevo SMTP key>`);
   }
   if (problems.length > 0 || !config) throw new ConfigError(problems);
   const secret = (key: SecretKey) => bag.requireSecret(key);

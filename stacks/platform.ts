@@ -5,12 +5,12 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import * as scaleway from "@pulumiverse/scaleway";
-import { createDatabase } from "../components/database/from-config";
-import { createEdge } from "../components/edge/from-config";
-import { createEmail } from "../components/email/from-config";
-import { createFleet } from "../components/fleet/from-config";
-import { createNetwork } from "../components/network/from-config";
-import { createOrigin } from "../components/origin/from-config";
+import { createDatabase } from "./wiring/database";
+import { createEdge } from "./wiring/edge";
+import { createEmail } from "./wiring/email";
+import { createFleet } from "./wiring/fleet";
+import { createNetwork } from "./wiring/network";
+import { createOrigin } from "./wiring/origin";
 import type { RenfortConfig } from "./config";
 import type { StackSecrets } from "./load";
 

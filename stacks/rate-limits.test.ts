@@ -11,7 +11,7 @@ import { buildApp } from "../app/src/app";
 import { loadConfig } from "../app/src/config";
 import { rateLimitRules } from "../components/edge/rules";
 import { plainAppEnv } from "../components/fleet/cloud-init";
-import { fleetArgsFromConfig } from "../components/fleet/from-config";
+import { fleetArgsFromConfig } from "./wiring/fleet";
 import { committedRaw } from "../tools/plan/testing";
 import { parseConfig } from "./config";
 

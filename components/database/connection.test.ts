@@ -41,9 +41,9 @@ describe("adminAccessProblems / assertAdminAccess", () => {
     expect(adminAccessProblems(access).map((p) => p.path.join("."))).toEqual(paths);
   });
 
-  it("throws a message naming the key and the fix", () => {
+  it("throws a message naming the argument and the fix", () => {
     expect(() => assertAdminAccess({ mode: "acl", allowedCidrs: ["0.0.0.0/0"] })).toThrow(
-      'renfort:database.adminAccess.allowedCidrs[0] must not open the admin endpoint to the whole internet: list the operators\' egress CIDRs, got "0.0.0.0/0"',
+      '  - adminAccess.allowedCidrs[0] must not open the admin endpoint to the whole internet: list the operators\' egress CIDRs, got "0.0.0.0/0"',
     );
     expect(() => assertAdminAccess({ mode: "acl", allowedCidrs: ["203.0.113.16/29"] })).not.toThrow();
   });

@@ -34,8 +34,9 @@ export function adminCidrProblem(cidr: string): string | undefined {
 }
 
 /**
- * Every problem of an admin-access setting, each naming the config key under `renfort:database` it
- * comes from. Config validation and the component (defensively) both use it.
+ * Every problem of the `adminAccess` argument, each with its path in the component's args (the wiring
+ * layer maps it to a config key; another argument a message names is in backticks). The wiring checks
+ * it before declaring anything; the component asserts it again as its last line of defence.
  */
 export function adminAccessProblems(access: AdminAccess): { path: (string | number)[]; message: string; value: unknown }[] {
   const problems: { path: (string | number)[]; message: string; value: unknown }[] = [];
@@ -44,27 +45,27 @@ export function adminAccessProblems(access: AdminAccess): { path: (string | numb
     if (message) problems.push({ path: ["adminAccess", "allowedCidrs", i], message, value: cidr });
   });
   if (access.mode === "acl" && access.allowedCidrs.length === 0) {
-    problems.push({ path: ["adminAccess", "allowedCidrs"], message: "must list at least one CIDR when adminAccess.mode is acl", value: [] });
+    problems.push({ path: ["adminAccess", "allowedCidrs"], message: "must list at least one CIDR when `adminAccess.mode` is acl", value: [] });
   }
   if (access.mode === "private" && access.allowedCidrs.length > 0) {
     problems.push({
       path: ["adminAccess", "allowedCidrs"],
-      message: "must be empty when adminAccess.mode is private (there is no public endpoint to restrict): remove it, or set adminAccess.mode to acl",
+      message: "must be empty when `adminAccess.mode` is private (there is no public endpoint to restrict): remove it, or set `adminAccess.mode` to acl",
       value: access.allowedCidrs,
     });
   }
   return problems;
 }
 
-function keyOf(path: (string | number)[]): string {
-  return `renfort:database${path.map((p) => (typeof p === "number" ? `[${p}]` : `.${p}`)).join("")}`;
+function argOf(path: (string | number)[]): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
 }
 
 /** Throws when the admin access is unsafe: the component's last line of defence behind config validation. */
 export function assertAdminAccess(access: AdminAccess): void {
   const problems = adminAccessProblems(access);
   if (problems.length > 0) {
-    const lines = problems.map((p) => `  - ${keyOf(p.path)} ${p.message}, got ${JSON.stringify(p.value)}`);
+    const lines = problems.map((p) => `  - ${argOf(p.path)} ${p.message}, got ${JSON.stringify(p.value)}`);
     throw new Error(`Database admin access refused:\n${lines.join("\n")}`);
   }
 }
@@ -118,7 +119,7 @@ export function adminEndpointOf(mode: AdminAccessMode, e: InstanceEndpoints): En
   if (mode === "private") return privateEndpointOf(e);
   const lb = e.loadBalancer;
   if (!lb?.ip || !lb.port) {
-    throw new Error("renfort:database.adminAccess.mode is acl but the instance reports no public endpoint: it must be declared with loadBalancer: {}");
+    throw new Error("adminAccess.mode is acl but the instance reports no public endpoint: it must be declared with loadBalancer: {}");
   }
   return { host: lb.ip, port: lb.port };
 }

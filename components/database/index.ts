@@ -59,7 +59,7 @@ export interface DatabaseArgs {
   engine?: pulumi.Input<string>;
   /** Node type, e.g. DB-PRO2-M (`scw rdb node-type list`). Required. */
   nodeType: pulumi.Input<string>;
-  /** Standby node with automatic failover. Default false; a change RECREATES the instance. */
+  /** Standby node with automatic failover. Default true (secure default: a stack turns it off explicitly); a change RECREATES the instance. */
   highAvailability?: pulumi.Input<boolean>;
   /** `lssd` | `sbs_5k` | `sbs_15k`. Default "sbs_5k". */
   volumeType?: pulumi.Input<string>;
@@ -92,7 +92,7 @@ export interface DatabaseArgs {
   roles: Record<RoleKey, DatabaseRoleArgs>;
   /** A read replica on the private network. Plain: decides whether it exists. Default false. */
   readReplica?: boolean;
-  /** Protect the instance, the application database, its schema and its owner from deletion. Default false (true in prod). */
+  /** Protect the instance, the application database, its schema and its owner from deletion. Default true (secure default: a stack turns it off explicitly). */
   protect?: boolean;
   /** TLS mode of the postgresql provider (Go, libpq's meaning; it runs where the CA file is not). Default "require". */
   sslmode?: SslMode;
@@ -157,7 +157,7 @@ export class Database extends pulumi.ComponentResource {
     super("renfort:database:Database", name, {}, opts);
 
     const model: AccessModel = ACCESS_MODEL;
-    const protect = args.protect ?? false;
+    const protect = args.protect ?? true;
     const sslmode: SslMode = args.sslmode ?? "require";
     const child = { parent: this };
 
@@ -171,7 +171,7 @@ export class Database extends pulumi.ComponentResource {
       region: args.region,
       engine: args.engine ?? "PostgreSQL-16",
       nodeType: args.nodeType,
-      isHaCluster: args.highAvailability ?? false,
+      isHaCluster: args.highAvailability ?? true,
       volumeType: args.volumeType ?? "sbs_5k",
       // Scaleway rejects a size with local SSD volumes (their size follows the node type).
       volumeSizeInGb: pulumi

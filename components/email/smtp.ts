@@ -23,7 +23,7 @@ function endpointOf(relay: SmtpRelay): SmtpRelayEndpoint {
 }
 
 /** Scaleway TEM relay (port 2587); the user is the Project ID, the password the secret key of an IAM API key. */
-export const TEM_SMTP: SmtpRelayEndpoint = endpointOf(SMTP_RELAYS["scaleway-tem"]);
+const TEM_SMTP: SmtpRelayEndpoint = endpointOf(SMTP_RELAYS["scaleway-tem"]);
 /** Brevo relay (port 587: every Brevo port is one the gateway blocks); the user is the account's SMTP login, the password an SMTP key. */
 export const BREVO_SMTP: SmtpRelayEndpoint = endpointOf(SMTP_RELAYS.brevo);
 

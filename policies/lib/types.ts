@@ -58,10 +58,6 @@ export function as<P>(props: Record<string, unknown>): Partial<P> {
   return props as Partial<P>;
 }
 
-export function isScalewayType(type: string): boolean {
-  return type.startsWith("scaleway:") || type === "pulumi:providers:scaleway";
-}
-
 /** Lower-case FQDN without trailing dot. */
 export function fqdn(name: string): string {
   return name.trim().toLowerCase().replace(/\.$/, "");

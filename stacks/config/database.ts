@@ -3,7 +3,6 @@
  * admin-access modes).
  */
 import { z } from "zod";
-import { adminAccessProblems } from "../../components/database/connection";
 import { ipv4Cidr, positiveInt, type TierIssue, type TierRule } from "./common";
 
 const pgIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "must be a lower-case PostgreSQL identifier");
@@ -49,13 +48,32 @@ export const databaseSchema = z.strictObject({
     .prefault({}),
   roles: z.strictObject({ migrator: role, app: role, readonly: role }),
   readReplica: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
-})
-  // An admin endpoint open to the world is never right, whatever the tier: a config error, not a posture.
-  .superRefine((d, ctx) => {
-    for (const issue of adminAccessProblems(d.adminAccess)) {
-      ctx.addIssue({ code: "custom", path: issue.path, message: issue.message, input: issue.value });
+}).superRefine((d, ctx) => {
+  const maxConnections = d.settings.max_connections;
+  if (maxConnections !== undefined && !/^\d+$/.test(maxConnections)) {
+    ctx.addIssue({ code: "custom", path: ["settings", "max_connections"], message: 'must be a whole number written as a string, e.g. "800"', input: maxConnections });
+  } else if (maxConnections !== undefined) {
+    // The roles' limits must fit under the instance's cap, or the last role to connect gets refused under load.
+    const limits = Object.values(d.roles).map((r) => r.connectionLimit);
+    const sum = limits.reduce((a, b) => a + b, 0);
+    if (limits.includes(-1) || sum >= Number(maxConnections)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["roles"],
+        message: `must have connection limits (not -1) whose sum (${limits.includes(-1) ? "unlimited" : sum}) stays below settings.max_connections (${maxConnections}), which also serves the admin and Scaleway's own connections`,
+        input: Object.fromEntries(Object.entries(d.roles).map(([k, r]) => [k, r.connectionLimit])),
+      });
     }
+  }
+  const names = [d.adminUserName, d.roles.migrator.name, d.roles.app.name, d.roles.readonly.name];
+  names.forEach((n, i) => {
+    const path = i === 0 ? ["adminUserName"] : ["roles", ["migrator", "app", "readonly"][i - 1], "name"];
+    if (RESERVED_ROLE_NAMES.includes(n)) ctx.addIssue({ code: "custom", path, message: `must not be a reserved name (${RESERVED_ROLE_NAMES.join(", ")})`, input: n });
+    else if (names.indexOf(n) !== i) ctx.addIssue({ code: "custom", path, message: "must differ from the admin user and the other roles (one role per purpose)", input: n });
   });
+});
+// The admin access rules (never open to the world, CIDRs only in acl mode) are the database component's
+// (components/database/connection.ts): stacks/wiring checks them on the mapped args and names the keys.
 export type DatabaseConfig = z.infer<typeof databaseSchema>;
 
 export const databaseTierRules: TierRule<DatabaseConfig> = (d, tier) => {
@@ -66,26 +84,5 @@ export const databaseTierRules: TierRule<DatabaseConfig> = (d, tier) => {
     if (!d.backup.enabled) issues.push({ path: ["backup", "enabled"], message: "must be true in prod", value: false });
     if (d.backup.retentionDays < 7) issues.push({ path: ["backup", "retentionDays"], message: "must be >= 7 in prod", value: d.backup.retentionDays });
   }
-  const maxConnections = d.settings.max_connections;
-  if (maxConnections !== undefined && !/^\d+$/.test(maxConnections)) {
-    issues.push({ path: ["settings", "max_connections"], message: 'must be a whole number written as a string, e.g. "800"', value: maxConnections });
-  } else if (maxConnections !== undefined) {
-    // The roles' limits must fit under the instance's cap, or the last role to connect gets refused under load.
-    const limits = Object.values(d.roles).map((r) => r.connectionLimit);
-    const sum = limits.reduce((a, b) => a + b, 0);
-    if (limits.includes(-1) || sum >= Number(maxConnections)) {
-      issues.push({
-        path: ["roles"],
-        message: `must have connection limits (not -1) whose sum (${limits.includes(-1) ? "unlimited" : sum}) stays below settings.max_connections (${maxConnections}), which also serves the admin and Scaleway's own connections`,
-        value: Object.fromEntries(Object.entries(d.roles).map(([k, r]) => [k, r.connectionLimit])),
-      });
-    }
-  }
-  const names = [d.adminUserName, d.roles.migrator.name, d.roles.app.name, d.roles.readonly.name];
-  names.forEach((n, i) => {
-    const path = i === 0 ? ["adminUserName"] : ["roles", ["migrator", "app", "readonly"][i - 1], "name"];
-    if (RESERVED_ROLE_NAMES.includes(n)) issues.push({ path, message: `must not be a reserved name (${RESERVED_ROLE_NAMES.join(", ")})`, value: n });
-    else if (names.indexOf(n) !== i) issues.push({ path, message: "must differ from the admin user and the other roles (one role per purpose)", value: n });
-  });
   return issues;
 };

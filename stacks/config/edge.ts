@@ -3,10 +3,6 @@
  * what each key protects against).
  */
 import { z } from "zod";
-import { geoBanProblem } from "../../components/edge/countries";
-import { PLAN_LIMITS, RATE_LIMIT_DURATIONS } from "../../components/edge/plans";
-import { customRuleCount } from "../../components/edge/rules";
-import { HSTS_PRELOAD_MIN_MAX_AGE } from "../../components/edge/settings";
 import { positiveInt, type TierIssue, type TierRule } from "./common";
 
 const cloudflareId = z.string().regex(/^[0-9a-f]{32}$/, "must be a 32-character lower-case hex Cloudflare id");
@@ -20,11 +16,6 @@ const rateLimitSchema = z.strictObject({
   mitigationTimeoutSeconds: z.number().int().min(0).max(86400),
 });
 
-/** One ISO 3166-1 alpha-2 code that may be banned: never France or a French overseas territory. */
-const geoBanCode = z.string().superRefine((code, ctx) => {
-  const problem = geoBanProblem(code);
-  if (problem) ctx.addIssue({ code: "custom", message: problem, input: code });
-});
 
 /** A path prefix: a slash, then URL path characters; never "/" alone (that would challenge the whole site). */
 const pathPrefix = z
@@ -32,107 +23,51 @@ const pathPrefix = z
   .regex(/^\/[A-Za-z0-9._~\-/]*$/, "must be a path prefix such as /admin (a slash, then letters, digits, - _ . ~ /)")
   .refine((p) => p !== "/", "must not be / alone: that would put the whole site behind a challenge");
 
-export const edgeSchema = z
-  .strictObject({
-    /** Cloudflare zone id of `renfort:domain.zone` (pinned: the program never looks it up). */
-    zoneId: cloudflareId,
-    /** Cloudflare account id owning the zone. */
-    accountId: cloudflareId,
-    /** The zone's plan: decides which managed rulesets and rate-limit periods are available. */
-    plan: z.enum(["free", "pro", "business", "enterprise"]),
-    /** Lowest TLS version the edge accepts. */
-    minTlsVersion: z.enum(["1.0", "1.1", "1.2", "1.3"]).default("1.2"),
-    hsts: z
-      .strictObject({
-        /** Strict-Transport-Security max-age, seconds. */
-        maxAgeSeconds: z.number().int().min(0).default(31536000),
-        /** Ask browsers to preload the host (hard to undo: https://hstspreload.org/#removal). */
-        preload: z.boolean().default(false),
-      })
-      .prefault({}),
-    waf: z
-      .strictObject({
-        /** Execute the OWASP Core Ruleset as well as the Cloudflare Managed Ruleset (Pro plan and up). */
-        owaspCore: z.boolean().default(true),
-      })
-      .prefault({}),
-    /** ISO 3166-1 alpha-2 codes of countries whose traffic is blocked. Never FR or a French overseas territory. */
-    geoBans: z
-      .array(geoBanCode)
-      .default([])
-      .superRefine((codes, ctx) => {
-        codes.forEach((code, i) => {
-          if (codes.indexOf(code) !== i) {
-            ctx.addIssue({ code: "custom", path: [i], message: `must not repeat ${code} (already at index ${codes.indexOf(code)})`, input: code });
-          }
-        });
-      }),
-    /** Path prefixes that get a managed challenge (admin and other sensitive areas). */
-    sensitivePaths: z.array(pathPrefix).min(1, "must list at least one path prefix").default(["/admin"]),
-    rateLimits: z.strictObject({
-      /** POST /api/volunteers and the signup form. */
-      signup: rateLimitSchema,
-      /** Every other write under /api/. */
-      apiWrites: rateLimitSchema,
+export const edgeSchema = z.strictObject({
+  /** Cloudflare zone id of `renfort:domain.zone` (pinned: the program never looks it up). */
+  zoneId: cloudflareId,
+  /** Cloudflare account id owning the zone. */
+  accountId: cloudflareId,
+  /** The zone's plan: decides which managed rulesets and rate-limit periods are available. */
+  plan: z.enum(["free", "pro", "business", "enterprise"]),
+  /** Lowest TLS version the edge accepts. */
+  minTlsVersion: z.enum(["1.0", "1.1", "1.2", "1.3"]).default("1.2"),
+  hsts: z
+    .strictObject({
+      /** Strict-Transport-Security max-age, seconds. */
+      maxAgeSeconds: z.number().int().min(0).default(31536000),
+      /** Ask browsers to preload the host (hard to undo: https://hstspreload.org/#removal). */
+      preload: z.boolean().default(false),
+    })
+    .prefault({}),
+  waf: z
+    .strictObject({
+      /** Execute the OWASP Core Ruleset as well as the Cloudflare Managed Ruleset (Pro plan and up). */
+      owaspCore: z.boolean().default(true),
+    })
+    .prefault({}),
+  /** ISO 3166-1 alpha-2 codes of countries whose traffic is blocked. Never FR or a French overseas territory. */
+  geoBans: z
+    .array(z.string())
+    .default([])
+    .superRefine((codes, ctx) => {
+      codes.forEach((code, i) => {
+        if (codes.indexOf(code) !== i) {
+          ctx.addIssue({ code: "custom", path: [i], message: `must not repeat ${code} (already at index ${codes.indexOf(code)})`, input: code });
+        }
+      });
     }),
-  })
-  .superRefine((e, ctx) => {
-    // What the zone's plan allows: asking for more fails at `pulumi up` with an API error otherwise.
-    const limits = PLAN_LIMITS[e.plan];
-    if (e.waf.owaspCore && !limits.fullManagedRulesets) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["waf", "owaspCore"],
-        message: `must be false on the ${e.plan} plan (the OWASP Core Ruleset needs Pro or higher): set it to false or raise renfort:edge.plan`,
-        input: e.waf.owaspCore,
-      });
-    }
-    const ruleCount = Object.keys(e.rateLimits).length;
-    if (ruleCount > limits.rateLimitRules) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["plan"],
-        message: `must allow ${ruleCount} rate limiting rules (signup, apiWrites); the ${e.plan} plan allows ${limits.rateLimitRules}: use pro or higher`,
-        input: e.plan,
-      });
-    }
-    for (const [name, limit] of Object.entries(e.rateLimits)) {
-      if (limit.periodSeconds > limits.maxRateLimitPeriod) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["rateLimits", name, "periodSeconds"],
-          message: `must be <= ${limits.maxRateLimitPeriod} on the ${e.plan} plan: lower it or raise renfort:edge.plan`,
-          input: limit.periodSeconds,
-        });
-      }
-      if (!RATE_LIMIT_DURATIONS.includes(limit.mitigationTimeoutSeconds) || limit.mitigationTimeoutSeconds > limits.maxMitigationTimeout) {
-        const allowed = RATE_LIMIT_DURATIONS.filter((d) => d <= limits.maxMitigationTimeout);
-        ctx.addIssue({
-          code: "custom",
-          path: ["rateLimits", name, "mitigationTimeoutSeconds"],
-          message: `must be one of ${allowed.join(", ")} on the ${e.plan} plan`,
-          input: limit.mitigationTimeoutSeconds,
-        });
-      }
-    }
-    const custom = customRuleCount(e.geoBans);
-    if (custom > limits.customRules) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["geoBans"],
-        message: `must hold at most ${limits.customRules - 3} codes on the ${e.plan} plan (${limits.customRules} custom WAF rules: one per banned country, plus the probe block, the internal-path block and the sensitive-path challenge)`,
-        input: e.geoBans,
-      });
-    }
-    if (e.hsts.preload && e.hsts.maxAgeSeconds < HSTS_PRELOAD_MIN_MAX_AGE) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["hsts", "maxAgeSeconds"],
-        message: `must be >= ${HSTS_PRELOAD_MIN_MAX_AGE} (one year) when renfort:edge.hsts.preload is true (https://hstspreload.org/#submission-requirements)`,
-        input: e.hsts.maxAgeSeconds,
-      });
-    }
-  });
+  /** Path prefixes that get a managed challenge (admin and other sensitive areas). */
+  sensitivePaths: z.array(pathPrefix).min(1, "must list at least one path prefix").default(["/admin"]),
+  rateLimits: z.strictObject({
+    /** POST /api/volunteers and the signup form. */
+    signup: rateLimitSchema,
+    /** Every other write under /api/. */
+    apiWrites: rateLimitSchema,
+  }),
+});
+// The zone's plan limits, the banned countries and the HSTS preload floor are the edge component's own
+// rules (components/edge/check.ts): stacks/wiring checks them on the mapped args and names the keys.
 export type EdgeConfig = z.infer<typeof edgeSchema>;
 
 /**

@@ -23,23 +23,76 @@ export const SECRET_KEYS = {
   /** Password of the database admin user; generated when absent. */
   databaseAdminPassword: { required: false, description: "Database admin password (secret); generated when absent." },
   /** Brevo SMTP key; required with renfort:email.provider brevo (Scaleway's SMTP password is an API key the stack creates). */
-  emailSmtpKey: { required: false, description: "Brevo SMTP key (secret); required when renfort:email.provider is brevo." },
-} as const;
+  emailSmtpKey: {
+    required: false,
+    description: "Brevo SMTP key (secret; Brevo's Settings > SMTP & API > SMTP); required when renfort:email.provider is brevo.",
+  },
+} as const satisfies Record<string, { required: boolean; description: string }>;
 export type SecretKey = keyof typeof SECRET_KEYS;
 
+/** The secrets a parsed config needs besides the always-required ones: the one place saying when an optional secret is required. */
+export function secretsRequiredBy(cfg: Pick<RenfortConfig, "email">): SecretKey[] {
+  return cfg.email.provider === "brevo" ? ["emailSmtpKey"] : [];
+}
+
+/** The message for a required secret that is not set. */
+export function missingSecretProblem(key: SecretKey): string {
+  return `${NAMESPACE}:${key} is required: set it with pulumi config set --secret ${key} <value> (${SECRET_KEYS[key].description})`;
+}
+
+/**
+ * Each key's description (`.describe()`) and what it protects against (`.meta({ protects })`): the source of
+ * Pulumi.yaml's key descriptions and the README's configuration table (`npm run config:docs`; docs.test.ts
+ * fails when either drifts).
+ */
 export const configSchema = z.strictObject({
-  tier: z.enum(TIERS),
-  domain: domainSchema,
-  scaleway: scalewaySchema,
-  sovereignty: sovereigntySchema.prefault({}),
-  edge: edgeSchema,
-  network: networkSchema.prefault({}),
-  origin: originSchema,
-  fleet: fleetSchema,
-  capacity: capacitySchema,
-  database: databaseSchema,
-  email: emailSchema,
-  app: appSchema,
+  tier: z
+    .enum(TIERS)
+    .describe("staging or prod. Prod is stricter (HA database, two or more instances, DMARC quarantine/reject, one-year HSTS), never differently shaped.")
+    .meta({ protects: "prod-only rules applied to the wrong stack" }),
+  domain: domainSchema
+    .describe(
+      "Host names: the apex (kept off Cloudflare, redirected by the load balancer), the Cloudflare zone, the main host inside it; declare the apex A records in Scaleway DNS or only output them (then apexDnsPointedHere says when they point here, so the apex certificate can be issued).",
+    )
+    .meta({ protects: "an apex behind Cloudflare (sovereignty), a main host outside its zone" }),
+  scaleway: scalewaySchema
+    .describe("Where Scaleway resources live (region fr-par, zone fr-par-1); project and organization are pinned on an explicit provider.")
+    .meta({ protects: "deploying with credentials of another project or region" }),
+  sovereignty: sovereigntySchema
+    .prefault({})
+    .describe("Where resources may live, and whether database backups stay in the database's region.")
+    .meta({ protects: "data leaving the sovereign region" }),
+  edge: edgeSchema
+    .describe(
+      "Cloudflare: the zone (pinned, never looked up) and its plan, TLS floor and HSTS, managed WAF, banned countries (never FR or a French territory), challenged paths, rate limits per visitor and data centre.",
+    )
+    .meta({ protects: "rulesets the plan does not allow, downgrade attacks, SSL stripping, exploits, admin-area scanning, signup floods (thresholds stay above a town hall's shared address)" }),
+  network: networkSchema
+    .prefault({})
+    .describe("Private network of the fleet and the database, and the NAT gateway of the fleet's egress.")
+    .meta({ protects: "public addresses on the fleet" }),
+  origin: originSchema
+    .describe("Load balancers: one (with one IPv4, optionally one IPv6) per zone, their offer and TLS profile, the Origin CA certificate, the apex records' TTL.")
+    .meta({ protects: "two IPv4 on one load balancer (refused by Scaleway), weak TLS, HTTP 526 behind SSL strict" }),
+  fleet: fleetSchema
+    .describe(
+      "App servers: instance type, the bounds of the autoscaling groups (split over the load balancers), the boot snapshot per zone, the app image in the project's registry by digest, how long a release may take to become healthy.",
+    )
+    .meta({ protects: "a single point of failure (min 2 in prod), running an unreviewed or mutable image" }),
+  capacity: capacitySchema
+    .describe("The capacity model; the per-instance figure is written by `npm run capacity` from a load campaign.")
+    .meta({ protects: "a fleet or a database too small for launch night" }),
+  database: databaseSchema
+    .describe(
+      "Managed PostgreSQL: the instance (settings values are strings, e.g. max_connections: \"600\"), backups, the application database, admin reachability, the three roles, the read replica.",
+    )
+    .meta({ protects: "data loss, an outage on a node failure, connection exhaustion, an app able to change the schema, a database open to the internet" }),
+  email: emailSchema
+    .describe("Transactional email: the provider (scaleway-tem or brevo), the sending domain (default mail.<zone>), the sender and DMARC; brevo holds Brevo's values.")
+    .meta({ protects: "confirmation emails in spam, spoofing of the sender" }),
+  app: appSchema
+    .describe("App runtime switches: the app's log level, and the degraded mode of a new database (the live switch is the database row `npm run ops -- degraded on|off` sets).")
+    .meta({ protects: "—" }),
 });
 
 type ParsedConfig = z.infer<typeof configSchema>;
@@ -81,6 +134,8 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
         (k) => `${keyOf([...issue.path, k])} is not a known key: remove it or fix its spelling (see Pulumi.yaml and the README's configuration table)`,
       );
     case "invalid_type":
+      // A key only one variant of a union takes (`email.brevo` without provider brevo): the schema says why.
+      if (issue.expected === "never") return [`${keyOf(issue.path)} ${issue.message}`];
       if (got === undefined) {
         return [`${keyOf(issue.path)} is required: set it with pulumi config set --path '${keyOf(issue.path).slice(NAMESPACE.length + 1)}' <value>`];
       }
@@ -88,6 +143,10 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
     case "invalid_value":
       return [`${keyOf(issue.path)} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, got ${show(got)}`];
     case "invalid_union":
+      if ("options" in issue && Array.isArray(issue.options)) {
+        // A discriminated union's tag (`email.provider`): name the accepted values, like an enum.
+        return [`${keyOf(issue.path)} must be one of ${issue.options.map((v) => JSON.stringify(v)).join(", ")}, got ${show(got)}`];
+      }
       return [`${keyOf(issue.path)} is not an accepted value, got ${show(got)}`];
     default: {
       // Messages in the schemas are written as "must ...".
@@ -156,6 +215,3 @@ export function parseConfigReport(raw: Record<string, unknown>, options: ParseOp
   if (problems.length > 0) throw new ConfigError(problems);
   return { config: { ...cfg, email: { ...cfg.email, domain: emailDomain } }, posture };
 }
-
-/** Every `renfort:` key the schema knows, secrets included: anything else in a stack file is a mistake. */
-export const KNOWN_KEYS: readonly string[] = [...Object.keys(configSchema.shape), ...Object.keys(SECRET_KEYS)];

@@ -12,7 +12,6 @@ import {
   PlanJsonResource,
   PlanJsonViolation,
   SECRET_PLACEHOLDER,
-  UNKNOWN_SENTINEL,
 } from "./plan-json";
 import { createHash } from "node:crypto";
 import { statefulType } from "../release/stateful-types";
@@ -368,9 +367,4 @@ export function isEmptyDiff(d: PlanDiff): boolean {
     d.violations.introduced.length + d.violations.resolved.length + d.violations.changed.length === 0 &&
     d.capacity.length + d.email.length + d.outputs.length === 0
   );
-}
-
-/** Whether a value is the engine's "known after apply" sentinel. */
-export function isUnknownValue(v: JsonValue | undefined): boolean {
-  return v === UNKNOWN_SENTINEL;
 }

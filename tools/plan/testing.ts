@@ -10,7 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as scaleway from "@pulumiverse/scaleway";
-import { ConfigError, parseConfig, type RenfortConfig } from "../../stacks/config";
+import { ConfigError, type RenfortConfig } from "../../stacks/config";
+import { parseStackConfig } from "../../stacks/wiring";
 import { createProviders } from "../../stacks/platform";
 import { evaluateProgram, type EvaluateOptions, type ProgramRun } from "./harness";
 import { readStackFile, type StackConfig } from "./stack-file";
@@ -28,7 +29,7 @@ export function stackFilePath(stack: string): string {
   return join(ROOT, `Pulumi.${stack}.yaml`);
 }
 
-/** The `renfort:` keys of a stack config with the namespace stripped: the raw object `parseConfig` takes. */
+/** The `renfort:` keys of a stack config with the namespace stripped: the raw object `parseStackConfig` takes. */
 function stripNamespace(config: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(config)
@@ -39,7 +40,7 @@ function stripNamespace(config: Record<string, unknown>): Record<string, unknown
 
 /**
  * The raw `renfort:` config of a committed stack file, namespace stripped, as the program hands it to
- * `parseConfig`. A fresh deep copy on every call, so a test may edit it.
+ * `parseStackConfig`. A fresh deep copy on every call, so a test may edit it.
  */
 export function committedRaw(stack: StackName): Record<string, unknown> {
   return stripNamespace(readStackFile(stackFilePath(stack)).config);
@@ -58,7 +59,7 @@ export interface CommittedStack {
 /**
  * A committed stack, read and parsed. `edit` changes the raw `renfort:` config before it is parsed, and
  * `file.config` carries the same change, so the program under test and the config it was built from agree.
- * Throws the ConfigError of `parseConfig` when the (edited) config is refused.
+ * Throws the ConfigError of `parseStackConfig` when the (edited) config is refused.
  */
 export function committedStack(stack: StackName, edit?: (raw: Record<string, unknown>) => void): CommittedStack {
   const read = readStackFile(stackFilePath(stack));
@@ -71,7 +72,7 @@ export function committedStack(stack: StackName, edit?: (raw: Record<string, unk
     ]),
     secretKeys: read.secretKeys,
   };
-  return { stack, file, raw: structuredClone(edited), config: parseConfig(edited) };
+  return { stack, file, raw: structuredClone(edited), config: parseStackConfig(edited) };
 }
 
 /**
@@ -88,10 +89,10 @@ export function evaluateStack(committed: CommittedStack, program: EvaluateOption
   });
 }
 
-/** The problems `parseConfig` refuses `raw` with (its ConfigError's list), or [] when it accepts it. */
+/** The problems `parseStackConfig` refuses `raw` with (its ConfigError's list), or [] when it accepts it. */
 export function configProblems(raw: Record<string, unknown>): string[] {
   try {
-    parseConfig(raw);
+    parseStackConfig(raw);
     return [];
   } catch (e) {
     if (e instanceof ConfigError) return e.problems;

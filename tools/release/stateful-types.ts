@@ -118,10 +118,6 @@ export function statefulType(type: string): StatefulType | undefined {
   return BY_TYPE.get(type);
 }
 
-export function isStatefulType(type: string): boolean {
-  return BY_TYPE.has(type);
-}
-
 /**
  * The type token of a URN: the last `$`-separated segment of the qualified type
  * (`urn:pulumi:<stack>::<project>::<parent$type>::<name>`). Names may contain `::`, so split on the

@@ -2,8 +2,10 @@
  * Maps the stack's typed config onto the edge component's args (the component itself never reads config).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { RenfortConfig } from "../../stacks/config";
-import { Edge, type EdgeArgs } from "./index";
+import type { RenfortConfig } from "../config";
+import { edgeArgsProblems } from "../../components/edge/check";
+import { Edge, type EdgeArgs } from "../../components/edge/index";
+import { describeArgProblem, type ArgKeys } from "./problems";
 
 /** Name of the component in every stack (like renfort-network, renfort-origin); its children are `renfort-edge-<key>`. */
 export const EDGE_NAME = "renfort-edge";
@@ -32,6 +34,17 @@ export function edgeArgsFromConfig(cfg: RenfortConfig, deps: EdgeDeps): EdgeArgs
     // Zone-level resources are protected in prod: deleting them would leave the zone without its WAF.
     protect: cfg.tier === "prod",
   };
+}
+
+/** Config key of each argument the edge checks (components/edge/check.ts). */
+export const EDGE_ARG_KEYS: ArgKeys = { plan: "edge.plan", owaspCore: "edge.waf.owaspCore", geoBans: "edge.geoBans", rateLimits: "edge.rateLimits", hsts: "edge.hsts" };
+
+/** What the edge would refuse in this stack's config, named by config key. */
+export function edgeConfigProblems(cfg: RenfortConfig): string[] {
+  const e = cfg.edge;
+  return edgeArgsProblems({ plan: e.plan, owaspCore: e.waf.owaspCore, geoBans: e.geoBans, rateLimits: e.rateLimits, hsts: e.hsts }).map((p) =>
+    describeArgProblem(p, EDGE_ARG_KEYS),
+  );
 }
 
 export function createEdge(cfg: RenfortConfig, deps: EdgeDeps, opts: pulumi.ComponentResourceOptions): Edge {

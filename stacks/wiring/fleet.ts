@@ -2,12 +2,12 @@
  * Maps the typed stack config onto the Fleet component's args (the component never reads config).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { RenfortConfig } from "../../stacks/config";
-import type { StackSecrets } from "../../stacks/load";
+import type { RenfortConfig } from "../config";
+import type { StackSecrets } from "../load";
 import { cloudflareRanges } from "../../data/cloudflare-ranges";
-import { parseMaxConnections } from "./capacity";
-import { backstopPerMinute } from "./cloud-init";
-import { Fleet, type FleetArgs, type FleetLoadBalancer } from "./index";
+import { parseMaxConnections } from "../../components/fleet/capacity";
+import { Fleet, type FleetArgs, type FleetLoadBalancer } from "../../components/fleet/index";
+import { backstopPerMinute } from "../../components/fleet/cloud-init";
 
 export interface FleetDeps {
   privateNetworkId: pulumi.Input<string>;

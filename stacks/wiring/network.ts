@@ -2,9 +2,9 @@
  * Maps the typed stack config onto the Network component's args (the component never reads config).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { RenfortConfig } from "../../stacks/config";
-import { smtpRelayOf } from "../email/smtp";
-import { Network, type NetworkArgs } from "./index";
+import type { RenfortConfig } from "../config";
+import { smtpRelayOf } from "../../components/email/smtp";
+import { Network, type NetworkArgs } from "../../components/network/index";
 
 /** The component's args for a stack; pure, so tests can read what each stack asks for. */
 export function networkArgsFromConfig(cfg: RenfortConfig): NetworkArgs {

@@ -6,10 +6,10 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PlanResource, ProgramRun } from "../../tools/plan/harness";
 import { committedStack, evaluateStack, originIpsStandIn, withProviders } from "../../tools/plan/testing";
 import { isSecret, redactSecrets, unwrapSecrets } from "../../tools/plan/values";
-import { matches } from "./expressions";
-import { createEdge } from "./from-config";
-import { edgeRulesets, toRulesetRule } from "./rules";
-import { zoneSettings } from "./settings";
+import { matches } from "../../components/edge/expressions";
+import { createEdge } from "./edge";
+import { edgeRulesets, toRulesetRule } from "../../components/edge/rules";
+import { zoneSettings } from "../../components/edge/settings";
 
 const prod = committedStack("prod");
 /** The origin lock's value as the origin hands it over: a secret. */

@@ -3,12 +3,12 @@
  * secret; and the refusals of a world-open admin endpoint (config and component).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { parseConfig } from "../../stacks/config";
+import { parseConfig } from "../config";
 import { evaluateProgram, type PlanResource, type ProgramRun } from "../../tools/plan/harness";
 import { committedRaw, configProblems } from "../../tools/plan/testing";
 import { redactSecrets, unwrapSecrets } from "../../tools/plan/values";
-import { createDatabase, databaseArgsFromConfig } from "./from-config";
-import { Database } from "./index";
+import { createDatabase, databaseArgsFromConfig } from "./database";
+import { Database } from "../../components/database/index";
 
 function withAdminAccess(stack: "staging" | "prod", adminAccess: unknown): Record<string, unknown> {
   const raw = committedRaw(stack);
@@ -29,10 +29,10 @@ describe("config refuses an admin endpoint open to the internet", () => {
 
   it("an acl without CIDRs, and CIDRs that private mode would silently ignore", () => {
     expect(configProblems(withAdminAccess("staging", { mode: "acl", allowedCidrs: [] }))).toEqual([
-      "renfort:database.adminAccess.allowedCidrs must list at least one CIDR when adminAccess.mode is acl, got []",
+      "renfort:database.adminAccess.allowedCidrs must list at least one CIDR when renfort:database.adminAccess.mode is acl, got []",
     ]);
     expect(configProblems(withAdminAccess("staging", { mode: "private", allowedCidrs: ["203.0.113.16/29"] }))[0]).toMatch(
-      /^renfort:database\.adminAccess\.allowedCidrs must be empty when adminAccess\.mode is private/,
+      /^renfort:database\.adminAccess\.allowedCidrs must be empty when renfort:database\.adminAccess\.mode is private/,
     );
   });
 
@@ -58,7 +58,7 @@ describe("component refuses a world-open admin endpoint even when config is bypa
           new Database("bad", { ...args, adminAccess: { mode: "acl", allowedCidrs: ["0.0.0.0/0"] } });
         },
       }),
-    ).rejects.toThrow(/renfort:database\.adminAccess\.allowedCidrs\[0\] must not open the admin endpoint to the whole internet/);
+    ).rejects.toThrow(/- adminAccess\.allowedCidrs\[0\] must not open the admin endpoint to the whole internet/);
   });
 });
 

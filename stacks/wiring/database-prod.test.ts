@@ -6,8 +6,8 @@ import type { PlanResource, ProgramRun } from "../../tools/plan/harness";
 import { platformMocks } from "../../tools/plan/mocks";
 import { committedStack, evaluateStack, withProviders } from "../../tools/plan/testing";
 import { redactSecrets, unwrapSecrets } from "../../tools/plan/values";
-import { ACCESS_MODEL, accessSteps } from "./access-model";
-import { createDatabase } from "./from-config";
+import { ACCESS_MODEL, accessSteps } from "../../components/database/access-model";
+import { createDatabase } from "./database";
 
 const prod = committedStack("prod");
 const cfg = prod.config;

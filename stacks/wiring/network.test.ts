@@ -1,6 +1,6 @@
 import type { ProgramRun } from "../../tools/plan/harness";
 import { committedStack, evaluateStack, withProviders } from "../../tools/plan/testing";
-import { createNetwork, networkArgsFromConfig } from "./from-config";
+import { createNetwork, networkArgsFromConfig } from "./network";
 
 describe("networkArgsFromConfig", () => {
   it.each(["staging", "prod"] as const)("maps the %s stack", (stack) => {

@@ -9,8 +9,8 @@ import { committedStack, evaluateStack, withProviders, type CommittedStack } fro
 import { unwrapSecrets } from "../../tools/plan/values";
 import { check } from "../../policies/testing/check";
 import { scwDbAclDocumentationRange } from "../../policies/rules/platform-limits/scw-db-acl-documentation-range";
-import { adminAclRuleDescription } from "./index";
-import { createDatabase } from "./from-config";
+import { adminAclRuleDescription } from "../../components/database/index";
+import { createDatabase } from "./database";
 
 async function aclOf(stack: CommittedStack) {
   const cfg = stack.config;

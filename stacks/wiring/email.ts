@@ -2,8 +2,8 @@
  * Maps the parsed stack config onto the Email component's args (the component never reads config).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { ConfigError, type RenfortConfig } from "../../stacks/config";
-import { Email, type EmailArgs } from "./index";
+import { ConfigError, missingSecretProblem, type RenfortConfig } from "../config";
+import { Email, type EmailArgs } from "../../components/email/index";
 
 export interface EmailSecrets {
   /** Brevo SMTP key: only needed with provider brevo (Scaleway's SMTP password is an API key created here). */
@@ -27,12 +27,8 @@ export function emailArgsFromConfig(cfg: RenfortConfig, secrets: EmailSecrets = 
   if (e.provider === "scaleway-tem") {
     return { ...common, provider: "scaleway-tem", scaleway: { projectId: cfg.scaleway.projectId, region: cfg.scaleway.region } };
   }
-  if (!e.brevo) throw new ConfigError(["renfort:email.brevo must be set when renfort:email.provider is brevo (dkimSelector, dkimPublicKey, verificationCode, smtpLogin)"]);
-  if (secrets.brevoSmtpKey === undefined) {
-    throw new ConfigError([
-      "renfort:emailSmtpKey is required when renfort:email.provider is brevo: set it with pulumi config set --secret emailSmtpKey <Brevo SMTP key> (Settings > SMTP & API > SMTP)",
-    ]);
-  }
+  // The stack loader refuses a Brevo config without the key (secretsRequiredBy); callers that bypass it get the same message.
+  if (secrets.brevoSmtpKey === undefined) throw new ConfigError([missingSecretProblem("emailSmtpKey")]);
   return {
     ...common,
     provider: "brevo",

@@ -2,9 +2,9 @@
  * Maps the typed stack config onto the Origin component's args (the component never reads config).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { RenfortConfig } from "../../stacks/config";
-import type { StackSecrets } from "../../stacks/load";
-import { Origin, type OriginArgs } from "./index";
+import type { RenfortConfig } from "../config";
+import type { StackSecrets } from "../load";
+import { Origin, type OriginArgs } from "../../components/origin/index";
 
 export interface OriginDeps {
   privateNetworkId: pulumi.Input<string>;

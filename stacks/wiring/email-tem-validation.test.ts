@@ -8,9 +8,9 @@ import { committedStack, evaluateStack, withProviders } from "../../tools/plan/t
 import { unwrapSecrets } from "../../tools/plan/values";
 import { check } from "../../policies/testing/check";
 import { scwTemValidationTimeout } from "../../policies/rules/platform-limits/scw-tem-validation-timeout";
-import { createEmail } from "./from-config";
-import { DEFAULT_TEM_VALIDATION_TIMEOUT_SECONDS, temValidationProblem } from "./index";
-import { installDnsGuard } from "./testing/dns-guard";
+import { createEmail } from "./email";
+import { DEFAULT_TEM_VALIDATION_TIMEOUT_SECONDS, temValidationProblem } from "../../components/email/index";
+import { installDnsGuard } from "../../components/email/testing/dns-guard";
 
 const guard = installDnsGuard();
 afterAll(() => guard.restore());

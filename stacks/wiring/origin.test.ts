@@ -8,9 +8,9 @@ import type { PlanResource, ProgramRun } from "../../tools/plan/harness";
 import { committedStack, evaluateStack, withProviders } from "../../tools/plan/testing";
 import { isSecret, redactSecrets, unwrapSecrets } from "../../tools/plan/values";
 import { CLOUDFLARE_IPS } from "../../data/cloudflare-ranges";
-import { readPlainEnv } from "../fleet/cloud-init";
-import { createFleet } from "../fleet/from-config";
-import { createOrigin } from "./from-config";
+import { readPlainEnv } from "../../components/fleet/cloud-init";
+import { createFleet } from "./fleet";
+import { createOrigin } from "./origin";
 
 // The shared mocks do not compute the IAM API key's secret yet; a real apply returns one (marked secret).
 jest.mock("../../tools/plan/mocks", () => {

@@ -2,12 +2,12 @@
  * Test-only: evaluates the prod stack's Email component under the platform mocks with TEM answering
  * `validated = <argv[2]>`, in its own Node process, as the Pulumi Node host runs a program: a throwing apply
  * ends the process with the error on stderr and a non-zero exit. (Inside jest, the SDK's stray rejections
- * would be charged to the test; here they behave as under `pulumi up`.) Used by tem-validation.test.ts.
+ * would be charged to the test; here they behave as under `pulumi up`.) Used by email-tem-validation.test.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { platformMocks } from "../../../tools/plan/mocks";
 import { committedStack, withProviders } from "../../../tools/plan/testing";
-import { createEmail } from "../from-config";
+import { createEmail } from "../email";
 
 const validated = process.argv[2] === "true";
 const prod = committedStack("prod");

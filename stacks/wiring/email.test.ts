@@ -6,9 +6,9 @@ import type { PlanResource, ProgramRun } from "../../tools/plan/harness";
 import { MOCK_TEM_DKIM_PUBLIC_KEY } from "../../tools/plan/mocks";
 import { committedStack, evaluateStack, withProviders } from "../../tools/plan/testing";
 import { isSecret, redactSecrets, unwrapSecrets } from "../../tools/plan/values";
-import { createEmail } from "./from-config";
-import { TEM_SMTP_PERMISSION_SET, type EmailValidationVerdict } from "./index";
-import { installDnsGuard } from "./testing/dns-guard";
+import { createEmail } from "./email";
+import { TEM_SMTP_PERMISSION_SET, type EmailValidationVerdict } from "../../components/email/index";
+import { installDnsGuard } from "../../components/email/testing/dns-guard";
 
 // The platform mocks echo inputs for IAM API keys; a real key also has a secret key (the SMTP password).
 // Until tools/plan/mocks.ts gives `scaleway:iam/apiKey:ApiKey` computed outputs, add them here.

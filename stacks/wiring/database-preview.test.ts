@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ProgramRun } from "../../tools/plan/harness";
 import { committedStack, evaluateStack } from "../../tools/plan/testing";
 import { UNKNOWN, isUnknown, redactSecrets } from "../../tools/plan/values";
-import { createDatabase } from "./from-config";
+import { createDatabase } from "./database";
 
 const prod = committedStack("prod");
 const cfg = prod.config;

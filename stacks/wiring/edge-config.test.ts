@@ -1,10 +1,10 @@
 /**
  * The `renfort:edge` schema (stacks/config/edge.ts) against the committed stack files and mutations of them.
  */
-import { parseConfig, parseConfigReport } from "../../stacks/config";
+import { parseConfig, parseConfigReport } from "../config";
 import { committedRaw, configProblems } from "../../tools/plan/testing";
-import { FRENCH_TERRITORIES } from "./countries";
-import { edgeArgsFromConfig } from "./from-config";
+import { FRENCH_TERRITORIES } from "../../components/edge/countries";
+import { edgeArgsFromConfig } from "./edge";
 
 const originAuth = { header: "x-renfort-origin-auth", value: "stand-in" };
 

@@ -1,10 +1,10 @@
 /**
  * The `renfort:email` block: parsed by stacks/config (email.ts + the cross-key rules of index.ts) and mapped
- * onto the component by from-config.ts.
+ * onto the component by stacks/wiring/email.ts.
  */
-import { parseConfig } from "../../stacks/config";
+import { parseConfig } from "../config";
 import { committedRaw, configProblems } from "../../tools/plan/testing";
-import { emailArgsFromConfig } from "./from-config";
+import { emailArgsFromConfig } from "./email";
 
 function withEmail(stack: "staging" | "prod", email: Record<string, unknown>): Record<string, unknown> {
   const raw = committedRaw(stack);
@@ -27,8 +27,8 @@ describe("renfort:email config", () => {
     ["p=none in prod", { dmarc: { policy: "none", rua: ["mailto:dmarc@renfort-benevoles.fr"] } }, /^renfort:email\.dmarc\.policy must be quarantine or reject in prod, got "none"$/],
     ["a rua that is not mailto:", { dmarc: { policy: "reject", rua: ["dmarc@renfort-benevoles.fr"] } }, /^renfort:email\.dmarc\.rua\[0\] must be a mailto: URI/],
     ["a repeated rua", { dmarc: { policy: "reject", rua: ["mailto:d@renfort-benevoles.fr", "mailto:D@renfort-benevoles.fr"] } }, /^renfort:email\.dmarc\.rua\[1\] must not repeat an address/],
-    ["brevo without its block", { provider: "brevo" }, /^renfort:email\.brevo must be set when provider is brevo/],
-    ["a brevo block with provider scaleway-tem", { brevo: BREVO }, /^renfort:email\.brevo is only read with provider brevo: remove it or set renfort:email\.provider to brevo, got "scaleway-tem"$/],
+    ["brevo without its block", { provider: "brevo" }, /^renfort:email\.brevo is required: set it with pulumi config set --path 'email\.brevo'/],
+    ["a brevo block with provider scaleway-tem", { brevo: BREVO }, /^renfort:email\.brevo is only read with provider brevo: remove it or set renfort:email\.provider to brevo$/],
     ["a brevo block without smtpLogin", { provider: "brevo", brevo: { ...BREVO, smtpLogin: undefined } }, /^renfort:email\.brevo\.smtpLogin is required/],
     ["an unknown provider", { provider: "sendgrid" }, /^renfort:email\.provider must be one of "scaleway-tem", "brevo", got "sendgrid"$/],
     ["a misspelt key", { dmrac: {} }, /^renfort:email\.dmrac is not a known key/],
@@ -60,10 +60,10 @@ describe("emailArgsFromConfig", () => {
 
   it("maps Brevo and requires its SMTP key as a secret", () => {
     const cfg = parseConfig(withEmail("prod", { provider: "brevo", brevo: BREVO }));
-    expect(() => emailArgsFromConfig(cfg)).toThrow(/renfort:emailSmtpKey is required when renfort:email\.provider is brevo: set it with pulumi config set --secret emailSmtpKey/);
+    expect(() => emailArgsFromConfig(cfg)).toThrow(/renfort:emailSmtpKey is required: set it with pulumi config set --secret emailSmtpKey <value> \(Brevo SMTP key .*required when renfort:email\.provider is brevo/);
     const args = emailArgsFromConfig(cfg, { brevoSmtpKey: "xsmtpsib-key" });
     expect(args.provider).toBe("brevo");
-    expect(args.brevo).toEqual({ ...BREVO, spfInclude: "spf.brevo.com", smtpKey: "xsmtpsib-key" });
-    expect(args.scaleway).toBeUndefined();
+    expect(args).toMatchObject({ brevo: { ...BREVO, spfInclude: "spf.brevo.com", smtpKey: "xsmtpsib-key" } });
+    expect(args).not.toHaveProperty("scaleway");
   });
 });

@@ -2,9 +2,11 @@
  * Maps the typed stack config onto the Database component's args (the component never reads config).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { RenfortConfig } from "../../stacks/config";
-import type { StackSecrets } from "../../stacks/load";
-import { Database, type DatabaseArgs } from "./index";
+import type { RenfortConfig } from "../config";
+import type { StackSecrets } from "../load";
+import { adminAccessProblems } from "../../components/database/connection";
+import { Database, type DatabaseArgs } from "../../components/database/index";
+import { describeArgProblem, type ArgKeys } from "./problems";
 
 /** The component's args for a stack; pure, so tests can read what each stack asks for. */
 export function databaseArgsFromConfig(
@@ -40,10 +42,19 @@ export function databaseArgsFromConfig(
       readonly: { name: d.roles.readonly.name, connectionLimit: d.roles.readonly.connectionLimit },
     },
     readReplica: d.readReplica.enabled,
+    // The component protects by default; staging turns it off here, explicitly.
     protect: cfg.tier === "prod",
     sslmode: "require",
     tags: ["renfort", cfg.tier],
   };
+}
+
+/** Config key of each argument the database checks before declaring anything. */
+export const DATABASE_ARG_KEYS: ArgKeys = { adminAccess: "database.adminAccess" };
+
+/** What the database would refuse in this stack's config (an admin endpoint open to the world, ...), named by config key. */
+export function databaseConfigProblems(cfg: RenfortConfig): string[] {
+  return adminAccessProblems(cfg.database.adminAccess).map((p) => describeArgProblem(p, DATABASE_ARG_KEYS));
 }
 
 /** The stack's database: see stacks/platform.ts. */

@@ -6,8 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ProgramRun } from "../../tools/plan/harness";
 import { committedStack, evaluateStack, originIpsStandIn, withProviders } from "../../tools/plan/testing";
 import { isUnknown, UNKNOWN } from "../../tools/plan/values";
-import { Edge } from "./index";
-import { createEdge } from "./from-config";
+import { Edge } from "../../components/edge/index";
+import { createEdge } from "./edge";
 
 const staging = committedStack("staging");
 const cfg = staging.config;

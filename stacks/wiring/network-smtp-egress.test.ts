@@ -12,9 +12,9 @@ import { unwrapSecrets } from "../../tools/plan/values";
 import { check } from "../../policies/testing/check";
 import { scwPgwSmtpBlocked } from "../../policies/rules/platform-limits/scw-pgw-smtp-blocked";
 import type { GateResource } from "../../policies/lib/run";
-import { createEmail } from "../email/from-config";
-import { installDnsGuard } from "../email/testing/dns-guard";
-import { createNetwork } from "./from-config";
+import { createEmail } from "./email";
+import { installDnsGuard } from "../../components/email/testing/dns-guard";
+import { createNetwork } from "./network";
 
 const guard = installDnsGuard();
 afterAll(() => guard.restore());
