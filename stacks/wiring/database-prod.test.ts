@@ -176,7 +176,7 @@ describe("roles and grants", () => {
         ["schema-migrator", "renfort_migrator", "schema", "renfort", ["USAGE", "CREATE"], "renfort"],
         ["schema-app", "renfort_app", "schema", "renfort", ["USAGE"], "renfort"],
         ["schema-readonly", "renfort_readonly", "schema", "renfort", ["USAGE"], "renfort"],
-        ["app-tables", "renfort_app", "table", "renfort", ["SELECT", "INSERT", "UPDATE", "DELETE"], "renfort"],
+        ["app-tables", "renfort_app", "table", "renfort", ["SELECT", "INSERT", "UPDATE"], "renfort"],
         ["app-sequences", "renfort_app", "sequence", "renfort", ["USAGE", "SELECT"], "renfort"],
         ["readonly-tables", "renfort_readonly", "table", "renfort", ["SELECT"], "renfort"],
       ].sort(),
@@ -187,7 +187,7 @@ describe("roles and grants", () => {
     ];
     expect(ofType(T.defaults).map((r) => [r.name, plain(r)])).toEqual([
       defaults("renfort-database-default-app-sequences", "renfort_app", "sequence", ["USAGE", "SELECT"]),
-      defaults("renfort-database-default-app-tables", "renfort_app", "table", ["SELECT", "INSERT", "UPDATE", "DELETE"]),
+      defaults("renfort-database-default-app-tables", "renfort_app", "table", ["SELECT", "INSERT", "UPDATE"]),
       defaults("renfort-database-default-readonly-tables", "renfort_readonly", "table", ["SELECT"]),
     ]);
   });

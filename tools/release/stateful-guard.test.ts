@@ -43,8 +43,12 @@ const fixturePath = (name: string) => {
 
 beforeAll(async () => {
   ({ plan } = await planStack({ stack: "prod" }));
+  // The fleet's groups are named by release (a hash of what they run), so the test reads the name it updates.
+  const groups = plan.resources.filter((r) => r.type === T.group && /^renfort-fleet-group-primary-[0-9a-f]{10}$/.test(r.name));
+  expect(groups).toHaveLength(1);
+  const group = groups[0].name;
   previews["replace-database"] = previewFromPlan(plan, [
-    { op: "update", type: T.group, name: "renfort-fleet-group-primary-32ad5a843c", diffReasons: ["capacities"] },
+    { op: "update", type: T.group, name: group, diffReasons: ["capacities"] },
     { op: "replace", type: T.instance, name: "renfort-database-instance", replaceReasons: ["isHaCluster"] },
   ]);
   previews["delete-ip-and-ruleset"] = previewFromPlan(plan, [
@@ -59,7 +63,7 @@ beforeAll(async () => {
     { op: "delete", type: T.pgGrant, name: "renfort-database-grant-app-tables" },
   ]);
   previews["safe-updates"] = previewFromPlan(plan, [
-    { op: "update", type: T.group, name: "renfort-fleet-group-primary-32ad5a843c", diffReasons: ["capacities"] },
+    { op: "update", type: T.group, name: group, diffReasons: ["capacities"] },
     { op: "update", type: T.instance, name: "renfort-database-instance", diffReasons: ["volumeSizeInGb"] },
   ]);
   previews["no-change"] = previewFromPlan(plan);
@@ -193,7 +197,7 @@ describe("guard CLI", () => {
 
   it("resolves relative paths from where npm was run (INIT_CWD)", () => {
     const previous = process.env.INIT_CWD;
-    process.env.INIT_CWD = join(fixturePath("delete-ip-and-ruleset.json"), "..");
+    process.env.INIT_CWD = join(fixturePath("delete-ip-and-ruleset"), "..");
     try {
       expect(run(["--preview", "delete-ip-and-ruleset.json"]).code).toBe(1);
     } finally {
