@@ -6,14 +6,14 @@ import { planStack } from "./plan";
 import { renderInventory, renderMarkdown, smtpRelayLines } from "./render";
 
 describe("the plan's notes for reviewers", () => {
-  it.each(["staging", "prod"] as const)("%s: shows the SMTP relay and the placeholders (fr-par-2 boot snapshot, admin ACL), and blocks nothing", async (stack) => {
+  it.each(["staging", "prod"] as const)("%s: shows the SMTP relay and the placeholders (fr-par-2 boot snapshot, database admin ACL, admin API sources), and blocks nothing", async (stack) => {
     const { plan, blocking } = await planStack({ stack });
     const text = renderInventory(plan);
     expect(text).toContain("SMTP relay: smtp.tem.scaleway.com:2587 (STARTTLS; a port the Public Gateway lets through with SMTP blocked)");
     expect(JSON.stringify(plan.outputs.email)).toContain('"smtpRelay":{"host":"smtp.tem.scaleway.com","port":2587,"gatewaySmtpRequired":false}');
-    expect(plan.placeholders?.map((p) => p.key)).toEqual(["renfort:fleet.bootSnapshotIds.fr-par-2", "renfort:database.adminAccess.allowedCidrs[0]"]);
+    expect(plan.placeholders?.map((p) => p.key)).toEqual(["renfort:fleet.bootSnapshotIds.fr-par-2", "renfort:database.adminAccess.allowedCidrs[0]", "renfort:app.adminAllowedCidrs[0]"]);
     expect(text).toContain(
-      'Placeholders (2): pulumi up refuses this stack until they are replaced\n  - renfort:fleet.bootSnapshotIds.fr-par-2 = "00000000-0000-0000-0000-000000000000": an obvious placeholder, not a real value\n  - renfort:database.adminAccess.allowedCidrs[0] = "203.0.113.16/29"',
+      'Placeholders (3): pulumi up refuses this stack until they are replaced\n  - renfort:fleet.bootSnapshotIds.fr-par-2 = "00000000-0000-0000-0000-000000000000": an obvious placeholder, not a real value\n  - renfort:database.adminAccess.allowedCidrs[0] = "203.0.113.16/29"',
     );
     expect(renderMarkdown(plan)).toContain("## Placeholders");
     expect(blocking).toEqual([]);
