@@ -97,11 +97,11 @@ describe("runCampaign", () => {
     expect(failed.errors).toBe(0);
     expect(failed.verdict.reasons).toHaveLength(2);
     expect(failed.verdict.reasons[0]).toMatch(/^p99 \d+(\.\d+)? ms > SLO 500 ms$/);
-    // At most 200/s x (1.5 s + 0.25 s allowance) answered in time, over 1.5 s (~230/s; fewer when the
-    // machine is loaded and the fake server itself runs late).
+    // The server answers about 200/s; what the step counts as achieved also takes answers that arrive in
+    // its closing allowance (230–270/s seen), so the behaviour asserted is the verdict: under 95 % of 400/s.
     expect(failed.verdict.reasons[1]).toMatch(/^achieved \d+(\.\d+)?\/s is .* of offered 400\/s < min 95%$/);
     expect(failed.latencyMs.p99).toBeGreaterThan(1000);
-    expect(failed.achievedRequestsPerSecond).toBeLessThan(260);
+    expect(failed.achievedRequestsPerSecond).toBeLessThan(380);
     expect(report.steps[1].latencyMs.p99).toBeLessThan(500);
     expect(report.summary).toBe(
       "The step at 400 signups/s failed the SLO; the last step that held was 100 signups/s: one instance holds 100 signups/s.",
