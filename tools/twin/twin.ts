@@ -534,7 +534,20 @@ export async function down(o: { stateDir?: string; log?: (l: string) => void } =
       }
     }
     if (state.postgres && existsSync(state.postgres.dir)) {
+      const pidFile = join(dataDir(state.postgres.dir), "postmaster.pid");
+      const postmaster = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").split("\n")[0]) : NaN;
       await stopCluster(state.postgres.bin, state.postgres.dir, "fast").catch(() => stopCluster(state.postgres!.bin, state.postgres!.dir, "immediate").catch(() => undefined));
+      // pg_ctl -w returns once the postmaster removed its pid file, a moment before the process itself exits.
+      const gone = () => {
+        try {
+          process.kill(postmaster, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      };
+      const until = Date.now() + 10_000;
+      while (Number.isInteger(postmaster) && !gone() && Date.now() < until) await sleep(50);
       stopped.push("postgresql");
     }
     if (state.postgres) rmSync(state.postgres.dir, { recursive: true, force: true });
