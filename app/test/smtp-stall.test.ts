@@ -69,8 +69,11 @@ async function relay(blackHoleFirst: boolean): Promise<{ url: string; attempts: 
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as AddressInfo).port;
+  // The sink's own URL (credentials, requireTLS, its CA) aimed at the relay: STARTTLS passes through it.
+  const url = new URL(sink.url());
+  url.port = String(port);
   return {
-    url: `smtp://127.0.0.1:${port}`,
+    url: url.toString(),
     attempts,
     close: async () => {
       for (const s of sockets) s.destroy();
