@@ -4,6 +4,7 @@ import type { Pool } from "pg";
 import type { AppConfig } from "./config";
 import type { DegradedMode } from "./degraded-mode";
 import type { AppState } from "./http";
+import { Readiness } from "./readiness";
 import accessLog from "./plugins/access-log";
 import admission from "./plugins/admission";
 import auth from "./plugins/auth";
@@ -37,7 +38,7 @@ export { CACHE, type AppState } from "./http";
 export interface BuildAppOptions {
   config: AppConfig;
   pool: Pool;
-  /** the migration names present in this release (for /readyz) */
+  /** the migration names present in this release (the readiness probe checks they are applied) */
   migrations: readonly string[];
   /** pino destination; default stdout */
   logStream?: { write(line: string): unknown };
@@ -50,7 +51,8 @@ export interface BuildAppOptions {
   degradedMode?: DegradedMode;
 }
 
-export type RenfortApp = FastifyInstance & { renfort: AppState };
+/** `readiness`: what /readyz answers (src/readiness.ts), started by buildApp and stopped on close. */
+export type RenfortApp = FastifyInstance & { renfort: AppState; readiness: Readiness };
 
 export async function buildApp(opts: BuildAppOptions): Promise<RenfortApp> {
   const { config: cfg } = opts;
@@ -80,6 +82,16 @@ export async function buildApp(opts: BuildAppOptions): Promise<RenfortApp> {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: true, useDefaults: false } },
   }) as unknown as RenfortApp;
   app.decorate("renfort", state);
+  // The readiness probe's first result is known before the app answers anything (buildApp awaits it).
+  const readiness = new Readiness({
+    pool: opts.pool,
+    migrations: opts.migrations,
+    intervalMs: cfg.readinessProbeMs,
+    graceMs: cfg.readinessGraceMs,
+    log: (level, msg, fields) => app.log[level]({ ...fields, component: "readiness" }, msg),
+  });
+  app.decorate("readiness", readiness);
+  app.addHook("onClose", async () => readiness.stop());
   // JSON only: without this, fastify would parse text/plain and answer 400 instead of 415.
   app.removeContentTypeParser(["text/plain"]);
 
@@ -103,7 +115,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<RenfortApp> {
   await app.register(auth, { adminToken: cfg.adminToken, adminAllowedCidrs: cfg.adminAllowedCidrs });
 
   // Routes, each with its schemas beside its handlers.
-  await app.register(healthRoutes, { migrations: opts.migrations });
+  await app.register(healthRoutes, { readiness });
   await app.register(assetRoutes);
   await app.register(pageRoutes);
   await app.register(missionRoutes);
@@ -111,5 +123,6 @@ export async function buildApp(opts: BuildAppOptions): Promise<RenfortApp> {
   await app.register(organisationRoutes);
   await app.register(adminRoutes);
 
+  await readiness.start();
   return app;
 }

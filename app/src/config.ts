@@ -124,6 +124,11 @@ const envSchema = z
     REQUEST_TIMEOUT_MS: intIn(1000, 600000, 15000),
     MAX_EVENT_LOOP_DELAY_MS: intIn(0, 60000, 500),
     MAX_POOL_QUEUE: intIn(0, 100000, 200),
+    READINESS_PROBE_MS: intIn(100, 60_000, 2000),
+    READINESS_GRACE_MS: intIn(0, 3_600_000, 90_000),
+    // at least the load balancers' check interval x retries (5 s x 3, components/origin), and with the
+    // close that follows, under the 25 s hard exit and docker's 30 s stop timeout (components/fleet/cloud-init.ts)
+    SHUTDOWN_DRAIN_MS: intIn(0, 20_000, 16_000),
     OUTBOX_WORKER: onOff.default("off"),
     OUTBOX_LEASE_MS: intIn(1000, 3_600_000, 60_000),
     SMTP_CONNECTION_TIMEOUT_MS: intIn(100, 600_000, 10_000),
@@ -185,6 +190,12 @@ export interface AppConfig {
   requestTimeoutMs: number;
   maxEventLoopDelayMs: number;
   maxPoolQueue: number;
+  /** how often the background readiness probe queries the database (src/readiness.ts) */
+  readinessProbeMs: number;
+  /** how long the probe may fail without a break before a ready instance turns not ready */
+  readinessGraceMs: number;
+  /** on SIGTERM: how long /readyz answers 503 while the server still serves, before it stops accepting */
+  shutdownDrainMs: number;
   outboxWorker: boolean;
   /** how long a claimed outbox row is a worker's before another may retry it */
   outboxLeaseMs: number;
@@ -232,6 +243,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS,
     maxPoolQueue: e.MAX_POOL_QUEUE,
+    readinessProbeMs: e.READINESS_PROBE_MS,
+    readinessGraceMs: e.READINESS_GRACE_MS,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     outboxWorker: e.OUTBOX_WORKER === "on",
     outboxLeaseMs: e.OUTBOX_LEASE_MS,
     smtpTimeouts: { connectionTimeout: e.SMTP_CONNECTION_TIMEOUT_MS, greetingTimeout: e.SMTP_GREETING_TIMEOUT_MS, socketTimeout: e.SMTP_SOCKET_TIMEOUT_MS },

@@ -46,10 +46,11 @@ declare module "fastify" {
   interface FastifyContextConfig {
     /** still served in degraded mode */
     degradedOk?: boolean;
-    /** liveness: no rate limit, no load shedding */
+    /**
+     * /healthz and /readyz: no rate limit (the load balancers' checks come from a few addresses), no load
+     * shedding (neither runs a query; see plugins/admission.ts)
+     */
     health?: boolean;
-    /** no rate limit (readiness: the load balancers' checks come from a few addresses), admission control applies */
-    noRateLimit?: boolean;
   }
   interface FastifyRequest {
     /** the client's address, from the trusted proxies' headers (plugins/client-ip.ts) */

@@ -67,6 +67,8 @@ export interface Running {
   pool: Pool;
   worker: OutboxWorker | undefined;
   degradedMode: DegradedMode;
+  /** SHUTDOWN_DRAIN_MS: how long SIGTERM keeps serving with /readyz 503 before closing */
+  shutdownDrainMs: number;
   close(): Promise<void>;
 }
 
@@ -160,7 +162,7 @@ export async function serve(env: Record<string, string | undefined>, opts: { mig
       clearInterval(flushTimer);
       logStream.flushSync();
     })());
-  return { app, url: address, pool, worker, degradedMode: degraded.mode, close };
+  return { app, url: address, pool, worker, degradedMode: degraded.mode, shutdownDrainMs: cfg.shutdownDrainMs, close };
 }
 
 export function installSignals(running: Running): void {
@@ -168,20 +170,28 @@ export function installSignals(running: Running): void {
   process.on("SIGHUP", () => {
     running.degradedMode.refresh().catch((err: Error) => running.app.log.warn({ error: err.message }, "SIGHUP: cannot re-read the degraded-mode switch"));
   });
-  const shutdown = (signal: string) => {
-    running.app.log.info({ signal }, "shutting down");
-    // A hard deadline below the orchestrator's kill timeout, in case a request never finishes.
+  const shutdown = (signal: string, drainMs: number) => {
+    // A hard deadline below the orchestrator's kill timeout (docker stop --time 30, components/fleet/cloud-init.ts),
+    // in case a request never finishes.
     setTimeout(() => process.exit(1), 25_000).unref();
-    running.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        running.app.log.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    // SIGTERM (docker stop, the instance going away): /readyz turns 503 at once while the server keeps
+    // serving, so the load balancers mark this instance down (their check every 5 s, 3 failures) and stop
+    // sending before it stops accepting; only then does it close. SIGINT (a developer's Ctrl-C) does not wait.
+    running.app.readiness.drain();
+    running.app.log.info({ signal, drainMs }, drainMs > 0 ? "shutting down: not ready, draining" : "shutting down");
+    const drained = new Promise<void>((resolve) => setTimeout(resolve, drainMs));
+    drained
+      .then(() => running.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          running.app.log.error({ err }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   };
-  process.once("SIGTERM", () => shutdown("SIGTERM"));
-  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.once("SIGTERM", () => shutdown("SIGTERM", running.shutdownDrainMs));
+  process.once("SIGINT", () => shutdown("SIGINT", 0));
 }
 
 async function workerOnly(env: Record<string, string | undefined>): Promise<void> {

@@ -60,6 +60,8 @@ export async function startApp(db: TestDb, env: Record<string, string> = {}): Pr
     // The event-loop check off: this app shares the test process on a loaded machine, where it would shed
     // requests that have nothing to do with overload. overload.test.ts exercises it on the bundle.
     MAX_EVENT_LOOP_DELAY_MS: "0",
+    // the readiness probe every 200 ms (2 s in production): tests see /readyz follow the database quickly
+    READINESS_PROBE_MS: "200",
     ...env,
   });
   const pool = createPool(config, db.url);

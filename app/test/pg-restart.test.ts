@@ -8,8 +8,8 @@ import { findPostgresBin, startPrivateCluster, type PrivateCluster } from "./pri
  * Issue 11, "no acknowledged signup lost": under a steady open-model signup load, the PostgreSQL
  * server goes away twice, a clean stop (`pg_ctl stop -m fast`) and a crash (`-m immediate`, recovery
  * from WAL), 2 s each. Every 201 must be stored exactly once afterwards; while the server is away the
- * app answers 503 + Retry-After (never a 500, never a hang), /readyz says 503 and then 200 again,
- * and the app recovers by itself. A private cluster plays the server: the shared one is never
+ * app answers 503 + Retry-After (never a 500, never a hang) while /readyz stays 200 (an outage shorter
+ * than the readiness grace keeps the instance in the load balancers), and the app recovers by itself. A private cluster plays the server: the shared one is never
  * restarted.
  */
 
@@ -63,7 +63,7 @@ afterAll(async () => {
 });
 
 maybe(
-  "PostgreSQL stopped (fast) and crashed (immediate) under 100 signups/s: every 201 stored once, 503 + Retry-After while away, /readyz truthful, recovers by itself",
+  "PostgreSQL stopped (fast) and crashed (immediate) under 100 signups/s: every 201 stored once, 503 + Retry-After while away, /readyz 200 through the short outage, recovers by itself",
   async () => {
     if (!bin) throw new Error("CI=true but no PostgreSQL server binaries in /usr/lib/postgresql/*/bin (initdb, pg_ctl): install postgresql on the runner");
     cluster = await startPrivateCluster(bin);
@@ -197,9 +197,11 @@ maybe(
     expect(ackedStored).toBe(acked.length);
     expect(duplicates).toBe(0);
     for (const r of recovery) {
-      // while the server was away: signups answered 503, /readyz 503
+      // while the server was away: signups answered 503, and /readyz stayed 200: an outage shorter than
+      // READINESS_GRACE_MS (default 90 s, longer than a managed-database failover) keeps the instance in
+      // the load balancers, so volunteers get the app's own 503 + Retry-After (src/readiness.ts)
       expect([r.mode, r.awaySignups.length > 0, r.awaySignups.every((s) => s.status === 503)]).toEqual([r.mode, true, true]);
-      expect([r.mode, r.awayProbes.length > 0, r.awayProbes.every((p) => p.status === 503)]).toEqual([r.mode, true, true]);
+      expect([r.mode, r.awayProbes.length > 0, r.awayProbes.every((p) => p.status === 200)]).toEqual([r.mode, true, true]);
       // and back by itself, without a restart of the app
       expect(r.signupMs).toBeLessThan(RECOVERY_BOUND_MS);
       expect(r.readyMs).toBeLessThan(RECOVERY_BOUND_MS);

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -58,7 +58,11 @@ function run(file: string, args: string[], asPostgres: boolean): Promise<string>
   });
 }
 
-export async function startPrivateCluster(bin: string): Promise<PrivateCluster> {
+/**
+ * `passwords`: TCP connections of every role but `postgres` authenticate with SCRAM (so a wrong
+ * password is refused, as on the managed database); default: trust for all, as the shared server.
+ */
+export async function startPrivateCluster(bin: string, opts: { passwords?: boolean } = {}): Promise<PrivateCluster> {
   const asPostgres = process.getuid?.() === 0;
   const dir = mkdtempSync(join(tmpdir(), "renfort-pg-"));
   const data = join(dir, "data");
@@ -83,6 +87,14 @@ export async function startPrivateCluster(bin: string): Promise<PrivateCluster> 
       "",
     ].join("\n"),
   );
+  if (opts.passwords) {
+    // first match wins: the superuser stays on trust for the test's own setup, every other role needs its password
+    // https://www.postgresql.org/docs/current/auth-pg-hba-conf.html
+    writeFileSync(
+      join(data, "pg_hba.conf"),
+      ["local all all trust", "host all postgres 127.0.0.1/32 trust", "host all all 127.0.0.1/32 scram-sha-256", ""].join("\n"),
+    );
+  }
   const pgCtl = join(bin, "pg_ctl");
   const start = async () => {
     await run(pgCtl, ["-D", data, "-l", logFile, "-w", "-t", "30", "start"], asPostgres);

@@ -5,7 +5,7 @@ import { CLAIM_SQL } from "../src/outbox";
 import { migrationNames, migrationStatus, runMigrations } from "../src/migrate";
 import { createTestDb, serverOnlyTest, schema, schemaPool, withDatabase, type TestDb } from "./db";
 import { httpRequest, startApp } from "./app-harness";
-import { runBundle } from "./spawn";
+import { runBundle, until } from "./spawn";
 
 /**
  * The launch lesson "PostgreSQL does not index foreign keys": the catalog must show an index for
@@ -112,7 +112,8 @@ test("/readyz is 503 while a migration file is not applied, 200 once it is", asy
     expect(before.headers["retry-after"]).toBe("10");
     expect(before.json()).toMatchObject({ reason: "migrations_pending" });
     expect(await runMigrations(fresh.url, { schema })).toEqual(names);
-    expect((await httpRequest(h.baseUrl, "GET", "/readyz")).statusCode).toBe(200);
+    // the background probe (every 200 ms in tests) sees it
+    await until(async () => (await httpRequest(h.baseUrl, "GET", "/readyz")).statusCode === 200, 10_000);
     // the tables and node-pg-migrate's own table are in the app's schema, nothing in public
     const tables = await fresh.pool.query<{ schemaname: string; tablename: string }>(
       "SELECT schemaname, tablename FROM pg_tables WHERE schemaname IN ('public', $1) ORDER BY 2",
@@ -122,7 +123,8 @@ test("/readyz is 503 while a migration file is not applied, 200 once it is", asy
     expect(tables.rows.map((t) => t.tablename)).toEqual(expect.arrayContaining(["pgmigrations", "volunteers", "email_outbox"]));
     // down then up again: the down migration works and re-applying is clean
     await runMigrations(fresh.url, { schema, direction: "down", count: names.length });
-    expect((await httpRequest(h.baseUrl, "GET", "/readyz")).statusCode).toBe(503);
+    // a pending migration turns a ready instance not ready at once (no grace: waiting fixes nothing)
+    await until(async () => (await httpRequest(h.baseUrl, "GET", "/readyz")).statusCode === 503, 10_000);
     expect(await runMigrations(fresh.url, { schema })).toEqual(names);
     expect(await runMigrations(fresh.url, { schema })).toEqual([]);
   } finally {

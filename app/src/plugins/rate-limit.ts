@@ -35,7 +35,7 @@ export default fp<RateLimitOptions>(
         return `${rateLimitKey(req.clientIp)}|${bucket}`;
       },
       max: (_req, key) => limits[key.slice(-1)] ?? opts.writePerMinute,
-      allowList: (req) => req.routeOptions.config.health === true || req.routeOptions.config.noRateLimit === true,
+      allowList: (req) => req.routeOptions.config.health === true,
       cache: 50_000,
       addHeadersOnExceeding: { "x-ratelimit-limit": false, "x-ratelimit-remaining": false, "x-ratelimit-reset": false },
       addHeaders: { "x-ratelimit-limit": false, "x-ratelimit-remaining": false, "x-ratelimit-reset": false, "retry-after": true },

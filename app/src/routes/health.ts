@@ -1,32 +1,32 @@
 import type { FastifyPluginAsync } from "fastify";
 import { CACHE } from "../http";
-import { safeError } from "../log-safe";
-import { migrationStatus } from "../migrate";
+import type { Readiness } from "../readiness";
 
 /**
- * Liveness and readiness. `/healthz` (liveness, the load balancers' backend check) is never rate-limited
- * nor shed. `/readyz` (readiness) goes through the same admission control as every route (an overloaded
- * instance is not ready), is not rate-limited, is served in degraded mode, and names no migration: the
- * edge and the load balancers' ACLs keep it off the internet all the same.
+ * Liveness and readiness, neither rate-limited nor shed (plugins/admission.ts says why), both served in
+ * degraded mode.
+ * - `/healthz`: liveness, the process answers (the Docker HEALTHCHECK); no database.
+ * - `/readyz`: readiness, "this instance can take traffic" (src/readiness.ts): not draining, and the
+ *   background probe's latest database round trip succeeded with every migration applied. The load
+ *   balancers' backend health check, hence the fleet's release health gate. It runs no query and names
+ *   no migration; the edge and the load balancers' ACLs keep it off the internet all the same.
  */
-const health: FastifyPluginAsync<{ migrations: readonly string[] }> = async (app, opts) => {
+const health: FastifyPluginAsync<{ readiness: Readiness }> = async (app, opts) => {
   app.get("/healthz", { config: { health: true, degradedOk: true } }, async (_req, reply) => {
     reply.header("cache-control", CACHE.noStore);
     return { status: "ok" };
   });
 
-  app.get("/readyz", { config: { noRateLimit: true, degradedOk: true } }, async (req, reply) => {
+  app.get("/readyz", { config: { health: true, degradedOk: true } }, async (_req, reply) => {
     reply.header("cache-control", CACHE.noStore);
-    try {
-      const st = await migrationStatus(app.db.pool, opts.migrations);
-      if (!st.current) {
-        return reply.code(503).header("retry-after", "10").send({ status: "not_ready", reason: "migrations_pending" });
-      }
-      return { status: "ready", degraded: app.renfort.degraded };
-    } catch (err) {
-      req.log.warn({ err: safeError(err) }, "readiness check failed");
-      return reply.code(503).header("retry-after", "5").send({ status: "not_ready", reason: "database_unavailable" });
+    const st = opts.readiness.state;
+    if (!st.ready) {
+      return reply
+        .code(503)
+        .header("retry-after", st.reason === "migrations_pending" ? "10" : "5")
+        .send({ status: "not_ready", reason: st.reason });
     }
+    return { status: "ready", degraded: app.renfort.degraded };
   });
 };
 export default health;
