@@ -2,7 +2,7 @@
  * The Scaleway side that receives Cloudflare's traffic and the apex redirect: one load balancer per
  * availability zone (two by default, `primary` and `secondary`), each with one flexible public IPv4
  * (and optionally one IPv6), identical certificates, frontends (443 TLS, 80), ACLs and an HTTP backend
- * with a /healthz check, all built from the same pure builders (./acls.ts, ./dns.ts). The app fleet
+ * with a /readyz check (./health-check.ts), all built from the same pure builders (./acls.ts, ./dns.ts). The app fleet
  * (components/fleet) is a sibling that registers in these backends: it takes `loadBalancers`.
  *
  * Why two load balancers: a public Scaleway load balancer has one IPv4 and optionally one IPv6 ("A public
@@ -17,6 +17,7 @@ import * as random from "@pulumi/random";
 import * as scaleway from "@pulumiverse/scaleway";
 import { ORIGIN_AUTH_HEADER, originAcls } from "./acls";
 import { ApexResolves } from "./apex-resolution";
+import { backendHealthCheckArgs } from "./health-check";
 import { cloudflareRanges } from "../../data/cloudflare-ranges";
 import { apexARecords, apexCertificateWanted, customCertificateChain, sslCompatibilityLevel, type ApexRecord } from "./dns";
 
@@ -232,11 +233,8 @@ export class Origin extends pulumi.ComponentResource {
           forwardPortAlgorithm: "roundrobin",
           stickySessions: "none",
           proxyProtocol: "none",
-          healthCheckHttp: { uri: "/healthz", method: "GET", code: 200 },
-          healthCheckPort: appPort,
-          healthCheckDelay: "5s",
-          healthCheckTimeout: "3s",
-          healthCheckMaxRetries: 3,
+          // the app's readiness, database included (./health-check.ts says why)
+          ...backendHealthCheckArgs(appPort),
           onMarkedDownAction: "shutdown_sessions",
           timeoutConnect: "5s",
           timeoutServer: "30s",

@@ -228,7 +228,7 @@ export const fx = {
         lbId: "fr-par-1/lb",
         forwardProtocol: "http",
         forwardPort: 8080,
-        healthCheckHttp: { uri: "/healthz", method: "GET", code: 200 },
+        healthCheckHttp: { uri: "/readyz", method: "GET", code: 200 },
         healthCheckDelay: "5s",
         healthCheckTimeout: "3s",
         healthCheckMaxRetries: 3,

@@ -11,6 +11,10 @@ import { CLOUDFLARE_IPS } from "../../data/cloudflare-ranges";
 import { readPlainEnv } from "../../components/fleet/cloud-init";
 import { createFleet } from "./fleet";
 import { createOrigin } from "./origin";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { runResourcePolicy, type GateResource } from "../../policies/lib/run";
+import { scwLbHealthcheck } from "../../policies/rules/origin/scw-lb-healthcheck";
 
 // The shared mocks do not compute the IAM API key's secret yet; a real apply returns one (marked secret).
 jest.mock("../../tools/plan/mocks", () => {
@@ -266,10 +270,33 @@ describe("frontends, ACLs and certificates", () => {
 });
 
 describe("backends and fleet", () => {
-  it("gives each load balancer an HTTP backend to the app port with a GET /healthz check", () => {
-    const b = ofType(prod, "scaleway:loadbalancers/backend:Backend");
-    expect(b.map((x) => x.name)).toEqual(["renfort-origin-backend-primary", "renfort-origin-backend-secondary"]);
-    for (const x of b) expect(x.inputs).toMatchObject({ forwardProtocol: "http", forwardPort: 8080, healthCheckHttp: { uri: "/healthz", method: "GET", code: 200 } });
+  it("gives each load balancer an HTTP backend to the app port checked on GET /readyz (readiness, database included)", () => {
+    for (const run of [prod, staging]) {
+      const b = ofType(run, "scaleway:loadbalancers/backend:Backend");
+      expect(b.map((x) => x.name)).toEqual(["renfort-origin-backend-primary", "renfort-origin-backend-secondary"]);
+      for (const x of b) expect(x.inputs).toMatchObject({ forwardProtocol: "http", forwardPort: 8080, healthCheckHttp: { uri: "/readyz", method: "GET", code: 200 }, healthCheckDelay: "5s", healthCheckMaxRetries: 3 });
+    }
+  });
+
+  it("passes scw-lb-healthcheck with each stack's pack config, and a backend checking /healthz violates it", async () => {
+    for (const [name, run] of [["prod", prod], ["staging", staging]] as const) {
+      const config = (JSON.parse(readFileSync(join(__dirname, "..", "..", "policies", "config", `${name}.json`), "utf8")) as Record<string, object>)["scw-lb-healthcheck"];
+      const backends: GateResource[] = ofType(run, "scaleway:loadbalancers/backend:Backend").map((r) => ({
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        props: unwrapSecrets(r.inputs) as Record<string, unknown>,
+        protect: r.protect,
+        dependencies: r.dependsOn,
+      }));
+      const byUrn = new Map(backends.map((r) => [r.urn, r]));
+      for (const r of backends) expect([name, await runResourcePolicy(scwLbHealthcheck, r, config, byUrn)]).toEqual([name, []]);
+      for (const r of backends) {
+        const liveness = { ...r, props: { ...r.props, healthCheckHttp: { ...(r.props.healthCheckHttp as object), uri: "/healthz" } } };
+        const out = await runResourcePolicy(scwLbHealthcheck, liveness, config, byUrn);
+        expect(out).toEqual([expect.objectContaining({ message: expect.stringContaining('calls "/healthz"') })]);
+      }
+    }
   });
 
   it("registers one instance group per load balancer, in its zone and backend, sized by the capacity model", () => {
