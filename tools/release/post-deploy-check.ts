@@ -6,7 +6,9 @@
  *    servers, read from Scaleway's Load Balancer API: `GET /lb/v1/zones/{zone}/lbs/{lb_id}/backend-stats`
  *    answers `{ backend_servers_stats: [{ backend_id, ip, server_state, last_health_check_status, ... }],
  *    total_count }`, paged with `page` / `page_size`, authenticated by `X-Auth-Token`. A server counts
- *    as healthy when `server_state` is `running` and `last_health_check_status` is `passed`.
+ *    as healthy when `server_state` is `running` and `last_health_check_status` is `passed`. The backends
+ *    check `/readyz` (components/origin/health-check.ts), so healthy means ready: the instance reached the
+ *    database as the app role with its release's migrations applied, and is not draining.
  *    Verified in scaleway-sdk-go, api/lb/v1/lb_sdk.go (`ZonedAPI.ListBackendStats`, `BackendServerStats`,
  *    `ListBackendStatsResponse`): https://github.com/scaleway/scaleway-sdk-go/blob/master/api/lb/v1/lb_sdk.go
  * 2. `GET https://<main host>/healthz` answers 200, and `GET https://<main host>/readyz` answers 403:

@@ -135,7 +135,9 @@ export const HELP = renderHelp({
   summary: `Release step: the app's database migrations first (the previous release keeps serving), then the
 deploy of the image pinned by digest (written into Pulumi.<s>.yaml, then pulumi up). A failed migration
 never starts the deploy. --migrate-only runs the migrations alone; --check is the post-deploy check
-(backends healthy, /readyz through the main host, the apex 301 exact).`,
+(every backend holds its minimum of healthy servers, healthy meaning ready: the load balancers check
+/readyz, database included; /healthz 200 and /readyz refused with 403 through the main host; the apex
+301 exact).`,
   options: [
     ["--stack <name>", "the stack (required)"],
     ["--image <ref>", "release: the image, pinned by digest, from the stack's own repository"],

@@ -1,7 +1,7 @@
 /**
  * The drills end to end on a real twin (HAProxy, PostgreSQL, the app bundle, the SMTP server, the edge),
  * through the command, with short durations: PostgreSQL restarted, the SMTP server down, a release rolled
- * and a release that never gets healthy. Addresses in 127.0.70.0/24. Skipped with a message when haproxy
+ * and releases that never get healthy (a CA the app refuses to start with, a wrong database password). Addresses in 127.0.70.0/24. Skipped with a message when haproxy
  * or the PostgreSQL server binaries are missing, except under CI where that is a failure.
  */
 import { spawnSync } from "node:child_process";
@@ -97,6 +97,25 @@ if (missing.length > 0 && IN_CI) {
       expect(r.stdout).not.toContain(decodeURIComponent(url.password));
       const rep = report("bad") as { failed: object; lostAcknowledged: number; gate: { ok: boolean }; from: string[]; serving: string[] };
       expect(rep).toMatchObject({ failed: {}, lostAcknowledged: 0, gate: { ok: false } });
+      expect(rep.serving).toEqual(rep.from);
+      expect(instances().map((p) => p.pid)).toEqual(before.map((p) => p.pid));
+    });
+
+    test("a release whose database password is wrong never passes the gate: the old one keeps serving, no visitor sees a failure, exit 1", () => {
+      const before = instances();
+      // The running release's database URL with a wrong password: the app starts (the database may just be
+      // away) and answers /healthz, but /readyz, the load balancers' check, stays 503 since no probe succeeds.
+      const env = readFileSync(`/proc/${before[0].pid}/environ`, "utf8").split("\0");
+      const url = new URL(env.find((kv) => kv.startsWith("DATABASE_URL="))!.slice("DATABASE_URL=".length));
+      url.password = "not-the-database-password";
+      const r = twin(["drill", "release", "--state-dir", stateDir, "--rate", "30", "--seconds", "2", "--gate-timeout", "12", "--set", `DATABASE_URL=${url}`, "--report", join(dir, "password.json")]);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toMatch(/never got healthy within 12s/);
+      expect(r.stdout + r.stderr).not.toContain("not-the-database-password");
+      const rep = report("password") as { sent: number; failed: object; lostAcknowledged: number; gate: { ok: boolean; verdicts: Array<{ healthy: number }> }; from: string[]; serving: string[] };
+      expect(rep).toMatchObject({ failed: {}, lostAcknowledged: 0, gate: { ok: false } });
+      expect(rep.sent).toBeGreaterThan(0);
+      expect(rep.gate.verdicts.every((v) => v.healthy === 0)).toBe(true);
       expect(rep.serving).toEqual(rep.from);
       expect(instances().map((p) => p.pid)).toEqual(before.map((p) => p.pid));
     });

@@ -288,7 +288,9 @@ export async function releaseDrill(o: ReleaseOptions): Promise<ReleaseReport> {
       await haproxyDo(sockets[x.lb], `del server ${x.backend}/${x.server}`);
     }
     mark("removed");
-    for (const pid of pids) await stopRecorded(s.stateDir, pid);
+    // SIGTERM, together: each app keeps serving with /readyz 503 for its drain (SHUTDOWN_DRAIN_MS, 16 s by
+    // default) before it closes; given docker's 30 s (components/fleet/cloud-init.ts) before SIGKILL.
+    await Promise.all(pids.map((pid) => stopRecorded(s.stateDir, pid, 30_000)));
     forgetRecorded(s.stateDir, [], addresses);
     mark("stopped");
   };

@@ -50,7 +50,7 @@ describe("readTopology of the staging program", () => {
       }
       const https = lb.frontends.find((f) => f.certificates.length > 0);
       expect(https?.certificates[0].hostnames).toContain(program.config.domain.mainHost);
-      expect(lb.backends[0].healthCheck.http?.uri).toBe("/healthz");
+      expect(lb.backends[0].healthCheck.http?.uri).toBe("/readyz");
     }
   });
 

@@ -131,7 +131,7 @@ export async function waitForPort(address: string, port: number, what: string, m
   }
 }
 
-/** `http://address:port/path` answers `status` (the app's /healthz) within `ms`. */
+/** `http://address:port/path` answers `status` (the app's /readyz) within `ms`. */
 async function waitForHttp(url: string, what: string, ms: number, pid: number, logFile: string): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -389,7 +389,8 @@ async function start(program: TwinProgram, o: UpOptions & { stateDir: string; lo
       const logFile = join(stateDir, "instances", `${n}.log`);
       const pid = startProcess(state, stateDir, `instance ${n} (${group.name})`, process.execPath, [APP_BUNDLE], env, logFile);
       const port = Number(env.PORT ?? group.appPort);
-      await waitForHttp(`http://${address}:${port}/healthz`, `app instance ${n}`, 60_000, pid, logFile);
+      // ready, database included: what the load balancers' check asks (components/origin/health-check.ts)
+      await waitForHttp(`http://${address}:${port}/readyz`, `app instance ${n}`, 60_000, pid, logFile);
       instances.push({ group: group.name, address, port });
       for (const id of group.backendIds) (servers[bareId(id)] ??= []).push({ name: `instance-${n}`, address });
     }
