@@ -2,6 +2,8 @@
  * The Origin component (load balancers, ACLs, certificates) and its sibling the Fleet run under the
  * mocked engine with the committed stack files' config, as `pulumi preview` would be asked to create them.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlanResource, ProgramRun } from "../../tools/plan/harness";
@@ -288,6 +290,12 @@ describe("frontends, ACLs and certificates", () => {
     expect(frontends(staging).map((f) => f[2])).toEqual([0, 0, 1, 1]);
     expect(staging.outputs.apexAcmeDelegation).toEqual({ name: "_acme-challenge.staging.renfort.gouv.fr", type: "CNAME", value: "_acme-challenge-apex.renfort-staging.fr", ttl: 3600 });
     expect(staging.outputs.apexCertificateNotAfter).toBeUndefined();
+  });
+
+  it("is the resource the renewal workflow targets, in each stack", () => {
+    const workflow = readFileSync(join(__dirname, "..", "..", ".github", "workflows", "apex-certificate.yml"), "utf8");
+    const targets = [...workflow.matchAll(/^\s+target: (\S+)$/gm)].map((m) => m[1]);
+    expect(targets).toEqual([byName(stagingDelegated, "renfort-origin-apex-certificate").urn, byName(prod, "renfort-origin-apex-certificate").urn]);
   });
 
   it("requests the apex certificate from Let's Encrypt's staging directory once renfort:domain.apexChallengeDelegated is true", () => {
