@@ -12,7 +12,7 @@ import { isSecret, redactSecrets, unwrapSecrets } from "../../tools/plan/values"
 import { CLOUDFLARE_IPS } from "../../data/cloudflare-ranges";
 import { readPlainEnv } from "../../components/fleet/cloud-init";
 import { createFleet } from "./fleet";
-import { createOrigin } from "./origin";
+import { createOrigin, originArgsFromConfig } from "./origin";
 
 // The shared mocks do not compute the IAM API key's secret yet; a real apply returns one (marked secret).
 jest.mock("../../tools/plan/mocks", () => {
@@ -290,6 +290,12 @@ describe("frontends, ACLs and certificates", () => {
     expect(frontends(staging).map((f) => f[2])).toEqual([0, 0, 1, 1]);
     expect(staging.outputs.apexAcmeDelegation).toEqual({ name: "_acme-challenge.staging.renfort.gouv.fr", type: "CNAME", value: "_acme-challenge-apex.renfort-staging.fr", ttl: 3600 });
     expect(staging.outputs.apexCertificateNotAfter).toBeUndefined();
+  });
+
+  it("refuses to declare the apex certificate without the DNS-01 token, naming the key", () => {
+    expect(() => originArgsFromConfig(committedStack("prod").config, { originTlsPrivateKey: pulumi.secret(SECRETS.tlsKey) }, { privateNetworkId: PN })).toThrow(
+      "renfort:acmeDnsApiToken is required: set it with pulumi config set --secret acmeDnsApiToken <value>",
+    );
   });
 
   it("is the resource the renewal workflow targets, in each stack", () => {
