@@ -78,13 +78,12 @@ const breaks: Record<string, Break> = {
     const two = { ...mutate(lb, "ipIds", ["fr-par-1/ip-1", "fr-par-1/ip-2"]), dependencies: [...lb.dependencies, find(s, "lb-ip-2").urn] };
     return { stack: replace(s, two), urn: lb.urn };
   },
-  "scw-lb-acme-first": (s) => {
-    const le = { ...find(s, "lb-cert"), name: "lb-cert-apex", urn: `${find(s, "lb-cert").urn}-apex`, props: { lbId: "fr-par-1/lb", letsencrypt: { commonName: APEX } } };
-    return { stack: [...s, le], urn: find(s, "lb-fe-80").urn };
-  },
-  "scw-apex-cert-after-dns": (s) => {
-    const le = { ...find(s, "lb-cert"), name: "lb-cert-apex", urn: `${find(s, "lb-cert").urn}-apex`, props: { lbId: "fr-par-1/lb", letsencrypt: { commonName: APEX } } };
-    return { stack: [...s, le], urn: le.urn };
+  "scw-lb-http01-one-lb": (s) => {
+    // The launch program's apex certificates: each load balancer ordering the apex over HTTP-01.
+    const lb2 = { ...find(s, "lb"), name: "lb-2", urn: `${find(s, "lb").urn}-2`, dependencies: [find(s, "lb-ip-2").urn] };
+    const le = (lb: GateResource, n: number) => ({ ...find(s, "lb-cert"), name: `lb-cert-apex-${n}`, urn: `${find(s, "lb-cert").urn}-apex-${n}`, props: { lbId: "fr-par-1/lb", letsencrypt: { commonName: APEX } }, dependencies: [lb.urn] });
+    const first = le(find(s, "lb"), 1);
+    return { stack: [...s, lb2, first, le(lb2, 2)], urn: first.urn };
   },
   "scw-asg-one-lb": edit("fleet-group", "loadBalancers", [
     { id: "fr-par-1/lb", backendIds: ["fr-par-1/backend"], privateNetworkId: "fr-par/pn" },

@@ -12,6 +12,7 @@ export interface StackSecrets {
   adminToken: pulumi.Output<string>;
   databaseAdminPassword?: pulumi.Output<string>;
   emailSmtpKey?: pulumi.Output<string>;
+  acmeDnsApiToken?: pulumi.Output<string>;
 }
 
 /** Structured config arrives as JSON text; scalars as plain text. */
@@ -71,6 +72,7 @@ export function loadStackConfig(options: LoadOptions = {}): { config: RenfortCon
       adminToken: secret("adminToken"),
       ...("databaseAdminPassword" in raw ? { databaseAdminPassword: secret("databaseAdminPassword") } : {}),
       ...("emailSmtpKey" in raw ? { emailSmtpKey: secret("emailSmtpKey") } : {}),
+      ...("acmeDnsApiToken" in raw ? { acmeDnsApiToken: secret("acmeDnsApiToken") } : {}),
     },
   };
 }

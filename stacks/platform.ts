@@ -60,6 +60,14 @@ export function buildPlatform(cfg: RenfortConfig, secrets: StackSecrets) {
     originIps: origin.ipAddresses,
     /** A records to hand to the owner of the apex zone (kept off Cloudflare). */
     apexRecords: origin.apexRecords,
+    /**
+     * The CNAME `_acme-challenge.<apex>` → a name in the Cloudflare zone, through which the apex certificate's
+     * DNS-01 challenge is answered: declared in Scaleway DNS when renfort:domain.apexDnsManagedHere, else for
+     * the apex zone's owner to add once (then set renfort:domain.apexChallengeDelegated).
+     */
+    apexAcmeDelegation: origin.apexAcmeDelegation,
+    /** When the apex certificate expires (RFC 3339), for the expiry check; absent until it is declared. */
+    apexCertificate: { host: cfg.domain.apex, notAfter: origin.apexCertificateNotAfter, expiryWarningDays: cfg.origin.apexCertificate.expiryWarningDays },
     capacity: fleet.capacity,
     /**
      * The load balancers and what each backend must hold, for the post-deploy check

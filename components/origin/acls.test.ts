@@ -47,20 +47,12 @@ describe("originAcls", () => {
     });
   });
 
-  it("on 80, lets the ACME challenge through first, then sends the apex straight to the main host in https, then everything else to https", () => {
+  it("on 80, sends the apex straight to the main host in https, then everything else to https (no ACME pass-through: the apex certificate is DNS-01)", () => {
     expect(on("http")).toEqual([
-      {
-        key: "http-acme-pass-through",
-        frontend: "http",
-        index: 0,
-        description: expect.any(String),
-        action: { type: "allow" },
-        match: { httpFilter: "path_begin", httpFilterValues: ["/.well-known/acme-challenge/"] },
-      },
       {
         key: "http-apex-redirect",
         frontend: "http",
-        index: 1,
+        index: 0,
         description: expect.any(String),
         action: { type: "redirect", redirects: [{ type: "location", target: "https://www.renfort-benevoles.fr/{{path}}?{{query}}", code: 301 }] },
         match: { httpFilter: "http_header_match", httpFilterOption: "host", httpFilterValues: ["renfort.gouv.fr"] },
@@ -68,7 +60,7 @@ describe("originAcls", () => {
       {
         key: "http-to-https",
         frontend: "http",
-        index: 2,
+        index: 1,
         description: expect.any(String),
         action: { type: "redirect", redirects: [{ type: "scheme", target: "https", code: 301 }] },
         match: { ipSubnets: ["0.0.0.0/0", "::/0"] },
@@ -102,8 +94,8 @@ describe("originAcls", () => {
   });
 
   it("never lets the main host through without a Cloudflare source", () => {
-    // On 80 the only allow is the ACME challenge path (the app answers 404 there); nothing else reaches the backend in clear.
-    expect(on("http").filter((a) => a.action.type === "allow").map((a) => a.match)).toEqual([{ httpFilter: "path_begin", httpFilterValues: ["/.well-known/acme-challenge/"] }]);
+    // On 80 nothing is allowed: every request is redirected, nothing reaches the backend in clear.
+    expect(on("http").filter((a) => a.action.type === "allow")).toEqual([]);
     const allow = on("https").filter((a) => a.action.type === "allow");
     expect(allow).toHaveLength(1);
     expect(allow[0].match.ipSubnets).not.toContain("0.0.0.0/0");

@@ -65,13 +65,6 @@ export interface OriginAclInput<V = string> {
   originAuth: OriginAuthInput<V>;
 }
 
-/**
- * Path prefix of Let's Encrypt's HTTP-01 challenge (RFC 8555 §8.3): the validation server fetches
- * `http://<domain>/.well-known/acme-challenge/<token>` on port 80 and follows no redirect to another host's
- * token. https://letsencrypt.org/docs/challenge-types/#http-01-challenge
- */
-export const ACME_CHALLENGE_PREFIX = "/.well-known/acme-challenge/";
-
 /** Every client address, IPv4 and IPv6: the explicit form of "unconditional" that the API accepts on any frontend. */
 export const ANY_SOURCE: readonly string[] = ["0.0.0.0/0", "::/0"];
 
@@ -114,12 +107,11 @@ const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
  *        ACL matches one `http_filter`, so the Host condition is the deny before it; the header is what another
  *        Cloudflare customer's zone cannot send (IP ranges are shared by every Cloudflare customer);
  *      4 everything else → deny (the main host from outside Cloudflare, or without the header or with a wrong value).
- * 80:  0 path begins with /.well-known/acme-challenge/ → allow: the first ACL, so neither redirect below
- *        can swallow a Let's Encrypt HTTP-01 validation request (the load balancer answers it for the
- *        certificates it requested; see README "Let's Encrypt for the apex");
- *      1 apex host → 301 straight to https://<mainHost>, same path and query: one hop, and it works before
+ * 80:  0 apex host → 301 straight to https://<mainHost>, same path and query: one hop, and it works before
  *        the apex has a certificate (https://<apex> would need one);
- *      2 everything else → 301 to the same URL in https.
+ *      1 everything else → 301 to the same URL in https.
+ *      No ACME pass-through: the apex certificate is obtained over DNS-01 (components/origin/README.md), so
+ *      nothing is validated over plain HTTP and port 80 only redirects.
  */
 export function originAcls<V = string>(input: OriginAclInput<V>): AclSpec<V>[] {
   for (const [key, host] of [["renfort:domain.apex", input.apex], ["renfort:domain.mainHost", input.mainHost]] as const) {
@@ -186,17 +178,9 @@ export function originAcls<V = string>(input: OriginAclInput<V>): AclSpec<V>[] {
       match: { ipSubnets: [...ANY_SOURCE] },
     },
     {
-      key: "http-acme-pass-through",
-      frontend: "http",
-      index: 0,
-      description: `let Let's Encrypt HTTP-01 validation (${ACME_CHALLENGE_PREFIX}) through before any redirect`,
-      action: { type: "allow" },
-      match: { httpFilter: "path_begin", httpFilterValues: [ACME_CHALLENGE_PREFIX] },
-    },
-    {
       key: "http-apex-redirect",
       frontend: "http",
-      index: 1,
+      index: 0,
       description: `301 http://${input.apex} straight to https://${input.mainHost} keeping path and query (one hop, no apex certificate needed)`,
       action: { type: "redirect", redirects: [{ type: "location", target: apexRedirectTarget(input.mainHost), code: 301 }] },
       match: { httpFilter: "http_header_match", httpFilterOption: "host", httpFilterValues: [input.apex] },
@@ -204,7 +188,7 @@ export function originAcls<V = string>(input: OriginAclInput<V>): AclSpec<V>[] {
     {
       key: "http-to-https",
       frontend: "http",
-      index: 2,
+      index: 1,
       description: "301 every plain-HTTP request to the same URL in https",
       action: { type: "redirect", redirects: [{ type: "scheme", target: "https", code: 301 }] },
       match: { ipSubnets: [...ANY_SOURCE] },

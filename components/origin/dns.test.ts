@@ -1,4 +1,4 @@
-import { apexARecords, apexCertificateWanted, customCertificateChain, sslCompatibilityLevel } from "./dns";
+import { apexAcmeDelegation, apexARecords, customCertificateChain, sslCompatibilityLevel } from "./dns";
 
 describe("apexARecords", () => {
   it("gives one A record per load balancer, primary first", () => {
@@ -41,13 +41,36 @@ describe("customCertificateChain", () => {
   });
 });
 
-describe("apexCertificateWanted", () => {
+describe("customCertificateChain with intermediates (Let's Encrypt's issuer_pem)", () => {
+  const leaf = "-----BEGIN CERTIFICATE-----\nLEAF\n-----END CERTIFICATE-----\n";
+  const issuer = "-----BEGIN CERTIFICATE-----\nR11\n-----END CERTIFICATE-----\n";
+  const key = "-----BEGIN RSA PRIVATE KEY-----\nKEY\n-----END RSA PRIVATE KEY-----\n";
+  it("puts the leaf, then the intermediates, then the key", () => {
+    expect(customCertificateChain(leaf, key, { intermediatesPem: issuer })).toBe(`${leaf}${issuer}${key}`);
+  });
+  it("rejects intermediates that are not PEM certificates", () => {
+    expect(() => customCertificateChain(leaf, key, { intermediatesPem: "garbage", certificateFrom: "the apex certificate" })).toThrow("the intermediates of the apex certificate are not PEM certificates");
+  });
+  it("names the certificate's source and the empty-key problem it is given", () => {
+    expect(() => customCertificateChain("nope", key, { certificateFrom: "the apex certificate" })).toThrow("the apex certificate is not a PEM certificate");
+    expect(() => customCertificateChain(leaf, "", { emptyKeyMessage: "no key came back" })).toThrow("no key came back");
+  });
+});
+
+describe("apexAcmeDelegation", () => {
+  it("delegates _acme-challenge.<apex> to a name of its own in the Cloudflare zone", () => {
+    expect(apexAcmeDelegation("renfort.gouv.fr", "renfort-benevoles.fr", 3600)).toEqual({
+      name: "_acme-challenge.renfort.gouv.fr",
+      type: "CNAME",
+      value: "_acme-challenge-apex.renfort-benevoles.fr",
+      ttl: 3600,
+    });
+  });
   it.each([
-    [true, false, true, "records declared here: created before the certificate"],
-    [true, true, true, "records declared here (apexDnsPointedHere is not read)"],
-    [false, true, true, "the apex zone's owner has pointed the records"],
-    [false, false, false, "first deploy, records not pointed yet: no certificate Let's Encrypt cannot validate"],
-  ])("managed here %p, pointed here %p -> %p (%s)", (managed, pointed, wanted) => {
-    expect(apexCertificateWanted(managed, pointed)).toBe(wanted);
+    ["renfort.gouv.fr", "renfort.gouv.fr", 3600, "inside the Cloudflare zone"],
+    ["apex.renfort.fr", "renfort.fr", 3600, "inside the Cloudflare zone"],
+    ["renfort.gouv.fr", "renfort.fr", 30, "TTL must be an integer >= 60"],
+  ])("refuses apex %p in zone %p ttl %p", (apex, zone, ttl, message) => {
+    expect(() => apexAcmeDelegation(apex, zone, ttl)).toThrow(message);
   });
 });

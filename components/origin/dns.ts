@@ -32,30 +32,77 @@ export function sslCompatibilityLevel(level: "intermediate" | "modern"): string 
   return level === "modern" ? "ssl_compatibility_level_modern" : "ssl_compatibility_level_intermediate";
 }
 
-/**
- * The PEM chain the load balancer takes as a custom certificate: the leaf first, then its private key
- * (https://www.scaleway.com/en/docs/load-balancer/how-to/add-certificate/). Each part ends with a newline.
- */
-export function customCertificateChain(certificatePem: string, privateKeyPem: string): string {
-  if (!/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(certificatePem)) {
-    throw new Error("the Origin CA certificate returned by Cloudflare is not a PEM certificate");
-  }
-  // The key is not inspected here: the offline plan only has a placeholder for it, and the load balancer
-  // API rejects a key that does not match the certificate. Its value never appears in an error.
-  if (privateKeyPem.length === 0) throw new Error("renfort:originTlsPrivateKey is empty: set it with pulumi config set --secret originTlsPrivateKey < origin.key");
-  const withNewline = (s: string) => (s.endsWith("\n") ? s : `${s}\n`);
-  return `${withNewline(certificatePem.trim())}${withNewline(privateKeyPem.trim())}`;
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
+
+export interface ChainOptions {
+  /** Intermediate certificates (PEM, one or more) between the leaf and the key; Let's Encrypt's `issuer_pem`. */
+  intermediatesPem?: string;
+  /** What the leaf is, for the error when it is not PEM. */
+  certificateFrom?: string;
+  /** The error when the key is empty (it names where the key comes from and the fix). */
+  emptyKeyMessage?: string;
 }
 
 /**
- * Whether the apex's Let's Encrypt certificates are declared. Let's Encrypt validates the apex over
- * HTTP-01 on port 80 at an address it resolves to, so the apex must resolve to the load balancers: true
- * when the A records are declared here or when the apex zone's owner has pointed them
- * (`renfort:domain.apexDnsPointedHere`); `pulumi up` then still waits until public resolvers agree
- * (./apex-resolution.ts) before requesting them. Otherwise the certificate would fail on the first
- * `pulumi up` and hold the 443 frontends back with it.
- * https://letsencrypt.org/docs/challenge-types/#http-01-challenge
+ * The PEM chain the load balancer takes as a custom certificate: the leaf first, then its intermediates,
+ * then its private key. The API's field is "Full PEM-formatted certificate, consisting of the entire
+ * certificate chain including public key, private key, and (optionally) Certificate Authorities"
+ * (scaleway-sdk-go api/lb/v1 `CreateCertificateRequestCustomCertificate`, verified;
+ * https://www.scaleway.com/en/docs/load-balancer/how-to/add-certificate/). Each part ends with a newline.
  */
-export function apexCertificateWanted(apexDnsManagedHere: boolean, apexDnsPointedHere: boolean): boolean {
-  return apexDnsManagedHere || apexDnsPointedHere;
+export function customCertificateChain(certificatePem: string, privateKeyPem: string, options: ChainOptions = {}): string {
+  if (!PEM_CERTIFICATE.test(certificatePem)) {
+    throw new Error(`${options.certificateFrom ?? "the Origin CA certificate returned by Cloudflare"} is not a PEM certificate`);
+  }
+  const intermediates = (options.intermediatesPem ?? "").trim();
+  if (intermediates !== "" && !PEM_CERTIFICATE.test(intermediates)) {
+    throw new Error(`the intermediates of ${options.certificateFrom ?? "the certificate"} are not PEM certificates`);
+  }
+  // The key is not inspected here: the offline plan only has a placeholder for it, and the load balancer
+  // API rejects a key that does not match the certificate. Its value never appears in an error.
+  if (privateKeyPem.length === 0) {
+    throw new Error(options.emptyKeyMessage ?? "renfort:originTlsPrivateKey is empty: set it with pulumi config set --secret originTlsPrivateKey < origin.key");
+  }
+  const withNewline = (s: string) => (s.endsWith("\n") ? s : `${s}\n`);
+  return [certificatePem, intermediates, privateKeyPem]
+    .map((p) => p.trim())
+    .filter((p) => p !== "")
+    .map(withNewline)
+    .join("");
 }
+
+/** The label Let's Encrypt queries for a DNS-01 challenge (RFC 8555 §8.4). */
+export const ACME_CHALLENGE_LABEL = "_acme-challenge";
+
+export interface AcmeDelegation {
+  /** `_acme-challenge.<apex>`, fully qualified, no trailing dot. */
+  name: string;
+  type: "CNAME";
+  /** The name in the Cloudflare zone where the challenge's TXT record is written, no trailing dot. */
+  value: string;
+  ttl: number;
+}
+
+/**
+ * The CNAME that delegates the apex's DNS-01 challenge to the Cloudflare zone. The apex's zone is not on
+ * Cloudflare (sovereign DNS), so the TXT record cannot be written there with a Cloudflare token; lego follows
+ * a CNAME on `_acme-challenge.<domain>` and writes the TXT record at its target (verified: lego
+ * challenge/dns01/dns_challenge.go, `GetChallengeInfo` resolves `EffectiveFQDN` through CNAMEs unless
+ * LEGO_DISABLE_CNAME_SUPPORT is set, https://github.com/go-acme/lego/blob/master/challenge/dns01/dns_challenge.go),
+ * and Let's Encrypt follows it too ("CNAME records ... are followed", https://letsencrypt.org/docs/challenge-types/#dns-01-challenge,
+ * assumed from the documentation). The target is a name of its own in the Cloudflare zone.
+ */
+export function apexAcmeDelegation(apex: string, challengeZone: string, ttl: number): AcmeDelegation {
+  if (apex === challengeZone || apex.endsWith(`.${challengeZone}`)) {
+    throw new Error(`the apex ${apex} is inside the Cloudflare zone ${challengeZone}: its challenge needs no delegation, and the apex must stay off Cloudflare`);
+  }
+  if (!Number.isInteger(ttl) || ttl < 60) throw new Error(`the ACME delegation's TTL must be an integer >= 60, got ${ttl}`);
+  return { name: `${ACME_CHALLENGE_LABEL}.${apex}`, type: "CNAME", value: `${ACME_CHALLENGE_LABEL}-apex.${challengeZone}`, ttl };
+}
+
+/** Let's Encrypt's ACME directories (https://letsencrypt.org/docs/acme-protocol-updates/, https://letsencrypt.org/docs/staging-environment/). */
+export const ACME_DIRECTORIES = {
+  letsencrypt: "https://acme-v02.api.letsencrypt.org/directory",
+  "letsencrypt-staging": "https://acme-staging-v02.api.letsencrypt.org/directory",
+} as const;
+export type AcmeDirectory = keyof typeof ACME_DIRECTORIES;

@@ -12,14 +12,14 @@
  * https://www.scaleway.com/en/docs/load-balancer/
  */
 import * as cloudflare from "@pulumi/cloudflare";
+import * as acme from "@pulumiverse/acme";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as scaleway from "@pulumiverse/scaleway";
 import { ORIGIN_AUTH_HEADER, originAcls } from "./acls";
-import { ApexResolves } from "./apex-resolution";
 import { backendHealthCheckArgs } from "./health-check";
 import { cloudflareRanges } from "../../data/cloudflare-ranges";
-import { apexARecords, apexCertificateWanted, customCertificateChain, sslCompatibilityLevel, type ApexRecord } from "./dns";
+import { ACME_DIRECTORIES, apexAcmeDelegation, apexARecords, customCertificateChain, sslCompatibilityLevel, type AcmeDelegation, type AcmeDirectory, type ApexRecord } from "./dns";
 
 export interface OriginArgs {
   /**
@@ -39,16 +39,18 @@ export interface OriginArgs {
   mainHost: string;
   /** Apex domain (sovereign DNS, not proxied). Required. */
   apex: string;
-  /** Declare the apex A records in Scaleway DNS (the zone `apex` must exist there). Default false. */
+  /** Declare the apex A records and the ACME delegation CNAME in Scaleway DNS (the zone `apex` must exist there). Default false. */
   apexDnsManagedHere?: boolean;
   /**
-   * The apex zone's owner has pointed the apex A records at the load balancers' IPs (only read when
-   * `apexDnsManagedHere` is false). Until then no Let's Encrypt certificate is requested for the apex.
-   * Either way `pulumi up` verifies the resolution before requesting it. Default false.
+   * The Cloudflare zone (by name) that answers the apex's DNS-01 challenge: `_acme-challenge.<apex>` is a
+   * CNAME to a name in it (`apexAcmeDelegation`). Required.
    */
-  apexDnsPointedHere?: boolean;
-  /** How long `pulumi up` waits for the apex to resolve to the load balancers, seconds. Default 1800. */
-  apexResolutionTimeoutSeconds?: number;
+  acmeChallengeZone: string;
+  /**
+   * Request the apex's Let's Encrypt certificate over DNS-01 and present it on every load balancer. Leave it
+   * out until `_acme-challenge.<apex>` is delegated (declared here when `apexDnsManagedHere`). Default: none.
+   */
+  apexCertificate?: ApexCertificateArgs;
   /** TTL of the apex A records, seconds. Default 3600. */
   apexRecordTtl?: number;
   /** Port the app listens on: the backends forward to it and health-check it. Default 8080. */
@@ -74,6 +76,19 @@ export interface OriginArgs {
    * rotation, `previous`; the edge sends `current`. Default `{ current: 1 }`.
    */
   originAuthGenerations?: OriginAuthGenerations;
+}
+
+/** The apex's certificate: one ACME order over DNS-01, uploaded to every load balancer. */
+export interface ApexCertificateArgs {
+  /**
+   * Secret Cloudflare API token lego answers the challenge with (Zone > Zone > Read and Zone > DNS > Edit on
+   * `acmeChallengeZone`, https://go-acme.github.io/lego/dns/cloudflare/). Required.
+   */
+  dnsApiToken: pulumi.Input<string>;
+  /** Let's Encrypt directory. Default "letsencrypt" (production). */
+  acmeDirectory?: AcmeDirectory;
+  /** A `pulumi up` renews the certificate once fewer days than this remain. Default 30. */
+  minDaysRemaining?: number;
 }
 
 export interface OriginAuthGenerations {
@@ -124,6 +139,10 @@ export class Origin extends pulumi.ComponentResource {
   public readonly ipv6Addresses: pulumi.Output<string[]>;
   /** A records to hand to the apex zone's owner. */
   public readonly apexRecords: pulumi.Output<ApexRecord[]>;
+  /** The CNAME that delegates the apex's DNS-01 challenge to the Cloudflare zone (declared here when `apexDnsManagedHere`). */
+  public readonly apexAcmeDelegation: AcmeDelegation;
+  /** When the apex certificate expires (RFC 3339), or undefined when none is declared. Not secret. */
+  public readonly apexCertificateNotAfter: pulumi.Output<string | undefined>;
   /** What the fleet registers in. */
   public readonly loadBalancers: OriginLoadBalancer[];
   /** The header the load balancers require of the main host's requests, and its current value (secret). */
@@ -199,27 +218,33 @@ export class Origin extends pulumi.ComponentResource {
     const apexRecords = ipAddresses.apply((addrs) => apexARecords(args.apex, addrs, ttl));
 
     // Scaleway DNS only when the apex zone is managed here; otherwise the records are an output for its owner.
-    const dnsRecords = apexManaged
-      ? lbs.map((l) => new scaleway.domain.Record(`${name}-apex-a-${l.key}`, { dnsZone: args.apex, name: "", type: "A", data: l.ipv4.ipAddress, ttl }, child))
-      : [];
+    if (apexManaged) {
+      for (const l of lbs) new scaleway.domain.Record(`${name}-apex-a-${l.key}`, { dnsZone: args.apex, name: "", type: "A", data: l.ipv4.ipAddress, ttl }, child);
+    }
 
-    // The apex is not proxied, so Let's Encrypt validates it over HTTP-01 at an address the apex resolves
-    // to. The certificates are declared once the records are declared here or said to be pointed, and in
-    // both cases only requested after `pulumi up` has seen the apex resolve to every load balancer through
-    // public resolvers (./apex-resolution.ts).
-    const apexCheck = apexCertificateWanted(apexManaged, args.apexDnsPointedHere ?? false)
-      ? new ApexResolves(
-          `${name}-apex-resolves`,
-          { apex: args.apex, expectedIps: ipAddresses, timeoutSeconds: args.apexResolutionTimeoutSeconds ?? 1800 },
-          { ...child, dependsOn: dnsRecords },
+    // The apex's certificate: ONE Let's Encrypt order over DNS-01, uploaded to every load balancer as a custom
+    // certificate. Not Scaleway's own Let's Encrypt certificates: those validate over HTTP-01, and with the apex
+    // resolving to two load balancers the CA fetches the token at one address of its choosing ("the server will
+    // connect to at least one of the hosts found in the DNS A and AAAA records, at its discretion", RFC 8555
+    // §8.3), while each load balancer holds only its own order's token: one of the two orders fails.
+    // DNS-01 does not need the apex to resolve to the load balancers at all, only the challenge delegation.
+    const delegation = apexAcmeDelegation(args.apex, args.acmeChallengeZone, ttl);
+    const delegationRecord = apexManaged
+      ? new scaleway.domain.Record(
+          `${name}-apex-acme-delegation`,
+          // The CNAME target as a fully qualified name with its trailing dot, the form scaleway_domain_record users
+          // write (assumed: the provider docs show no CNAME example).
+          { dnsZone: args.apex, name: delegation.name.slice(0, -(args.apex.length + 1)), type: "CNAME", data: `${delegation.value}.`, ttl },
+          child,
         )
       : undefined;
+    const apexChain = args.apexCertificate ? this.apexCertificate(name, args.apex, args.apexCertificate, delegationRecord) : undefined;
 
     const allAcls: scaleway.loadbalancers.Acl[] = [];
     this.loadBalancers = lbs.map(({ key, zone, lb }) => {
       const mainCert = new scaleway.loadbalancers.Certificate(`${name}-cert-main-${key}`, { lbId: lb.id, name: `${base}-${key}-main-origin-ca`, customCertificate: { certificateChain: chain } }, child);
-      const apexCert = apexCheck
-        ? new scaleway.loadbalancers.Certificate(`${name}-cert-apex-${key}`, { lbId: lb.id, name: `${base}-${key}-apex-letsencrypt`, letsencrypt: { commonName: args.apex } }, { ...child, dependsOn: [apexCheck] })
+      const apexCert = apexChain
+        ? new scaleway.loadbalancers.Certificate(`${name}-cert-apex-${key}`, { lbId: lb.id, name: `${base}-${key}-apex-dns01`, customCertificate: { certificateChain: apexChain.chain } }, child)
         : undefined;
       const certificateIds = apexCert ? [mainCert.id, apexCert.id] : [mainCert.id];
 
@@ -244,8 +269,7 @@ export class Origin extends pulumi.ComponentResource {
         { ...child, ignoreChanges: ["serverIps"] },
       );
 
-      // Both frontends use the HTTP backend: Scaleway issues Let's Encrypt certificates through a port-80
-      // frontend attached to an HTTP backend (README, "Let's Encrypt for the apex").
+      // Both frontends use the HTTP backend; the port-80 one only redirects (its ACLs answer every request).
       const frontends = {
         https: new scaleway.loadbalancers.Frontend(
           `${name}-https-${key}`,
@@ -278,11 +302,55 @@ export class Origin extends pulumi.ComponentResource {
     this.ipAddresses = ipAddresses;
     this.ipv6Addresses = ipv6Addresses;
     this.apexRecords = apexRecords;
+    this.apexAcmeDelegation = delegation;
+    this.apexCertificateNotAfter = apexChain ? apexChain.notAfter.apply((d): string | undefined => d) : pulumi.output(undefined);
     this.registerOutputs({
       ipAddresses,
       ipv6Addresses,
       apexRecords,
+      apexAcmeDelegation: delegation,
+      apexCertificateNotAfter: this.apexCertificateNotAfter,
       loadBalancers: this.loadBalancers.map((l) => ({ key: l.key, zone: l.zone, loadBalancerId: l.loadBalancerId, backendId: l.backendId })),
     });
+  }
+
+  /**
+   * The ACME account and the apex's certificate, through an explicit provider pinned to the stack's directory
+   * (an account belongs to one CA: the provider's docs warn that switching `serverUrl` under a registration
+   * fails). Returns the load balancers' chain (secret) and the expiry date.
+   */
+  private apexCertificate(name: string, apex: string, a: ApexCertificateArgs, delegationRecord: scaleway.domain.Record | undefined): { chain: pulumi.Output<string>; notAfter: pulumi.Output<string> } {
+    const child = { parent: this };
+    const provider = new acme.Provider(`${name}-acme`, { serverUrl: ACME_DIRECTORIES[a.acmeDirectory ?? "letsencrypt"] }, child);
+    // The account key is generated by the provider (ECDSA P-384 by default) and kept secret in the state
+    // (`additionalSecretOutputs: ["accountKeyPem"]` in @pulumiverse/acme registration.js). No contact email:
+    // Let's Encrypt no longer sends expiry mail (https://letsencrypt.org/2025/06/26/expiration-notification-service-has-ended).
+    const account = new acme.Registration(`${name}-acme-account`, {}, { ...child, provider });
+    const token = pulumi.secret(a.dnsApiToken);
+    const certificate = new acme.Certificate(
+      `${name}-apex-certificate`,
+      {
+        accountKeyPem: account.accountKeyPem,
+        commonName: apex,
+        // RSA 2048, the provider's default, stated: what every client and the load balancer's TLS profiles take.
+        keyType: "2048",
+        minDaysRemaining: a.minDaysRemaining ?? 30,
+        // lego's Cloudflare provider: CF_DNS_API_TOKEN writes the TXT record, CF_ZONE_API_TOKEN finds the zone
+        // (https://go-acme.github.io/lego/dns/cloudflare/). One token holding both permissions. The `config` map
+        // is Sensitive in terraform-provider-acme's schema, and the token is a Pulumi secret here.
+        dnsChallenges: [{ provider: "cloudflare", config: { CF_DNS_API_TOKEN: token, CF_ZONE_API_TOKEN: token } }],
+      },
+      { ...child, provider, dependsOn: delegationRecord ? [delegationRecord] : [] },
+    );
+    const chain = pulumi.secret(
+      pulumi.all([certificate.certificatePem, certificate.issuerPem, certificate.privateKeyPem]).apply(([leaf, issuer, key]) =>
+        customCertificateChain(leaf, key, {
+          intermediatesPem: issuer,
+          certificateFrom: `the apex certificate Let's Encrypt issued for ${apex}`,
+          emptyKeyMessage: `the apex certificate for ${apex} came back without its private key`,
+        }),
+      ),
+    );
+    return { chain, notAfter: certificate.certificateNotAfter };
   }
 }

@@ -1,7 +1,6 @@
 /**
- * The launch program's origin as it was (two IPv4 on one load balancer, the apex certificate requested
- * as soon as its records were declared, the port-80 redirects first, one instance group for two load
- * balancers) evaluated under the mocks and judged by the policy pack with the prod config: each provider
+ * The launch program's origin as it was (two IPv4 on one load balancer, each load balancer ordering the apex
+ * over HTTP-01 while the apex resolves to both, one instance group for two load balancers) evaluated under the mocks and judged by the policy pack with the prod config: each provider
  * limit it breaks is refused, naming the rule and its documentation. The committed stacks pass (plan tests).
  */
 import * as scaleway from "@pulumiverse/scaleway";
@@ -25,8 +24,8 @@ function launchOrigin() {
     action: { type: "redirect", redirects: [{ type: "scheme", target: "https", code: 301 }] },
     match: { ipSubnets: ["0.0.0.0/0", "::/0"] },
   });
-  new scaleway.loadbalancers.Acl("acl-acme", { frontendId: http.id, index: 1, action: { type: "allow" }, match: { httpFilter: "path_begin", httpFilterValues: ["/.well-known/acme-challenge/"] } });
   const lb2 = new scaleway.loadbalancers.LoadBalancer("lb-2", { zone: "fr-par-2", type: "LB-GP-M", privateNetworks: [{ privateNetworkId: "fr-par/pn" }] });
+  new scaleway.loadbalancers.Certificate("cert-apex-2", { lbId: lb2.id, letsencrypt: { commonName: "renfort.gouv.fr" } }, { dependsOn: records });
   const template = new scaleway.autoscaling.InstanceTemplate("template", { zone: "fr-par-1", commercialType: "PRO2-S", tags: ["renfort-release=r2"] });
   new scaleway.autoscaling.InstanceGroup("group", {
     zone: "fr-par-1",
@@ -51,8 +50,7 @@ it("refuses each provider limit the launch program broke, naming the rule and it
   const hit = (policy: string, name: string) => violations.find((v) => v.policy === policy && v.urn?.endsWith(`::${name}`) && v.level === "mandatory" && !v.undecided);
   for (const [policy, name, fragment] of [
     ["scw-lb-one-ipv4", "lb", "attaches 2 IPv4 addresses"],
-    ["scw-apex-cert-after-dns", "cert-apex", "requested without waiting"],
-    ["scw-lb-acme-first", "acl-http-to-https", "runs before the ACME pass-through"],
+    ["scw-lb-http01-one-lb", "cert-apex", "involves 2 load balancers (lb, lb-2)"],
     ["scw-asg-one-lb", "group", "lists 2 load balancers"],
     ["scw-asg-release-replace", "group", "runs template template of release r2"],
   ] as const) {

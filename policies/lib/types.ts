@@ -14,7 +14,9 @@ export const T = {
   cfDnsRecord: ["cloudflare:index/dnsRecord:DnsRecord", "cloudflare:index/record:Record"],
   cfRuleset: ["cloudflare:index/ruleset:Ruleset"],
   cfOriginCaCertificate: ["cloudflare:index/originCaCertificate:OriginCaCertificate"],
+  acmeCertificate: ["acme:index/certificate:Certificate"],
   lbIp: ["scaleway:loadbalancers/ip:Ip", "scaleway:index/loadbalancerIp:LoadbalancerIp"],
+  scwDomainRecord: ["scaleway:domain/record:Record", "scaleway:index/domainRecord:DomainRecord"],
   lb: ["scaleway:loadbalancers/loadBalancer:LoadBalancer", "scaleway:index/loadbalancer:Loadbalancer"],
   lbBackend: ["scaleway:loadbalancers/backend:Backend", "scaleway:index/loadbalancerBackend:LoadbalancerBackend"],
   lbFrontend: ["scaleway:loadbalancers/frontend:Frontend", "scaleway:index/loadbalancerFrontend:LoadbalancerFrontend"],
@@ -38,6 +40,11 @@ export type DnsRecordProps = Props<cloudflare.DnsRecordArgs>;
 export type RulesetProps = Props<cloudflare.RulesetArgs>;
 export type RulesetRule = NonNullable<RulesetProps["rules"]>[number];
 export type OriginCaCertificateProps = Props<cloudflare.OriginCaCertificateArgs>;
+/** The fields of `@pulumiverse/acme` `CertificateArgs` the pack reads (written out: the pack does not load that SDK). */
+export interface AcmeCertificateProps {
+  commonName?: string;
+  subjectAlternativeNames?: string[];
+}
 export type LbIpProps = Props<scaleway.loadbalancers.IpArgs>;
 export type LbProps = Props<scaleway.loadbalancers.LoadBalancerArgs>;
 export type LbBackendProps = Props<scaleway.loadbalancers.BackendArgs>;

@@ -9,7 +9,7 @@ import { TIERS, type Tier, type TierIssue } from "./common";
 import { databaseSchema, databaseTierRules } from "./database";
 import { edgeSchema, edgeTierRules } from "./edge";
 import { emailSchema, emailTierRules } from "./email";
-import { capacityProvenance, capacitySchema, fleetSchema, fleetTierRules, networkSchema, originSchema, originZoneRules } from "./origin";
+import { capacityProvenance, capacitySchema, fleetSchema, fleetTierRules, networkSchema, originSchema, originTierRules, originZoneRules } from "./origin";
 import { domainSchema, scalewaySchema, sovereigntySchema, sovereigntyTierRules } from "./platform";
 
 export const NAMESPACE = "renfort";
@@ -22,6 +22,16 @@ export const SECRET_KEYS = {
   adminToken: { required: true, description: "Bearer token of the app's admin API (secret)." },
   /** Password of the database admin user; generated when absent. */
   databaseAdminPassword: { required: false, description: "Database admin password (secret); generated when absent." },
+  /**
+   * Cloudflare API token lego uses to answer the apex's DNS-01 challenge: Zone > Zone > Read and Zone > DNS > Edit
+   * on the stack's Cloudflare zone only (https://go-acme.github.io/lego/dns/cloudflare/). Required once the apex
+   * certificate is declared (secretsRequiredBy).
+   */
+  acmeDnsApiToken: {
+    required: false,
+    description:
+      "Cloudflare API token for the apex certificate's DNS-01 challenge (secret; permissions Zone > Zone > Read and Zone > DNS > Edit on renfort:domain.zone only); required once the apex certificate is declared (apexDnsManagedHere or apexChallengeDelegated).",
+  },
   /** Brevo SMTP key; required with renfort:email.provider brevo (Scaleway's SMTP password is an API key the stack creates). */
   emailSmtpKey: {
     required: false,
@@ -31,8 +41,17 @@ export const SECRET_KEYS = {
 export type SecretKey = keyof typeof SECRET_KEYS;
 
 /** The secrets a parsed config needs besides the always-required ones: the one place saying when an optional secret is required. */
-export function secretsRequiredBy(cfg: Pick<RenfortConfig, "email">): SecretKey[] {
-  return cfg.email.provider === "brevo" ? ["emailSmtpKey"] : [];
+export function secretsRequiredBy(cfg: Pick<RenfortConfig, "email" | "domain">): SecretKey[] {
+  return [...(cfg.email.provider === "brevo" ? (["emailSmtpKey"] as const) : []), ...(apexCertificateWanted(cfg.domain) ? (["acmeDnsApiToken"] as const) : [])];
+}
+
+/**
+ * Whether the apex certificate is declared: its DNS-01 challenge can be answered once `_acme-challenge.<apex>`
+ * is delegated to the Cloudflare zone, which the stack does itself when it manages the apex zone and the zone's
+ * owner does otherwise (`apexChallengeDelegated`). The one place that says so; the wiring and the secrets follow it.
+ */
+export function apexCertificateWanted(domain: Pick<RenfortConfig["domain"], "apexDnsManagedHere" | "apexChallengeDelegated">): boolean {
+  return domain.apexDnsManagedHere || domain.apexChallengeDelegated;
 }
 
 /** The message for a required secret that is not set. */
@@ -52,7 +71,7 @@ export const configSchema = z.strictObject({
     .meta({ protects: "prod-only rules applied to the wrong stack" }),
   domain: domainSchema
     .describe(
-      "Host names: the apex (kept off Cloudflare, redirected by the load balancer), the Cloudflare zone, the main host inside it; declare the apex A records in Scaleway DNS or only output them (then apexDnsPointedHere says when they point here, so the apex certificate can be issued).",
+      "Host names: the apex (kept off Cloudflare, redirected by the load balancer), the Cloudflare zone, the main host inside it; declare the apex A records and its ACME delegation in Scaleway DNS or only output them (then apexChallengeDelegated says when the apex zone's owner has added the delegation, so the apex certificate can be issued).",
     )
     .meta({ protects: "an apex behind Cloudflare (sovereignty), a main host outside its zone" }),
   scaleway: scalewaySchema
@@ -72,8 +91,10 @@ export const configSchema = z.strictObject({
     .describe("Private network of the fleet and the database, and the NAT gateway of the fleet's egress.")
     .meta({ protects: "public addresses on the fleet" }),
   origin: originSchema
-    .describe("Load balancers: one (with one IPv4, optionally one IPv6) per zone, their offer and TLS profile, the Origin CA certificate, the apex records' TTL.")
-    .meta({ protects: "two IPv4 on one load balancer (refused by Scaleway), weak TLS, HTTP 526 behind SSL strict" }),
+    .describe(
+      "Load balancers: one (with one IPv4, optionally one IPv6) per zone, their offer and TLS profile, the Origin CA certificate, the apex records' TTL, the apex's Let's Encrypt certificate (DNS-01: directory, renewal threshold, expiry warning).",
+    )
+    .meta({ protects: "two IPv4 on one load balancer (refused by Scaleway), weak TLS, HTTP 526 behind SSL strict, an apex certificate that fails on one of two load balancers (HTTP-01) or expires unrenewed" }),
   fleet: fleetSchema
     .describe(
       "App servers: instance type, the bounds of the autoscaling groups (split over the load balancers), the boot snapshot per zone, the app image in the project's registry by digest, how long a release may take to become healthy.",
@@ -193,6 +214,7 @@ export function parseConfigReport(raw: Record<string, unknown>, options: ParseOp
   const posture = [
     ...sovereigntyTierRules(cfg.sovereignty, tier).map((i) => describeTierIssue("sovereignty", i)),
     ...edgeTierRules(cfg.edge, tier).map((i) => describeTierIssue("edge", i)),
+    ...originTierRules(cfg.origin, tier).map((i) => describeTierIssue("origin", i)),
     ...fleetTierRules(cfg.fleet, tier).map((i) => describeTierIssue("fleet", i)),
     ...databaseTierRules(cfg.database, tier).map((i) => describeTierIssue("database", i)),
     ...emailTierRules(cfg.email, tier).map((i) => describeTierIssue("email", i)),

@@ -1,5 +1,5 @@
 import { committedRaw, configProblems } from "../../tools/plan/testing";
-import { parseConfig } from "./index";
+import { missingSecretProblem, parseConfig, secretsRequiredBy } from "./index";
 
 const withOrigin = (origin: Record<string, unknown>, fleet: Record<string, unknown> = {}) => {
   const raw = committedRaw("prod");
@@ -26,5 +26,29 @@ describe("renfort:origin.zones and renfort:fleet.bootSnapshotIds", () => {
     ["a gate timeout under a minute", {}, { healthGateTimeoutSeconds: 10 }, "renfort:fleet.healthGateTimeoutSeconds must be an integer >= 60"],
   ])("refuses %s, naming the key", (_label, origin, fleet, message) => {
     expect(configProblems(withOrigin(origin, fleet)).join("\n")).toContain(message);
+  });
+});
+
+describe("renfort:origin.apexCertificate and the DNS-01 token", () => {
+  it("the committed stacks: production directory in prod, staging's own in staging, renewal at 30 days, warning at 21", () => {
+    expect(parseConfig(committedRaw("prod")).origin.apexCertificate).toEqual({ acmeDirectory: "letsencrypt", minDaysRemaining: 30, expiryWarningDays: 21 });
+    expect(parseConfig(committedRaw("staging")).origin.apexCertificate).toEqual({ acmeDirectory: "letsencrypt-staging", minDaysRemaining: 30, expiryWarningDays: 21 });
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ["the staging directory in prod", { acmeDirectory: "letsencrypt-staging" }, 'renfort:origin.apexCertificate.acmeDirectory must be letsencrypt in prod (a staging certificate is not trusted by browsers), got "letsencrypt-staging"'],
+    ["a warning at or above the renewal threshold", { minDaysRemaining: 20, expiryWarningDays: 20 }, "renfort:origin.apexCertificate.expiryWarningDays must be lower than minDaysRemaining"],
+    ["another directory", { acmeDirectory: "zerossl" }, "renfort:origin.apexCertificate.acmeDirectory"],
+  ])("refuses %s, naming the key", (_label, apexCertificate, message) => {
+    expect(configProblems(withOrigin({ apexCertificate })).join("\n")).toContain(message);
+  });
+
+  it("requires renfort:acmeDnsApiToken once the apex certificate is declared, and only then", () => {
+    const prod = parseConfig(committedRaw("prod"));
+    const staging = parseConfig(committedRaw("staging"));
+    expect(secretsRequiredBy(prod)).toEqual(["acmeDnsApiToken"]);
+    expect(secretsRequiredBy(staging)).toEqual([]);
+    expect(secretsRequiredBy({ ...staging, domain: { ...staging.domain, apexChallengeDelegated: true } })).toEqual(["acmeDnsApiToken"]);
+    expect(missingSecretProblem("acmeDnsApiToken")).toMatch(/^renfort:acmeDnsApiToken is required: set it with pulumi config set --secret acmeDnsApiToken <value> \(Cloudflare API token .*Zone > Zone > Read and Zone > DNS > Edit/);
   });
 });

@@ -42,6 +42,26 @@ export const originSchema = z.strictObject({
   /** TTL of the apex A records handed to the apex zone's owner (or declared in Scaleway DNS), seconds. */
   apexRecordTtl: z.number().int("must be an integer").min(60, "must be an integer >= 60").max(86400, "must be an integer <= 86400").default(3600),
   /**
+   * The apex's Let's Encrypt certificate: one certificate obtained over DNS-01 (lego's Cloudflare provider
+   * answers the challenge in the Cloudflare zone, through the `_acme-challenge.<apex>` CNAME) and uploaded to
+   * every load balancer. Renewed by a `pulumi up` once fewer than `minDaysRemaining` days are left
+   * (.github/workflows/apex-certificate.yml runs one daily). The DNS token is the secret `renfort:acmeDnsApiToken`.
+   */
+  apexCertificate: z
+    .strictObject({
+      /** Let's Encrypt directory: `letsencrypt` (production, trusted) or `letsencrypt-staging` (untrusted test certificates, far higher rate limits). */
+      acmeDirectory: z.enum(["letsencrypt", "letsencrypt-staging"]).default("letsencrypt"),
+      /** Renew when fewer days than this remain (Let's Encrypt certificates last 90 days; it advises renewing with a third left). */
+      minDaysRemaining: z.number().int("must be an integer").min(7, "must be an integer >= 7").max(60, "must be an integer <= 60").default(30),
+      /** The expiry check warns when a load balancer serves the apex a certificate with fewer days left than this (below minDaysRemaining: renewal has failed). */
+      expiryWarningDays: z.number().int("must be an integer").min(1, "must be an integer >= 1").max(59, "must be an integer <= 59").default(21),
+    })
+    .refine((a) => a.expiryWarningDays < a.minDaysRemaining, {
+      message: "must be lower than minDaysRemaining: the warning is for a renewal that did not happen",
+      path: ["expiryWarningDays"],
+    })
+    .prefault({}),
+  /**
    * Generations of the origin-auth secret, the header Cloudflare adds and the load balancers require (each
    * generation is a random value the program generates and keeps secret). The edge sends `current`; the load
    * balancers accept `current` and, during a rotation, `previous`. Rotate: set `current` to a new number and
@@ -105,6 +125,12 @@ export const fleetTierRules: TierRule<FleetConfig> = (f, tier) => {
   }
   return issues;
 };
+
+/** A staging directory's certificates are not trusted by browsers: prod serves the apex with a production one. */
+export const originTierRules: TierRule<OriginConfig> = (o, tier) =>
+  tier === "prod" && o.apexCertificate.acmeDirectory !== "letsencrypt"
+    ? [{ path: ["apexCertificate", "acmeDirectory"], message: "must be letsencrypt in prod (a staging certificate is not trusted by browsers)", value: o.apexCertificate.acmeDirectory }]
+    : [];
 
 /** Cross-area rules: every load balancer zone is in the region and has a boot snapshot. */
 export function originZoneRules(origin: OriginConfig, fleet: FleetConfig, region: string): TierIssue[] {

@@ -12,14 +12,18 @@ export const domainSchema = z
     zone: hostname,
     /** The host visitors are redirected to and Cloudflare proxies; inside `zone`. */
     mainHost: hostname,
-    /** Declare the apex A records in a Scaleway DNS zone (true) or only output them for the zone's owner (false). */
+    /**
+     * Declare the apex A records and the apex's ACME delegation (`_acme-challenge.<apex>` CNAME) in a Scaleway
+     * DNS zone (true), or only output them for the zone's owner (false).
+     */
     apexDnsManagedHere: z.boolean().default(false),
     /**
-     * Only read when `apexDnsManagedHere` is false: the apex zone's owner has pointed the apex A records at
-     * the two load balancer IPs, so Let's Encrypt can validate it and the apex certificate may be requested.
-     * Leave false on a first deploy; set true once `dig +short A <apex>` returns the two IPs.
+     * Only read when `apexDnsManagedHere` is false: the apex zone's owner has added the CNAME
+     * `_acme-challenge.<apex>` to the name of `pulumi stack output apexAcmeDelegation`, so Let's Encrypt's DNS-01
+     * challenge for the apex can be answered in the Cloudflare zone and the apex certificate may be requested.
+     * Leave false on a first deploy; set true once `dig +short CNAME _acme-challenge.<apex>` returns that name.
      */
-    apexDnsPointedHere: z.boolean().default(false),
+    apexChallengeDelegated: z.boolean().default(false),
   })
   .superRefine((d, ctx) => {
     if (d.mainHost !== d.zone && !d.mainHost.endsWith(`.${d.zone}`)) {

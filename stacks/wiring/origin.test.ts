@@ -2,6 +2,8 @@
  * The Origin component (load balancers, ACLs, certificates) and its sibling the Fleet run under the
  * mocked engine with the committed stack files' config, as `pulumi preview` would be asked to create them.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlanResource, ProgramRun } from "../../tools/plan/harness";
@@ -10,9 +12,7 @@ import { isSecret, redactSecrets, unwrapSecrets } from "../../tools/plan/values"
 import { CLOUDFLARE_IPS } from "../../data/cloudflare-ranges";
 import { readPlainEnv } from "../../components/fleet/cloud-init";
 import { createFleet } from "./fleet";
-import { createOrigin } from "./origin";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { createOrigin, originArgsFromConfig } from "./origin";
 import { runResourcePolicy, type GateResource } from "../../policies/lib/run";
 import { scwLbHealthcheck } from "../../policies/rules/origin/scw-lb-healthcheck";
 
@@ -42,6 +42,7 @@ const SECRETS = {
   adminToken: "admin-token-4f9d2b7e1a6c3085d2e4b7a9c1f30e58",
   databaseUrl: "postgres://renfort_app:db-pass-9b8a7c6d@172.16.0.42:5432/renfort?sslmode=require",
   smtpUrl: "smtps://tem-user:smtp-pass-1d2e3f4a@smtp.tem.scaleway.com:465",
+  acmeToken: "cf-dns-token-77aa01bc9e3d4f5a6b7c8d9e0f1a2b3c",
 };
 
 const PN = "fr-par/11111111-2222-4333-a444-000000000001";
@@ -51,7 +52,7 @@ async function runStack(stack: "staging" | "prod", preview = false, edit: (raw: 
   const cfg = committed.config;
   return evaluateStack(committed, () => {
     const opts = withProviders(cfg);
-    const secrets = { originTlsPrivateKey: pulumi.secret(SECRETS.tlsKey), adminToken: pulumi.secret(SECRETS.adminToken) };
+    const secrets = { originTlsPrivateKey: pulumi.secret(SECRETS.tlsKey), adminToken: pulumi.secret(SECRETS.adminToken), acmeDnsApiToken: pulumi.secret(SECRETS.acmeToken) };
     const origin = createOrigin(cfg, secrets, { privateNetworkId: pulumi.output(PN) }, opts);
     const fleet = createFleet(
       cfg,
@@ -63,6 +64,8 @@ async function runStack(stack: "staging" | "prod", preview = false, edit: (raw: 
       ipAddresses: origin.ipAddresses,
       ipv6Addresses: origin.ipv6Addresses,
       apexRecords: origin.apexRecords,
+      apexAcmeDelegation: origin.apexAcmeDelegation,
+      apexCertificateNotAfter: origin.apexCertificateNotAfter,
       capacity: fleet.capacity,
       registry: fleet.registryEndpoint,
       imageReference: fleet.imageReference,
@@ -87,14 +90,14 @@ const byName = (run: ProgramRun, name: string): PlanResource => {
 let prod: ProgramRun;
 let staging: ProgramRun;
 let preview: ProgramRun;
-let stagingPointed: ProgramRun;
+let stagingDelegated: ProgramRun;
 let prodIpv6: ProgramRun;
 beforeAll(async () => {
   prod = await runStack("prod");
   // More evaluations in the same module registry: the harness resets config and mocks each time.
   staging = await runStack("staging");
   preview = await runStack("prod", true);
-  stagingPointed = await runStack("staging", false, withDomain({ apexDnsPointedHere: true }));
+  stagingDelegated = await runStack("staging", false, withDomain({ apexChallengeDelegated: true }));
   prodIpv6 = await runStack("prod", false, (raw) => {
     raw.origin = { ...(raw.origin as Record<string, unknown>), ipv6: true };
   });
@@ -165,11 +168,12 @@ describe("load balancers and their IPs", () => {
     expect(prod.outputs.apexRecords).toEqual(ips.map((value) => ({ name: "renfort.gouv.fr", type: "A", value, ttl: 3600 })));
   });
 
-  it("declares the apex records in Scaleway DNS only where the zone is managed here", () => {
+  it("declares the apex records (and the ACME delegation) in Scaleway DNS only where the zone is managed here", () => {
     const records = ofType(prod, "scaleway:domain/record:Record");
     expect(records.map((r) => [r.name, r.inputs.dnsZone, r.inputs.name, r.inputs.type, r.inputs.data])).toEqual([
       ["renfort-origin-apex-a-primary", "renfort.gouv.fr", "", "A", (prod.outputs.ipAddresses as string[])[0]],
       ["renfort-origin-apex-a-secondary", "renfort.gouv.fr", "", "A", (prod.outputs.ipAddresses as string[])[1]],
+      ["renfort-origin-apex-acme-delegation", "renfort.gouv.fr", "_acme-challenge", "CNAME", "_acme-challenge-apex.renfort-benevoles.fr."],
     ]);
     expect(ofType(staging, "scaleway:domain/record:Record")).toEqual([]);
   });
@@ -195,22 +199,20 @@ describe("frontends, ACLs and certificates", () => {
         .filter((a) => a.name.startsWith(`renfort-origin-acl-${key}-`))
         .map((a) => ({ name: a.name.replace(`-${key}-`, "-"), index: a.inputs.index, action: a.inputs.action, match: a.inputs.match, frontendId: a.inputs.frontendId }));
     const [primary, secondary] = KEYS.map(per);
-    expect(primary).toHaveLength(8);
+    expect(primary).toHaveLength(7);
     expect(primary.map(({ frontendId: _f, ...rest }) => rest)).toEqual(secondary.map(({ frontendId: _f, ...rest }) => rest));
     expect(new Set(primary.map((a) => a.frontendId)).size).toBe(2);
     expect(primary.map((a) => a.frontendId).some((id) => secondary.map((b) => b.frontendId).includes(id))).toBe(false);
   });
 
-  it("puts the ACME pass-through first on port 80, before the apex redirect", () => {
+  it("on port 80 only redirects: the apex straight to the main host, then everything to https (no ACME pass-through: nothing validates over HTTP-01)", () => {
     const http = ofType(prod, "scaleway:loadbalancers/acl:Acl")
       .filter((a) => /-acl-primary-http-/.test(a.name))
       .sort((a, b) => Number(a.inputs.index) - Number(b.inputs.index));
     expect(http.map((a) => [a.inputs.index, a.name, (a.inputs.action as { type: string }).type])).toEqual([
-      [0, "renfort-origin-acl-primary-http-acme-pass-through", "allow"],
-      [1, "renfort-origin-acl-primary-http-apex-redirect", "redirect"],
-      [2, "renfort-origin-acl-primary-http-to-https", "redirect"],
+      [0, "renfort-origin-acl-primary-http-apex-redirect", "redirect"],
+      [1, "renfort-origin-acl-primary-http-to-https", "redirect"],
     ]);
-    expect(http[0].inputs.match).toEqual({ httpFilter: "path_begin", httpFilterValues: ["/.well-known/acme-challenge/"] });
   });
 
   it("orders the ACLs on 443: apex 301, /readyz denied, other hosts denied, Cloudflare-only main host with the origin-auth header, deny", () => {
@@ -244,28 +246,73 @@ describe("frontends, ACLs and certificates", () => {
     }
   });
 
-  it("requests the apex certificate on each load balancer only after the apex is seen resolving to both IPs", () => {
-    const check = byName(prod, "renfort-origin-apex-resolves");
-    expect(check.type).toBe("pulumi-nodejs:dynamic/renfort:ApexResolves");
-    expect(check.inputs).toMatchObject({ apex: "renfort.gouv.fr", expectedIps: prod.outputs.ipAddresses, resolvers: ["1.1.1.1", "9.9.9.9", "8.8.8.8"] });
-    // The DNS records declared here come first.
-    expect(check.dependsOn).toEqual(expect.arrayContaining(KEYS.map((k) => byName(prod, `renfort-origin-apex-a-${k}`).urn)));
-    for (const key of KEYS) {
+  it("obtains ONE apex certificate over DNS-01 and uploads the same chain to both load balancers, secret end to end", () => {
+    const orders = ofType(prod, "acme:index/certificate:Certificate");
+    expect(orders.map((o) => o.name)).toEqual(["renfort-origin-apex-certificate"]);
+    const order = orders[0];
+    expect(order.inputs).toMatchObject({ commonName: "renfort.gouv.fr", keyType: "2048", minDaysRemaining: 30 });
+    // The Cloudflare token is a secret in the recorded inputs, never plain text.
+    const challenges = order.inputs.dnsChallenges as { provider: string; config: Record<string, unknown> }[];
+    expect(challenges.map((c) => c.provider)).toEqual(["cloudflare"]);
+    expect(Object.keys(challenges[0].config).sort()).toEqual(["CF_DNS_API_TOKEN", "CF_ZONE_API_TOKEN"]);
+    expect(Object.values(challenges[0].config).every(isSecret)).toBe(true);
+    expect(unwrapSecrets(challenges[0].config.CF_DNS_API_TOKEN)).toBe(SECRETS.acmeToken);
+    expect(JSON.stringify(redactSecrets({ resources: prod.resources, outputs: prod.outputs }))).not.toContain(SECRETS.acmeToken);
+    // Production directory for prod, through the order's own provider; the account key is the registration's.
+    const provider = byName(prod, "renfort-origin-acme");
+    expect(provider.inputs.serverUrl).toBe("https://acme-v02.api.letsencrypt.org/directory");
+    expect(order.dependsOn).toContain(byName(prod, "renfort-origin-acme-account").urn);
+    expect(isSecret(order.inputs.accountKeyPem)).toBe(true);
+    const chains = KEYS.map((key) => {
       const cert = byName(prod, `renfort-origin-cert-apex-${key}`);
-      expect(cert.inputs.letsencrypt).toEqual({ commonName: "renfort.gouv.fr" });
-      expect(cert.dependsOn).toContain(check.urn);
-    }
+      expect(cert.inputs.letsencrypt).toBeUndefined();
+      expect(cert.dependsOn).toContain(order.urn);
+      return (cert.inputs.customCertificate as { certificateChain: unknown }).certificateChain;
+    });
+    expect(chains.every(isSecret)).toBe(true);
+    expect(unwrapSecrets(chains[0])).toBe(unwrapSecrets(chains[1]));
+    // Leaf, Let's Encrypt's intermediate, then the key (the API's "entire certificate chain including ... private key").
+    expect(String(unwrapSecrets(chains[0]))).toMatch(/^-----BEGIN CERTIFICATE-----\nMOCK-ACME-LEAF-[\s\S]+MOCK-LETS-ENCRYPT-R11[\s\S]+-----BEGIN RSA PRIVATE KEY-----\nMOCK-ACME-KEY-/);
+    expect(prod.outputs.apexCertificateNotAfter).toBe("2026-04-01T00:00:00Z");
   });
 
-  it("requests no apex certificate and waits for nothing before the apex is said to be pointed (first deploy, records handed over)", () => {
-    expect(staging.resources.filter((r) => /cert-apex|apex-resolves/.test(r.name))).toEqual([]);
+  it("declares the _acme-challenge CNAME in the apex zone when it is managed here, before the order; waits for no A record", () => {
+    const cname = byName(prod, "renfort-origin-apex-acme-delegation");
+    expect(cname.inputs).toEqual({ dnsZone: "renfort.gouv.fr", name: "_acme-challenge", type: "CNAME", data: "_acme-challenge-apex.renfort-benevoles.fr.", ttl: 3600 });
+    const order = byName(prod, "renfort-origin-apex-certificate");
+    expect(order.dependsOn).toContain(cname.urn);
+    // DNS-01 does not need the apex to resolve to the load balancers: the order does not wait for the A records.
+    for (const key of KEYS) expect(order.dependsOn).not.toContain(byName(prod, `renfort-origin-apex-a-${key}`).urn);
+    expect(prod.resources.filter((r) => /apex-resolves/.test(r.name) || r.type.includes("ApexResolves"))).toEqual([]);
+    expect(prod.outputs.apexAcmeDelegation).toEqual({ name: "_acme-challenge.renfort.gouv.fr", type: "CNAME", value: "_acme-challenge-apex.renfort-benevoles.fr", ttl: 3600 });
+  });
+
+  it("requests no apex certificate before the apex zone's owner has delegated the challenge (first deploy), and outputs the CNAME to add", () => {
+    expect(staging.resources.filter((r) => /cert-apex|apex-certificate|acme/.test(r.name))).toEqual([]);
     expect(frontends(staging).map((f) => f[2])).toEqual([0, 0, 1, 1]);
+    expect(staging.outputs.apexAcmeDelegation).toEqual({ name: "_acme-challenge.staging.renfort.gouv.fr", type: "CNAME", value: "_acme-challenge-apex.renfort-staging.fr", ttl: 3600 });
+    expect(staging.outputs.apexCertificateNotAfter).toBeUndefined();
   });
 
-  it("checks the resolution, then requests the apex certificates, once renfort:domain.apexDnsPointedHere is true", () => {
-    expect(byName(stagingPointed, "renfort-origin-apex-resolves").inputs.expectedIps).toEqual(stagingPointed.outputs.ipAddresses);
-    for (const key of KEYS) expect(byName(stagingPointed, `renfort-origin-cert-apex-${key}`).inputs.letsencrypt).toEqual({ commonName: "staging.renfort.gouv.fr" });
-    expect(frontends(stagingPointed).map((f) => f[2])).toEqual([0, 0, 2, 2]);
+  it("refuses to declare the apex certificate without the DNS-01 token, naming the key", () => {
+    expect(() => originArgsFromConfig(committedStack("prod").config, { originTlsPrivateKey: pulumi.secret(SECRETS.tlsKey) }, { privateNetworkId: PN })).toThrow(
+      "renfort:acmeDnsApiToken is required: set it with pulumi config set --secret acmeDnsApiToken <value>",
+    );
+  });
+
+  it("is the resource the renewal workflow targets, in each stack", () => {
+    const workflow = readFileSync(join(__dirname, "..", "..", ".github", "workflows", "apex-certificate.yml"), "utf8");
+    const targets = [...workflow.matchAll(/^\s+target: (\S+)$/gm)].map((m) => m[1]);
+    expect(targets).toEqual([byName(stagingDelegated, "renfort-origin-apex-certificate").urn, byName(prod, "renfort-origin-apex-certificate").urn]);
+  });
+
+  it("requests the apex certificate from Let's Encrypt's staging directory once renfort:domain.apexChallengeDelegated is true", () => {
+    expect(byName(stagingDelegated, "renfort-origin-acme").inputs.serverUrl).toBe("https://acme-staging-v02.api.letsencrypt.org/directory");
+    expect(byName(stagingDelegated, "renfort-origin-apex-certificate").inputs.commonName).toBe("staging.renfort.gouv.fr");
+    // The owner declares the CNAME: nothing in Scaleway DNS here.
+    expect(stagingDelegated.resources.filter((r) => r.type === "scaleway:domain/record:Record")).toEqual([]);
+    for (const key of KEYS) expect(byName(stagingDelegated, `renfort-origin-cert-apex-${key}`).inputs.customCertificate).toBeDefined();
+    expect(frontends(stagingDelegated).map((f) => f[2])).toEqual([0, 0, 2, 2]);
   });
 });
 
@@ -464,7 +511,7 @@ describe("origin lock: the origin-auth secret", () => {
     return evaluateStack(committedStack("prod"), () => {
       const cfg = committedStack("prod").config;
       const opts = withProviders(cfg);
-      const origin = createOrigin(cfg, { originTlsPrivateKey: pulumi.secret(SECRETS.tlsKey), adminToken: pulumi.secret(SECRETS.adminToken) }, { privateNetworkId: pulumi.output(PN) }, opts);
+      const origin = createOrigin(cfg, { originTlsPrivateKey: pulumi.secret(SECRETS.tlsKey), adminToken: pulumi.secret(SECRETS.adminToken), acmeDnsApiToken: pulumi.secret(SECRETS.acmeToken) }, { privateNetworkId: pulumi.output(PN) }, opts);
       const [, cf] = opts.providers;
       new cloudflare.Ruleset(
         "consumer",
@@ -475,7 +522,7 @@ describe("origin lock: the origin-auth secret", () => {
     }).then((run) => {
       const consumer = byName(run, "consumer");
       const acls = ofType(run, "scaleway:loadbalancers/acl:Acl").map((a) => a.urn);
-      expect(acls).toHaveLength(16);
+      expect(acls).toHaveLength(14);
       expect(consumer.dependsOn).toEqual(expect.arrayContaining(acls));
     });
   });

@@ -2,7 +2,7 @@
  * Maps the typed stack config onto the Origin component's args (the component never reads config).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { RenfortConfig } from "../config";
+import { apexCertificateWanted, missingSecretProblem, type RenfortConfig } from "../config";
 import type { StackSecrets } from "../load";
 import { Origin, type OriginArgs } from "../../components/origin/index";
 
@@ -11,8 +11,12 @@ export interface OriginDeps {
 }
 
 /** The component's args for a stack; pure, so tests can read what each stack asks for. */
-export function originArgsFromConfig(cfg: RenfortConfig, secrets: Pick<StackSecrets, "originTlsPrivateKey">, deps: OriginDeps): OriginArgs {
+export function originArgsFromConfig(cfg: RenfortConfig, secrets: Pick<StackSecrets, "originTlsPrivateKey" | "acmeDnsApiToken">, deps: OriginDeps): OriginArgs {
   const o = cfg.origin;
+  // The stack loader refuses a config wanting the apex certificate without the token (secretsRequiredBy);
+  // callers that bypass it get the same message.
+  const wanted = apexCertificateWanted(cfg.domain);
+  if (wanted && !secrets.acmeDnsApiToken) throw new Error(missingSecretProblem("acmeDnsApiToken"));
   return {
     zones: [...o.zones],
     privateNetworkId: deps.privateNetworkId,
@@ -22,7 +26,16 @@ export function originArgsFromConfig(cfg: RenfortConfig, secrets: Pick<StackSecr
     mainHost: cfg.domain.mainHost,
     apex: cfg.domain.apex,
     apexDnsManagedHere: cfg.domain.apexDnsManagedHere,
-    apexDnsPointedHere: cfg.domain.apexDnsPointedHere,
+    acmeChallengeZone: cfg.domain.zone,
+    ...(wanted && secrets.acmeDnsApiToken
+      ? {
+          apexCertificate: {
+            dnsApiToken: secrets.acmeDnsApiToken,
+            acmeDirectory: o.apexCertificate.acmeDirectory,
+            minDaysRemaining: o.apexCertificate.minDaysRemaining,
+          },
+        }
+      : {}),
     apexRecordTtl: o.apexRecordTtl,
     appPort: cfg.fleet.appPort,
     originCertificate: { csr: o.certificateSigningRequest, privateKey: secrets.originTlsPrivateKey, validityDays: o.originCertificateValidityDays },

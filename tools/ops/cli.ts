@@ -1,11 +1,13 @@
 /**
  * `npm run ops -- degraded on|off|status --stack <s> [--reason "..."] [--url <base>]`: the fleet-wide
- * degraded mode from a laptop. See ./README.md and `--help`.
+ * degraded mode from a laptop; `npm run ops -- apex-certificate --stack <s>`: the apex certificate each
+ * load balancer presents (./apex-certificate.ts). See ./README.md and `--help`.
  */
 import { existsSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { join } from "node:path";
 import { runCommand } from "../cli/conventions";
+import { apexCertificateMain } from "./apex-certificate";
 import { readStackFile } from "../plan/stack-file";
 import {
   EXIT,
@@ -24,6 +26,7 @@ const PROJECT_DIR = join(__dirname, "..", "..");
 const PATH = "/api/admin/degraded-mode";
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  if (argv[0] === "apex-certificate") return apexCertificateMain(argv.slice(1), env);
   const args = parseOpsArgs(argv);
   if (args.help) {
     process.stdout.write(USAGE + "\n");

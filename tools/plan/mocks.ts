@@ -59,6 +59,22 @@ const computed: Record<string, (name: string, inputs: State) => State> = {
     expiresOn: "2041-01-01T00:00:00Z",
     hostnames: inputs.hostnames,
   }),
+  // The provider generates the account key and marks it secret (additionalSecretOutputs); the mock monitor does not, so mark it here.
+  "acme:index/registration:Registration": (name) => ({
+    accountKeyPem: wireSecret(`-----BEGIN EC PRIVATE KEY-----\nMOCK-ACME-ACCOUNT-${stableUuid("acme-account", name)}\n-----END EC PRIVATE KEY-----\n`),
+    registrationUrl: `https://acme-v02.api.letsencrypt.org/acme/acct/${parseInt(stableUuid("acme-account", name).slice(0, 8), 16)}`,
+  }),
+  // A 90-day certificate (Let's Encrypt's lifetime) with its intermediate; the private key is secret as the provider marks it.
+  "acme:index/certificate:Certificate": (name, inputs) => ({
+    certificatePem: `-----BEGIN CERTIFICATE-----\nMOCK-ACME-LEAF-${stableUuid("acme-cert", name)}\n-----END CERTIFICATE-----\n`,
+    issuerPem: "-----BEGIN CERTIFICATE-----\nMOCK-LETS-ENCRYPT-R11\n-----END CERTIFICATE-----\n",
+    privateKeyPem: wireSecret(`-----BEGIN RSA PRIVATE KEY-----\nMOCK-ACME-KEY-${stableUuid("acme-key", name)}\n-----END RSA PRIVATE KEY-----\n`),
+    certificateDomain: inputs.commonName,
+    certificateNotBefore: "2026-01-01T00:00:00Z",
+    certificateNotAfter: "2026-04-01T00:00:00Z",
+    certificateSerial: parseInt(stableUuid("acme-serial", name).slice(0, 8), 16).toString(),
+    certificateUrl: `https://acme-v02.api.letsencrypt.org/acme/cert/${stableUuid("acme-cert", name).replace(/-/g, "")}`,
+  }),
   "scaleway:network/vpc:Vpc": (_n, inputs) => ({ region: scalewayLocality(inputs, "region", "fr-par"), projectId: MOCK_PROJECT_ID }),
   "scaleway:network/privateNetwork:PrivateNetwork": (_n, inputs) => ({
     region: scalewayLocality(inputs, "region", "fr-par"),

@@ -283,7 +283,7 @@ describe("runtime and runners", () => {
     const action = (s: Step) => /^pulumi\/actions@/.test(s.uses ?? "") && (s.with?.command === "up" || s.with?.refresh === true || s.with?.command === "refresh");
     const reaches = (s: Step) => /(^|\n)\s*(npm run release -- (?!.*--check)|pulumi (up|refresh)\b)/.test(s.run ?? "") || /pulumi preview[^\n]*--refresh/.test(s.run ?? "") || action(s);
     const jobs = new Map(steps.filter(({ s }) => reaches(s)).map(({ file, job, j }) => [`${file}:${job}`, j]));
-    expect([...jobs.keys()].sort()).toEqual(["drift.yml:drift", "release-stack.yml:release"]);
+    expect([...jobs.keys()].sort()).toEqual(["apex-certificate.yml:renew-prod", "apex-certificate.yml:renew-staging", "drift.yml:drift", "release-stack.yml:release"]);
     for (const [id, j] of jobs) expect({ job: id, runsOn: j["runs-on"] }).toEqual({ job: id, runsOn: ["self-hosted", "renfort-admin"] });
   });
 

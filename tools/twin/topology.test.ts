@@ -68,3 +68,18 @@ describe("readTopology of the staging program", () => {
     expect(database.admin.user).toBe(program.config.database.adminUserName);
   });
 });
+
+describe("readTopology of the prod program (apex certificate declared)", () => {
+  test("both load balancers present the apex's DNS-01 certificate beside the main host's, named from its ACME order", async () => {
+    const program = await evaluateTwinProgram({ stack: "prod" });
+    const { loadBalancers } = program.topology;
+    expect(loadBalancers).toHaveLength(2);
+    for (const lb of loadBalancers) {
+      const https = lb.frontends.find((f) => f.inboundPort === 443);
+      expect(https?.certificates.map((c) => [c.hostnames, c.issuer])).toEqual([
+        [[program.config.domain.mainHost], "Cloudflare Origin CA"],
+        [[program.config.domain.apex], "Let's Encrypt"],
+      ]);
+    }
+  });
+});

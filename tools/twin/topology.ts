@@ -24,6 +24,7 @@ export const T = {
   acl: "scaleway:loadbalancers/acl:Acl",
   certificate: "scaleway:loadbalancers/certificate:Certificate",
   originCa: "cloudflare:index/originCaCertificate:OriginCaCertificate",
+  acmeCertificate: "acme:index/certificate:Certificate",
   group: "scaleway:autoscaling/instanceGroup:InstanceGroup",
   template: "scaleway:autoscaling/instanceTemplate:InstanceTemplate",
   dbInstance: "scaleway:databases/instance:Instance",
@@ -161,7 +162,13 @@ export function durationMs(value: unknown, field: string): number | undefined {
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === "number" ? v : typeof v === "string" && v !== "" && !Number.isNaN(Number(v)) ? Number(v) : undefined);
 
-function certificateOf(cert: Declared, originCas: Declared[]): Certificate {
+/** The recorded output `field` of `r`, trimmed, when it is a PEM certificate `chain` contains. */
+function inChain(r: Declared, field: string, chain: string): boolean {
+  const pem = r.outputs[field];
+  return typeof pem === "string" && pem.trim() !== "" && chain.includes(pem.trim());
+}
+
+function certificateOf(cert: Declared, originCas: Declared[], acmeOrders: Declared[]): Certificate {
   const le = cert.inputs.letsencrypt as Inputs | undefined;
   if (le) {
     const cn = str(le.commonName);
@@ -171,11 +178,18 @@ function certificateOf(cert: Declared, originCas: Declared[]): Certificate {
   const chain = str((cert.inputs.customCertificate as Inputs | undefined)?.certificateChain) ?? "";
   // The chain holds the certificate Cloudflare's Origin CA issued (as the mocks computed it): its host names
   // are the ones that resource asked for.
-  const issuedBy = originCas.find((o) => typeof o.outputs.certificate === "string" && chain.includes((o.outputs.certificate as string).trim()));
+  const issuedBy = originCas.find((o) => inChain(o, "certificate", chain));
   if (issuedBy) {
     return { name: cert.name, hostnames: (issuedBy.inputs.hostnames as string[] | undefined) ?? [], issuer: "Cloudflare Origin CA" };
   }
-  throw new TopologyError(`load balancer certificate ${cert.name}: its custom chain comes from no declared Cloudflare Origin CA certificate, so the twin cannot tell which host names it serves`);
+  // Or the certificate an ACME order obtained over DNS-01 (the apex's, uploaded to every load balancer): its
+  // names are the order's.
+  const ordered = acmeOrders.find((o) => inChain(o, "certificatePem", chain));
+  if (ordered) {
+    const sans = Array.isArray(ordered.inputs.subjectAlternativeNames) ? (ordered.inputs.subjectAlternativeNames as string[]) : [];
+    return { name: cert.name, hostnames: [...new Set([str(ordered.inputs.commonName), ...sans].filter((h): h is string => !!h))], issuer: "Let's Encrypt" };
+  }
+  throw new TopologyError(`load balancer certificate ${cert.name}: its custom chain comes from no declared Cloudflare Origin CA certificate or ACME order, so the twin cannot tell which host names it serves`);
 }
 
 function backendOf(b: Declared): Backend {
@@ -280,6 +294,7 @@ export function readTopology(resources: PlanResource[]): Topology {
   const of = (type: string) => all.filter((r) => r.type === type);
   const ips = of(T.ip);
   const originCas = of(T.originCa);
+  const acmeOrders = of(T.acmeCertificate);
   const certificates = of(T.certificate);
   const loadBalancers: LoadBalancer[] = of(T.lb).map((lb) => {
     const ipIds = [...((lb.inputs.ipIds as string[] | undefined) ?? []), ...(str(lb.inputs.ipId) ? [str(lb.inputs.ipId)!] : [])];
@@ -310,7 +325,7 @@ export function readTopology(resources: PlanResource[]): Topology {
           certificates: certIds.map((id) => {
             const c = certificates.find((x) => bareId(x.id) === bareId(id));
             if (!c) throw new TopologyError(`frontend ${f.name}: certificate ${id} is not declared`);
-            return certificateOf(c, originCas);
+            return certificateOf(c, originCas, acmeOrders);
           }),
           acls,
         };

@@ -1,7 +1,8 @@
 import { scwLbCertCoversHost as policy } from "./scw-lb-cert-covers-host";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { HOST, SECRET_VALUE, fx, mutate } from "../../testing/fixtures";
+import { HOST, SECRET_VALUE, fx, mutate, urnOf } from "../../testing/fixtures";
+import type { GateResource } from "../../lib/run";
 import { expectPass, expectUndecided, expectViolation } from "../../testing/check";
 
 const base = () => [fx.lbIp(1), fx.lbIp(2), fx.lb(), ...fx.appRecords(), fx.originCert(), fx.lbCert()];
@@ -32,4 +33,20 @@ describe("scw-lb-cert-covers-host", () => {
     const out = await expectViolation(policy, [...records, cert], "www.renfort.example.fr is not on any load balancer certificate (app.renfort.example.fr");
     expect(out.map((o) => o.message).join()).not.toContain("BEGIN");
   });
+
+  // The apex's DNS-01 certificate: the chain is a secret computed from an ACME order; the order names the hosts.
+  const ACME = "acme:index/certificate:Certificate";
+  const order = (commonName: string): GateResource => ({
+    urn: urnOf(ACME, "apex-certificate"),
+    type: ACME,
+    name: "apex-certificate",
+    props: { commonName, keyType: "2048" },
+    protect: false,
+    dependencies: [],
+  });
+  const fromOrder = () => ({ ...fx.lbCert(), dependencies: [urnOf("scaleway:loadbalancers/loadBalancer:LoadBalancer", "lb"), urnOf(ACME, "apex-certificate")] });
+  const withoutOriginCa = () => base().filter((r) => r.name !== "origin-cert" && r.name !== "lb-cert");
+  test("reads the names of a custom certificate from the ACME order it came from", () => expectPass(policy, [...withoutOriginCa(), order(HOST), fromOrder()]));
+  test("fails when the ACME order names another host", () =>
+    expectViolation(policy, [...withoutOriginCa(), order("renfort.gouv.fr"), fromOrder()], `proxied hostname ${HOST} is not on any load balancer certificate (renfort.gouv.fr)`));
 });

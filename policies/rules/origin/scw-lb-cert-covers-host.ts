@@ -1,7 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import type { PolicyResource } from "@pulumi/policy";
 import { stackPolicy } from "../../lib/policy";
-import { T, fqdn, type DnsRecordProps, type LbCertificateProps, type OriginCaCertificateProps } from "../../lib/types";
+import { T, fqdn, type AcmeCertificateProps, type DnsRecordProps, type LbCertificateProps, type OriginCaCertificateProps } from "../../lib/types";
 import { undecided } from "../../lib/unknown";
 
 export interface Config {
@@ -17,12 +17,17 @@ function covers(names: string[], host: string): boolean {
   });
 }
 
-/** Names on a load balancer certificate: Let's Encrypt args, the Origin CA request it came from, or the PEM. */
+/** Names on a load balancer certificate: Let's Encrypt args, the Origin CA or ACME order it came from, or the PEM. */
 function namesOf(cert: PolicyResource): string[] {
   const p = cert.props as Partial<LbCertificateProps>;
   if (p.letsencrypt) return [p.letsencrypt.commonName, ...(p.letsencrypt.subjectAlternativeNames ?? [])];
   const origin = cert.dependencies.find(isOf(T.cfOriginCaCertificate));
   if (origin) return [...((origin.props as Partial<OriginCaCertificateProps>).hostnames ?? [])];
+  const order = cert.dependencies.find(isOf(T.acmeCertificate));
+  if (order) {
+    const o = order.props as AcmeCertificateProps;
+    return [...(o.commonName ? [o.commonName] : []), ...(o.subjectAlternativeNames ?? [])];
+  }
   const pem = p.customCertificate?.certificateChain;
   if (pem === undefined) return [];
   try {

@@ -10,8 +10,12 @@ describe("scw-lb-no-plain-http", () => {
   test("fails without ACLs on port 80", () => expectViolation(policy, stack().filter((r) => r.name !== "lb-acl-http-to-https"), "no ACL matching every request"));
   test("fails when the catch-all forwards", () =>
     expectViolation(policy, replace(stack(), mutate(redirect80(), "action", { type: "allow" })), "forwards every request in plain HTTP"));
-  test("lets the ACME challenge path through before the catch-all", () =>
-    expectPass(policy, [...stack(), fx.lbAcl("acme", 80, { index: 0, match: { httpFilter: "path_begin", httpFilterValues: ["/.well-known/acme-challenge/"] }, action: { type: "allow" } })]));
+  test("lets no path through in plain HTTP, the ACME challenge path included (no certificate is validated over HTTP-01)", () =>
+    expectViolation(
+      policy,
+      [...stack(), fx.lbAcl("acme", 80, { index: 0, match: { httpFilter: "path_begin", httpFilterValues: ["/.well-known/acme-challenge/"] }, action: { type: "allow" } })],
+      "before its catch-all",
+    ));
   test("fails when an allow comes first", () =>
     expectViolation(policy, [...stack(), fx.lbAcl("early-allow", 80, { index: 0, match: { httpFilter: "path_begin", httpFilterValues: ["/"] }, action: { type: "allow" } })], "before its catch-all"));
   test("fails when the redirect is not to https", () =>

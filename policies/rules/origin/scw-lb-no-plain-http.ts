@@ -1,24 +1,15 @@
 import { stackPolicy } from "../../lib/policy";
-import { aclsOf, frontendsOf, matchesEverything, portOf, type AclEntry } from "../../lib/lb";
+import { aclsOf, frontendsOf, matchesEverything, portOf } from "../../lib/lb";
 import { T, type LbBackendProps, type LbProps } from "../../lib/types";
 
 export interface Config {
   plainPorts: number[];
 }
 
-/** Let's Encrypt's HTTP-01 path (RFC 8555 §8.3): the one plain-HTTP path allowed through, for certificate validation. */
-const ACME_PREFIX = "/.well-known/acme-challenge/";
-
-/** True when the ACL matches only Let's Encrypt HTTP-01 validation requests. */
-function onlyAcmeChallenge(m: AclEntry["match"]): boolean {
-  const values = m?.httpFilterValues ?? [];
-  return m?.httpFilter === "path_begin" && !m.invert && values.length > 0 && values.every((v) => v.startsWith(ACME_PREFIX));
-}
-
 /**
  * A Scaleway frontend forwards to its backend when no ACL matches, so a port-80 frontend serves plain
- * HTTP unless an ACL that matches every request redirects (or denies) before anything allows. The one
- * exception is an allow of Let's Encrypt's challenge path only (platform-limits/scw-lb-acme-first).
+ * HTTP unless an ACL that matches every request redirects (or denies) before anything allows. No path is
+ * excepted: no certificate is validated over plain HTTP (the apex's is DNS-01, platform-limits/scw-lb-http01-one-lb).
  */
 export const scwLbNoPlainHttp = stackPolicy<Config>(
   {
@@ -48,7 +39,7 @@ export const scwLbNoPlainHttp = stackPolicy<Config>(
     for (const fe of frontendsOf(resources)) {
       if (!config.plainPorts.includes(portOf(fe))) continue;
       const acls = aclsOf(fe, resources);
-      const allow = acls.find((a) => a.action.type === "allow" && !onlyAcmeChallenge(a.match));
+      const allow = acls.find((a) => a.action.type === "allow");
       const catchAll = acls.find((a) => matchesEverything(a.match));
       if (!catchAll) {
         report(`frontend ${fe.name} (port ${portOf(fe)}) has no ACL matching every request, so unmatched plain-HTTP requests reach the backend: add a catch-all redirect to https.`, fe.urn);

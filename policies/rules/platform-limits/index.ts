@@ -11,11 +11,10 @@ import type { RenfortPolicy } from "../../lib/policy";
 import { cfRateLimitPlan } from "./cf-rate-limit-plan";
 import { cfRulesetEntrypointUnique } from "./cf-ruleset-entrypoint-unique";
 import { pgSslmodeLibpq } from "./pg-sslmode-libpq";
-import { scwApexCertAfterDns } from "./scw-apex-cert-after-dns";
 import { scwAsgOneLb } from "./scw-asg-one-lb";
 import { scwAsgReleaseReplace } from "./scw-asg-release-replace";
 import { scwDbAclDocumentationRange } from "./scw-db-acl-documentation-range";
-import { scwLbAcmeFirst } from "./scw-lb-acme-first";
+import { scwLbHttp01OneLb } from "./scw-lb-http01-one-lb";
 import { scwLbOneIpv4 } from "./scw-lb-one-ipv4";
 import { scwPgwSmtpBlocked } from "./scw-pgw-smtp-blocked";
 import { scwTemValidationTimeout } from "./scw-tem-validation-timeout";
@@ -26,11 +25,10 @@ export const platformLimitsPolicies: readonly RenfortPolicy[] = [
   cfRateLimitPlan,
   cfRulesetEntrypointUnique,
   pgSslmodeLibpq,
-  scwApexCertAfterDns,
   scwAsgOneLb,
   scwAsgReleaseReplace,
   scwDbAclDocumentationRange,
-  scwLbAcmeFirst,
+  scwLbHttp01OneLb,
   scwLbOneIpv4,
   scwPgwSmtpBlocked,
   scwTemValidationTimeout,
