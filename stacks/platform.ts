@@ -77,7 +77,8 @@ export function buildPlatform(cfg: RenfortConfig, secrets: StackSecrets) {
     /** The image the fleet runs and the release id naming its instance groups: not secret, shown in the plan and its diff. */
     fleet: { imageReference: fleet.imageReference, release: fleet.release },
     edgeRulesets: edge.rulesetIds,
-    email: { domain: cfg.email.domain, sender: cfg.email.sender, smtpRelay: email.smtpRelay, records: email.records, validation: email.validation },
+    /** The records the Email component declares: the offline plan judges them (tools/plan/email). */
+    email: { domain: cfg.email.domain, sender: cfg.email.sender, smtpRelay: email.smtpRelay, records: email.records },
     database: { instanceId: database.instanceId, privateEndpoint: database.privateEndpoint, caCertificate: database.caCertificate },
     registry: fleet.registryEndpoint,
   };
