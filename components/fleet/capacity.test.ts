@@ -1,4 +1,4 @@
-import { CapacityInputError, capacityTags, capacityVerdict, parseMaxConnections, type CapacityInputs } from "./capacity";
+import { CapacityInputError, capacityTags, capacityVerdict, type CapacityInputs } from "./capacity";
 
 /** The committed prod figures. */
 const prod: CapacityInputs = {
@@ -131,19 +131,6 @@ describe("capacityVerdict: rejected inputs", () => {
     const run = () => capacityVerdict({ ...prod, [key]: value });
     expect(run).toThrow(CapacityInputError);
     expect(run).toThrow(message);
-  });
-});
-
-describe("parseMaxConnections", () => {
-  it.each([
-    [undefined, undefined],
-    ["600", 600],
-    [" 800 ", 800],
-  ])("reads %p", (raw, expected) => {
-    expect(parseMaxConnections(raw)).toBe(expected);
-  });
-  it.each(["", "lots", "-1", "0", "1e3"])("rejects %p naming the key", (raw) => {
-    expect(() => parseMaxConnections(raw)).toThrow("renfort:database.settings.max_connections must be a whole number > 0");
   });
 });
 

@@ -211,18 +211,6 @@ export function capacityVerdict(inputs: CapacityInputs): CapacityVerdict {
 }
 
 /**
- * Parses `renfort:database.settings.max_connections` (Scaleway takes engine settings as strings).
- * Undefined when absent; throws naming the key when it is not a whole number.
- */
-export function parseMaxConnections(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value.trim()) || Number(value) <= 0) {
-    throw new CapacityInputError(`renfort:database.settings.max_connections must be a whole number > 0 written as a string, e.g. "800", got ${JSON.stringify(value)}`);
-  }
-  return Number(value);
-}
-
-/**
  * The capacity facts as autoscaling-group tags (`key=value`), the contract the policy pack reads
  * (see the policies' capacity rule).
  */

@@ -3,9 +3,9 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { RenfortConfig } from "../config";
+import { maxConnectionsOf } from "../config/database";
 import type { StackSecrets } from "../load";
 import { cloudflareRanges } from "../../data/cloudflare-ranges";
-import { parseMaxConnections } from "../../components/fleet/capacity";
 import { Fleet, type FleetArgs, type FleetLoadBalancer } from "../../components/fleet/index";
 import { backstopPerMinute } from "../../components/fleet/cloud-init";
 
@@ -56,7 +56,7 @@ export function fleetArgsFromConfig(cfg: RenfortConfig, secrets: Pick<StackSecre
       maxInstances: f.maxInstances,
       poolSize: f.poolSize,
       connectionReserve: c.connectionReserve,
-      databaseMaxConnections: parseMaxConnections(cfg.database.settings.max_connections),
+      databaseMaxConnections: maxConnectionsOf(cfg.database.settings),
       // -1 means unlimited in PostgreSQL: nothing to check against.
       ...(cfg.database.roles.app.connectionLimit >= 0 ? { appRoleConnectionLimit: cfg.database.roles.app.connectionLimit } : {}),
     },
