@@ -45,7 +45,7 @@ export function buildPlatform(cfg: RenfortConfig, secrets: StackSecrets) {
   const database = createDatabase(cfg, secrets, { privateNetworkId: network.privateNetworkId }, opts);
   const email = createEmail(cfg, opts, { brevoSmtpKey: secrets.emailSmtpKey });
   const origin = createOrigin(cfg, secrets, { privateNetworkId: network.privateNetworkId }, opts);
-  const fleet = createFleet(
+  const { fleet, capacity } = createFleet(
     cfg,
     secrets,
     { privateNetworkId: network.privateNetworkId, loadBalancers: origin.loadBalancers, appDatabaseUrl: database.appConnectionString, databaseCaCertificate: database.caCertificate, smtpUrl: email.smtpUrl },
@@ -60,7 +60,7 @@ export function buildPlatform(cfg: RenfortConfig, secrets: StackSecrets) {
     originIps: origin.ipAddresses,
     /** A records to hand to the owner of the apex zone (kept off Cloudflare). */
     apexRecords: origin.apexRecords,
-    capacity: fleet.capacity,
+    capacity,
     /**
      * The load balancers and what each backend must hold, for the post-deploy check
      * (`npm run release -- --check --outputs`, tools/release/post-deploy-check.ts): zone, id

@@ -82,7 +82,7 @@ export async function waitForApex(inputs: ApexCheckInputs, ask: typeof askResolv
     if (now() >= deadline) {
       throw new Error(
         `${inputs.apex} does not resolve to the load balancers after ${inputs.timeoutSeconds}s, so Let's Encrypt cannot validate it: ${verdict.problems.join("; ")}. ` +
-          "Point the apex's A records at `pulumi stack output apexRecords` (or set renfort:domain.apexDnsPointedHere to false until its owner has) and run pulumi up again",
+          "Point the apex's A records at `pulumi stack output apexRecords` (or set the Origin's `apexDnsPointedHere` to false until its owner has) and run pulumi up again",
       );
     }
     await sleep(inputs.intervalSeconds * 1000);

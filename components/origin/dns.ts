@@ -1,6 +1,6 @@
 /**
  * The apex domain's A records. The apex stays on sovereign DNS (not Cloudflare): these are handed to
- * the zone's owner as plan output, or declared in Scaleway DNS when `renfort:domain.apexDnsManagedHere`.
+ * the zone's owner as plan output, or declared in Scaleway DNS when the Origin's `apexDnsManagedHere` is true.
  */
 
 export interface ApexRecord {
@@ -22,7 +22,7 @@ export function apexARecords(apex: string, ips: readonly string[], ttl: number):
   for (const ip of ips) {
     if (!IPV4.test(ip)) throw new Error(`the apex A records need IPv4 addresses, got ${JSON.stringify(ip)}`);
   }
-  if (!Number.isInteger(ttl) || ttl < 60) throw new Error(`renfort:origin.apexRecordTtl must be an integer >= 60, got ${ttl}`);
+  if (!Number.isInteger(ttl) || ttl < 60) throw new Error(`\`apexRecordTtl\` must be an integer >= 60, got ${ttl}`);
   return ips.map((value) => ({ name: apex, type: "A", value, ttl }));
 }
 
@@ -42,7 +42,7 @@ export function customCertificateChain(certificatePem: string, privateKeyPem: st
   }
   // The key is not inspected here: the offline plan only has a placeholder for it, and the load balancer
   // API rejects a key that does not match the certificate. Its value never appears in an error.
-  if (privateKeyPem.length === 0) throw new Error("renfort:originTlsPrivateKey is empty: set it with pulumi config set --secret originTlsPrivateKey < origin.key");
+  if (privateKeyPem.length === 0) throw new Error("`originCertificate.privateKey` is empty: give the private key of the certificate signing request");
   const withNewline = (s: string) => (s.endsWith("\n") ? s : `${s}\n`);
   return `${withNewline(certificatePem.trim())}${withNewline(privateKeyPem.trim())}`;
 }
@@ -51,7 +51,7 @@ export function customCertificateChain(certificatePem: string, privateKeyPem: st
  * Whether the apex's Let's Encrypt certificates are declared. Let's Encrypt validates the apex over
  * HTTP-01 on port 80 at an address it resolves to, so the apex must resolve to the load balancers: true
  * when the A records are declared here or when the apex zone's owner has pointed them
- * (`renfort:domain.apexDnsPointedHere`); `pulumi up` then still waits until public resolvers agree
+ * (`apexDnsPointedHere`); `pulumi up` then still waits until public resolvers agree
  * (./apex-resolution.ts) before requesting them. Otherwise the certificate would fail on the first
  * `pulumi up` and hold the 443 frontends back with it.
  * https://letsencrypt.org/docs/challenge-types/#http-01-challenge

@@ -49,7 +49,7 @@ async function runStack(stack: "staging" | "prod", preview = false, edit: (raw: 
     const opts = withProviders(cfg);
     const secrets = { originTlsPrivateKey: pulumi.secret(SECRETS.tlsKey), adminToken: pulumi.secret(SECRETS.adminToken) };
     const origin = createOrigin(cfg, secrets, { privateNetworkId: pulumi.output(PN) }, opts);
-    const fleet = createFleet(
+    const { fleet, capacity } = createFleet(
       cfg,
       secrets,
       { privateNetworkId: pulumi.output(PN), loadBalancers: origin.loadBalancers, appDatabaseUrl: pulumi.secret(SECRETS.databaseUrl), databaseCaCertificate: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", smtpUrl: pulumi.secret(SECRETS.smtpUrl) },
@@ -59,7 +59,7 @@ async function runStack(stack: "staging" | "prod", preview = false, edit: (raw: 
       ipAddresses: origin.ipAddresses,
       ipv6Addresses: origin.ipv6Addresses,
       apexRecords: origin.apexRecords,
-      capacity: fleet.capacity,
+      capacity,
       registry: fleet.registryEndpoint,
       imageReference: fleet.imageReference,
       release: fleet.release,
