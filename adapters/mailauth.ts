@@ -1,8 +1,8 @@
 /**
  * The one place that reaches into mailauth's internal modules (`mailauth/lib/*`): the SPF and DMARC
  * evaluators and two receiver-side helpers without typings (the DKIM key fetch and the DMARC record
- * fetch). Both the program's email validator and the policy pack use them, each with an in-memory
- * resolver. Checked against CHECKED_VERSION by adapters/adapters.test.ts.
+ * fetch). The offline plan's email verdict (tools/plan/email) and the policy pack use them, each with
+ * an in-memory resolver; the Pulumi program itself does not. Checked against CHECKED_VERSION by adapters/adapters.test.ts.
  * Source: https://github.com/postalsys/mailauth/tree/master/lib
  */
 /* eslint-disable @typescript-eslint/no-require-imports */

@@ -2,7 +2,8 @@
  * The layering the project relies on: components know nothing of config keys or stacks (they take typed
  * args), and the config schemas know nothing of components (stacks/wiring maps one onto the other).
  * Imports are read with TypeScript's own pre-processor, so `import type`, re-exports, dynamic imports and
- * `require` all count.
+ * `require` all count. Config keys are looked for in the text itself, comments and tests included: a
+ * component names its arguments, and stacks/wiring maps them to keys (stacks/wiring/problems.ts).
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -28,6 +29,28 @@ export function importsInto(file: string, target: string): string[] {
     .filter((spec) => (resolve(dirname(file), spec) + sep).startsWith(into) || resolve(dirname(file), spec).startsWith(into));
 }
 
+/**
+ * A config key of the stack (`renfort:fleet.maxInstances`, `renfort:originTlsPrivateKey`): the namespace, then a
+ * lower-case name not followed by another `:` (a type token such as `renfort:email:Email` is not a key).
+ */
+const CONFIG_KEY = /\brenfort:[a-z][\w.[\]-]*(?![\w.[\]-]*:)/g;
+
+/** The config keys a text names, without a sentence's final dot. */
+function keysOf(text: string): string[] {
+  return [...text.matchAll(CONFIG_KEY)].map((m) => m[0].replace(/\.+$/, ""));
+}
+
+/** `file:line: key` for every config key written in the .ts files under `dir`. */
+export function configKeysIn(dir: string): string[] {
+  return sourceFiles(resolve(ROOT, dir))
+    .filter((f) => f.endsWith(".ts"))
+    .flatMap((file) =>
+      readFileSync(file, "utf8")
+        .split("\n")
+        .flatMap((line, i) => keysOf(line).map((key) => `${relative(ROOT, file)}:${i + 1}: ${key}`)),
+    );
+}
+
 function violations(from: string, target: string): string[] {
   return sourceFiles(resolve(ROOT, from)).flatMap((file) => importsInto(file, target).map((spec) => `${relative(ROOT, file)} imports ${spec}`));
 }
@@ -35,6 +58,16 @@ function violations(from: string, target: string): string[] {
 describe("layers", () => {
   it("no file under components/ imports from stacks/", () => {
     expect(violations("components", "stacks")).toEqual([]);
+  });
+
+  it("no file under components/ names a config key (renfort:<key>), in code, comments or tests", () => {
+    expect(configKeysIn("components")).toEqual([]);
+  });
+
+  it("tells a config key from a type token (the key check itself works)", () => {
+    expect(keysOf("set renfort:fleet.maxInstances, renfort:edge.geoBans[1] or renfort:originTlsPrivateKey.")).toEqual(["renfort:fleet.maxInstances", "renfort:edge.geoBans[1]", "renfort:originTlsPrivateKey"]);
+    expect(keysOf('super("renfort:email:Email"); pulumi-nodejs:dynamic/renfort:ApexResolves; "renfort email: spf"')).toEqual([]);
+    expect(configKeysIn("stacks/wiring").length).toBeGreaterThan(0);
   });
 
   it("stacks/config imports nothing from components/", () => {

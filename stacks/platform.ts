@@ -45,7 +45,7 @@ export function buildPlatform(cfg: RenfortConfig, secrets: StackSecrets) {
   const database = createDatabase(cfg, secrets, { privateNetworkId: network.privateNetworkId }, opts);
   const email = createEmail(cfg, opts, { brevoSmtpKey: secrets.emailSmtpKey });
   const origin = createOrigin(cfg, secrets, { privateNetworkId: network.privateNetworkId }, opts);
-  const fleet = createFleet(
+  const { fleet, capacity } = createFleet(
     cfg,
     secrets,
     { privateNetworkId: network.privateNetworkId, loadBalancers: origin.loadBalancers, appDatabaseUrl: database.appConnectionString, databaseCaCertificate: database.caCertificate, smtpUrl: email.smtpUrl },
@@ -68,7 +68,7 @@ export function buildPlatform(cfg: RenfortConfig, secrets: StackSecrets) {
     apexAcmeDelegation: origin.apexAcmeDelegation,
     /** When the apex certificate expires (RFC 3339), for the expiry check; absent until it is declared. */
     apexCertificate: { host: cfg.domain.apex, notAfter: origin.apexCertificateNotAfter, expiryWarningDays: cfg.origin.apexCertificate.expiryWarningDays },
-    capacity: fleet.capacity,
+    capacity,
     /**
      * The load balancers and what each backend must hold, for the post-deploy check
      * (`npm run release -- --check --outputs`, tools/release/post-deploy-check.ts): zone, id
@@ -85,7 +85,8 @@ export function buildPlatform(cfg: RenfortConfig, secrets: StackSecrets) {
     /** The image the fleet runs and the release id naming its instance groups: not secret, shown in the plan and its diff. */
     fleet: { imageReference: fleet.imageReference, release: fleet.release },
     edgeRulesets: edge.rulesetIds,
-    email: { domain: cfg.email.domain, sender: cfg.email.sender, smtpRelay: email.smtpRelay, records: email.records, validation: email.validation },
+    /** The records the Email component declares: the offline plan judges them (tools/plan/email). */
+    email: { domain: cfg.email.domain, sender: cfg.email.sender, smtpRelay: email.smtpRelay, records: email.records },
     database: { instanceId: database.instanceId, privateEndpoint: database.privateEndpoint, caCertificate: database.caCertificate },
     registry: fleet.registryEndpoint,
   };

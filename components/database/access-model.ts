@@ -105,7 +105,7 @@ export const ACCESS_MODEL: AccessModel = {
 
 /** The per-stack names and limits the model is applied with. */
 export interface RoleBinding {
-  /** PostgreSQL role name (config `renfort:database.roles.<key>.name`). */
+  /** PostgreSQL role name. */
   name: string;
   /** CONNECTION LIMIT (-1 = none). */
   connectionLimit: number;

@@ -3,6 +3,7 @@
  * postgresql provider connects to, what the generated passwords look like, and the connection strings.
  */
 import type * as random from "@pulumi/random";
+import { argPath, type ArgProblem } from "../args";
 
 /** How the Pulumi runner reaches the instance's admin endpoint. See README.md beside this file. */
 export type AdminAccessMode = "private" | "acl";
@@ -38,8 +39,8 @@ export function adminCidrProblem(cidr: string): string | undefined {
  * layer maps it to a config key; another argument a message names is in backticks). The wiring checks
  * it before declaring anything; the component asserts it again as its last line of defence.
  */
-export function adminAccessProblems(access: AdminAccess): { path: (string | number)[]; message: string; value: unknown }[] {
-  const problems: { path: (string | number)[]; message: string; value: unknown }[] = [];
+export function adminAccessProblems(access: AdminAccess): ArgProblem[] {
+  const problems: ArgProblem[] = [];
   access.allowedCidrs.forEach((cidr, i) => {
     const message = adminCidrProblem(cidr);
     if (message) problems.push({ path: ["adminAccess", "allowedCidrs", i], message, value: cidr });
@@ -57,15 +58,11 @@ export function adminAccessProblems(access: AdminAccess): { path: (string | numb
   return problems;
 }
 
-function argOf(path: (string | number)[]): string {
-  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
-}
-
 /** Throws when the admin access is unsafe: the component's last line of defence behind config validation. */
 export function assertAdminAccess(access: AdminAccess): void {
   const problems = adminAccessProblems(access);
   if (problems.length > 0) {
-    const lines = problems.map((p) => `  - ${argOf(p.path)} ${p.message}, got ${JSON.stringify(p.value)}`);
+    const lines = problems.map((p) => `  - ${argPath(p.path)} ${p.message}, got ${JSON.stringify(p.value)}`);
     throw new Error(`Database admin access refused:\n${lines.join("\n")}`);
   }
 }

@@ -33,7 +33,7 @@ import {
  */
 export function adminAclRuleDescription(ip: string): string {
   const range = documentationRangeOf(ip);
-  return range ? `${PLACEHOLDER_MARK}: ${ip} is in ${range}; pulumi up refuses it until renfort:database.adminAccess.allowedCidrs holds the runner's egress` : "renfort operators (pulumi up)";
+  return range ? `${PLACEHOLDER_MARK}: ${ip} is in ${range}; pulumi up refuses it until the admin ACL lists the runner's egress` : "renfort operators (pulumi up)";
 }
 
 export interface DatabaseRoleArgs {

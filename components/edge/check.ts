@@ -9,12 +9,7 @@ import { PLAN_LIMITS, RATE_LIMIT_DURATIONS, type CloudflarePlan } from "./plans"
 import { customRuleCount, type RateLimit } from "./rules";
 import { HSTS_PRELOAD_MIN_MAX_AGE, type HstsSettings } from "./settings";
 
-/** One refused argument: its path in the args, the message (`must ...`) and the value. */
-export interface ArgProblem {
-  path: (string | number)[];
-  message: string;
-  value: unknown;
-}
+import type { ArgProblem } from "../args";
 
 /** The plain (resolved) values of the edge's checked arguments. */
 export interface EdgeCheckedArgs {

@@ -33,8 +33,8 @@ export function isFrenchTerritory(code: string): boolean {
 }
 
 /**
- * Why `code` may not be banned, or undefined when it may. Messages start with "must" so the config
- * layer can prefix the key (`renfort:edge.geoBans[0] must ...`).
+ * Why `code` may not be banned, or undefined when it may. Messages start with "must" so the caller can
+ * prefix the argument (`geoBans[0] must ...`), or the wiring its config key.
  */
 export function geoBanProblem(code: string): string | undefined {
   if (isFrenchTerritory(code)) {

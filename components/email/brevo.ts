@@ -4,7 +4,6 @@
  * https://developers.brevo.com/docs/smtp-integration
  */
 import * as pulumi from "@pulumi/pulumi";
-import { VENDORED_SPF_CHAINS } from "./data";
 import { brevoVerification, normalizeName } from "./records";
 import type { ProviderSending } from "./sending";
 import { buildSmtpUrl, type SmtpRelayEndpoint } from "./smtp";
@@ -39,5 +38,5 @@ export function brevoSending(domain: pulumi.Output<string>, brevo: BrevoArgs, re
   const smtpUrl = pulumi
     .all([brevo.smtpLogin, brevo.smtpKey])
     .apply(([user, password]) => buildSmtpUrl({ user, password, host: relay.host, port: relay.port }));
-  return { values, selector, chain: VENDORED_SPF_CHAINS.brevo, smtpUrl, afterRecords: () => pulumi.output(true as const) };
+  return { values, selector, smtpUrl, afterRecords: () => pulumi.output(true as const) };
 }

@@ -1,14 +1,14 @@
 /**
  * The transactional sending domain: the provider's domain (Scaleway Transactional Email, or Brevo), its SPF,
- * DKIM, DMARC and MX records in the Cloudflare zone, the app's SMTP credentials, and an offline verdict on the
- * records computed the way a receiving mail server reads them (see validate.ts).
+ * DKIM, DMARC and MX records in the Cloudflare zone and the app's SMTP credentials. It exports the records it
+ * declares as plain data; the offline plan judges them the way a receiving mail server reads them
+ * (tools/plan/email/validate.ts), so `pulumi up` computes no verdict.
  *
  * Scaleway TEM: https://www.scaleway.com/en/docs/transactional-email/how-to/authenticate-domain
  * Brevo: https://developers.brevo.com/docs/smtp-integration
  */
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import type { SpfChain } from "./data";
 import {
   dkimKey,
   normalizeName,
@@ -23,40 +23,22 @@ import { brevoSending, type BrevoArgs } from "./brevo";
 import type { ProviderSending } from "./sending";
 import { smtpRelayOf, type SmtpRelayEndpoint } from "./smtp";
 import { temSending, type ScalewayTemArgs } from "./tem";
-import { validateEmailRecords, type EmailValidationVerdict, type Tier } from "./validate";
-
-export type { EmailValidationVerdict } from "./validate";
 export { DEFAULT_TEM_VALIDATION_TIMEOUT_SECONDS, TEM_SMTP_PERMISSION_SET, temValidationProblem, type ScalewayTemArgs } from "./tem";
 export type { BrevoArgs } from "./brevo";
 
-/** A planned record as the stack exports it: no secret in it. */
-export interface EmailRecord {
-  key: string;
-  name: string;
-  type: "TXT" | "MX";
-  content: string;
-  priority?: number;
-  ttl: number;
-}
+/** A record as the component declares it and the stack exports it (key, purpose, name, type, content, priority, ttl): no secret in it. */
+export type EmailRecord = PlannedRecord;
 
 export interface EmailCommonArgs {
   /** Sending domain (FQDN, no trailing dot), e.g. `mail.example.fr`. Required. */
   domain: pulumi.Input<string>;
   /** Cloudflare zone id the records are declared in. Required. */
   zoneId: pulumi.Input<string>;
-  /** Cloudflare zone name: DMARC report addresses outside it get a warning (they need an authorization record). Default: none (no check). */
-  zoneName?: pulumi.Input<string>;
-  /** The app's From address; must be on `domain`. Required. */
-  sender: pulumi.Input<string>;
-  /** Tier the records are validated for. Plain: it decides the verdict's strictness. Default `prod` (the strict one). */
-  tier?: Tier;
   dmarc: pulumi.Input<{ policy?: DmarcPolicy; rua: string[] }>;
-  /** How SPF ends. Default `-all`; `~all` only passes validation in staging. */
+  /** How SPF ends. Default `-all`; the plan's verdict accepts `~all` in staging only. */
   spfAll?: pulumi.Input<SpfAll>;
   /** TTL of every record, seconds. Default 3600. */
   ttl?: pulumi.Input<number>;
-  /** SPF chains the validator resolves includes from. Default: the vendored copies in ./data. */
-  spfChains?: readonly SpfChain[];
 }
 
 /**
@@ -85,10 +67,8 @@ export class Email extends pulumi.ComponentResource {
    * policy pack see them), and whether the fleet's Public Gateway must have SMTP enabled to reach it.
    */
   public readonly smtpRelay: SmtpRelayEndpoint;
-  /** The records declared in the zone (name, type, content, priority, ttl): no secret. */
+  /** The records declared in the zone (key, purpose, name, type, content, priority, ttl): no secret. */
   public readonly records: pulumi.Output<EmailRecord[]>;
-  /** The offline verdict on the records: `{ ok, checks: [{ check, record, ok, level, message }], problems }`. */
-  public readonly validation: pulumi.Output<EmailValidationVerdict>;
   /** The sending domain. */
   public readonly domain: pulumi.Output<string>;
 
@@ -99,7 +79,6 @@ export class Email extends pulumi.ComponentResource {
     // checks it against the gateway's SMTP setting.
     super("renfort:email:Email", name, { smtpHost: relay.host, smtpPort: relay.port }, opts);
     this.smtpRelay = relay;
-    const tier = args.tier ?? "prod";
     const domain = pulumi.output(args.domain).apply(normalizeName);
     const policy = pulumi.all([domain, args.dmarc, args.spfAll ?? "-all", args.ttl ?? DEFAULT_TTL]).apply(([d, dmarc, spfAll, ttl]) => ({
       domain: d,
@@ -113,7 +92,7 @@ export class Email extends pulumi.ComponentResource {
       args.provider === "brevo"
         ? brevoSending(domain, args.brevo, relay)
         : temSending(this, name, domain, args.scaleway, relay);
-    const { values, selector, chain } = sending;
+    const { values, selector } = sending;
 
     const plan = pulumi.all([values, policy]).apply(([v, p]) => planRecords(v, p));
     // Names and types that do not depend on the provider's outputs are given as literals, so a preview (and
@@ -149,16 +128,12 @@ export class Email extends pulumi.ComponentResource {
     // Resolves to true once the provider accepts the domain (TEM validates it once the records exist); the SMTP URL waits on it.
     const validated = sending.afterRecords(dnsRecords);
 
-    const chains = args.spfChains ?? [chain];
     this.domain = domain;
     this.smtpUrl = pulumi.secret(pulumi.all([sending.smtpUrl, validated]).apply(([url]) => url));
     this.records = plan.apply((rs) =>
-      rs.map(({ key, name: n, type, content, priority, ttl }) => ({ key, name: n, type, content, ...(priority !== undefined ? { priority } : {}), ttl })),
+      rs.map(({ key, purpose, name: n, type, content, priority, ttl }) => ({ key, purpose, name: n, type, content, ...(priority !== undefined ? { priority } : {}), ttl })),
     );
-    this.validation = pulumi
-      .all([plan, domain, args.sender, args.zoneName])
-      .apply(([records, d, sender, zone]) => validateEmailRecords(records, { domain: d, tier, sender, chains, ...(zone ? { zone } : {}) }));
 
-    this.registerOutputs({ smtpUrl: this.smtpUrl, records: this.records, validation: this.validation, domain: this.domain });
+    this.registerOutputs({ smtpUrl: this.smtpUrl, records: this.records, domain: this.domain });
   }
 }

@@ -3,7 +3,6 @@
  */
 import type * as cloudflare from "@pulumi/cloudflare";
 import type * as pulumi from "@pulumi/pulumi";
-import type { SpfChain } from "./data";
 import type { ProviderDnsValues } from "./records";
 
 export interface ProviderSending {
@@ -11,8 +10,6 @@ export interface ProviderSending {
   values: pulumi.Output<ProviderDnsValues>;
   /** DKIM selector: names the DKIM record's resource, so it is plain. */
   selector: string;
-  /** The provider's SPF include chain, which the offline validator resolves. */
-  chain: SpfChain;
   /** `smtp://user:password@host:port?requireTLS=true` (secret material inside). */
   smtpUrl: pulumi.Output<string>;
   /** Called once the DNS records are declared; resolves to true once the provider accepts the domain. */

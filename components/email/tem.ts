@@ -6,7 +6,6 @@
 import type * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import * as scaleway from "@pulumiverse/scaleway";
-import { VENDORED_SPF_CHAINS } from "./data";
 import type { ProviderSending } from "./sending";
 import { buildSmtpUrl, type SmtpRelayEndpoint } from "./smtp";
 
@@ -108,5 +107,5 @@ export function temSending(parent: pulumi.Resource, name: string, domain: pulumi
     });
   };
   // TEM publishes the DKIM key at `<projectId>._domainkey.<domain>`.
-  return { values, selector: tem.projectId, chain: VENDORED_SPF_CHAINS["scaleway-tem"], smtpUrl, afterRecords };
+  return { values, selector: tem.projectId, smtpUrl, afterRecords };
 }

@@ -1,4 +1,4 @@
-import { CapacityInputError, capacityTags, capacityVerdict, parseMaxConnections, type CapacityInputs } from "./capacity";
+import { CapacityInputError, capacityTags, capacityVerdict, type CapacityInputs } from "./capacity";
 
 /** The committed prod figures. */
 const prod: CapacityInputs = {
@@ -52,14 +52,14 @@ describe("capacityVerdict: fleet size", () => {
     const v = capacityVerdict({ ...prod, maxInstances: 5 });
     expect(v.ok).toBe(false);
     expect(v.minInstances).toBe(6);
-    expect(v.reasons).toEqual([expect.stringContaining("the target needs 6 instances (ceil(600 x 1.5 / 150)) but renfort:fleet.maxInstances is 5")]);
-    expect(v.reasons[0]).toContain("raise renfort:fleet.maxInstances to at least 6");
+    expect(v.reasons).toEqual([expect.stringContaining("the target needs 6 instances (ceil(600 x 1.5 / 150)) but `capacity.maxInstances` is 5")]);
+    expect(v.reasons[0]).toContain("raise `capacity.maxInstances` to at least 6");
   });
 
   it("is not ok when the floor alone exceeds maxInstances", () => {
     const v = capacityVerdict({ ...prod, targetSignupsPerSecond: 10, minInstances: 4, maxInstances: 3 });
     expect(v.ok).toBe(false);
-    expect(v.reasons[0]).toContain("renfort:fleet.minInstances is 4 but renfort:fleet.maxInstances is 3");
+    expect(v.reasons[0]).toContain("`capacity.minInstances` is 4 but `capacity.maxInstances` is 3");
   });
 
   it("is ok when min equals max (exact fit on the ceiling)", () => {
@@ -88,7 +88,7 @@ describe("capacityVerdict: connection budget", () => {
   it("names the keys and the arithmetic when over budget", () => {
     const v = capacityVerdict({ ...prod, databaseMaxConnections: 500 });
     expect(v.reasons).toEqual([
-      "the fleet may open 524 connections (2 releases during a rollout x renfort:fleet.maxInstances 12 x (renfort:fleet.poolSize 20 + 1 LISTEN connection) + renfort:capacity.connectionReserve 20) but renfort:database.settings.max_connections is 500: lower renfort:fleet.poolSize or renfort:fleet.maxInstances, or raise max_connections (a larger renfort:database.nodeType allows more)",
+      "the fleet may open 524 connections (2 releases during a rollout x `capacity.maxInstances` 12 x (`capacity.poolSize` 20 + 1 LISTEN connection) + `capacity.connectionReserve` 20) but `capacity.databaseMaxConnections` is 500: lower `capacity.poolSize` or `capacity.maxInstances`, or raise the database's max_connections (a larger node type allows more)",
     ]);
   });
 
@@ -101,49 +101,36 @@ describe("capacityVerdict: connection budget", () => {
     const v = capacityVerdict({ ...prod, appRoleConnectionLimit });
     expect(v.ok).toBe(ok);
     expect(v.connectionBudget.appRoleLimit).toBe(appRoleConnectionLimit ?? null);
-    if (!ok) expect(v.reasons[0]).toContain(`the fleet may open 504 connections as the app role (2 releases during a rollout x renfort:fleet.maxInstances 12 x (renfort:fleet.poolSize 20 + 1 LISTEN connection)) but renfort:database.roles.app.connectionLimit is ${appRoleConnectionLimit}`);
+    if (!ok) expect(v.reasons[0]).toContain(`the fleet may open 504 connections as the app role (2 releases during a rollout x \`capacity.maxInstances\` 12 x (\`capacity.poolSize\` 20 + 1 LISTEN connection)) but \`capacity.appRoleConnectionLimit\` is ${appRoleConnectionLimit}`);
   });
 
   it("reports an unknown budget as not ok instead of guessing", () => {
     const v = capacityVerdict({ ...prod, databaseMaxConnections: undefined });
     expect(v.connectionBudget.available).toBeNull();
     expect(v.ok).toBe(false);
-    expect(v.reasons[0]).toContain("set renfort:database.settings.max_connections");
+    expect(v.reasons[0]).toContain("set `capacity.databaseMaxConnections`");
   });
 });
 
 describe("capacityVerdict: rejected inputs", () => {
   it.each<[keyof CapacityInputs, unknown, string]>([
-    ["targetSignupsPerSecond", 0, "renfort:capacity.targetSignupsPerSecond must be a number > 0, got 0"],
-    ["targetSignupsPerSecond", -600, "renfort:capacity.targetSignupsPerSecond must be a number > 0, got -600"],
-    ["targetSignupsPerSecond", Number.NaN, "renfort:capacity.targetSignupsPerSecond must be a number > 0, got NaN"],
-    ["signupsPerSecondPerInstance", 0, "renfort:capacity.signupsPerSecondPerInstance must be a number > 0, got 0"],
-    ["signupsPerSecondPerInstance", Number.POSITIVE_INFINITY, "renfort:capacity.signupsPerSecondPerInstance must be a number > 0, got Infinity"],
-    ["signupsPerSecondPerInstance", "150", 'renfort:capacity.signupsPerSecondPerInstance must be a number > 0, got "150"'],
-    ["headroom", 0.9, "renfort:capacity.headroom must be a number >= 1 (1.5 means 50% spare), got 0.9"],
-    ["minInstances", 0, "renfort:fleet.minInstances must be an integer > 0, got 0"],
-    ["maxInstances", 2.5, "renfort:fleet.maxInstances must be an integer > 0, got 2.5"],
-    ["poolSize", -1, "renfort:fleet.poolSize must be an integer > 0, got -1"],
-    ["connectionReserve", -5, "renfort:capacity.connectionReserve must be an integer >= 0, got -5"],
-    ["databaseMaxConnections", 0, "renfort:database.settings.max_connections must be an integer > 0, got 0"],
-    ["appRoleConnectionLimit", 0, "renfort:database.roles.app.connectionLimit must be an integer > 0, got 0"],
+    ["targetSignupsPerSecond", 0, "`capacity.targetSignupsPerSecond` must be a number > 0, got 0"],
+    ["targetSignupsPerSecond", -600, "`capacity.targetSignupsPerSecond` must be a number > 0, got -600"],
+    ["targetSignupsPerSecond", Number.NaN, "`capacity.targetSignupsPerSecond` must be a number > 0, got NaN"],
+    ["signupsPerSecondPerInstance", 0, "`capacity.signupsPerSecondPerInstance` must be a number > 0, got 0"],
+    ["signupsPerSecondPerInstance", Number.POSITIVE_INFINITY, "`capacity.signupsPerSecondPerInstance` must be a number > 0, got Infinity"],
+    ["signupsPerSecondPerInstance", "150", '`capacity.signupsPerSecondPerInstance` must be a number > 0, got "150"'],
+    ["headroom", 0.9, "`capacity.headroom` must be a number >= 1 (1.5 means 50% spare), got 0.9"],
+    ["minInstances", 0, "`capacity.minInstances` must be an integer > 0, got 0"],
+    ["maxInstances", 2.5, "`capacity.maxInstances` must be an integer > 0, got 2.5"],
+    ["poolSize", -1, "`capacity.poolSize` must be an integer > 0, got -1"],
+    ["connectionReserve", -5, "`capacity.connectionReserve` must be an integer >= 0, got -5"],
+    ["databaseMaxConnections", 0, "`capacity.databaseMaxConnections` must be an integer > 0, got 0"],
+    ["appRoleConnectionLimit", 0, "`capacity.appRoleConnectionLimit` must be an integer > 0, got 0"],
   ])("rejects %s = %p", (key, value, message) => {
     const run = () => capacityVerdict({ ...prod, [key]: value });
     expect(run).toThrow(CapacityInputError);
     expect(run).toThrow(message);
-  });
-});
-
-describe("parseMaxConnections", () => {
-  it.each([
-    [undefined, undefined],
-    ["600", 600],
-    [" 800 ", 800],
-  ])("reads %p", (raw, expected) => {
-    expect(parseMaxConnections(raw)).toBe(expected);
-  });
-  it.each(["", "lots", "-1", "0", "1e3"])("rejects %p naming the key", (raw) => {
-    expect(() => parseMaxConnections(raw)).toThrow("renfort:database.settings.max_connections must be a whole number > 0");
   });
 });
 

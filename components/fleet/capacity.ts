@@ -12,10 +12,13 @@
  *   beside the old ones until the health gate passes (./release.ts), both with their autoscaling
  *   policies, so both releases at their maximum is the worst case that must fit.
  *
- * The per-instance figure is measured by the load campaign (tools/loadtest) and written to
- * `renfort:capacity.signupsPerSecondPerInstance`; the launch lesson was that capacity is found by
- * progressive load, not assumed.
+ * The per-instance figure is measured by the load campaign (tools/loadtest) and written to the stack's
+ * config (`npm run capacity`); the launch lesson was that capacity is found by progressive load, not assumed.
+ *
+ * Messages name the Fleet's arguments in backticks (`capacity.maxInstances`); stacks/wiring/fleet.ts names
+ * the config key that feeds each one.
  */
+import type { ArgProblem } from "../args";
 
 /** Connections an app instance holds beyond its pool: the degraded-mode LISTEN client. */
 export const EXTRA_CONNECTIONS_PER_INSTANCE = 1;
@@ -23,26 +26,23 @@ export const EXTRA_CONNECTIONS_PER_INSTANCE = 1;
 export const RELEASES_DURING_ROLLOUT = 2;
 
 export interface CapacityInputs {
-  /** `renfort:capacity.targetSignupsPerSecond`. */
+  /** Signups per second the platform must hold, > 0. */
   targetSignupsPerSecond: number;
-  /** `renfort:capacity.signupsPerSecondPerInstance` (measured). */
+  /** Signups per second one instance holds, measured by a load campaign, > 0. */
   signupsPerSecondPerInstance: number;
-  /** `renfort:capacity.headroom`, >= 1. */
+  /** Spare capacity factor, >= 1 (1.5 means 50% spare). */
   headroom: number;
-  /** `renfort:fleet.minInstances`: availability floor whatever the load. */
+  /** Availability floor whatever the load (instances, > 0). */
   minInstances: number;
-  /** `renfort:fleet.maxInstances`: ceiling of the autoscaler. */
+  /** Ceiling of the autoscaler (instances, > 0). */
   maxInstances: number;
-  /** `renfort:fleet.poolSize`: PostgreSQL connections per instance. */
+  /** PostgreSQL connections in each instance's pool, > 0. */
   poolSize: number;
-  /** `renfort:capacity.connectionReserve`: connections kept for migrations, admin, monitoring. */
+  /** Connections kept for migrations, admin, monitoring, >= 0. */
   connectionReserve: number;
-  /** `renfort:database.settings.max_connections`; undefined when the stack leaves the engine default. */
+  /** The database's max_connections; undefined when the database keeps the engine default. */
   databaseMaxConnections?: number;
-  /**
-   * `renfort:database.roles.app.connectionLimit`: PostgreSQL refuses the app role's connections beyond it.
-   * Undefined when unlimited (-1).
-   */
+  /** The app role's connection limit: PostgreSQL refuses its connections beyond it. Undefined when unlimited (-1). */
   appRoleConnectionLimit?: number;
 }
 
@@ -82,7 +82,7 @@ export interface CapacityVerdict {
     appRoleLimit: number | null;
   };
   ok: boolean;
-  /** Why not ok (empty when ok); each names the config keys to change. */
+  /** Why not ok (empty when ok); each names the arguments to change, in backticks. */
   reasons: string[];
 }
 
@@ -95,31 +95,36 @@ export class CapacityInputError extends Error {
 
 type Rule = "positive" | "atLeastOne" | "positiveInteger" | "nonNegativeInteger";
 
-const KEYS: Record<keyof CapacityInputs, { key: string; rule: Rule }> = {
-  targetSignupsPerSecond: { key: "renfort:capacity.targetSignupsPerSecond", rule: "positive" },
-  signupsPerSecondPerInstance: { key: "renfort:capacity.signupsPerSecondPerInstance", rule: "positive" },
-  headroom: { key: "renfort:capacity.headroom", rule: "atLeastOne" },
-  minInstances: { key: "renfort:fleet.minInstances", rule: "positiveInteger" },
-  maxInstances: { key: "renfort:fleet.maxInstances", rule: "positiveInteger" },
-  poolSize: { key: "renfort:fleet.poolSize", rule: "positiveInteger" },
-  connectionReserve: { key: "renfort:capacity.connectionReserve", rule: "nonNegativeInteger" },
-  databaseMaxConnections: { key: "renfort:database.settings.max_connections", rule: "positiveInteger" },
-  appRoleConnectionLimit: { key: "renfort:database.roles.app.connectionLimit", rule: "positiveInteger" },
+const RULES: Record<keyof CapacityInputs, Rule> = {
+  targetSignupsPerSecond: "positive",
+  signupsPerSecondPerInstance: "positive",
+  headroom: "atLeastOne",
+  minInstances: "positiveInteger",
+  maxInstances: "positiveInteger",
+  poolSize: "positiveInteger",
+  connectionReserve: "nonNegativeInteger",
+  databaseMaxConnections: "positiveInteger",
+  appRoleConnectionLimit: "positiveInteger",
 };
 
-function check(name: keyof CapacityInputs, value: unknown): void {
-  const { key, rule } = KEYS[name];
+/** Why one input is meaningless for the arithmetic (a `must ...` sentence), or undefined. */
+function ruleProblem(rule: Rule, value: unknown): string | undefined {
   const n = value as number;
   const finite = typeof value === "number" && Number.isFinite(n);
-  const problem =
-    rule === "positive"
-      ? finite && n > 0 ? undefined : "must be a number > 0"
-      : rule === "atLeastOne"
-        ? finite && n >= 1 ? undefined : "must be a number >= 1 (1.5 means 50% spare)"
-        : rule === "positiveInteger"
-          ? finite && Number.isInteger(n) && n > 0 ? undefined : "must be an integer > 0"
-          : finite && Number.isInteger(n) && n >= 0 ? undefined : "must be an integer >= 0";
-  if (problem) throw new CapacityInputError(`${key} ${problem}, got ${typeof value === "number" ? String(value) : JSON.stringify(value)}`);
+  if (rule === "positive") return finite && n > 0 ? undefined : "must be a number > 0";
+  if (rule === "atLeastOne") return finite && n >= 1 ? undefined : "must be a number >= 1 (1.5 means 50% spare)";
+  if (rule === "positiveInteger") return finite && Number.isInteger(n) && n > 0 ? undefined : "must be an integer > 0";
+  return finite && Number.isInteger(n) && n >= 0 ? undefined : "must be an integer >= 0";
+}
+
+/** Every input the model refuses, as problems of the Fleet's `capacity` argument; [] when it accepts them. */
+function capacityInputProblems(inputs: CapacityInputs): ArgProblem[] {
+  return (Object.keys(RULES) as (keyof CapacityInputs)[]).flatMap((name) => {
+    const value = inputs[name];
+    if ((name === "databaseMaxConnections" || name === "appRoleConnectionLimit") && value === undefined) return [];
+    const message = ruleProblem(RULES[name], value);
+    return message ? [{ path: ["capacity", name], message, value }] : [];
+  });
 }
 
 /**
@@ -137,14 +142,15 @@ function tidy(x: number): number {
 }
 
 /**
- * The verdict for one stack. Throws {@link CapacityInputError} (naming the config key) on an input that
+ * The verdict for one stack. Throws {@link CapacityInputError} (naming the argument) on an input that
  * makes the arithmetic meaningless (zero, negative, NaN, infinite, fractional counts); returns `ok: false`
  * with reasons when the numbers are valid but the fleet or the database cannot meet the target.
  */
 export function capacityVerdict(inputs: CapacityInputs): CapacityVerdict {
-  for (const name of Object.keys(KEYS) as (keyof CapacityInputs)[]) {
-    if ((name === "databaseMaxConnections" || name === "appRoleConnectionLimit") && inputs[name] === undefined) continue;
-    check(name, inputs[name]);
+  const [problem] = capacityInputProblems(inputs);
+  if (problem) {
+    const got = typeof problem.value === "number" ? String(problem.value) : JSON.stringify(problem.value);
+    throw new CapacityInputError(`\`${problem.path.join(".")}\` ${problem.message}, got ${got}`);
   }
   const { targetSignupsPerSecond: target, signupsPerSecondPerInstance: perInstance, headroom } = inputs;
   const requiredCapacity = tidy(target * headroom);
@@ -155,32 +161,32 @@ export function capacityVerdict(inputs: CapacityInputs): CapacityVerdict {
   const used = appConnections + inputs.connectionReserve;
   const available = inputs.databaseMaxConnections ?? null;
   const appRoleLimit = inputs.appRoleConnectionLimit ?? null;
-  // How the figure is made, in the words of the config keys: every message below repeats it.
-  const formula = `${RELEASES_DURING_ROLLOUT} releases during a rollout x renfort:fleet.maxInstances ${inputs.maxInstances} x (renfort:fleet.poolSize ${inputs.poolSize} + ${EXTRA_CONNECTIONS_PER_INSTANCE} LISTEN connection)`;
+  // How the figure is made, in the words of the arguments: every message below repeats it.
+  const formula = `${RELEASES_DURING_ROLLOUT} releases during a rollout x \`capacity.maxInstances\` ${inputs.maxInstances} x (\`capacity.poolSize\` ${inputs.poolSize} + ${EXTRA_CONNECTIONS_PER_INSTANCE} LISTEN connection)`;
 
   const reasons: string[] = [];
   if (minInstances > inputs.maxInstances) {
     const why =
       instancesForTarget > inputs.minInstances
         ? `the target needs ${instancesForTarget} instances (ceil(${target} x ${headroom} / ${perInstance}))`
-        : `renfort:fleet.minInstances is ${inputs.minInstances}`;
+        : `\`capacity.minInstances\` is ${inputs.minInstances}`;
     reasons.push(
-      `${why} but renfort:fleet.maxInstances is ${inputs.maxInstances}: raise renfort:fleet.maxInstances to at least ${minInstances}, or lower renfort:capacity.targetSignupsPerSecond / renfort:capacity.headroom`,
+      `${why} but \`capacity.maxInstances\` is ${inputs.maxInstances}: raise \`capacity.maxInstances\` to at least ${minInstances}, or lower \`capacity.targetSignupsPerSecond\` / \`capacity.headroom\``,
     );
   }
   if (available === null) {
     reasons.push(
-      `the database connection budget cannot be checked: set renfort:database.settings.max_connections (the fleet may open ${used} connections: ${formula} + renfort:capacity.connectionReserve ${inputs.connectionReserve})`,
+      `the database connection budget cannot be checked: set \`capacity.databaseMaxConnections\` (the fleet may open ${used} connections: ${formula} + \`capacity.connectionReserve\` ${inputs.connectionReserve})`,
     );
   } else if (used > available) {
     reasons.push(
-      `the fleet may open ${used} connections (${formula} + renfort:capacity.connectionReserve ${inputs.connectionReserve}) but renfort:database.settings.max_connections is ${available}: lower renfort:fleet.poolSize or renfort:fleet.maxInstances, or raise max_connections (a larger renfort:database.nodeType allows more)`,
+      `the fleet may open ${used} connections (${formula} + \`capacity.connectionReserve\` ${inputs.connectionReserve}) but \`capacity.databaseMaxConnections\` is ${available}: lower \`capacity.poolSize\` or \`capacity.maxInstances\`, or raise the database's max_connections (a larger node type allows more)`,
     );
   }
 
   if (appRoleLimit !== null && appConnections > appRoleLimit) {
     reasons.push(
-      `the fleet may open ${appConnections} connections as the app role (${formula}) but renfort:database.roles.app.connectionLimit is ${appRoleLimit}: raise the role's limit or lower the pool size or maxInstances`,
+      `the fleet may open ${appConnections} connections as the app role (${formula}) but \`capacity.appRoleConnectionLimit\` is ${appRoleLimit}: raise the role's limit or lower the pool size or maxInstances`,
     );
   }
 
@@ -208,18 +214,6 @@ export function capacityVerdict(inputs: CapacityInputs): CapacityVerdict {
     ok: reasons.length === 0,
     reasons,
   };
-}
-
-/**
- * Parses `renfort:database.settings.max_connections` (Scaleway takes engine settings as strings).
- * Undefined when absent; throws naming the key when it is not a whole number.
- */
-export function parseMaxConnections(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value.trim()) || Number(value) <= 0) {
-    throw new CapacityInputError(`renfort:database.settings.max_connections must be a whole number > 0 written as a string, e.g. "800", got ${JSON.stringify(value)}`);
-  }
-  return Number(value);
 }
 
 /**

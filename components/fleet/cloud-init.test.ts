@@ -92,7 +92,7 @@ describe("renderCloudInit", () => {
     ["a tag instead of a digest", { image: "rg.fr-par.scw.cloud/renfort-prod/renfort-app:latest" }, "pinned by digest"],
     ["another registry", { image: `docker.io/library/renfort-app@${DIGEST}` }, "pinned by digest"],
     ["a short digest", { image: "rg.fr-par.scw.cloud/renfort-prod/renfort-app@sha256:abc" }, "pinned by digest"],
-    ["a bad port", { appPort: 0 }, "renfort:fleet.appPort must be an integer port"],
+    ["a bad port", { appPort: 0 }, "`appPort` must be an integer port"],
     ["a key both plain and secret", { plainEnv: { ADMIN_TOKEN: "x" } }, "fleet env keys ADMIN_TOKEN must be either plain or secret"],
     ["a lower-case key", { plainEnv: { port: "1" } }, 'fleet plain env key "port"'],
     ["a multi-line plain value", { plainEnv: { MAIL_FROM: "a\nb" } }, "fleet plain env MAIL_FROM must be a single-line string"],

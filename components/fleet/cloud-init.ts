@@ -43,19 +43,19 @@ export interface CloudInitInput {
 
 export interface AppEnvInput {
   appPort: number;
-  /** Sender of the app's mail (`renfort:email.sender`). */
+  /** Sender of the app's mail (the From address on the sending domain). */
   mailFrom: string;
   /** Proxies whose forwarding headers the app trusts: Cloudflare's ranges and the private subnet (the LB). */
   trustedProxies: readonly string[];
-  /** `renfort:app.degradedMode`. */
+  /** Whether a new database starts in degraded mode (the app's `DEGRADED_MODE` seed). */
   degradedMode: boolean;
-  /** `renfort:fleet.poolSize`: must match the capacity model's pool size. */
+  /** PostgreSQL pool size per instance: the capacity model's `capacity.poolSize`. */
   poolSize: number;
-  /** `renfort:app.logLevel`. */
+  /** The app's log level (pino). */
   logLevel: string;
   /** The app's backstop rate limits per client per minute, from the edge's (see {@link backstopPerMinute}). */
   rateLimits: { signupPerMinute: number; writesPerMinute: number };
-  /** Client addresses (CIDR) the admin API answers, with its token: the operators' (`renfort:app.adminAllowedCidrs`). */
+  /** Client addresses (CIDR) the admin API answers, with its token: the operators' (the Fleet's `app.adminAllowedCidrs`). */
   adminAllowedCidrs: readonly string[];
 }
 
@@ -79,7 +79,7 @@ export function backstopPerMinute(limit: { requestsPerPeriod: number; periodSeco
  */
 export function plainAppEnv(e: AppEnvInput): Record<string, string> {
   if (e.trustedProxies.length === 0) throw new Error("fleet TRUSTED_PROXIES must list Cloudflare's ranges and the private subnet, got nothing");
-  if (e.adminAllowedCidrs.length === 0) throw new Error("fleet ADMIN_ALLOWED_CIDRS must list the operators' addresses (renfort:app.adminAllowedCidrs), got nothing");
+  if (e.adminAllowedCidrs.length === 0) throw new Error("fleet ADMIN_ALLOWED_CIDRS must list the operators' addresses (`app.adminAllowedCidrs`), got nothing");
   return {
     PORT: String(e.appPort),
     HOST: "0.0.0.0",
@@ -137,11 +137,11 @@ function literal(lines: string[], indent: string): string {
 export function renderCloudInit(input: CloudInitInput): string {
   if (!PINNED_IMAGE.test(input.image)) {
     throw new Error(
-      `the fleet image must come from the project's Scaleway registry and be pinned by digest (rg.<region>.scw.cloud/<namespace>/<repository>@sha256:<64 hex>), got ${JSON.stringify(input.image)}: set renfort:fleet.image.digest`,
+      `the fleet image must come from the project's Scaleway registry and be pinned by digest (rg.<region>.scw.cloud/<namespace>/<repository>@sha256:<64 hex>), got ${JSON.stringify(input.image)}: set \`image.digest\``,
     );
   }
   if (!Number.isInteger(input.appPort) || input.appPort < 1 || input.appPort > 65535) {
-    throw new Error(`renfort:fleet.appPort must be an integer port, got ${input.appPort}`);
+    throw new Error(`\`appPort\` must be an integer port, got ${input.appPort}`);
   }
   const overlap = Object.keys(input.plainEnv).filter((k) => k in input.secretEnv);
   if (overlap.length > 0) throw new Error(`fleet env keys ${overlap.join(", ")} must be either plain or secret, not both`);

@@ -91,6 +91,7 @@ export interface FleetArgs {
 }
 
 export class Fleet extends pulumi.ComponentResource {
+  /** The capacity model's verdict (plain); its reasons name this component's arguments (`capacity.maxInstances`). */
   public readonly capacity: CapacityVerdict;
   /** `rg.<region>.scw.cloud/<namespace>`: where the deploy workflow pushes the image. */
   public readonly registryEndpoint: pulumi.Output<string>;
@@ -119,10 +120,8 @@ export class Fleet extends pulumi.ComponentResource {
       }
     }
 
+    // Its reasons name this component's arguments; the caller shows them (stacks/wiring/fleet.ts names the config keys and warns).
     const verdict = capacityVerdict(args.capacity);
-    if (!verdict.ok) {
-      for (const reason of verdict.reasons) pulumi.log.warn(`capacity: ${reason}`, this);
-    }
 
     const registry = new scaleway.registry.Namespace(
       `${name}-registry`,

@@ -103,9 +103,9 @@ describe("originAcls", () => {
   });
 
   it.each([
-    ["a bad apex", { apex: "Renfort.gouv.fr." }, "renfort:domain.apex must be a lower-case host name"],
-    ["a bad main host", { mainHost: "" }, "renfort:domain.mainHost must be a lower-case host name"],
-    ["the same host twice", { apex: "www.renfort-benevoles.fr" }, "renfort:domain.apex and renfort:domain.mainHost must differ"],
+    ["a bad apex", { apex: "Renfort.gouv.fr." }, "`apex` must be a lower-case host name"],
+    ["a bad main host", { mainHost: "" }, "`mainHost` must be a lower-case host name"],
+    ["the same host twice", { apex: "www.renfort-benevoles.fr" }, "`apex` and `mainHost` must differ"],
     ["no Cloudflare range", { cloudflareRanges: [] }, "the Cloudflare ranges (data/cloudflare-ips.json) must not be empty"],
     ["no accepted value", { originAuth: { header: ORIGIN_AUTH_HEADER, values: [] } }, "the origin-auth header takes one accepted value, or two during a rotation"],
     ["three accepted values", { originAuth: { header: ORIGIN_AUTH_HEADER, values: ["a", "b", "c"] } }, "got 3"],

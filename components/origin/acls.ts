@@ -114,11 +114,11 @@ const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
  *      nothing is validated over plain HTTP and port 80 only redirects.
  */
 export function originAcls<V = string>(input: OriginAclInput<V>): AclSpec<V>[] {
-  for (const [key, host] of [["renfort:domain.apex", input.apex], ["renfort:domain.mainHost", input.mainHost]] as const) {
-    if (!HOSTNAME.test(host)) throw new Error(`${key} must be a lower-case host name such as www.example.fr, got ${JSON.stringify(host)}`);
+  for (const [arg, host] of [["apex", input.apex], ["mainHost", input.mainHost]] as const) {
+    if (!HOSTNAME.test(host)) throw new Error(`\`${arg}\` must be a lower-case host name such as www.example.fr, got ${JSON.stringify(host)}`);
   }
   if (input.apex === input.mainHost) {
-    throw new Error(`renfort:domain.apex and renfort:domain.mainHost must differ (the apex redirects to the main host), both are ${input.apex}`);
+    throw new Error(`\`apex\` and \`mainHost\` must differ (the apex redirects to the main host), both are ${input.apex}`);
   }
   if (input.cloudflareRanges.length === 0) {
     throw new Error("the Cloudflare ranges (data/cloudflare-ips.json) must not be empty: the origin lock would deny every visitor");

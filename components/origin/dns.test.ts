@@ -12,7 +12,7 @@ describe("apexARecords", () => {
     [["51.159.1.2", "51.159.3.4", "51.159.5.6"], 3600, "one or two load balancer IPv4 addresses"],
     [["51.159.1.2", "51.159.1.2"], 3600, "two different IPs"],
     [["51.159.1.2", "2001:db8::1"], 3600, "need IPv4 addresses"],
-    [["51.159.1.2", "51.159.3.4"], 30, "renfort:origin.apexRecordTtl must be an integer >= 60"],
+    [["51.159.1.2", "51.159.3.4"], 30, "`apexRecordTtl` must be an integer >= 60"],
   ])("rejects %p ttl %p", (ips, ttl, message) => {
     expect(() => apexARecords("renfort.gouv.fr", ips, ttl)).toThrow(message);
   });
@@ -34,7 +34,7 @@ describe("customCertificateChain", () => {
     expect(customCertificateChain(cert, key)).toBe(`${cert}\n${key}`);
   });
   it("rejects an empty key", () => {
-    expect(() => customCertificateChain(cert, "")).toThrow("renfort:originTlsPrivateKey is empty");
+    expect(() => customCertificateChain(cert, "")).toThrow("`originCertificate.privateKey` is empty");
   });
   it("rejects a certificate that is not PEM", () => {
     expect(() => customCertificateChain("nope", key)).toThrow("not a PEM certificate");

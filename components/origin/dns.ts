@@ -1,6 +1,6 @@
 /**
  * The apex domain's A records. The apex stays on sovereign DNS (not Cloudflare): these are handed to
- * the zone's owner as plan output, or declared in Scaleway DNS when `renfort:domain.apexDnsManagedHere`.
+ * the zone's owner as plan output, or declared in Scaleway DNS when the Origin's `apexDnsManagedHere` is true.
  */
 
 export interface ApexRecord {
@@ -22,7 +22,7 @@ export function apexARecords(apex: string, ips: readonly string[], ttl: number):
   for (const ip of ips) {
     if (!IPV4.test(ip)) throw new Error(`the apex A records need IPv4 addresses, got ${JSON.stringify(ip)}`);
   }
-  if (!Number.isInteger(ttl) || ttl < 60) throw new Error(`renfort:origin.apexRecordTtl must be an integer >= 60, got ${ttl}`);
+  if (!Number.isInteger(ttl) || ttl < 60) throw new Error(`\`apexRecordTtl\` must be an integer >= 60, got ${ttl}`);
   return ips.map((value) => ({ name: apex, type: "A", value, ttl }));
 }
 
@@ -61,7 +61,7 @@ export function customCertificateChain(certificatePem: string, privateKeyPem: st
   // The key is not inspected here: the offline plan only has a placeholder for it, and the load balancer
   // API rejects a key that does not match the certificate. Its value never appears in an error.
   if (privateKeyPem.length === 0) {
-    throw new Error(options.emptyKeyMessage ?? "renfort:originTlsPrivateKey is empty: set it with pulumi config set --secret originTlsPrivateKey < origin.key");
+    throw new Error(options.emptyKeyMessage ?? "`originCertificate.privateKey` is empty: give the private key of the certificate signing request");
   }
   const withNewline = (s: string) => (s.endsWith("\n") ? s : `${s}\n`);
   return [certificatePem, intermediates, privateKeyPem]

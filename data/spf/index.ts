@@ -1,7 +1,7 @@
 /**
  * Vendored copies of the email providers' SPF include chains (data/spf/<provider>.json): the DNS records a
  * receiver fetches when it follows `include:_spf.tem.scaleway.com` or `include:spf.brevo.com`. The one copy
- * read by the program (components/email: the offline validator's resolver) and by the policy pack
+ * read by the offline plan (tools/plan/email: the verdict's resolver) and by the policy pack
  * (policies `email-spf-lookups`), so the worst-case lookup count of the planned SPF record is computed
  * without the network, the same way on both sides. Each file says when and where it was taken;
  * `refresh.ts` re-takes it from DNS.

@@ -1,6 +1,6 @@
 /**
  * Re-takes a provider's SPF include chain from live DNS and rewrites its vendored copy (data/spf/<provider>.json),
- * so the program's validator and the policy pack count the lookups of the records receivers really fetch.
+ * so the offline plan's email verdict and the policy pack count the lookups of the records receivers really fetch.
  * Run by an operator on a machine with DNS, never by the tests:
  *
  *   npx tsx data/spf/refresh.ts scaleway-tem          # print what would be written

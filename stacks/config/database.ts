@@ -16,6 +16,20 @@ const role = z.strictObject({
   connectionLimit: z.number().int().min(-1),
 });
 
+/** `settings.max_connections`: Scaleway takes engine settings as strings; a whole number > 0. */
+const MAX_CONNECTIONS = /^[1-9]\d*$/;
+
+/**
+ * The instance's `settings.max_connections` as a number, read in this one place (the schema's check below,
+ * the capacity model's input in stacks/wiring/fleet.ts): undefined when the stack leaves the engine default,
+ * NaN when it is not a whole number > 0 written as a string (the schema refuses it).
+ */
+export function maxConnectionsOf(settings: Readonly<Record<string, string>>): number | undefined {
+  const value = settings.max_connections;
+  if (value === undefined) return undefined;
+  return MAX_CONNECTIONS.test(value) ? Number(value) : Number.NaN;
+}
+
 export const databaseSchema = z.strictObject({
   /** Engine and major version (PostgreSQL 16 or newer). */
   engine: z.string().regex(/^PostgreSQL-(1[6-9]|[2-9]\d)$/, "must be PostgreSQL-16 or newer, e.g. PostgreSQL-16"),
@@ -49,14 +63,14 @@ export const databaseSchema = z.strictObject({
   roles: z.strictObject({ migrator: role, app: role, readonly: role }),
   readReplica: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
 }).superRefine((d, ctx) => {
-  const maxConnections = d.settings.max_connections;
-  if (maxConnections !== undefined && !/^\d+$/.test(maxConnections)) {
-    ctx.addIssue({ code: "custom", path: ["settings", "max_connections"], message: 'must be a whole number written as a string, e.g. "800"', input: maxConnections });
+  const maxConnections = maxConnectionsOf(d.settings);
+  if (Number.isNaN(maxConnections)) {
+    ctx.addIssue({ code: "custom", path: ["settings", "max_connections"], message: 'must be a whole number > 0 written as a string, e.g. "800"', input: d.settings.max_connections });
   } else if (maxConnections !== undefined) {
     // The roles' limits must fit under the instance's cap, or the last role to connect gets refused under load.
     const limits = Object.values(d.roles).map((r) => r.connectionLimit);
     const sum = limits.reduce((a, b) => a + b, 0);
-    if (limits.includes(-1) || sum >= Number(maxConnections)) {
+    if (limits.includes(-1) || sum >= maxConnections) {
       ctx.addIssue({
         code: "custom",
         path: ["roles"],

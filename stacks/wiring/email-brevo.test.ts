@@ -7,8 +7,8 @@ import { MOCK_TEM_DKIM_PUBLIC_KEY } from "../../tools/plan/mocks";
 import { committedStack, evaluateStack, withProviders } from "../../tools/plan/testing";
 import { isSecret, redactSecrets, unwrapSecrets } from "../../tools/plan/values";
 import { createEmail } from "./email";
-import type { EmailValidationVerdict } from "../../components/email/index";
-import { installDnsGuard } from "../../components/email/testing/dns-guard";
+import { emailVerdict } from "../../tools/plan/email/verdict";
+import { installDnsGuard } from "../../tools/plan/email/testing/dns-guard";
 
 const prod = committedStack("prod", (raw) => {
   raw.email = {
@@ -28,7 +28,7 @@ const guard = installDnsGuard();
 beforeAll(async () => {
   run = await evaluateStack(prod, () => {
     const email = createEmail(cfg, withProviders(cfg), { brevoSmtpKey: pulumi.secret(SMTP_KEY) });
-    return { email: { smtpUrl: email.smtpUrl, validation: email.validation } };
+    return { email: { domain: cfg.email.domain, sender: cfg.email.sender, smtpUrl: email.smtpUrl, records: email.records } };
   });
   byName = Object.fromEntries(run.resources.map((r) => [r.name, r]));
 });
@@ -48,10 +48,12 @@ describe("Email component, provider brevo", () => {
     expect(byName["renfort-email-verification"].inputs).toMatchObject({ name: DOMAIN, type: "TXT", content: '"brevo-code:0123abcd"' });
   });
 
-  it("passes validation (SPF and the ownership TXT share the name without being two SPF records)", () => {
-    const v = (run.outputs.email as { validation: EmailValidationVerdict }).validation;
-    expect(v.problems).toEqual([]);
-    expect(v.ok).toBe(true);
+  it("exports records the plan's verdict passes (SPF and the ownership TXT share the name without being two SPF records)", async () => {
+    const v = await emailVerdict(run.outputs.email, { tier: "prod", zone: cfg.domain.zone });
+    expect(v?.problems).toEqual([]);
+    expect(v?.ok).toBe(true);
+    // Judged against Brevo's vendored chain, the one its SPF record includes.
+    expect(v?.checks.filter((c) => c.check === "spf-chain-data").map((c) => c.record)).toEqual(["spf TXT spf.brevo.com"]);
   });
 
   it("gives the app the Brevo relay with the SMTP key, as a secret", () => {

@@ -42,14 +42,11 @@ describe("renfort:email config", () => {
 });
 
 describe("emailArgsFromConfig", () => {
-  it("maps the prod config onto TEM args: zone, sender, tier, DMARC, project, region, -all", () => {
+  it("maps the prod config onto TEM args: domain, zone id, DMARC, project, region, -all (nothing about a verdict: the plan computes it)", () => {
     const args = emailArgsFromConfig(parseConfig(committedRaw("prod")));
     expect(args).toEqual({
       domain: "mail.renfort-benevoles.fr",
       zoneId: "32ef0ee2908e2e491b72fa28d1a7f1ca",
-      zoneName: "renfort-benevoles.fr",
-      sender: "benevoles@mail.renfort-benevoles.fr",
-      tier: "prod",
       dmarc: { policy: "quarantine", rua: ["mailto:dmarc@renfort-benevoles.fr"] },
       spfAll: "-all",
       ttl: 3600,

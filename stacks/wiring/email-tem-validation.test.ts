@@ -10,10 +10,7 @@ import { check } from "../../policies/testing/check";
 import { scwTemValidationTimeout } from "../../policies/rules/platform-limits/scw-tem-validation-timeout";
 import { createEmail } from "./email";
 import { DEFAULT_TEM_VALIDATION_TIMEOUT_SECONDS, temValidationProblem } from "../../components/email/index";
-import { installDnsGuard } from "../../components/email/testing/dns-guard";
 
-const guard = installDnsGuard();
-afterAll(() => guard.restore());
 const prod = committedStack("prod");
 
 function deploy(preview = false) {

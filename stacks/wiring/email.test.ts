@@ -7,8 +7,9 @@ import { MOCK_TEM_DKIM_PUBLIC_KEY } from "../../tools/plan/mocks";
 import { committedStack, evaluateStack, withProviders } from "../../tools/plan/testing";
 import { isSecret, redactSecrets, unwrapSecrets } from "../../tools/plan/values";
 import { createEmail } from "./email";
-import { TEM_SMTP_PERMISSION_SET, type EmailValidationVerdict } from "../../components/email/index";
-import { installDnsGuard } from "../../components/email/testing/dns-guard";
+import { TEM_SMTP_PERMISSION_SET } from "../../components/email/index";
+import { emailVerdict } from "../../tools/plan/email/verdict";
+import { installDnsGuard } from "../../tools/plan/email/testing/dns-guard";
 
 // The platform mocks echo inputs for IAM API keys; a real key also has a secret key (the SMTP password).
 // Until tools/plan/mocks.ts gives `scaleway:iam/apiKey:ApiKey` computed outputs, add them here.
@@ -42,13 +43,15 @@ const guard = installDnsGuard();
 beforeAll(async () => {
   run = await evaluateStack(prod, () => {
     const email = createEmail(cfg, withProviders(cfg));
-    return { email: { smtpUrl: email.smtpUrl, records: email.records, validation: email.validation } };
+    return { email: { domain: cfg.email.domain, sender: cfg.email.sender, smtpUrl: email.smtpUrl, records: email.records } };
   });
   byName = Object.fromEntries(run.resources.map((r) => [r.name, r]));
 });
 afterAll(() => guard.restore());
 
-const email = () => run.outputs.email as { smtpUrl: unknown; records: unknown; validation: EmailValidationVerdict };
+const email = () => run.outputs.email as { smtpUrl: unknown; records: unknown };
+/** The plan's verdict over what the component exported, as `npm run plan` computes it. */
+const verdictOf = (exported: unknown) => emailVerdict(exported, { tier: "prod", zone: cfg.domain.zone });
 
 describe("Email component, prod stack", () => {
   it("uses the sending domain from config (mail.<zone>)", () => {
@@ -128,18 +131,19 @@ describe("Email component, prod stack", () => {
 
   it("exports the records as plain data", () => {
     expect(isSecret(email().records)).toBe(false);
-    const records = email().records as { key: string; name: string; type: string; content: string; priority?: number; ttl: number }[];
-    expect(records.map((r) => [r.key.replace(/^dkim-.*/, "dkim-<selector>"), r.type, r.name.replace(/^[0-9a-f-]+\._domainkey/, "<selector>._domainkey")])).toEqual([
-      ["spf", "TXT", DOMAIN],
-      ["dkim-<selector>", "TXT", `<selector>._domainkey.${DOMAIN}`],
-      ["dmarc", "TXT", `_dmarc.${DOMAIN}`],
-      ["mx", "MX", DOMAIN],
+    const records = email().records as { key: string; purpose: string; name: string; type: string; content: string; priority?: number; ttl: number }[];
+    expect(records.map((r) => [r.key.replace(/^dkim-.*/, "dkim-<selector>"), r.purpose, r.type, r.name.replace(/^[0-9a-f-]+\._domainkey/, "<selector>._domainkey")])).toEqual([
+      ["spf", "spf", "TXT", DOMAIN],
+      ["dkim-<selector>", "dkim", "TXT", `<selector>._domainkey.${DOMAIN}`],
+      ["dmarc", "dmarc", "TXT", `_dmarc.${DOMAIN}`],
+      ["mx", "mx", "MX", DOMAIN],
     ]);
     expect(records[3]).toMatchObject({ content: "blackhole.tem.scaleway.com", priority: 10, ttl: 3600 });
   });
 
-  it("exports a passing verdict for the prod records", () => {
-    const v = email().validation;
+  it("exports records the plan's verdict passes in prod", async () => {
+    const v = await verdictOf(email());
+    if (!v) throw new Error("the plan found no email records to judge");
     expect(v.ok).toBe(true);
     expect(v.problems).toEqual([]);
     expect(v.tier).toBe("prod");
@@ -151,15 +155,15 @@ describe("Email component, prod stack", () => {
   it("runs as a preview, with the names and types of SPF, DMARC and MX as literals", async () => {
     const preview = await evaluateStack(prod, () => {
       const e = createEmail(cfg, withProviders(cfg));
-      return { validation: e.validation };
+      return { email: { domain: cfg.email.domain, sender: cfg.email.sender, records: e.records } };
     }, { preview: true });
     const p = Object.fromEntries(preview.resources.map((r) => [r.name, r.inputs]));
     expect(p["renfort-email-spf"]).toMatchObject({ name: DOMAIN, type: "TXT" });
     expect(p["renfort-email-dmarc"]).toMatchObject({ name: `_dmarc.${DOMAIN}`, type: "TXT" });
     expect(p["renfort-email-mx"]).toMatchObject({ name: DOMAIN, type: "MX" });
-    // The mock monitor answers computed outputs in a preview too, so the verdict is there; with the real
-    // engine it is unknown until TEM has answered.
-    expect((preview.outputs.validation as EmailValidationVerdict).ok).toBe(true);
+    // The mock monitor answers computed outputs in a preview too, so the plan judges them; with the real
+    // engine the records are unknown until TEM has answered, and the plan shows no verdict.
+    expect((await verdictOf(preview.outputs.email))?.ok).toBe(true);
   });
 
   it("never touched the network", () => {

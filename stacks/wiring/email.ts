@@ -16,9 +16,6 @@ export function emailArgsFromConfig(cfg: RenfortConfig, secrets: EmailSecrets = 
   const common = {
     domain: e.domain,
     zoneId: cfg.edge.zoneId,
-    zoneName: cfg.domain.zone,
-    sender: e.sender,
-    tier: cfg.tier,
     dmarc: { policy: e.dmarc.policy, rua: e.dmarc.rua },
     // -all everywhere: staging may soften to ~all only through the component arg, never by default.
     spfAll: "-all" as const,

@@ -1,13 +1,15 @@
 /**
  * Maps the typed stack config onto the Fleet component's args (the component never reads config).
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { RenfortConfig } from "../config";
+import { maxConnectionsOf } from "../config/database";
 import type { StackSecrets } from "../load";
 import { cloudflareRanges } from "../../data/cloudflare-ranges";
-import { parseMaxConnections } from "../../components/fleet/capacity";
+import { type CapacityInputs, type CapacityVerdict } from "../../components/fleet/capacity";
 import { Fleet, type FleetArgs, type FleetLoadBalancer } from "../../components/fleet/index";
 import { backstopPerMinute } from "../../components/fleet/cloud-init";
+import { nameArgs, withArgKeys, type ArgKeys } from "./problems";
 
 export interface FleetDeps {
   privateNetworkId: pulumi.Input<string>;
@@ -21,9 +23,50 @@ export interface FleetDeps {
   smtpUrl: pulumi.Input<string>;
 }
 
+/**
+ * Config key of each argument the fleet names in its messages: the capacity model's inputs (its verdict's
+ * reasons and its refusals) and the values the cloud-init checks.
+ */
+export const FLEET_ARG_KEYS: ArgKeys = {
+  "capacity.targetSignupsPerSecond": "capacity.targetSignupsPerSecond",
+  "capacity.signupsPerSecondPerInstance": "capacity.signupsPerSecondPerInstance",
+  "capacity.headroom": "capacity.headroom",
+  "capacity.connectionReserve": "capacity.connectionReserve",
+  "capacity.minInstances": "fleet.minInstances",
+  "capacity.maxInstances": "fleet.maxInstances",
+  "capacity.poolSize": "fleet.poolSize",
+  "capacity.databaseMaxConnections": "database.settings.max_connections",
+  "capacity.appRoleConnectionLimit": "database.roles.app.connectionLimit",
+  "image.digest": "fleet.image.digest",
+  appPort: "fleet.appPort",
+  "app.adminAllowedCidrs": "app.adminAllowedCidrs",
+};
+
+/** The capacity model's inputs for a stack. */
+export function capacityArgsFromConfig(cfg: RenfortConfig): CapacityInputs {
+  const { fleet: f, capacity: c } = cfg;
+  return {
+    targetSignupsPerSecond: c.targetSignupsPerSecond,
+    signupsPerSecondPerInstance: c.signupsPerSecondPerInstance,
+    headroom: c.headroom,
+    minInstances: f.minInstances,
+    maxInstances: f.maxInstances,
+    poolSize: f.poolSize,
+    connectionReserve: c.connectionReserve,
+    databaseMaxConnections: maxConnectionsOf(cfg.database.settings),
+    // -1 means unlimited in PostgreSQL: nothing to check against.
+    ...(cfg.database.roles.app.connectionLimit >= 0 ? { appRoleConnectionLimit: cfg.database.roles.app.connectionLimit } : {}),
+  };
+}
+
+/** The capacity verdict with its reasons naming config keys instead of the fleet's arguments: what the stack exports and the plan shows. */
+export function capacityVerdictByKey(verdict: CapacityVerdict): CapacityVerdict {
+  return { ...verdict, reasons: verdict.reasons.map((r) => nameArgs(r, FLEET_ARG_KEYS)) };
+}
+
 /** The component's args for a stack; pure, so tests can read what each stack asks for. */
 export function fleetArgsFromConfig(cfg: RenfortConfig, secrets: Pick<StackSecrets, "adminToken">, deps: FleetDeps): FleetArgs {
-  const { fleet: f, capacity: c } = cfg;
+  const f = cfg.fleet;
   return {
     region: cfg.scaleway.region,
     projectId: cfg.scaleway.projectId,
@@ -48,24 +91,17 @@ export function fleetArgsFromConfig(cfg: RenfortConfig, secrets: Pick<StackSecre
     },
     databaseCaCertificate: deps.databaseCaCertificate,
     secrets: { databaseUrl: deps.appDatabaseUrl, smtpUrl: deps.smtpUrl, adminToken: secrets.adminToken },
-    capacity: {
-      targetSignupsPerSecond: c.targetSignupsPerSecond,
-      signupsPerSecondPerInstance: c.signupsPerSecondPerInstance,
-      headroom: c.headroom,
-      minInstances: f.minInstances,
-      maxInstances: f.maxInstances,
-      poolSize: f.poolSize,
-      connectionReserve: c.connectionReserve,
-      databaseMaxConnections: parseMaxConnections(cfg.database.settings.max_connections),
-      // -1 means unlimited in PostgreSQL: nothing to check against.
-      ...(cfg.database.roles.app.connectionLimit >= 0 ? { appRoleConnectionLimit: cfg.database.roles.app.connectionLimit } : {}),
-    },
+    capacity: capacityArgsFromConfig(cfg),
     healthGate: { timeoutSeconds: f.healthGateTimeoutSeconds },
     resourceName: `renfort-${cfg.tier}`,
     tags: ["renfort", `renfort-tier-${cfg.tier}`],
   };
 }
 
-export function createFleet(cfg: RenfortConfig, secrets: StackSecrets, deps: FleetDeps, opts: pulumi.ComponentResourceOptions): Fleet {
-  return new Fleet("renfort-fleet", fleetArgsFromConfig(cfg, secrets, deps), opts);
+/** The stack's fleet, and its capacity verdict named by config key (a verdict that is not ok is also a warning of `pulumi up`). */
+export function createFleet(cfg: RenfortConfig, secrets: StackSecrets, deps: FleetDeps, opts: pulumi.ComponentResourceOptions): { fleet: Fleet; capacity: CapacityVerdict } {
+  const fleet = withArgKeys(FLEET_ARG_KEYS, () => new Fleet("renfort-fleet", fleetArgsFromConfig(cfg, secrets, deps), opts));
+  const capacity = capacityVerdictByKey(fleet.capacity);
+  for (const reason of capacity.reasons) pulumi.log.warn(`capacity: ${reason}`, fleet);
+  return { fleet, capacity };
 }

@@ -13,11 +13,7 @@ import { check } from "../../policies/testing/check";
 import { scwPgwSmtpBlocked } from "../../policies/rules/platform-limits/scw-pgw-smtp-blocked";
 import type { GateResource } from "../../policies/lib/run";
 import { createEmail } from "./email";
-import { installDnsGuard } from "../../components/email/testing/dns-guard";
 import { createNetwork } from "./network";
-
-const guard = installDnsGuard();
-afterAll(() => guard.restore());
 
 function withBrevo(raw: Record<string, unknown>): void {
   raw.email = {

@@ -54,7 +54,7 @@ async function runStack(stack: "staging" | "prod", preview = false, edit: (raw: 
     const opts = withProviders(cfg);
     const secrets = { originTlsPrivateKey: pulumi.secret(SECRETS.tlsKey), adminToken: pulumi.secret(SECRETS.adminToken), acmeDnsApiToken: pulumi.secret(SECRETS.acmeToken) };
     const origin = createOrigin(cfg, secrets, { privateNetworkId: pulumi.output(PN) }, opts);
-    const fleet = createFleet(
+    const { fleet, capacity } = createFleet(
       cfg,
       secrets,
       { privateNetworkId: pulumi.output(PN), loadBalancers: origin.loadBalancers, appDatabaseUrl: pulumi.secret(SECRETS.databaseUrl), databaseCaCertificate: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", smtpUrl: pulumi.secret(SECRETS.smtpUrl) },
@@ -66,7 +66,7 @@ async function runStack(stack: "staging" | "prod", preview = false, edit: (raw: 
       apexRecords: origin.apexRecords,
       apexAcmeDelegation: origin.apexAcmeDelegation,
       apexCertificateNotAfter: origin.apexCertificateNotAfter,
-      capacity: fleet.capacity,
+      capacity,
       registry: fleet.registryEndpoint,
       imageReference: fleet.imageReference,
       release: fleet.release,

@@ -5,6 +5,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { apexCertificateWanted, missingSecretProblem, type RenfortConfig } from "../config";
 import type { StackSecrets } from "../load";
 import { Origin, type OriginArgs } from "../../components/origin/index";
+import { withArgKeys, type ArgKeys } from "./problems";
 
 export interface OriginDeps {
   privateNetworkId: pulumi.Input<string>;
@@ -47,6 +48,16 @@ export function originArgsFromConfig(cfg: RenfortConfig, secrets: Pick<StackSecr
   };
 }
 
+/** Config key of each argument the origin names in its messages. */
+export const ORIGIN_ARG_KEYS: ArgKeys = {
+  apex: "domain.apex",
+  mainHost: "domain.mainHost",
+  apexDnsManagedHere: "domain.apexDnsManagedHere",
+  apexDnsPointedHere: "domain.apexDnsPointedHere",
+  apexRecordTtl: "origin.apexRecordTtl",
+  "originCertificate.privateKey": "originTlsPrivateKey",
+};
+
 export function createOrigin(cfg: RenfortConfig, secrets: StackSecrets, deps: OriginDeps, opts: pulumi.ComponentResourceOptions): Origin {
-  return new Origin("renfort-origin", originArgsFromConfig(cfg, secrets, deps), opts);
+  return withArgKeys(ORIGIN_ARG_KEYS, () => new Origin("renfort-origin", originArgsFromConfig(cfg, secrets, deps), opts));
 }

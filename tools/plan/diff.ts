@@ -353,7 +353,8 @@ export function diffPlans(base: PlanJson, head: PlanJson): PlanDiff {
     outputs: diffDocument(base.outputs, head.outputs).filter(
       (c) =>
         c.kind !== "secret" &&
-        // the plan copies these verdicts from the outputs; they have their own sections
+        // the plan copies the capacity verdict from the outputs, and a plan made before the email verdict
+        // moved into the plan (an older --diff-against ref) still exports it there: both have their own sections
         !(head.capacity !== undefined && /^capacity(\.|\[|$)/.test(c.path)) &&
         !(head.email !== undefined && /^email\.validation(\.|\[|$)/.test(c.path)),
     ),

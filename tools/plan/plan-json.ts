@@ -57,7 +57,7 @@ export interface PlanJson {
   outputs: Record<string, JsonValue>;
   /** Capacity verdict of the capacity model (shape owned by the capacity tool). */
   capacity?: JsonValue;
-  /** Email-authentication validation verdict (shape owned by the email tool). */
+  /** Email-authentication verdict the plan computes over the exported records (tools/plan/email/verdict.ts). */
   email?: JsonValue;
   /** Clearly-marked placeholders of the stack file (data/placeholders.ts): `pulumi up` refuses them until replaced. */
   placeholders?: { key: string; value: string; why: string }[];

@@ -8,6 +8,7 @@ import { runGate, type GateResource, type GateViolation } from "../../policies/g
 import { loadStackConfig } from "../../stacks/load";
 import { buildPlatform } from "../../stacks/platform";
 import { placeholdersIn, type Placeholder } from "../../data/placeholders";
+import { emailVerdict } from "./email/verdict";
 import { evaluateProgram, type ProgramRun } from "./harness";
 import { SECRET_FINGERPRINT_KEY_ENV, secretFingerprints, type JsonValue, type PlanJson } from "./plan-json";
 import { readStackFile } from "./stack-file";
@@ -42,7 +43,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
   const stackFile = options.configFile ?? join(REPO_ROOT, `Pulumi.${options.stack}.yaml`);
   const { config, secretKeys } = readStackFile(stackFile);
   const now = options.now ?? new Date();
-  const seen: { tier?: "staging" | "prod"; posture: string[]; placeholders: Placeholder[]; provenance?: CapacityProvenance } = { posture: [], placeholders: [] };
+  const seen: { tier?: "staging" | "prod"; zone?: string; posture: string[]; placeholders: Placeholder[]; provenance?: CapacityProvenance } = { posture: [], placeholders: [] };
   const run = await evaluateProgram({
     stack: options.stack,
     config,
@@ -51,6 +52,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
     program: () => {
       const loaded = loadStackConfig({ posture: "report", now });
       seen.tier = loaded.config.tier;
+      seen.zone = loaded.config.domain.zone;
       // Whether a campaign measured the per-instance figure, or a waiver stands in: shown with the capacity verdict.
       seen.provenance = capacityProvenance(loaded.config.capacity, loaded.config.tier, now).provenance;
       seen.posture = loaded.posture;
@@ -82,7 +84,8 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
 
   const fingerprintKey = process.env[SECRET_FINGERPRINT_KEY_ENV];
   const outputs = redactSecrets(run.outputs) as Record<string, JsonValue>;
-  const emailOutput = outputs.email as Record<string, JsonValue> | undefined;
+  // The email-authentication verdict is the plan's, over the records the Email component exports.
+  const email = await emailVerdict(outputs.email, { tier, ...(seen.zone ? { zone: seen.zone } : {}) });
   const plan: PlanJson = {
     stack: run.stack,
     project: run.project,
@@ -98,7 +101,7 @@ export async function planStack(options: PlanOptions): Promise<PlanResult> {
     })),
     outputs,
     ...(outputs.capacity !== undefined ? { capacity: withProvenance(outputs.capacity, seen.provenance) } : {}),
-    ...(emailOutput?.validation !== undefined ? { email: emailOutput.validation } : {}),
+    ...(email ? { email: email as unknown as JsonValue } : {}),
     ...(seen.placeholders.length ? { placeholders: seen.placeholders.map((p) => ({ ...p })) } : {}),
     violations: violations.map((v) => ({ ...v })),
   };

@@ -72,7 +72,7 @@ export function capacityLines(verdict: JsonValue | undefined): string[] {
   return [head, ...provenanceLines(verdict.provenance), ...reasons];
 }
 
-/** One line for the email-authentication verdict (components/email/validate.ts), plus what is not ok. */
+/** One line for the email-authentication verdict (tools/plan/email/validate.ts), plus what is not ok. */
 export function emailLines(verdict: JsonValue | undefined): string[] {
   if (!isObject(verdict)) return [];
   const checks = (Array.isArray(verdict.checks) ? verdict.checks : []).filter(isObject);

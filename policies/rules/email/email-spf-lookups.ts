@@ -14,7 +14,7 @@ const PROBE_IP = "192.0.2.1";
 /** mailauth stops at the RFC limit; a higher limit lets it count how far above 10 a record goes. */
 const COUNT_LIMIT = 50;
 
-/** Vendored record sets by name (data/spf/<provider>.json, shared with the program's email validator). */
+/** Vendored record sets by name (data/spf/<provider>.json, shared with the offline plan's email verdict). */
 type Vendored = Readonly<Record<string, SpfRecordSets>>;
 
 class NotFound extends Error {
@@ -63,7 +63,7 @@ function missingIncludes(root: string, records: PlannedRecord[], extra: Vendored
 /**
  * RFC 7208 §4.6.4 caps an SPF evaluation at 10 DNS-querying terms (and 2 void lookups); above that every
  * receiver returns permerror. Counted with mailauth over the planned records and the providers' include
- * chains vendored in data/spf/<provider>.json (the copy the program's email validator reads too), so the
+ * chains vendored in data/spf/<provider>.json (the copy the offline plan's email verdict reads too), so the
  * check needs no network.
  */
 export const emailSpfLookups = stackPolicy<Config>(

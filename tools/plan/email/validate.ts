@@ -9,9 +9,9 @@
  * `np`/`t` tags of DMARCbis), null MX RFC 7505.
  */
 import { createPublicKey } from "node:crypto";
-import { dmarc as mailauthDmarc, getDmarcRecord, getPublicKey, spf as mailauthSpf } from "../../adapters/mailauth";
-import type { SpfChain } from "./data";
-import { normalizeName, TXT_CHUNK_MAX, unquoteTxt, type PlannedRecord } from "./records";
+import { dmarc as mailauthDmarc, getDmarcRecord, getPublicKey, spf as mailauthSpf } from "../../../adapters/mailauth";
+import type { SpfChain } from "../../../data/spf";
+import { normalizeName, TXT_CHUNK_MAX, unquoteTxt, type PlannedRecord } from "../../../components/email/records";
 
 export type Tier = "staging" | "prod";
 

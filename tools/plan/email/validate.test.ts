@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from "node:crypto";
 import dns from "node:dns";
-import { MOCK_PROJECT_ID, MOCK_TEM_DKIM_PUBLIC_KEY } from "../../tools/plan/mocks";
-import { VENDORED_SPF_CHAINS, type SpfChain } from "./data";
-import { planRecords, quoteTxt, type PlannedRecord, type RecordPurpose } from "./records";
+import { MOCK_PROJECT_ID, MOCK_TEM_DKIM_PUBLIC_KEY } from "../mocks";
+import { VENDORED_SPF_CHAINS, type SpfChain } from "../../../data/spf";
+import { planRecords, quoteTxt, type PlannedRecord, type RecordPurpose } from "../../../components/email/records";
 import { installDnsGuard, type DnsGuard } from "./testing/dns-guard";
 import { createOfflineResolver, dkimKeyProblems, parseDmarc, spfSyntaxProblems, validateEmailRecords, type EmailValidationVerdict, type Tier } from "./validate";
 
