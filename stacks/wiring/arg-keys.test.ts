@@ -37,7 +37,7 @@ describe("the fleet's capacity verdict, named by config key", () => {
   it("refuses an input the model cannot use when the fleet is built, naming the key (the config's own rules refuse it first)", async () => {
     const stack = committedStack("prod");
     stack.config.fleet.poolSize = 0;
-    const secrets = { originTlsPrivateKey: pulumi.secret("k"), adminToken: pulumi.secret("t") };
+    const secrets = { originTlsPrivateKey: pulumi.secret("k"), adminToken: pulumi.secret("t"), acmeDnsApiToken: pulumi.secret("cf") };
     const run = evaluateStack(stack, () => {
       const opts = withProviders(stack.config);
       const origin = createOrigin(stack.config, secrets, { privateNetworkId: pulumi.output("pn") }, opts);
@@ -56,7 +56,7 @@ describe("what the origin's constructor refuses, named by config key", () => {
   it("an apex equal to the main host: renfort:domain.apex and renfort:domain.mainHost", async () => {
     const stack = committedStack("prod");
     stack.config.domain.apex = stack.config.domain.mainHost;
-    const secrets = { originTlsPrivateKey: pulumi.secret("k"), adminToken: pulumi.secret("t") };
+    const secrets = { originTlsPrivateKey: pulumi.secret("k"), adminToken: pulumi.secret("t"), acmeDnsApiToken: pulumi.secret("cf") };
     const run = evaluateStack(stack, () => {
       createOrigin(stack.config, secrets, { privateNetworkId: pulumi.output("pn") }, withProviders(stack.config));
     });

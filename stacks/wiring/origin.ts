@@ -53,7 +53,7 @@ export const ORIGIN_ARG_KEYS: ArgKeys = {
   apex: "domain.apex",
   mainHost: "domain.mainHost",
   apexDnsManagedHere: "domain.apexDnsManagedHere",
-  apexDnsPointedHere: "domain.apexDnsPointedHere",
+  acmeChallengeZone: "domain.zone",
   apexRecordTtl: "origin.apexRecordTtl",
   "originCertificate.privateKey": "originTlsPrivateKey",
 };
