@@ -50,12 +50,19 @@ async function signupStatuses(env: Record<string, string>, n: number): Promise<n
   try {
     await app.listen({ port: 0, host: "127.0.0.1" });
     const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    // Sixteen at a time: the limiter's window is a fixed minute, and one request after another could outlast
+    // it on a loaded machine (the window would reset and the last request pass); the count is what is asserted.
     const statuses: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const r = await fetch(`${base}/api/volunteers`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
-      await r.arrayBuffer();
-      statuses.push(r.status);
-    }
+    let sent = 0;
+    const client = async () => {
+      while (sent < n) {
+        sent++;
+        const r = await fetch(`${base}/api/volunteers`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+        await r.arrayBuffer();
+        statuses.push(r.status);
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, client));
     return statuses;
   } finally {
     await app.close();
@@ -77,8 +84,9 @@ describe.each(["staging", "prod"] as const)("%s", (name) => {
   it("one instance lets through everything the edge can pass in a minute, and only then answers 429", async () => {
     const backstop = Number(env.RATE_LIMIT_SIGNUP_PER_MINUTE);
     const statuses = await signupStatuses(env, backstop + 1);
-    expect(statuses.slice(0, backstop).filter((s) => s === 429)).toHaveLength(0);
-    expect(statuses[backstop]).toBe(429);
+    expect(statuses).toHaveLength(backstop + 1);
+    expect(statuses.filter((s) => s === 400)).toHaveLength(backstop);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(1);
   });
 
   if (name === "prod") {
@@ -86,7 +94,7 @@ describe.each(["staging", "prod"] as const)("%s", (name) => {
       const signup = edge.rate_limit_signup!;
       expect((signup.requestsPerPeriod * 60) / signup.period).toBeGreaterThanOrEqual(TOWN_HALL_SIGNUPS_PER_MINUTE);
       const statuses = await signupStatuses(env, TOWN_HALL_SIGNUPS_PER_MINUTE);
-      expect(statuses.filter((s) => s === 429)).toHaveLength(0);
+      expect(statuses.filter((s) => s === 400)).toHaveLength(TOWN_HALL_SIGNUPS_PER_MINUTE);
     });
   }
 });
