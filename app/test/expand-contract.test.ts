@@ -1,11 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { buildBundle } from "../scripts/build";
 import { runMigrations } from "../src/migrate";
+import { scratchDir } from "../../testing/scratch";
 
 /**
  * Expand/contract, issue 15: during a rollout the previous release's instances keep serving on the
@@ -121,7 +121,7 @@ async function contractChecks(base: string, db: pg.Pool): Promise<string[]> {
 }
 
 maybe("the previous release's app on the schema this release's migrations make (expand/contract)", () => {
-  const work = mkdtempSync(join(tmpdir(), "renfort-previous-"));
+  const work = scratchDir("renfort-previous-");
   const ref = "ref" in previous ? previous.ref : "";
   let bundle: string;
   const databases: string[] = [];

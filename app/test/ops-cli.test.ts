@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createServer, connect, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDb, type TestDb } from "./db";
 import { ADMIN_TOKEN } from "./app-harness";
 import { runBundle, until, type Proc } from "./spawn";
+import { scratchDir } from "../../testing/scratch";
 
 /**
  * `npm run ops -- degraded ...` (tools/ops) against bundle processes behind a real HAProxy on this
@@ -51,7 +51,7 @@ async function freePort(): Promise<number> {
 /** HAProxy, round robin over the given ports; returns its base URL. */
 async function balancer(ports: number[]): Promise<string> {
   const port = await freePort();
-  const cfg = join(mkdtempSync(join(tmpdir(), "renfort-ops-")), "haproxy.cfg");
+  const cfg = join(scratchDir("renfort-ops-"), "haproxy.cfg");
   writeFileSync(
     cfg,
     [

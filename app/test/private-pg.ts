@@ -1,8 +1,8 @@
 import { execFile } from "node:child_process";
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { onTeardown, scratchDir } from "../../testing/scratch";
 
 /**
  * A private PostgreSQL cluster for fault tests that stop and start the server: the shared server
@@ -64,7 +64,7 @@ function run(file: string, args: string[], asPostgres: boolean): Promise<string>
  */
 export async function startPrivateCluster(bin: string, opts: { passwords?: boolean } = {}): Promise<PrivateCluster> {
   const asPostgres = process.getuid?.() === 0;
-  const dir = mkdtempSync(join(tmpdir(), "renfort-pg-"));
+  const dir = scratchDir("renfort-pg-");
   const data = join(dir, "data");
   const logFile = join(dir, "server.log");
   if (asPostgres) {
@@ -104,7 +104,7 @@ export async function startPrivateCluster(bin: string, opts: { passwords?: boole
   };
   await start();
   let destroyed = false;
-  return {
+  const cluster: PrivateCluster = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
     start,
@@ -123,4 +123,8 @@ export async function startPrivateCluster(bin: string, opts: { passwords?: boole
       }
     },
   };
+  // before the scratch directory goes (testing/scratch.ts runs the latest registered first), even when
+  // the test file destroys the cluster in a top-level afterAll, which runs after the scratch cleanup
+  onTeardown(() => cluster.destroy());
+  return cluster;
 }

@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { EventEmitter } from "node:events";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SMTPServer } from "smtp-server";
+import { scratchDir } from "../../testing/scratch";
 
 /**
  * A real SMTP server on a local port that records what it accepted. Like Scaleway TEM and Brevo on their
@@ -29,7 +29,7 @@ export const SINK_PASSWORD = "sink-pass-7c1e9a";
  * verified as it is against TEM's public one.
  */
 function testCertificate(): { key: string; cert: string } {
-  const dir = mkdtempSync(join(tmpdir(), "renfort-smtp-tls-"));
+  const dir = scratchDir("renfort-smtp-tls-");
   try {
     execFileSync(
       "openssl",

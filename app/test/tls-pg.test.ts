@@ -1,11 +1,12 @@
-import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { chmodSync, chownSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "pg";
 import { migrationNames } from "../src/migrate";
 import { findPostgresBin, startPrivateCluster, type PrivateCluster } from "./private-pg";
 import { runBundle, until, type Proc } from "./spawn";
+import { scratchDir } from "../../testing/scratch";
+import { releaseCli as release } from "../../tools/release/testing/cli";
 
 /**
  * Issue 14, item 3: DATABASE_URL takes libpq's own TLS parameters with libpq's meaning, in the app,
@@ -26,9 +27,6 @@ const ci = process.env.CI === "true";
 if (!bin && !ci) console.log("tls-pg.test.ts skipped: no PostgreSQL server binaries in /usr/lib/postgresql/*/bin (under CI=true this fails instead)");
 const maybe = bin || ci ? describe : describe.skip;
 
-const ROOT = join(__dirname, "..", "..");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
-
 function openssl(args: string[], cwd: string): void {
   execFileSync("openssl", args, { cwd, stdio: "pipe" });
 }
@@ -43,25 +41,6 @@ function makeCertificates(dir: string): { ca: string; wrongCa: string; serverCer
   openssl(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=renfort-test-db"], dir);
   openssl(["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", ext], dir);
   return { ca: join(dir, "ca.pem"), wrongCa: join(dir, "wrong-ca.pem"), serverCert: join(dir, "server.crt"), serverKey: join(dir, "server.key") };
-}
-
-function release(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; ms: number }> {
-  const t0 = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(TSX, [join(ROOT, "tools", "release", "release.ts"), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, ms: Date.now() - t0 });
-    });
-  });
 }
 
 async function exitOf(p: Proc, ms: number): Promise<number | null | "still running"> {
@@ -79,7 +58,7 @@ maybe("DATABASE_URL with libpq's TLS parameters against a PostgreSQL cluster wit
   beforeAll(async () => {
     if (!bin) throw new Error("CI=true but no PostgreSQL server binaries in /usr/lib/postgresql/*/bin: install postgresql on the runner");
     cluster = await startPrivateCluster(bin);
-    dir = mkdtempSync(join(tmpdir(), "renfort-tls-"));
+    dir = scratchDir("renfort-tls-");
     chmodSync(dir, 0o755);
     certs = makeCertificates(dir);
     if (process.getuid?.() === 0) {

@@ -4,14 +4,14 @@
  * api/ipam/v1 ListIPsResponse, api/lb/v1 ListBackendStatsResponse).
  */
 import { execFile } from "node:child_process";
-import { writeFileSync, mkdtempSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { evaluateProgram } from "../../tools/plan/harness";
 import type { AddressInfo } from "node:net";
 import { FleetHealthGate, bareId, gateReplaces, targetVerdict, waitForHealthyFleet, type BackendServerStat, type GateInputs, type PollDeps } from "./health-gate";
+import { scratchDir } from "../../testing/scratch";
 
 const NEW = ["172.16.0.11", "172.16.0.12", "172.16.0.13"];
 const OLD = ["172.16.0.5", "172.16.0.6"];
@@ -195,7 +195,7 @@ describe("the provider code Pulumi stores", () => {
       },
     });
     const code = String(run.resources.find((r) => r.name === "gate")?.inputs.__provider);
-    const dir = mkdtempSync(join(tmpdir(), "renfort-gate-"));
+    const dir = scratchDir("renfort-gate-");
     writeFileSync(join(dir, "provider.js"), code);
     const inputs: GateInputs = {
       apiUrl,

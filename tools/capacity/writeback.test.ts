@@ -1,11 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
 import { capacitySchema } from "../../stacks/config/origin";
 import type { CampaignReport, StepReport } from "../loadtest/report";
 import { applyCapacityMeasurement, measurementFromReport, type CapacityMeasurement } from "./writeback";
+import { scratchDir } from "../../testing/scratch";
 
 // Real sockets and timers: the root multi-project run applies jest's 5 s default, not the infra project's.
 jest.setTimeout(30_000);
@@ -94,7 +94,7 @@ describe("measurementFromReport", () => {
 describe("applyCapacityMeasurement", () => {
   for (const stack of ["prod", "staging"]) {
     it(`writes the figure into a copy of Pulumi.${stack}.yaml and changes nothing else`, () => {
-      const dir = mkdtempSync(join(tmpdir(), "renfort-capacity-"));
+      const dir = scratchDir("renfort-capacity-");
       const file = join(dir, `Pulumi.${stack}.yaml`);
       copyFileSync(join(ROOT, `Pulumi.${stack}.yaml`), file);
       const before = readFileSync(file, "utf8");
@@ -179,7 +179,7 @@ describe("npm run capacity", () => {
   const cli = join(ROOT, "tools/capacity/cli.ts");
 
   it("writes a report's figure into the stack file, and refuses a failed campaign without touching it", () => {
-    const dir = mkdtempSync(join(tmpdir(), "renfort-capacity-cli-"));
+    const dir = scratchDir("renfort-capacity-cli-");
     copyFileSync(join(ROOT, "Pulumi.prod.yaml"), join(dir, "Pulumi.prod.yaml"));
     writeFileSync(join(dir, "good.json"), JSON.stringify(report([step(50, "held"), step(100, "held"), step(150, "failed")])));
     writeFileSync(join(dir, "bad.json"), JSON.stringify(report([step(50, "failed")])));

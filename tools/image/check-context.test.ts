@@ -3,14 +3,14 @@
  * source, from bases pinned by digest (tools/image/check-context.ts). The bundle is built in a scratch copy of
  * the repository so the app suite's own app/dist is never rebuilt under it.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { DEPLOY_WORKFLOW, REPO_ROOT, checkImageBuild, dockerfileProblems, imageBuildOf } from "./check-context";
+import { scratchDir } from "../../testing/scratch";
 
 let scratch: string;
 beforeAll(() => {
-  scratch = mkdtempSync(join(tmpdir(), "renfort-image-"));
+  scratch = scratchDir("renfort-image-");
   for (const f of ["package.json", "package-lock.json"]) cpSync(join(REPO_ROOT, f), join(scratch, f));
   cpSync(join(REPO_ROOT, "app"), join(scratch, "app"), { recursive: true, filter: (src) => !/[\\/]app[\\/](node_modules|dist)$/.test(src) });
   symlinkSync(join(REPO_ROOT, "node_modules"), join(scratch, "node_modules"), "dir");
@@ -57,7 +57,7 @@ describe("the app image's runtime", () => {
 describe("dockerfileProblems", () => {
   let ctx: string;
   beforeEach(() => {
-    ctx = mkdtempSync(join(tmpdir(), "renfort-ctx-"));
+    ctx = scratchDir("renfort-ctx-");
     mkdirSync(join(ctx, "dist", "migrations"), { recursive: true });
     writeFileSync(join(ctx, "dist", "server.js"), "");
     writeFileSync(join(ctx, "dist", "migrations", "1.sql"), "");

@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { campaignReportSchema } from "./report";
 import { startFakeApp, type FakeApp } from "./testing/fakeApp";
 import { startHaproxyRedirect, type Running } from "./testing/haproxy";
+import { scratchDir } from "../../testing/scratch";
 
 // Real sockets and timers: the root multi-project run applies jest's 5 s default, not the infra project's.
 jest.setTimeout(30_000);
@@ -25,7 +25,7 @@ describe("npm run loadtest", () => {
 
   it("runs the apex campaign against a real HAProxy redirect, then the wrk baseline, and writes the ratio and the knee", async () => {
     haproxy = await startHaproxyRedirect("127.0.50.41", "www.renfort.test");
-    const dir = mkdtempSync(join(tmpdir(), "renfort-loadtest-apex-"));
+    const dir = scratchDir("renfort-loadtest-apex-");
     const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
       const child = spawn(
         TSX,
@@ -70,7 +70,7 @@ describe("npm run loadtest", () => {
   });
 
   it("exits 3 when the target cannot be reached, 1 when a step misses the SLO", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "renfort-loadtest-cli-"));
+    const dir = scratchDir("renfort-loadtest-cli-");
     const down = spawnSync(TSX, [CLI, "--url", "http://127.0.50.40:9", "--steps", "10", "--step-seconds", "1", "--warmup-seconds", "0", "--report", join(dir, "x.json")], { encoding: "utf8" });
     expect(down.status).toBe(3);
     expect(down.stderr).toMatch(/loadtest: cannot reach http:\/\/127\.0\.50\.40:9/);
@@ -93,7 +93,7 @@ describe("npm run loadtest", () => {
   });
 
   it("writes the campaign as a k6 script instead of running it", () => {
-    const dir = mkdtempSync(join(tmpdir(), "renfort-loadtest-k6-"));
+    const dir = scratchDir("renfort-loadtest-k6-");
     const r = spawnSync(TSX, [CLI, "--url", "http://127.0.0.1:3000", "--steps", "50,100", "--export-k6", "out/campaign.js"], { encoding: "utf8", env: { ...process.env, INIT_CWD: dir } });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
@@ -104,7 +104,7 @@ describe("npm run loadtest", () => {
 
   it("stops on Ctrl-C and writes the partial report", async () => {
     app = await startFakeApp();
-    const dir = mkdtempSync(join(tmpdir(), "renfort-loadtest-cli-"));
+    const dir = scratchDir("renfort-loadtest-cli-");
     const report = join(dir, "r.json");
     const markdown = join(dir, "r.md");
     const child = spawn(

@@ -1,6 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, utimesSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, readFileSync, utimesSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { runInNewContext } from "node:vm";
 import { parse as parseYaml } from "yaml";
@@ -9,6 +8,7 @@ import { parseMix } from "./mix";
 import { campaignReportSchema } from "./report";
 import { DEFAULT_SLO } from "./slo";
 import { apexRequestPath, makeSignup } from "./traffic";
+import { scratchDir } from "../../testing/scratch";
 
 jest.setTimeout(30_000);
 
@@ -230,7 +230,7 @@ describe("reportFromK6Summary", () => {
 
 describe("npm run capacity -- --from-k6", () => {
   it("writes the held figure of a k6 summary into the stack file", () => {
-    const dir = mkdtempSync(join(tmpdir(), "renfort-k6-capacity-"));
+    const dir = scratchDir("renfort-k6-capacity-");
     copyFileSync(join(ROOT, "Pulumi.staging.yaml"), join(dir, "Pulumi.staging.yaml"));
     copyFileSync(FIXTURE, join(dir, "summary.json"));
     utimesSync(join(dir, "summary.json"), new Date("2026-12-05T21:00:00Z"), new Date("2026-12-05T21:00:00Z"));

@@ -2,14 +2,14 @@
  * The apex certificate check: the verdict table, the stack files it reads, and real TLS servers on
  * 127.0.0.1 presenting certificates made here (the twin's openssl CA) that it reads back per address.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import * as tls from "node:tls";
 import type { AddressInfo } from "node:net";
 import { issue, makeCa } from "../twin/pki";
 import { readStackFile } from "../plan/stack-file";
 import { apexCheckConfig, expiryVerdict, observe, type Observation } from "./apex-certificate";
+import { scratchDir } from "../../testing/scratch";
 
 const HOST = "renfort.gouv.fr";
 const NOW = new Date("2026-06-01T00:00:00Z");
@@ -63,7 +63,7 @@ describe("observe: a real TLS server per load balancer", () => {
     });
 
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "renfort-apex-cert-"));
+    dir = scratchDir("renfort-apex-cert-");
     const authority = makeCa(dir, "test CA");
     ca = readFileSync(authority.cert, "utf8");
     // openssl -days 30 (pki.ts): about 30 days left.

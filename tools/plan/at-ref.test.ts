@@ -1,9 +1,9 @@
 import { execFileSync, spawn } from "child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "fs";
 import { join } from "path";
 import { childEnv, planAtRef, PlanCommand, pruneStaleWorktrees } from "./at-ref";
 import { REPO_ROOT } from "./plan";
+import { scratchDir } from "../../testing/scratch";
 
 /**
  * A throwaway repository with the layout of this one (root package with an npm workspace, installed
@@ -65,8 +65,8 @@ const node: (stack: string, jsonPath: string) => PlanCommand = (stack, jsonPath)
 });
 
 beforeAll(() => {
-  outside = mkdtempSync(join(tmpdir(), "renfort-at-ref-outside-"));
-  repo = mkdtempSync(join(tmpdir(), "renfort-at-ref-test-"));
+  outside = scratchDir("renfort-at-ref-outside-");
+  repo = scratchDir("renfort-at-ref-test-");
   git("init", "-q", "-b", "main");
   writeFileSync(join(repo, ".gitignore"), "node_modules/\n");
   writeFileSync(join(repo, "package.json"), JSON.stringify({ name: "t", workspaces: ["app"] }));
@@ -148,8 +148,8 @@ describe("the child's environment", () => {
 
 describe("leftover worktrees", () => {
   it("removes at start the worktree of a run that died, and leaves a live run's alone", async () => {
-    const deadTmp = mkdtempSync(join(tmpdir(), "renfort-plan-at-ref-"));
-    const liveTmp = mkdtempSync(join(tmpdir(), "renfort-plan-at-ref-"));
+    const deadTmp = scratchDir("renfort-plan-at-ref-");
+    const liveTmp = scratchDir("renfort-plan-at-ref-");
     // a pid that cannot exist (above Linux's pid_max of 2^22)
     git("worktree", "add", "--lock", "--reason", "renfort plan --diff-against, pid 99999999", "--detach", join(deadTmp, "tree"), tags.base!);
     git("worktree", "add", "--lock", "--reason", `renfort plan --diff-against, pid ${process.pid}`, "--detach", join(liveTmp, "tree"), tags.base!);
@@ -191,7 +191,7 @@ const isAlive = (pid: number) => {
 
 describe("npm run plan -- --diff-against (the real CLI)", () => {
   it("reads no .env and gives the child that plans the ref a minimal environment", async () => {
-    const tmp = mkdtempSync(join(tmpdir(), "renfort-plan-cli-env-"));
+    const tmp = scratchDir("renfort-plan-cli-env-");
     const run = spawnPlanCli(tags.base!, tmp);
     const { code } = await run.exited;
     expect({ code, stderr: run.stderr() }).toEqual({ code: 0, stderr: "" });
@@ -209,7 +209,7 @@ describe("npm run plan -- --diff-against (the real CLI)", () => {
   }, 180_000);
 
   it.each(["SIGTERM", "SIGINT"] as const)("on %s, stops the child and removes its worktree", async (signal) => {
-    const tmp = mkdtempSync(join(tmpdir(), "renfort-plan-cli-sig-"));
+    const tmp = scratchDir("renfort-plan-cli-sig-");
     rmSync(join(outside, "child-pid"), { force: true });
     const run = spawnPlanCli(tags.sleepy!, tmp);
     // the worktree exists and the (hanging) child runs in it: interrupt the process that holds the lock

@@ -2,13 +2,13 @@
  * The plan as a user runs it: a child process, its exit code, what it prints and writes.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "./plan";
 import { stackFileWith } from "./testing";
+import { scratchDir } from "../../testing/scratch";
 
-const tmp = mkdtempSync(join(tmpdir(), "renfort-plan-cli-"));
+const tmp = scratchDir("renfort-plan-cli-");
 
 function plan(...args: string[]) {
   const r = spawnSync(process.execPath, [join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs"), join(REPO_ROOT, "tools", "plan", "cli.ts"), ...args], {
@@ -54,7 +54,7 @@ describe("npm run plan", () => {
   });
 
   it("writes the Plan JSON alone on stdout with --json -, the report on stderr, relative paths from INIT_CWD", () => {
-    const dir = mkdtempSync(join(tmpdir(), "renfort-plan-stdout-"));
+    const dir = scratchDir("renfort-plan-stdout-");
     const r = spawnSync(process.execPath, [join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs"), join(REPO_ROOT, "tools", "plan", "cli.ts"), "--stack", "staging", "--json", "-", "--markdown", "plan.md"], {
       cwd: REPO_ROOT,
       encoding: "utf8",

@@ -5,8 +5,7 @@
  * tests (`stackFileWith`), the stack's explicit providers (`withProviders`) and a stand-in for the origin's
  * IPs (`originIpsStandIn`). Test-only: nothing in the program imports this module.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as scaleway from "@pulumiverse/scaleway";
@@ -15,6 +14,7 @@ import { parseStackConfig } from "../../stacks/wiring";
 import { createProviders } from "../../stacks/platform";
 import { evaluateProgram, type EvaluateOptions, type ProgramRun } from "./harness";
 import { readStackFile, type StackConfig } from "./stack-file";
+import { scratchDir } from "../../testing/scratch";
 
 export type StackName = "staging" | "prod";
 
@@ -110,7 +110,7 @@ let scratch: string | undefined;
 export function stackFileWith(stack: string, from: RegExp, to: string): string {
   const text = readFileSync(stackFilePath(stack), "utf8");
   if (!from.test(text)) throw new Error(`${from} not found in Pulumi.${stack}.yaml`);
-  scratch ??= mkdtempSync(join(tmpdir(), "renfort-stack-file-"));
+  scratch ??= scratchDir("renfort-stack-file-");
   const path = join(scratch, `${stack}-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(path, text.replace(from, to));
   return path;

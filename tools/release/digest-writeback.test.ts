@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
 import { parse } from "yaml";
 import { readImageDigest, writeImageDigest } from "./digest-writeback";
 import { main } from "./release";
+import { scratchDir } from "../../testing/scratch";
 
 const ROOT = join(__dirname, "..", "..");
 const NEW = `sha256:${"0f1e".repeat(16)}`;
@@ -54,7 +54,7 @@ describe("writeImageDigest on the committed stack files", () => {
 describe("the release writes the deployed digest into the stack file before the deploy reads it", () => {
   const DIGEST_LINE = /digest: (sha256:[a-f0-9]{64})/;
   const setup = () => {
-    const root = mkdtempSync(join(tmpdir(), "renfort-release-wb-"));
+    const root = scratchDir("renfort-release-wb-");
     const original = readFileSync(join(ROOT, "Pulumi.staging.yaml"), "utf8");
     writeFileSync(join(root, "Pulumi.staging.yaml"), original);
     return { root, original };

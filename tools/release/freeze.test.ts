@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { readFileSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
 import { activeFreeze, decide, FreezeCalendar, main, parseCalendar } from "./freeze";
+import { scratchDir } from "../../testing/scratch";
 
 const cal = (c: Partial<FreezeCalendar>): FreezeCalendar => ({ windows: [], weekly: [], ...c });
 const at = (iso: string) => new Date(iso);
@@ -155,7 +155,7 @@ describe("calendar file", () => {
 });
 
 describe("freeze:check CLI", () => {
-  const dir = mkdtempSync(join(tmpdir(), "renfort-freeze-"));
+  const dir = scratchDir("renfort-freeze-");
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, "f.yaml");
   writeFileSync(file, "windows:\n  - { id: tv, start: '2026-12-03T17:00:00Z', end: '2026-12-04T06:00:00Z', reason: TV slot }\n");

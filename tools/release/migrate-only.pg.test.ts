@@ -7,17 +7,17 @@
  * Server: PG_ADMIN_URL, a superuser (default postgres://postgres@127.0.0.1:5432/postgres). Skipped with
  * a message when none answers, except under CI (CI=true), where that fails.
  */
-import { spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import { join } from "path";
 import { Client } from "pg";
 import { migrationNames } from "../../app/src/migrate";
 import { main } from "./release";
 import { createScalewayLikeDatabase, type ScalewayLikeDatabase } from "./scaleway-like-database";
+import { releaseCli } from "./testing/cli";
 
 const ADMIN_URL = process.env.PG_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const IN_CI = process.env.CI !== undefined && process.env.CI !== "" && process.env.CI !== "false";
 const ROOT = join(__dirname, "..", "..");
-const TSX = join(ROOT, "node_modules", ".bin", "tsx");
 const DIGEST = `sha256:${"cd34".repeat(16)}`;
 
 function probe(): string | undefined {
@@ -26,25 +26,6 @@ function probe(): string | undefined {
     c.connect().then(() => c.end()).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(1); });`;
   const r = spawnSync(process.execPath, ["-e", script, ADMIN_URL], { cwd: __dirname, encoding: "utf8", timeout: 10000 });
   return r.status === 0 ? undefined : (r.stderr || `exit ${String(r.status)}`).trim();
-}
-
-/** `npm run release -- <args>` as the workflow runs it (tsx, a separate process), with `env` only. */
-export function releaseCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(TSX, [join(ROOT, "tools", "release", "release.ts"), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
 }
 
 const unreachable = probe();

@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import { rmSync, writeFileSync } from "fs";
 import { createRequire } from "module";
-import { tmpdir } from "os";
 import { join } from "path";
+import { scratchDir } from "../../testing/scratch";
 
 interface Comment {
   id: number;
@@ -60,7 +60,7 @@ const made: string[] = [];
 afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 function dirWith(staging: string, prod: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "renfort-comment-"));
+  const dir = scratchDir("renfort-comment-");
   made.push(dir);
   writeFileSync(join(dir, "diff-staging.md"), staging);
   writeFileSync(join(dir, "diff-prod.md"), prod);
@@ -117,7 +117,7 @@ describe("plan diff comment", () => {
   });
 
   it("says where to look when a stack's diff is missing", () => {
-    const dir = mkdtempSync(join(tmpdir(), "renfort-comment-"));
+    const dir = scratchDir("renfort-comment-");
     made.push(dir);
     expect(script.plannedComments(dir)[0]!.body).toContain("No plan diff for `prod`");
   });

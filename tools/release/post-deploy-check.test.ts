@@ -6,11 +6,10 @@
  * CLI's `--check`, aimed at them with --connect-to, --ca-file and --scw-api-url.
  */
 import { execFileSync } from "child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { readFileSync, rmSync, writeFileSync } from "fs";
 import * as http from "http";
 import * as https from "https";
 import type { AddressInfo } from "net";
-import { tmpdir } from "os";
 import { join } from "path";
 import { loadStackConfig } from "../../stacks/load";
 import { buildPlatform } from "../../stacks/platform";
@@ -18,6 +17,7 @@ import { groupCapacity } from "../../components/fleet/release";
 import { committedStack, evaluateStack } from "../plan/testing";
 import { fromStackOutputs, healthyByBackend, REDIRECT_PROBE } from "./post-deploy-check";
 import { main } from "./release";
+import { scratchDir } from "../../testing/scratch";
 
 const MAIN = "www.renfort.test";
 const APEX = "renfort.test";
@@ -25,7 +25,7 @@ const LB1 = "fr-par-1/11111111-1111-4111-8111-111111111111";
 const LB2 = "fr-par-2/22222222-2222-4222-8222-222222222222";
 const KEY = "scw-secret-key-0123456789abcdef";
 
-const dir = mkdtempSync(join(tmpdir(), "renfort-check-"));
+const dir = scratchDir("renfort-check-");
 const openssl = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
 openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Renfort twin CA"]);
 openssl(["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "lb.key", "-out", "lb.csr", "-subj", `/CN=${MAIN}`]);

@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
 import { fromUserDir } from "../cli/conventions";
 import { main, migrateWithApp, parseReleaseArgs, pulumiUpArgs, redact, runRelease } from "./release";
+import { scratchDir } from "../../testing/scratch";
 
 const DIGEST = `sha256:${"ab12".repeat(16)}`;
 const IMAGE = `rg.fr-par.scw.cloud/renfort-prod/renfort-app@${DIGEST}`;
@@ -99,7 +99,7 @@ describe("release arguments", () => {
 });
 
 describe("release CLI with injected commands", () => {
-  const dir = mkdtempSync(join(tmpdir(), "renfort-release-"));
+  const dir = scratchDir("renfort-release-");
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const marker = join(dir, "deployed");
   const run = async (migrate: string) => {
@@ -135,7 +135,7 @@ describe("release CLI with injected commands", () => {
 });
 
 describe("image of the stack's own repository", () => {
-  const root = mkdtempSync(join(tmpdir(), "renfort-release-stackfile-"));
+  const root = scratchDir("renfort-release-stackfile-");
   afterAll(() => rmSync(root, { recursive: true, force: true }));
   writeFileSync(
     join(root, "Pulumi.prod.yaml"),
@@ -160,7 +160,7 @@ describe("image of the stack's own repository", () => {
 
 describe("default migration through app/src/migrate.ts", () => {
   it("calls runMigrations with the database URL and the app's schema (never node-pg-migrate's default, public)", async () => {
-    const root = mkdtempSync(join(tmpdir(), "renfort-release-app-"));
+    const root = scratchDir("renfort-release-app-");
     mkdirSync(join(root, "app", "src"), { recursive: true });
     writeFileSync(
       join(root, "app", "src", "migrate.ts"),

@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { rmSync, writeFileSync } from "fs";
 import { join } from "path";
 import { approvalsFromList, approvedUrnsFromText } from "./approvals";
 import { checkPreview, main, parsePreview } from "./stateful-guard";
@@ -7,6 +6,7 @@ import { typeFromUrn } from "./stateful-types";
 import { planStack } from "../plan/plan";
 import type { PlanJson } from "../plan/plan-json";
 import { previewFromPlan, type PreviewDocument } from "./testing/preview-from-plan";
+import { scratchDir } from "../../testing/scratch";
 
 // The previews are built from the offline plan of the committed prod stack: the URNs are the ones the program
 // declares, so renaming one of these resources breaks these tests (tools/release/testing/preview-from-plan.ts).
@@ -28,7 +28,7 @@ const PG_DB = "urn:pulumi:prod::renfort::renfort:database:Database$postgresql:in
 const PG_SCHEMA = "urn:pulumi:prod::renfort::renfort:database:Database$postgresql:index/schema:Schema::renfort-database-schema";
 const PG_ROLE = "urn:pulumi:prod::renfort::renfort:database:Database$postgresql:index/role:Role::renfort-database-role-app";
 
-const dir = mkdtempSync(join(tmpdir(), "renfort-guard-"));
+const dir = scratchDir("renfort-guard-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let plan: PlanJson;

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
+import { readFileSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
 import { configuredLevel, findDowngrades, formatDowngrades, policyEventsFromLog } from "./unknown-downgrade";
 import { main } from "./stateful-guard";
+import { scratchDir } from "../../testing/scratch";
 
 const fx = (name: string) => join(__dirname, "fixtures", "preview", name);
 const events = policyEventsFromLog(readFileSync(fx("events-downgrade.jsonl"), "utf8"));
@@ -36,7 +36,7 @@ describe("unknown-downgrade", () => {
   it("fails the guard CLI when given the event log, and only then", () => {
     const out: string[] = [];
     // A preview with nothing at risk: only the event log can fail the guard.
-    const dir = mkdtempSync(join(tmpdir(), "renfort-downgrade-"));
+    const dir = scratchDir("renfort-downgrade-");
     const preview = join(dir, "preview.json");
     writeFileSync(preview, JSON.stringify({ steps: [], changeSummary: {} }));
     const args = ["--preview", preview];

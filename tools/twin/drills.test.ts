@@ -5,10 +5,10 @@
  * or the PostgreSQL server binaries are missing, except under CI where that is a failure.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { findPostgresBin } from "./postgres";
+import { scratchDir } from "../../testing/scratch";
 
 const IN_CI = !!process.env.CI && process.env.CI !== "false";
 const missing = [spawnSync("haproxy", ["-v"]).status !== 0 ? "haproxy (apt-get install -y haproxy)" : "", findPostgresBin() ? "" : "the PostgreSQL server (apt-get install -y postgresql)"].filter(Boolean);
@@ -36,7 +36,7 @@ if (missing.length > 0 && IN_CI) {
   jest.setTimeout(240_000);
 
   describe("drills on the twin of staging", () => {
-    const dir = mkdtempSync(join(tmpdir(), "renfort-twin-drills-"));
+    const dir = scratchDir("renfort-twin-drills-");
     const stateDir = join(dir, "state");
     const report = (name: string) => JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8")) as Record<string, unknown>;
     const instances = () => (JSON.parse(twin(["status", "--state-dir", stateDir, "--json"]).stdout) as Processes).processes.filter((p) => p.what.startsWith("instance ") && p.alive);

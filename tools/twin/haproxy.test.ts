@@ -4,13 +4,13 @@
  * Skipped with a message when haproxy is not installed, except under CI where it fails.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { quoteArg, redirectLocation, renderHaproxyConfig } from "./haproxy";
 import type { Acl, LoadBalancer } from "./topology";
 import { waitForPort } from "./twin";
+import { scratchDir } from "../../testing/scratch";
 
 const IN_CI = !!process.env.CI && process.env.CI !== "false";
 const haproxyMissing = spawnSync("haproxy", ["-v"]).status !== 0;
@@ -117,7 +117,7 @@ if (haproxyMissing && IN_CI) {
       backend = createServer((req, res) => res.end(`backend ${req.url}`));
       await new Promise<void>((r) => backend.listen(0, BACKEND_ADDRESS, r));
       const backendPort = (backend.address() as { port: number }).port;
-      dir = mkdtempSync(join(tmpdir(), "renfort-twin-haproxy-"));
+      dir = scratchDir("renfort-twin-haproxy-");
       const cfg = renderHaproxyConfig({
         lb: lbWith(acls, backendPort),
         address: LB_ADDRESS,

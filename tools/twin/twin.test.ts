@@ -5,15 +5,15 @@
  * where that is a failure.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { committedStack, stackFileWith } from "../plan/testing";
 import { checkEdge, checkLoadBalancers, checkSignup } from "./checks";
 import { twinRequest } from "./client";
 import { findPostgresBin } from "./postgres";
 import { alive, startTime, type Summary } from "./twin";
+import { scratchDir } from "../../testing/scratch";
 
 const IN_CI = !!process.env.CI && process.env.CI !== "false";
 const missing = [spawnSync("haproxy", ["-v"]).status !== 0 ? "haproxy (apt-get install -y haproxy)" : "", findPostgresBin() ? "" : "the PostgreSQL server (apt-get install -y postgresql)"].filter(Boolean);
@@ -53,7 +53,7 @@ if (missing.length > 0 && IN_CI) {
   jest.setTimeout(240_000);
 
   describe("the twin of staging", () => {
-    const dir = mkdtempSync(join(tmpdir(), "renfort-twin-test-"));
+    const dir = scratchDir("renfort-twin-test-");
     const stateDir = join(dir, "state");
     const summaryFile = join(dir, "summary.json");
     let summary: Summary;
@@ -162,7 +162,7 @@ if (missing.length > 0 && IN_CI) {
   describe("the twin follows the declared ACLs, not a description of its own", () => {
     // The apex is an input of the origin's ACL builder (components/origin/acls.ts): change it in the stack
     // file and the ACLs the program declares change; the twin must behave accordingly.
-    const dir = mkdtempSync(join(tmpdir(), "renfort-twin-acl-"));
+    const dir = scratchDir("renfort-twin-acl-");
     const stateDir = join(dir, "state");
     const summaryFile = join(dir, "summary.json");
     let summary: Summary;

@@ -3,12 +3,12 @@
  * apex scenario's target in tests; and a broken redirect on node:http that drops the query string.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { baselineHaproxyConfig, freePort } from "../apex";
+import { scratchDir } from "../../../testing/scratch";
 
 export const HAPROXY = "/usr/sbin/haproxy";
 export const WRK = "/usr/bin/wrk";
@@ -19,7 +19,7 @@ export interface Running {
 }
 
 export async function startHaproxyRedirect(address: string, mainHost: string): Promise<Running> {
-  const dir = mkdtempSync(join(tmpdir(), "renfort-apex-target-"));
+  const dir = scratchDir("renfort-apex-target-");
   const port = await freePort(address);
   writeFileSync(join(dir, "haproxy.cfg"), baselineHaproxyConfig({ address, port, mainHost, pem: null }));
   const child = spawn(HAPROXY, ["-db", "-f", join(dir, "haproxy.cfg")], { stdio: "ignore" });

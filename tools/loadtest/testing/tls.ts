@@ -4,9 +4,9 @@
  * address it connects to, as against the twin.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { scratchDir } from "../../../testing/scratch";
 
 export interface TestPki {
   dir: string;
@@ -17,7 +17,7 @@ export interface TestPki {
 }
 
 export function makeTestPki(serverName: string, ip: string): TestPki {
-  const dir = mkdtempSync(join(tmpdir(), "renfort-loadtest-pki-"));
+  const dir = scratchDir("renfort-loadtest-pki-");
   const f = (n: string): string => join(dir, n);
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
   execFileSync("openssl", ["req", "-x509", ...ec, "-keyout", f("ca.key"), "-out", f("ca.pem"), "-subj", "/CN=Renfort test CA", "-days", "2"], { stdio: "ignore" });

@@ -3,12 +3,12 @@
  * SIGTERM with exit code 0; bad files are refused with a message that says the fix. Loopback 127.0.40.0/24.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeEdgeOptions, type EdgeOptions } from "./index";
 import { makePki, request, stagingResources, startUpstream, type Pki, type Upstream } from "./test-support";
+import { scratchDir } from "../../../testing/scratch";
 
 const ROOT = join(__dirname, "..", "..", "..");
 const TSX = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
@@ -22,7 +22,7 @@ let options: EdgeOptions;
 
 beforeAll(async () => {
   pki = makePki();
-  dir = mkdtempSync(join(tmpdir(), "renfort-edge-main-"));
+  dir = scratchDir("renfort-edge-main-");
   const resources = await stagingResources();
   const tls = pki.leaf([HOST]);
   upstreams = [await startUpstream("lb-primary", "127.0.40.111", tls), await startUpstream("lb-secondary", "127.0.40.112", tls)];

@@ -6,17 +6,17 @@
  * Test-only: nothing the edge runs imports this module.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
 import { loadStackConfig } from "../../../stacks/load";
 import { buildPlatform } from "../../../stacks/platform";
 import type { PlanResource } from "../../plan/harness";
 import { committedStack, evaluateStack, type StackName } from "../../plan/testing";
+import { scratchDir } from "../../../testing/scratch";
 
 export interface Pki {
   ca: string;
@@ -27,7 +27,7 @@ export interface Pki {
 
 /** A CA and leaf certificates, made with the openssl CLI in a temporary directory (P-256 keys, 2 days). */
 export function makePki(): Pki {
-  const dir = mkdtempSync(join(tmpdir(), "renfort-edge-pki-"));
+  const dir = scratchDir("renfort-edge-pki-");
   const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
   openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
     "-subj", "/CN=renfort twin test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
