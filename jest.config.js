@@ -12,4 +12,8 @@ module.exports = {
   // each file loads the provider SDKs again; a worker above this limit is replaced between files.
   // https://jestjs.io/docs/configuration#workeridlememorylimit-numberstring
   workerIdleMemoryLimit: "1536MB",
+  // The run's own TMPDIR, which must be empty at the end: a test that leaves a file there fails the run
+  // (testing/tmp-guard.js). Global hooks of the root config run once around every project's tests.
+  globalSetup: "<rootDir>/testing/tmp-guard.js",
+  globalTeardown: "<rootDir>/testing/tmp-guard.js",
 };
