@@ -19,9 +19,11 @@ import { join } from "node:path";
 
 const cleanups: Array<() => unknown> = [];
 
-if (typeof afterAll !== "function") throw new Error("testing/scratch.ts is for jest test files and their helpers: import it at the top of a test file");
+// A test helper may also be loaded outside jest (a probe a test runs through tsx): nothing to register
+// then, and scratchDir/onTeardown refuse to run.
+const inJest = typeof afterAll === "function";
 
-afterAll(async () => {
+async function runCleanups(): Promise<void> {
   const errors: unknown[] = [];
   for (const fn of cleanups.splice(0).reverse()) {
     try {
@@ -32,15 +34,19 @@ afterAll(async () => {
   }
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new AggregateError(errors, `${errors.length} test cleanups failed`);
-});
+}
 
-/** Run `fn` after the test file's last test (after its own afterAll hooks), latest registered first. */
+if (inJest) afterAll(runCleanups);
+
+/** Run `fn` after the test file's last test (before its own top-level afterAll hooks), latest registered first. */
 export function onTeardown(fn: () => unknown): void {
+  if (!inJest) throw new Error("testing/scratch.ts cleans up after jest test files only: call scratchDir/onTeardown from a test or its helpers under jest");
   cleanups.push(fn);
 }
 
 /** A new directory `<tmpdir>/<prefix>XXXXXX`, removed with its content after the file's last test. */
 export function scratchDir(prefix: string): string {
+  if (!inJest) throw new Error("testing/scratch.ts cleans up after jest test files only: call scratchDir/onTeardown from a test or its helpers under jest");
   const dir = mkdtempSync(join(tmpdir(), prefix));
   // retries: a child process stopped just before may still be closing files in it
   onTeardown(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5 }));
