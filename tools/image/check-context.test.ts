@@ -18,7 +18,6 @@ beforeAll(() => {
   mkdirSync(join(scratch, ".github", "workflows"), { recursive: true });
   cpSync(join(REPO_ROOT, DEPLOY_WORKFLOW), join(scratch, DEPLOY_WORKFLOW));
 });
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe("the deploy workflow's image", () => {
   it("builds: the bundle step runs as in the workflow, and every COPY source is in the app/ context", () => {

@@ -100,7 +100,6 @@ describe("release arguments", () => {
 
 describe("release CLI with injected commands", () => {
   const dir = scratchDir("renfort-release-");
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const marker = join(dir, "deployed");
   const run = async (migrate: string) => {
     const log: string[] = [];
@@ -136,7 +135,6 @@ describe("release CLI with injected commands", () => {
 
 describe("image of the stack's own repository", () => {
   const root = scratchDir("renfort-release-stackfile-");
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
   writeFileSync(
     join(root, "Pulumi.prod.yaml"),
     "config:\n  renfort:scaleway:\n    region: fr-par\n  renfort:fleet:\n    image:\n      namespace: renfort-prod\n      repository: renfort-app\n",

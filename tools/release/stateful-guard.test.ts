@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from "fs";
+import { writeFileSync } from "fs";
 import { join } from "path";
 import { approvalsFromList, approvedUrnsFromText } from "./approvals";
 import { checkPreview, main, parsePreview } from "./stateful-guard";
@@ -29,7 +29,6 @@ const PG_SCHEMA = "urn:pulumi:prod::renfort::renfort:database:Database$postgresq
 const PG_ROLE = "urn:pulumi:prod::renfort::renfort:database:Database$postgresql:index/role:Role::renfort-database-role-app";
 
 const dir = scratchDir("renfort-guard-");
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let plan: PlanJson;
 const previews: Record<string, PreviewDocument> = {};
