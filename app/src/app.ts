@@ -4,12 +4,14 @@ import type { Pool } from "pg";
 import type { AppConfig } from "./config";
 import type { DegradedMode } from "./degraded-mode";
 import type { AppState } from "./http";
+import { safeError } from "./log-safe";
 import { Readiness } from "./readiness";
 import accessLog from "./plugins/access-log";
 import admission from "./plugins/admission";
 import auth from "./plugins/auth";
 import clientIp from "./plugins/client-ip";
 import db from "./plugins/db";
+import deadline from "./plugins/deadline";
 import degradedMode from "./plugins/degraded-mode";
 import errors from "./plugins/errors";
 import rateLimit from "./plugins/rate-limit";
@@ -63,6 +65,12 @@ export async function buildApp(opts: BuildAppOptions): Promise<RenfortApp> {
       level: cfg.logLevel,
       ...(opts.logStream ? { stream: opts.logStream } : {}),
       // No redaction pass on every line: request headers (authorization, cookies) are never logged.
+      // Errors fastify logs itself (a handler that fails after plugins/deadline.ts answered: "Promise errored,
+      // but reply.sent = true was set") go through safeError like ours: never a PostgreSQL error's `detail`.
+      // Our own lines already pass a SafeError, a plain object, which is kept as is.
+      // https://getpino.io/#/docs/api?id=serializers-object
+      // (fastify's typings want pino's own {type, message, stack} shape back; a SafeError's stack is optional)
+      serializers: { err: ((err: unknown) => (err instanceof Error ? safeError(err) : err)) as unknown as (err: Error) => { type: string; message: string; stack: string } },
     },
     // Our own request ids: a client-supplied one would let anyone forge log correlation.
     genReqId: () => randomUUID(),
@@ -112,6 +120,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<RenfortApp> {
   await app.register(securityHeaders);
   await app.register(accessLog);
   await app.register(errors, { bodyLimitBytes: cfg.bodyLimitBytes });
+  // preValidation: the clock starts once the body is in (admission and the rate limit answered before)
+  await app.register(deadline, { timeoutMs: cfg.requestTimeoutMs });
   await app.register(auth, { adminToken: cfg.adminToken, adminAllowedCidrs: cfg.adminAllowedCidrs });
 
   // Routes, each with its schemas beside its handlers.

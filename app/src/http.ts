@@ -15,7 +15,7 @@ export const CACHE = {
 } as const;
 
 /** Seconds a client should wait before retrying each kind of 503. */
-export const RETRY_AFTER = { degraded: 60, overloaded: 2, database: 5 } as const;
+export const RETRY_AFTER = { degraded: 60, overloaded: 2, database: 5, timeout: 5 } as const;
 
 /** An answer decided before the handler (rate limit...): the error handler sends it as is. */
 export class HttpError extends Error {

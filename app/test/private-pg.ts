@@ -19,6 +19,13 @@ export interface PrivateCluster {
   /** pg_ctl stop: "fast" disconnects sessions and checkpoints, "immediate" is a crash (recovery from WAL at start) */
   stop(mode?: "fast" | "immediate"): Promise<void>;
   start(): Promise<void>;
+  /**
+   * SIGSTOP to the postmaster and every server process under it: the server stops answering while its
+   * TCP connections stay open, as a hung host or a network partition looks to the client (nothing fails,
+   * nothing answers). `thaw` sends SIGCONT. https://www.postgresql.org/docs/current/server-shutdown.html
+   */
+  freeze(): void;
+  thaw(): void;
   /** stops the server (immediate) and removes the directory */
   destroy(): Promise<void>;
   log(): string;
@@ -103,15 +110,51 @@ export async function startPrivateCluster(bin: string, opts: { passwords?: boole
     await run(pgCtl, ["-D", data, "-w", "-t", "30", "-m", mode, "stop"], asPostgres);
   };
   await start();
+  // the postmaster's pid is the first line of postmaster.pid; its children are found through /proc
+  const serverPids = (): number[] => {
+    const postmaster = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+    const children = readdirSync("/proc")
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after the last ')'
+          const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+          return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === postmaster;
+        } catch {
+          return false; // exited meanwhile
+        }
+      })
+      .map(Number);
+    return [postmaster, ...children];
+  };
+  const signalAll = (signal: "SIGSTOP" | "SIGCONT") => {
+    for (const pid of serverPids()) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // exited meanwhile
+      }
+    }
+  };
+  let frozen = false;
   let destroyed = false;
   const cluster: PrivateCluster = {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
     start,
     stop,
+    freeze() {
+      frozen = true;
+      signalAll("SIGSTOP");
+    },
+    thaw() {
+      frozen = false;
+      signalAll("SIGCONT");
+    },
     async destroy() {
       if (destroyed) return;
       destroyed = true;
+      if (frozen) signalAll("SIGCONT");
       await stop("immediate").catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },

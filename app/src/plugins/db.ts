@@ -1,5 +1,6 @@
 import fp from "fastify-plugin";
 import type { Pool, PoolClient } from "pg";
+import { isDatabaseUnavailable } from "../db";
 
 /**
  * The database as the routes see it: the pool, and a transaction helper. Wrapped with fastify-plugin
@@ -61,18 +62,34 @@ export function unnamedStatements(pool: Pool): Pool {
   });
 }
 
+/**
+ * BEGIN, fn, COMMIT on one connection. On an error the connection goes back to the pool only when it is
+ * known to be sane: after a timeout or a connection error its state is unknown (a query the client gave
+ * up on may still run, and its answer would reach the next user of the connection), so it is released
+ * with the error, which makes the pool destroy it; the server rolls the transaction back when the
+ * connection closes. A ROLLBACK is not even tried then: on an unresponsive server it would wait another
+ * query timeout. https://node-postgres.com/apis/pool#releasing-clients
+ */
 async function inTransaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
     const result = await fn(client);
     await client.query("COMMIT");
+    client.release();
     return result;
   } catch (err) {
-    await client.query("ROLLBACK").catch(() => undefined);
+    if (isDatabaseUnavailable(err)) {
+      client.release(err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    }
+    try {
+      await client.query("ROLLBACK");
+      client.release();
+    } catch (rollbackErr) {
+      client.release(rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr)));
+    }
     throw err;
-  } finally {
-    client.release();
   }
 }
 
