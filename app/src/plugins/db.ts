@@ -61,18 +61,36 @@ export function unnamedStatements(pool: Pool): Pool {
   });
 }
 
+/** The routes' view of a pool (also what the tests and workers outside fastify use). */
+export function appDb(pool: Pool): AppDb {
+  return { pool, transaction: (fn) => inTransaction(pool, fn) };
+}
+
+/**
+ * A checked-out client whose connection dies (server restart, pg_terminate_backend) emits 'error',
+ * which would crash the process without a listener; the failing query rejects anyway, so the
+ * listener only keeps the event from being unhandled, and the client is discarded, not pooled again.
+ * https://node-postgres.com/apis/pool#releasing-clients
+ */
+const ignoreClientError = (): void => undefined;
+
 async function inTransaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  client.on("error", ignoreClientError);
+  let broken = false;
   try {
     await client.query("BEGIN");
     const result = await fn(client);
     await client.query("COMMIT");
     return result;
   } catch (err) {
-    await client.query("ROLLBACK").catch(() => undefined);
+    await client.query("ROLLBACK").catch(() => {
+      broken = true;
+    });
     throw err;
   } finally {
-    client.release();
+    client.off("error", ignoreClientError);
+    client.release(broken);
   }
 }
 
