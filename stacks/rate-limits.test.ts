@@ -25,6 +25,7 @@ function stack(name: "staging" | "prod") {
   const env = plainAppEnv({
     appPort: args.appPort ?? 8080,
     mailFrom: args.app.mailFrom,
+    publicUrl: args.app.publicUrl,
     trustedProxies: args.app.trustedProxies,
     degradedMode: false,
     poolSize: args.capacity.poolSize,

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import autocannon from "autocannon";
 import pg from "pg";
 import { Pool as HttpPool } from "undici";
-import { SIGNUP_SQL } from "../src/db/queries";
+import { SIGNUP_INSERT_SQL as SIGNUP_SQL } from "../src/db/queries";
 import { DEFAULT_DATABASE_SCHEMA } from "../src/config";
 import { runMigrations } from "../src/migrate";
 import { buildBundle } from "../scripts/build";

@@ -30,12 +30,22 @@ test.each([
   [{ ADMIN_TOKEN: "short" }, /^ADMIN_TOKEN must be at least 32 characters/],
   [{ PG_POOL_SIZE: "0" }, /^PG_POOL_SIZE must be an integer between 1 and 500, got 0/],
   [{ BODY_LIMIT_BYTES: "1e9" }, /^BODY_LIMIT_BYTES must be an integer/],
-  [{ OUTBOX_WORKER: "on" }, /^SMTP_URL is required when OUTBOX_WORKER=on/],
+  [{ OUTBOX_WORKER: "on", PUBLIC_URL: "https://renfort.example.org" }, /^SMTP_URL is required when OUTBOX_WORKER=on/],
+  [{ OUTBOX_WORKER: "on", SMTP_URL: "smtp://localhost:1025" }, /^PUBLIC_URL is required when OUTBOX_WORKER=on/],
+  [{ PUBLIC_URL: "http://renfort.example.org" }, /^PUBLIC_URL must be the service's https origin/],
+  [{ PUBLIC_URL: "https://renfort.example.org/app" }, /^PUBLIC_URL must be the service's https origin/],
+  [{ PUBLIC_URL: "https://user:pw@renfort.example.org" }, /^PUBLIC_URL must be the service's https origin/],
+  [{ MAIL_RECIPIENT_DAILY_CAP: "0" }, /^MAIL_RECIPIENT_DAILY_CAP must be an integer between 1/],
+  [{ MAIL_DOMAIN_HOURLY_CAP: "many" }, /^MAIL_DOMAIN_HOURLY_CAP must be an integer/],
   [{ MAIL_FROM: "nobody" }, /^MAIL_FROM must be an address/],
 ])("%j is rejected with a message naming the variable", (env, message) => {
   const p = problems(env as Record<string, string>);
   expect(p).toHaveLength(1);
   expect(p[0]).toMatch(message);
+});
+
+test("mail settings: PUBLIC_URL kept as its origin, the sending caps' defaults", () => {
+  expect(loadConfig({ PUBLIC_URL: "https://renfort.example.org/" })).toMatchObject({ publicUrl: "https://renfort.example.org", mailRecipientDailyCap: 5, mailDomainHourlyCap: 500000 });
 });
 
 test.each(["renfort", "app_v2", "_x"])("DATABASE_SCHEMA=%s is accepted", (schema) => {

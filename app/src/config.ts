@@ -62,6 +62,22 @@ const smtpUrl = z.string().refine((v) => {
   }
 }, "must be an smtp:// or smtps:// URL, e.g. smtps://user:pass@smtp.tem.scw.cloud:465");
 
+/**
+ * The service's public origin, for the links mails carry (the activation link): https, no path,
+ * query or credentials. https://developer.mozilla.org/docs/Web/API/URL/origin
+ */
+const publicUrl = z
+  .string()
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      return u.protocol === "https:" && u.username === "" && u.password === "" && (u.pathname === "/" || u.pathname === "") && u.search === "" && u.hash === "";
+    } catch {
+      return false;
+    }
+  }, "must be the service's https origin with no path, e.g. https://renfort.example.org (the activation links mailed point to it)")
+  .transform((v) => new URL(v).origin);
+
 const envSchema = z
   .object({
     PORT: intIn(0, 65535, 8080),
@@ -130,6 +146,9 @@ const envSchema = z
     // close that follows, under the 25 s hard exit and docker's 30 s stop timeout (components/fleet/cloud-init.ts)
     SHUTDOWN_DRAIN_MS: intIn(0, 20_000, 16_000),
     OUTBOX_WORKER: onOff.default("off"),
+    PUBLIC_URL: publicUrl.optional(),
+    MAIL_RECIPIENT_DAILY_CAP: intIn(1, 1_000_000, 5),
+    MAIL_DOMAIN_HOURLY_CAP: intIn(1, 100_000_000, 500_000),
     OUTBOX_LEASE_MS: intIn(1000, 3_600_000, 60_000),
     SMTP_CONNECTION_TIMEOUT_MS: intIn(100, 600_000, 10_000),
     SMTP_GREETING_TIMEOUT_MS: intIn(100, 600_000, 10_000),
@@ -139,6 +158,9 @@ const envSchema = z
   .superRefine((env, ctx) => {
     if (env.OUTBOX_WORKER === "on" && env.SMTP_URL === undefined) {
       ctx.addIssue({ code: "custom", path: ["SMTP_URL"], message: "is required when OUTBOX_WORKER=on" });
+    }
+    if (env.OUTBOX_WORKER === "on" && env.PUBLIC_URL === undefined) {
+      ctx.addIssue({ code: "custom", path: ["PUBLIC_URL"], message: "is required when OUTBOX_WORKER=on: the activation links mailed point to it, e.g. PUBLIC_URL=https://renfort.example.org" });
     }
     // A send that outlives its lease gets claimed again by another worker while the first may still
     // deliver: every SMTP wait must end (and the attempt fail) before the lease does.
@@ -197,6 +219,12 @@ export interface AppConfig {
   /** on SIGTERM: how long /readyz answers 503 while the server still serves, before it stops accepting */
   shutdownDrainMs: number;
   outboxWorker: boolean;
+  /** https origin of the links mails carry; required where the outbox worker runs */
+  publicUrl: string | undefined;
+  /** mails one recipient address may get a UTC day (outbox.ts) */
+  mailRecipientDailyCap: number;
+  /** mails one recipient domain may get an hour (outbox.ts) */
+  mailDomainHourlyCap: number;
   /** how long a claimed outbox row is a worker's before another may retry it */
   outboxLeaseMs: number;
   /** nodemailer's connectionTimeout, greetingTimeout, socketTimeout: together shorter than the lease */
@@ -247,6 +275,9 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     readinessGraceMs: e.READINESS_GRACE_MS,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     outboxWorker: e.OUTBOX_WORKER === "on",
+    publicUrl: e.PUBLIC_URL,
+    mailRecipientDailyCap: e.MAIL_RECIPIENT_DAILY_CAP,
+    mailDomainHourlyCap: e.MAIL_DOMAIN_HOURLY_CAP,
     outboxLeaseMs: e.OUTBOX_LEASE_MS,
     smtpTimeouts: { connectionTimeout: e.SMTP_CONNECTION_TIMEOUT_MS, greetingTimeout: e.SMTP_GREETING_TIMEOUT_MS, socketTimeout: e.SMTP_SOCKET_TIMEOUT_MS },
     logLevel: e.LOG_LEVEL,

@@ -64,7 +64,7 @@ test("Message-ID is stable per outbox row and uses the sender's domain", () => {
   expect(mailDomain("Renfort <no-reply@jeveuxaider.example>")).toBe("jeveuxaider.example");
   expect(messageIdFor("42", "a@b.fr")).toBe("<outbox-42@b.fr>");
   const row = { id: "42", kind: "volunteer_welcome", recipient: "v@example.org", payload: { firstName: "Ann" }, attempts: 1 };
-  expect(renderMessage(row, "a@b.fr").messageId).toBe(renderMessage({ ...row, attempts: 3 }, "a@b.fr").messageId);
-  expect(renderMessage(row, "a@b.fr").text).toContain("Bonjour Ann");
-  expect(() => renderMessage({ ...row, kind: "nope" }, "a@b.fr")).toThrow(/unknown outbox kind/);
+  expect(renderMessage(row, "a@b.fr", "https://renfort.test").messageId).toBe(renderMessage({ ...row, attempts: 3 }, "a@b.fr", "https://renfort.test").messageId);
+  expect(renderMessage(row, "a@b.fr", "https://renfort.test").text).toContain("Bonjour Ann");
+  expect(() => renderMessage({ ...row, kind: "nope" }, "a@b.fr", "https://renfort.test")).toThrow(/unknown outbox kind/);
 });

@@ -190,14 +190,55 @@ ${renderForm("/signup", SIGNUP_FIELDS, form, "Je m’inscris", "signup-form")}`,
   );
 }
 
+/** After a signup, whatever the address: the answer never says whether it was registered already. */
 export function confirmationPage(): string {
   return layout(
     "Inscription enregistrée",
-    `<div class="fr-alert fr-alert--success fr-mb-4w"><h1 class="fr-alert__title">Merci, votre inscription est enregistrée</h1>
-<p>Votre compte sera activé sous peu : un courriel de confirmation part vers votre adresse. Vous pourrez alors candidater aux missions près de chez vous.</p></div>
-<p>Le courriel n’arrive pas ? Vérifiez vos courriers indésirables ; il peut mettre quelques minutes à arriver en cas d’affluence.</p>
+    `<div class="fr-alert fr-alert--success fr-mb-4w"><h1 class="fr-alert__title">Votre compte est en cours d’activation</h1>
+<p>Votre compte est en cours d’activation, un e-mail va suivre. Ouvrez le lien qu’il contient pour activer votre compte : vous pourrez alors candidater aux missions près de chez vous.</p></div>
+<p>L’e-mail n’arrive pas ? Vérifiez vos courriers indésirables ; il peut mettre quelques minutes à arriver en cas d’affluence. Le lien est valable 48 heures.</p>
 <a class="fr-btn" href="/missions">Voir les missions</a>`,
   );
+}
+
+/**
+ * The page the mailed link opens: a button that activates. Opening the link activates nothing (mail
+ * scanners open links); the token goes back in the form's body, never in a URL we build.
+ */
+export function activationPage(token: string): string {
+  return layout(
+    "Activer mon compte",
+    `<h1>Activer mon compte de bénévole</h1>
+<p>Confirmez votre adresse électronique pour activer votre compte : vous pourrez alors candidater aux missions.</p>
+<form id="activation-form" method="post" action="/signup/activation">
+<input type="hidden" name="jeton" value="${esc(token)}">
+<button class="fr-btn" type="submit">Activer mon compte</button>
+</form>`,
+  );
+}
+
+export function activatedPage(): string {
+  return layout(
+    "Compte activé",
+    `<div class="fr-alert fr-alert--success fr-mb-4w"><h1 class="fr-alert__title">Votre compte est activé</h1>
+<p>Vous pouvez candidater aux missions près de chez vous avec votre adresse électronique.</p></div>
+<a class="fr-btn" href="/missions">Voir les missions</a>`,
+  );
+}
+
+const ACTIVATION_ERRORS: Record<400 | 404 | 409 | 410, { title: string; message: string }> = {
+  400: { title: "Lien incomplet", message: "Ce lien d’activation est incomplet : copiez l’adresse entière du lien reçu par e-mail." },
+  404: { title: "Lien inconnu", message: "Ce lien d’activation n’existe pas : utilisez le lien du dernier e-mail reçu, ou inscrivez-vous de nouveau." },
+  409: { title: "Lien déjà utilisé", message: "Ce lien a déjà servi : si votre compte est activé, vous pouvez candidater aux missions." },
+  410: { title: "Lien expiré", message: "Ce lien a expiré (il est valable 48 heures) : inscrivez-vous de nouveau avec la même adresse pour en recevoir un autre." },
+};
+
+export function activationErrorPage(status: 400 | 404 | 409 | 410): { html: string; message: string } {
+  const e = ACTIVATION_ERRORS[status];
+  return {
+    message: e.message,
+    html: layout(e.title, `<h1>${esc(e.title)}</h1>\n<p>${esc(e.message)}</p>\n<a class="fr-btn" href="/signup">Inscription</a>`),
+  };
 }
 
 export function applicationConfirmationPage(): string {

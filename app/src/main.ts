@@ -137,9 +137,12 @@ export async function serve(env: Record<string, string | undefined>, opts: { mig
   const flushTimer = setInterval(() => logStream.flush(), 1000);
   flushTimer.unref();
   let worker: OutboxWorker | undefined;
-  if (cfg.outboxWorker && cfg.smtpUrl) {
+  if (cfg.outboxWorker && cfg.smtpUrl && cfg.publicUrl) {
     worker = new OutboxWorker(pool, createTransport(cfg.smtpUrl, cfg.smtpTimeouts), {
       mailFrom: cfg.mailFrom,
+      publicUrl: cfg.publicUrl,
+      recipientDailyCap: cfg.mailRecipientDailyCap,
+      domainHourlyCap: cfg.mailDomainHourlyCap,
       leaseMs: cfg.outboxLeaseMs,
       log: (level, msg, fields) => app.log[level]({ ...fields, component: "outbox" }, msg),
       // degraded mode defers mail: it waits in the outbox and goes out when the mode ends
@@ -197,6 +200,8 @@ export function installSignals(running: Running): void {
 async function workerOnly(env: Record<string, string | undefined>): Promise<void> {
   const cfg = loadConfig(env);
   if (!cfg.smtpUrl) throw new ConfigError(["SMTP_URL is required to run the outbox worker, e.g. smtp://localhost:1025"]);
+  const publicUrl = cfg.publicUrl;
+  if (!publicUrl) throw new ConfigError(["PUBLIC_URL is required to run the outbox worker (the activation links mailed point to it), e.g. PUBLIC_URL=https://renfort.example.org"]);
   const db = await resolveDatabaseUrl(cfg, jsonLog);
   const pool = createPool({ ...cfg, pgPoolSize: Math.min(cfg.pgPoolSize, 5) }, db.url);
   if (!db.embedded) {
@@ -208,6 +213,9 @@ async function workerOnly(env: Record<string, string | undefined>): Promise<void
   const pollMs = env.OUTBOX_POLL_MS ? Number(env.OUTBOX_POLL_MS) : undefined;
   const worker = new OutboxWorker(pool, transport, {
     mailFrom: cfg.mailFrom,
+    publicUrl,
+    recipientDailyCap: cfg.mailRecipientDailyCap,
+    domainHourlyCap: cfg.mailDomainHourlyCap,
     leaseMs: cfg.outboxLeaseMs,
     ...(pollMs && pollMs > 0 ? { pollMs } : {}),
     log: jsonLog,

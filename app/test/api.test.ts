@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto";
 import { script, stylesheet } from "../src/assets";
 import { createTestDb, type TestDb } from "./db";
-import { ADMIN_TOKEN, startApp, volunteer, type Harness, type Res } from "./app-harness";
+import { TOKEN_TTL_HOURS } from "../src/confirmation";
+import { ADMIN_TOKEN, activeVolunteer, confirmationToken, startApp, volunteer, type Harness, type Res } from "./app-harness";
 
 /** The HTTP contract of issue 7, against the real server (DATABASE_URL) or the embedded one. */
 
@@ -49,40 +51,61 @@ async function mission(places: number, over: Record<string, unknown> = {}): Prom
 }
 
 describe("volunteer signup", () => {
-  test("201 pending, one volunteer row and one outbox row in the same transaction", async () => {
+  test("202 pending_confirmation: one pending volunteer, one confirmation (hashed token) and one mail, in the same transaction", async () => {
     const body = volunteer({ phone: "+33 6 12 34 56 78", birthdate: "1990-02-28" });
     const r = await post("/api/volunteers", body);
-    expect(r.statusCode).toBe(201);
+    expect(r.statusCode).toBe(202);
     expect(r.headers["cache-control"]).toBe("no-store");
-    const { id, status } = r.json();
-    expect(status).toBe("pending");
+    expect(r.json()).toEqual({ status: "pending_confirmation" });
     const rows = await db.pool.query(
-      `SELECT v.email, o.kind, o.recipient, o.status FROM volunteers v JOIN email_outbox o ON o.volunteer_id = v.id WHERE v.id = $1`,
-      [id],
+      `SELECT v.email, v.activated_at, o.kind, o.recipient, o.status FROM volunteers v JOIN email_outbox o ON o.volunteer_id = v.id WHERE lower(v.email) = lower($1)`,
+      [body.email],
     );
-    expect(rows.rows).toEqual([{ email: body.email, kind: "volunteer_welcome", recipient: body.email, status: "pending" }]);
+    expect(rows.rows).toEqual([{ email: body.email, activated_at: null, kind: "volunteer_confirmation", recipient: body.email, status: "pending" }]);
+    const token = await confirmationToken(db.pool, String(body.email));
+    const c = await db.pool.query(
+      `SELECT encode(c.token_hash, 'hex') AS hash, round(extract(epoch FROM c.expires_at - c.created_at) / 3600) AS hours, c.used_at FROM volunteer_confirmations c JOIN volunteers v ON v.id = c.volunteer_id WHERE v.email = $1`,
+      [body.email],
+    );
+    expect(c.rows).toEqual([{ hash: createHash("sha256").update(token!).digest("hex"), hours: String(TOKEN_TTL_HOURS), used_at: null }]);
   });
 
-  test("the same email in another case is 409 email_taken and creates nothing", async () => {
-    const body = volunteer();
-    expect((await post("/api/volunteers", body)).statusCode).toBe(201);
-    const dup = await post("/api/volunteers", { ...body, email: String(body.email).toUpperCase(), firstName: "Other" });
-    expect(dup.statusCode).toBe(409);
-    expect(dup.json()).toEqual({ error: "email_taken" });
-    const n = await db.pool.query(`SELECT count(*)::int AS n FROM volunteers WHERE lower(email) = lower($1)`, [body.email]);
-    const o = await db.pool.query(`SELECT count(*)::int AS n FROM email_outbox WHERE lower(recipient) = lower($1)`, [body.email]);
-    expect([n.rows[0].n, o.rows[0].n]).toEqual([1, 1]);
+  test("a new, a pending and an active address get byte-identical answers; only the mail differs", async () => {
+    const fresh = volunteer();
+    const pending = volunteer();
+    const active = volunteer();
+    expect((await post("/api/volunteers", pending)).statusCode).toBe(202);
+    await activeVolunteer(h, db.pool, active);
+    const answers = [
+      await post("/api/volunteers", fresh),
+      await post("/api/volunteers", { ...pending, firstName: "Other" }),
+      await post("/api/volunteers", { ...active, email: String(active.email).toUpperCase(), firstName: "Other" }),
+    ];
+    for (const a of answers) {
+      expect([a.statusCode, a.body, a.headers["content-type"], a.headers["cache-control"]]).toEqual([202, answers[0]!.body, answers[0]!.headers["content-type"], "no-store"]);
+    }
+    const mails = async (email: unknown) =>
+      (await db.pool.query(`SELECT kind, payload ? 'token' AS has_token FROM email_outbox WHERE lower(recipient) = lower($1) ORDER BY id`, [email])).rows;
+    expect(await mails(fresh.email)).toEqual([{ kind: "volunteer_confirmation", has_token: true }]);
+    // a pending address gets a new link; an active one a mail saying it has an account, without any link
+    expect(await mails(pending.email)).toEqual([
+      { kind: "volunteer_confirmation", has_token: true },
+      { kind: "volunteer_confirmation", has_token: true },
+    ]);
+    expect((await mails(active.email)).slice(1)).toEqual([{ kind: "volunteer_account_exists", has_token: false }]);
+    const n = await db.pool.query(`SELECT count(*)::int AS n FROM volunteers WHERE lower(email) = ANY($1)`, [[fresh, pending, active].map((v) => String(v.email).toLowerCase())]);
+    expect(n.rows[0].n).toBe(3);
   });
 
-  test("concurrent duplicate signups: exactly one 201, the others 409", async () => {
+  test("concurrent duplicate signups: all 202, one volunteer, one confirmation mail each", async () => {
     for (let round = 0; round < 3; round++) {
       const body = volunteer();
       const variants = [body.email, String(body.email).toUpperCase(), body.email, String(body.email).replace(/^v/, "V")];
       const rs = await Promise.all(variants.map((email) => post("/api/volunteers", { ...body, email })));
-      const codes = rs.map((r) => r.statusCode).sort();
-      expect(codes).toEqual([201, 409, 409, 409]);
+      expect(rs.map((r) => r.statusCode)).toEqual([202, 202, 202, 202]);
+      const v = await db.pool.query(`SELECT count(*)::int AS n FROM volunteers WHERE lower(email) = lower($1)`, [body.email]);
       const o = await db.pool.query(`SELECT count(*)::int AS n FROM email_outbox WHERE lower(recipient) = lower($1)`, [body.email]);
-      expect(o.rows[0].n).toBe(1);
+      expect([v.rows[0].n, o.rows[0].n]).toEqual([1, 4]);
     }
   });
 
@@ -135,6 +158,55 @@ describe("volunteer signup", () => {
   });
 });
 
+describe("activation (double opt-in)", () => {
+  const activate = (jeton: unknown) => post("/signup/activation", { jeton });
+
+  test("GET shows a button and activates nothing; POST activates once; the link is single use", async () => {
+    const body = volunteer();
+    await post("/api/volunteers", body);
+    const token = (await confirmationToken(db.pool, String(body.email)))!;
+    const page = await get(`/signup/activation?jeton=${token}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<form id="activation-form" method="post" action="/signup/activation">');
+    expect(page.body).toContain(`value="${token}"`);
+    const state = async () => (await db.pool.query(`SELECT activated_at IS NOT NULL AS active FROM volunteers WHERE email = $1`, [body.email])).rows[0].active;
+    expect(await state()).toBe(false);
+    const ok = await activate(token);
+    expect([ok.statusCode, ok.json()]).toEqual([200, { status: "active" }]);
+    expect(await state()).toBe(true);
+    const again = await activate(token);
+    expect([again.statusCode, again.json().error]).toEqual([409, "token_used"]);
+  });
+
+  test("unknown 404, malformed 400, expired 410", async () => {
+    expect([(await activate("A".repeat(43))).statusCode, (await activate("A".repeat(43))).json().error]).toEqual([404, "unknown_token"]);
+    for (const bad of ["short", "A".repeat(44), "A".repeat(42) + "!", 42, null]) {
+      const r = await activate(bad);
+      expect([r.statusCode, r.json().error]).toEqual([400, "malformed_token"]);
+    }
+    expect((await get("/signup/activation?jeton=short")).statusCode).toBe(400);
+    const body = volunteer();
+    await post("/api/volunteers", body);
+    const token = (await confirmationToken(db.pool, String(body.email)))!;
+    await db.pool.query(`UPDATE volunteer_confirmations SET expires_at = now() - interval '1 second' WHERE token_hash = sha256($1::bytea)`, [Buffer.from(token)]);
+    const r = await activate(token);
+    expect([r.statusCode, r.json().error]).toEqual([410, "token_expired"]);
+    expect((await db.pool.query(`SELECT activated_at FROM volunteers WHERE email = $1`, [body.email])).rows[0].activated_at).toBeNull();
+  });
+
+  test("a pending volunteer cannot apply: answered exactly as an unknown address", async () => {
+    const id = await mission(3);
+    const body = volunteer();
+    await post("/api/volunteers", body);
+    const pending = await post(`/api/missions/${id}/applications`, { email: body.email });
+    const unknown = await post(`/api/missions/${id}/applications`, { email: "nobody@example.org" });
+    expect([pending.statusCode, pending.body]).toEqual([404, unknown.body]);
+    expect(unknown.json()).toEqual({ error: "volunteer_not_found" });
+    await activate((await confirmationToken(db.pool, String(body.email)))!);
+    expect((await post(`/api/missions/${id}/applications`, { email: body.email })).statusCode).toBe(201);
+  });
+});
+
 describe("organizations, missions, applications", () => {
   test("admin validation needs the admin token", async () => {
     const created = await post("/api/organizations", { name: "Asso", email: `a${Date.now()}@asso.example.org`, zip: "69001" });
@@ -161,9 +233,7 @@ describe("organizations, missions, applications", () => {
 
   test("a full mission answers 409 mission_full; a second application 409", async () => {
     const id = await mission(1);
-    const [a, b] = [volunteer(), volunteer()];
-    await post("/api/volunteers", a);
-    await post("/api/volunteers", b);
+    const [a, b] = [await activeVolunteer(h, db.pool), await activeVolunteer(h, db.pool)];
     const first = await post(`/api/missions/${id}/applications`, { email: String(a.email).toUpperCase() });
     expect(first.statusCode).toBe(201);
     expect(first.json().placesLeft).toBe(0);
@@ -181,7 +251,7 @@ describe("organizations, missions, applications", () => {
     const places = 5;
     const id = await mission(places);
     const vols = Array.from({ length: 30 }, () => volunteer());
-    for (const v of vols) expect((await post("/api/volunteers", v)).statusCode).toBe(201);
+    for (const v of vols) await activeVolunteer(h, db.pool, v);
     // every volunteer applies twice at once: duplicates and competitors race on the same row
     const rs = await Promise.all([...vols, ...vols].map((v) => post(`/api/missions/${id}/applications`, { email: v.email })));
     const created = rs.filter((r) => r.statusCode === 201).length;

@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import type { Pool } from "pg";
 import { buildApp, type RenfortApp } from "../src/app";
 import { loadConfig, type AppConfig } from "../src/config";
 import { createPool } from "../src/db";
@@ -92,4 +93,25 @@ export function volunteer(over: Record<string, unknown> = {}): Record<string, un
     zip: "75011",
     ...over,
   };
+}
+
+/** The token of the newest confirmation mail queued for `email` (read from the outbox, as the mail would carry it). */
+export async function confirmationToken(pool: Pool, email: string): Promise<string | undefined> {
+  const r = await pool.query<{ token: string }>(
+    `SELECT payload->>'token' AS token FROM email_outbox WHERE lower(recipient) = lower($1) AND kind = 'volunteer_confirmation' ORDER BY id DESC LIMIT 1`,
+    [email],
+  );
+  return r.rows[0]?.token;
+}
+
+/** Signs `body` up through the API and follows its confirmation link (POST, as the page's button does): an active volunteer. */
+export async function activeVolunteer(h: Harness, pool: Pool, body: Record<string, unknown> = volunteer()): Promise<Record<string, unknown>> {
+  const json = { "content-type": "application/json" };
+  const r = await h.request("POST", "/api/volunteers", { headers: json, body: JSON.stringify(body) });
+  if (r.statusCode !== 202) throw new Error(`signup answered ${r.statusCode}: ${r.body}`);
+  const token = await confirmationToken(pool, String(body.email));
+  if (!token) throw new Error(`no confirmation mail for ${String(body.email)}`);
+  const a = await h.request("POST", "/signup/activation", { headers: json, body: JSON.stringify({ jeton: token }) });
+  if (a.statusCode !== 200) throw new Error(`activation answered ${a.statusCode}: ${a.body}`);
+  return body;
 }

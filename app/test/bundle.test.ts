@@ -65,7 +65,7 @@ test("migrate, serve, SIGHUP re-reads the degraded-mode switch, SIGTERM drains i
     p.child.kill("SIGHUP");
     await until(async () => (await httpRequest(base, "GET", "/api/missions")).statusCode === 200, 3000);
 
-    // An in-flight signup whose body is still arriving when SIGTERM lands completes with 201. Each step
+    // An in-flight signup whose body is still arriving when SIGTERM lands completes with 202. Each step
     // waits for its event, not for time: the server has parsed the headers (it answers the
     // `Expect: 100-continue` with 100 Continue), then it has stopped accepting connections (drain begun),
     // and only then does the body arrive.
@@ -89,7 +89,7 @@ test("migrate, serve, SIGHUP re-reads the degraded-mode switch, SIGTERM drains i
     await until(() => refused(port), 30_000);
     sock.write(body);
     await closed;
-    expect(response).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 201 /);
+    expect(response).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 202 /);
     expect(response).toMatch(/\r\nconnection: close\r\n/i);
     expect(await p.exited).toBe(0);
     const stored = await db.pool.query("SELECT 1 FROM volunteers WHERE email = 'drain@example.org'");
@@ -102,7 +102,7 @@ test("migrate, serve, SIGHUP re-reads the degraded-mode switch, SIGTERM drains i
 test("healthcheck command, in-process outbox worker", async () => {
   const sink = new SmtpSink();
   const smtpUrl = await sink.start();
-  const p = runBundle([], { DATABASE_URL: db.url, PORT: "0", HOST: "127.0.0.1", MAX_EVENT_LOOP_DELAY_MS: "0", OUTBOX_WORKER: "on", SMTP_URL: smtpUrl, MAIL_FROM: "R <r@renfort.test>" });
+  const p = runBundle([], { DATABASE_URL: db.url, PORT: "0", HOST: "127.0.0.1", MAX_EVENT_LOOP_DELAY_MS: "0", OUTBOX_WORKER: "on", SMTP_URL: smtpUrl, MAIL_FROM: "R <r@renfort.test>", PUBLIC_URL: "https://renfort.test" });
   try {
     const base = await listening(p);
     const hc = runBundle(["healthcheck"], { PORT: new URL(base).port });
@@ -111,7 +111,7 @@ test("healthcheck command, in-process outbox worker", async () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ email: "inproc@example.org", firstName: "Inès", lastName: "B", zip: "97400" }),
     });
-    expect(r.statusCode).toBe(201);
+    expect(r.statusCode).toBe(202);
     await until(async () => sink.accepted.some((d) => d.to === "inproc@example.org"));
     expect(sink.accepted.find((d) => d.to === "inproc@example.org")!.raw).toMatch(/Bonjour In/);
   } finally {

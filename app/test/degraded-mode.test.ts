@@ -179,7 +179,7 @@ test("the outbox holds confirmation mail while degraded and sends each exactly o
   const sink = new SmtpSink();
   const smtpUrl = await sink.start();
   try {
-    const apps = await fleet(db, 2, { OUTBOX_WORKER: "on", SMTP_URL: smtpUrl, MAIL_FROM: "Renfort <no-reply@renfort.test>" });
+    const apps = await fleet(db, 2, { OUTBOX_WORKER: "on", SMTP_URL: smtpUrl, MAIL_FROM: "Renfort <no-reply@renfort.test>", PUBLIC_URL: "https://renfort.test" });
     await measureFlip(apps, true, () => put(apps[0]!, true, "surge"));
 
     const emails: string[] = [];
@@ -187,7 +187,7 @@ test("the outbox holds confirmation mail while degraded and sends each exactly o
       const body = volunteer();
       emails.push(String(body.email));
       const r = await httpRequest(apps[k % 2]!.base, "POST", "/api/volunteers", { headers: json, body: JSON.stringify(body) });
-      expect(r.statusCode).toBe(201);
+      expect(r.statusCode).toBe(202);
     }
     expect((await httpRequest(apps[1]!.base, "GET", "/signup/confirmation")).statusCode).toBe(200);
     const page = await httpRequest(apps[1]!.base, "GET", "/missions");
@@ -256,7 +256,7 @@ describe("the admin API of the switch (in process)", () => {
     expect(validate.statusCode).toBe(503);
     expect(Number(validate.headers["retry-after"])).toBeGreaterThan(0);
     // kept: signup, and the switch itself
-    expect((await h.request("POST", "/api/volunteers", { headers: json, body: JSON.stringify(volunteer()) })).statusCode).toBe(201);
+    expect((await h.request("POST", "/api/volunteers", { headers: json, body: JSON.stringify(volunteer()) })).statusCode).toBe(202);
     const off = await h.request("PUT", "/api/admin/degraded-mode", { headers: { ...auth, ...json }, body: JSON.stringify({ enabled: false, reason: "over" }) });
     expect(off.json()).toMatchObject({ enabled: false, reason: "over" });
     expect((await h.request("GET", "/api/missions")).statusCode).toBe(200);

@@ -43,7 +43,7 @@ describe("forwarding headers from an untrusted peer", () => {
         expect(r.headers["cache-control"]).toBe("no-store");
       }
     }
-    expect(codes).toEqual([201, 201, 201, 429, 429]);
+    expect(codes).toEqual([202, 202, 202, 429, 429]);
     expect(new Set(loggedIps(h))).toEqual(new Set(["127.0.0.1"]));
   });
 
@@ -65,18 +65,18 @@ describe("forwarding headers from a trusted proxy", () => {
   test("CF-Connecting-IP is the client: each visitor has its own budget", async () => {
     const a = [];
     for (let i = 0; i < 3; i++) a.push((await signup(h, { "cf-connecting-ip": "203.0.113.10" })).statusCode);
-    expect(a).toEqual([201, 201, 429]);
+    expect(a).toEqual([202, 202, 429]);
     // another visitor behind the same proxy is not throttled by the first one
-    expect((await signup(h, { "cf-connecting-ip": "203.0.113.11" })).statusCode).toBe(201);
-    expect((await signup(h, { "cf-connecting-ip": "2001:db8::7" })).statusCode).toBe(201);
+    expect((await signup(h, { "cf-connecting-ip": "203.0.113.11" })).statusCode).toBe(202);
+    expect((await signup(h, { "cf-connecting-ip": "2001:db8::7" })).statusCode).toBe(202);
   });
 
   test("an IPv6 client is keyed by its /64: rotating addresses inside it shares one budget", async () => {
     const codes = [];
     for (const ip of ["2001:db8:aa:bb::1", "2001:db8:aa:bb:ffff:ffff:ffff:fffe", "2001:DB8:AA:BB:0:0:0:42"]) codes.push((await signup(h, { "cf-connecting-ip": ip })).statusCode);
-    expect(codes).toEqual([201, 201, 429]);
+    expect(codes).toEqual([202, 202, 429]);
     // the next /64 is another subscriber
-    expect((await signup(h, { "cf-connecting-ip": "2001:db8:aa:bc::1" })).statusCode).toBe(201);
+    expect((await signup(h, { "cf-connecting-ip": "2001:db8:aa:bc::1" })).statusCode).toBe(202);
   });
 
   test("X-Forwarded-For is read from the right when there is no CF-Connecting-IP", async () => {
@@ -97,7 +97,7 @@ describe("degraded mode", () => {
 
   test("keeps volunteer signup, its pages and health; 503 with Retry-After elsewhere", async () => {
     expect(h.app.renfort.degraded).toBe(true);
-    expect((await signup(h)).statusCode).toBe(201);
+    expect((await signup(h)).statusCode).toBe(202);
     for (const url of ["/signup", "/signup/confirmation", "/healthz", "/readyz", `/assets/${stylesheet.name}`]) {
       expect([url, (await h.request("GET", url)).statusCode]).toEqual([url, 200]);
     }

@@ -1,5 +1,5 @@
 import { createTestDb, type TestDb } from "./db";
-import { startApp, volunteer, type Harness } from "./app-harness";
+import { confirmationToken, startApp, volunteer, type Harness } from "./app-harness";
 
 /**
  * The pages' forms over HTTP, without a browser (these run even where Chromium is absent): what a
@@ -49,12 +49,49 @@ test("a wrong urlencoded signup: the form again, 400, every wrong field flagged,
   expect(r.body).toContain("<title>Erreur : Inscription");
 });
 
-test("an address already registered: 409 and the message next to the address", async () => {
+test("an address already registered: the same 303 to the same page; its owner gets a mail saying so", async () => {
   const v = volunteer();
-  expect((await postForm("/signup", encode(v))).statusCode).toBe(303);
-  const again = await h.request("POST", "/signup", { headers: form, body: encode(v) });
-  expect(again.statusCode).toBe(409);
-  expect(again.body).toMatch(/id="email-error">Cette adresse est déjà inscrite/);
+  const first = await postForm("/signup", encode(v));
+  await db.pool.query(`UPDATE volunteers SET activated_at = now() WHERE email = $1`, [v.email]);
+  const again = await postForm("/signup", encode({ ...v, firstName: "Autre" }));
+  expect(again).toEqual(first);
+  expect(again.location).toBe("/signup/confirmation");
+  const kinds = await db.pool.query(`SELECT kind FROM email_outbox WHERE recipient = $1 ORDER BY id`, [v.email]);
+  expect(kinds.rows.map((r) => r.kind)).toEqual(["volunteer_confirmation", "volunteer_account_exists"]);
+  const page = await h.request("GET", "/signup/confirmation");
+  expect(page.body).toContain("Votre compte est en cours d’activation, un e-mail va suivre.");
+});
+
+test("activation without JavaScript: the link's page posts the token; each outcome has its French page", async () => {
+  const v = volunteer();
+  await postForm("/signup", encode(v));
+  const token = (await confirmationToken(db.pool, String(v.email)))!;
+  const page = await h.request("GET", `/signup/activation?jeton=${token}`);
+  expect([page.statusCode, page.headers["cache-control"]]).toEqual([200, "no-store"]);
+  expect(page.body).toContain("Activer mon compte");
+  const ok = await h.request("POST", "/signup/activation", { headers: form, body: encode({ jeton: token }) });
+  expect([ok.statusCode, ok.headers["content-type"]]).toEqual([200, "text/html; charset=utf-8"]);
+  expect(ok.body).toContain("Votre compte est activé");
+  const used = await h.request("POST", "/signup/activation", { headers: form, body: encode({ jeton: token }) });
+  expect([used.statusCode, used.body.includes("Lien déjà utilisé")]).toEqual([409, true]);
+  const unknown = await h.request("POST", "/signup/activation", { headers: form, body: encode({ jeton: "B".repeat(43) }) });
+  expect([unknown.statusCode, unknown.body.includes("Lien inconnu")]).toEqual([404, true]);
+  const malformed = await h.request("POST", "/signup/activation", { headers: form, body: encode({ jeton: "x" }) });
+  expect([malformed.statusCode, malformed.body.includes("Lien incomplet")]).toEqual([400, true]);
+});
+
+test("applying with the form: a pending volunteer gets the same answer as an unknown address", async () => {
+  const org = await db.pool.query<{ id: string }>(`INSERT INTO organizations (name, email, zip, status) VALUES ('A', $1, '75011', 'validated') RETURNING id`, [`o${Date.now()}@asso.example.org`]);
+  const m = await db.pool.query<{ id: string }>(`INSERT INTO missions (organization_id, title, description, zip, department, places) VALUES ($1, 'T', 'D', '75011', '75', 2) RETURNING id::text AS id`, [org.rows[0]!.id]);
+  const v = volunteer();
+  await postForm("/signup", encode(v));
+  const apply = (email: unknown) => h.request("POST", `/missions/${m.rows[0]!.id}/candidature`, { headers: form, body: encode({ email }) });
+  const pending = await apply(v.email);
+  const unknown = await apply("nobody@example.org");
+  expect(pending.statusCode).toBe(400);
+  expect(pending.body.replace(String(v.email), "X")).toBe(unknown.body.replace("nobody@example.org", "X"));
+  await h.request("POST", "/signup/activation", { headers: json, body: JSON.stringify({ jeton: await confirmationToken(db.pool, String(v.email)) }) });
+  expect((await postForm(`/missions/${m.rows[0]!.id}/candidature`, encode({ email: v.email }))).location).toBe("/candidature/confirmation");
 });
 
 test("the enhancement's JSON on the same URL: 201 { redirect } or 400 { message, fields } in French", async () => {

@@ -83,7 +83,7 @@ test("property: random and hostile JSON bodies never get a 5xx, on every write e
         const text = JSON.stringify(b) ?? "null";
         const r = await post(path, text, headers);
         expectNoServerError(r);
-        expect([200, 201, 400, 404, 409, 413]).toContain(r.statusCode);
+        expect([200, 201, 202, 400, 404, 409, 413]).toContain(r.statusCode);
       }),
       { numRuns: 40 },
     );
@@ -140,31 +140,31 @@ test("stored hostile strings render escaped on every page", async () => {
   }
 });
 
-test("an exhausted pool sheds with 503 + Retry-After; every 201 is stored", async () => {
+test("an exhausted pool sheds with 503 + Retry-After; every 202 is stored", async () => {
   const tight = await startApp(db, { PG_POOL_SIZE: "1", MAX_POOL_QUEUE: "0" });
   try {
     const bodies = Array.from({ length: 40 }, () => volunteer());
     const rs = await Promise.all(bodies.map((b) => tight.request("POST", "/api/volunteers", { headers: json, body: JSON.stringify(b) })));
     const codes = new Set(rs.map((r) => r.statusCode));
-    expect([...codes].every((c) => c === 201 || c === 503)).toBe(true);
+    expect([...codes].every((c) => c === 202 || c === 503)).toBe(true);
     const shed = rs.filter((r) => r.statusCode === 503);
     expect(shed.length).toBeGreaterThan(0);
-    expect(rs.some((r) => r.statusCode === 201)).toBe(true);
+    expect(rs.some((r) => r.statusCode === 202)).toBe(true);
     for (const r of shed) {
       expect(r.json()).toEqual({ error: "overloaded" });
       expect(Number(r.headers["retry-after"])).toBeGreaterThan(0);
     }
-    const acked = rs.flatMap((r, i) => (r.statusCode === 201 ? [bodies[i]!.email as string] : []));
+    const acked = rs.flatMap((r, i) => (r.statusCode === 202 ? [bodies[i]!.email as string] : []));
     const stored = await db.pool.query("SELECT count(*)::int AS n FROM volunteers WHERE email = ANY($1)", [acked]);
     expect(stored.rows[0].n).toBe(acked.length);
     // and it recovers once the burst is over
-    expect((await tight.request("POST", "/api/volunteers", { headers: json, body: JSON.stringify(volunteer()) })).statusCode).toBe(201);
+    expect((await tight.request("POST", "/api/volunteers", { headers: json, body: JSON.stringify(volunteer()) })).statusCode).toBe(202);
   } finally {
     await tight.close();
   }
 });
 
-serverOnlyTest("connections killed under load (pg_terminate_backend): 201 or 503 only, no acknowledged signup lost, recovers", async () => {
+serverOnlyTest("connections killed under load (pg_terminate_backend): 202 or 503 only, no acknowledged signup lost, recovers", async () => {
   const app = await startApp(db, { PG_POOL_SIZE: "4", PG_POOL_WAIT_MS: "1000" });
   let killing = true;
   let kills = 0;
@@ -189,13 +189,13 @@ serverOnlyTest("connections killed under load (pg_terminate_backend): 201 or 503
     await killer;
   }
   expect(kills).toBeGreaterThan(0);
-  expect(results.every((r) => r.status === 201 || r.status === 503)).toBe(true);
-  const acked = results.filter((r) => r.status === 201).map((r) => r.email);
+  expect(results.every((r) => r.status === 202 || r.status === 503)).toBe(true);
+  const acked = results.filter((r) => r.status === 202).map((r) => r.email);
   expect(acked.length).toBeGreaterThan(0);
   const stored = await db.pool.query("SELECT count(*)::int AS n, count(DISTINCT lower(email))::int AS d FROM volunteers WHERE email = ANY($1)", [acked]);
   expect(stored.rows[0]).toEqual({ n: acked.length, d: acked.length });
   // recovery without a restart
-  expect((await app.request("POST", "/api/volunteers", { headers: json, body: JSON.stringify(volunteer()) })).statusCode).toBe(201);
+  expect((await app.request("POST", "/api/volunteers", { headers: json, body: JSON.stringify(volunteer()) })).statusCode).toBe(202);
   expect((await app.request("GET", "/readyz")).statusCode).toBe(200);
   await app.close();
 });

@@ -28,7 +28,7 @@ function errorLines(): Array<Record<string, unknown>> {
 
 test("a unique violation is logged with its code and constraint, without the email or the row", async () => {
   const first = volunteer({ phone: "0612345678", lastName: "Dupont" });
-  expect((await app.request("POST", "/api/volunteers", { body: JSON.stringify(first), headers: { "content-type": "application/json" } })).statusCode).toBe(201);
+  expect((await app.request("POST", "/api/volunteers", { body: JSON.stringify(first), headers: { "content-type": "application/json" } })).statusCode).toBe(202);
   const second = volunteer({ phone: "0612345678", firstName: "Aurélien", lastName: "Lefebvre" });
   const before = errorLines().length;
   const r = await app.request("POST", "/api/volunteers", { body: JSON.stringify(second), headers: { "content-type": "application/json" } });

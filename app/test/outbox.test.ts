@@ -1,7 +1,8 @@
-import { SIGNUP_SQL } from "../src/db/queries";
 import { loadConfig } from "../src/config";
 import { createTransport } from "../src/main";
 import { OutboxWorker } from "../src/outbox";
+import { appDb } from "../src/plugins/db";
+import { signUp } from "../src/volunteer-flow";
 import { createTestDb, type TestDb } from "./db";
 import { SINK_USER, SmtpSink } from "./smtp-sink";
 import { runBundle, until } from "./spawn";
@@ -9,6 +10,7 @@ import { runBundle, until } from "./spawn";
 /** The outbox worker against a real SMTP server: delivery, retries, and a crash mid-send. */
 
 const MAIL_FROM = "Renfort <no-reply@renfort.test>";
+const PUBLIC_URL = "https://renfort.test";
 const TIMEOUTS = loadConfig({}).smtpTimeouts;
 let db: TestDb;
 let sink: SmtpSink;
@@ -33,11 +35,9 @@ beforeEach(async () => {
 
 let n = 0;
 async function signups(count: number): Promise<string[]> {
-  const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     n += 1;
-    const r = await db.pool.query<{ volunteer_id: string }>(SIGNUP_SQL, [`mail${n}@example.org`, `P${n}`, "N", "75011", null, null]);
-    ids.push(r.rows[0]!.volunteer_id);
+    await signUp(appDb(db.pool), { email: `mail${n}@example.org`, firstName: `P${n}`, lastName: "N", zip: "75011" });
   }
   const o = await db.pool.query<{ id: string }>("SELECT id::text FROM email_outbox ORDER BY id");
   return o.rows.map((r) => r.id);
@@ -51,7 +51,7 @@ async function statuses(): Promise<Record<string, string>> {
 test("sends each pending mail once, with a Message-ID derived from the outbox id, and scrubs the payload", async () => {
   const ids = await signups(5);
   const transport = createTransport(smtpUrl, TIMEOUTS);
-  const worker = new OutboxWorker(db.pool, transport, { mailFrom: MAIL_FROM, batchSize: 3 });
+  const worker = new OutboxWorker(db.pool, transport, { mailFrom: MAIL_FROM, publicUrl: PUBLIC_URL, batchSize: 3 });
   while ((await worker.runOnce()) > 0);
   transport.close?.();
   expect(sink.accepted.map((d) => d.outboxId).sort()).toEqual([...ids].sort());
@@ -66,7 +66,7 @@ test("sends each pending mail once, with a Message-ID derived from the outbox id
 test("wrong credentials send nothing: the row records the server's refusal", async () => {
   await signups(1);
   const transport = createTransport(sink.url({ user: SINK_USER, password: "not-the-password" }), TIMEOUTS);
-  const worker = new OutboxWorker(db.pool, transport, { mailFrom: MAIL_FROM, batchSize: 1 });
+  const worker = new OutboxWorker(db.pool, transport, { mailFrom: MAIL_FROM, publicUrl: PUBLIC_URL, batchSize: 1 });
   await worker.runOnce();
   transport.close?.();
   expect(sink.accepted).toEqual([]);
@@ -81,7 +81,7 @@ test("a server that offers no STARTTLS gets nothing: requireTLS refuses to send 
   try {
     await signups(1);
     const transport = createTransport(url, TIMEOUTS);
-    const worker = new OutboxWorker(db.pool, transport, { mailFrom: MAIL_FROM, batchSize: 1 });
+    const worker = new OutboxWorker(db.pool, transport, { mailFrom: MAIL_FROM, publicUrl: PUBLIC_URL, batchSize: 1 });
     await worker.runOnce();
     transport.close?.();
     expect(plain.accepted).toEqual([]);
@@ -93,7 +93,7 @@ test("a server that offers no STARTTLS gets nothing: requireTLS refuses to send 
     lax.searchParams.delete("requireTLS");
     await db.pool.query("UPDATE email_outbox SET status = 'pending', next_attempt_at = now()");
     const laxTransport = createTransport(lax.toString(), TIMEOUTS);
-    await new OutboxWorker(db.pool, laxTransport, { mailFrom: MAIL_FROM, batchSize: 1 }).runOnce();
+    await new OutboxWorker(db.pool, laxTransport, { mailFrom: MAIL_FROM, publicUrl: PUBLIC_URL, batchSize: 1 }).runOnce();
     laxTransport.close?.();
     expect(plain.accepted.map((d) => [d.secure, d.user])).toEqual([[false, SINK_USER]]);
   } finally {
@@ -108,7 +108,7 @@ test("a transient SMTP error is retried with backoff; a permanent one gives up",
     { code: 550, message: "no such user" },
   ];
   const transport = createTransport(`${smtpUrl}&maxConnections=1`, TIMEOUTS);
-  const worker = new OutboxWorker(db.pool, transport, { mailFrom: MAIL_FROM, batchSize: 1 });
+  const worker = new OutboxWorker(db.pool, transport, { mailFrom: MAIL_FROM, publicUrl: PUBLIC_URL, batchSize: 1 });
   await worker.runOnce();
   await worker.runOnce();
   const rows = await db.pool.query<{ id: string; status: string; attempts: number; last_error: string; due_later: boolean }>(
@@ -129,7 +129,7 @@ test("a transient SMTP error is retried with backoff; a permanent one gives up",
 
 test("a worker killed between claim and send: after restart every mail is delivered exactly once", async () => {
   const ids = await signups(6);
-  const env = { DATABASE_URL: db.url, SMTP_URL: smtpUrl, MAIL_FROM, OUTBOX_LEASE_MS: "1500", OUTBOX_POLL_MS: "100", LOG_LEVEL: "warn",
+  const env = { DATABASE_URL: db.url, SMTP_URL: smtpUrl, MAIL_FROM, PUBLIC_URL, OUTBOX_LEASE_MS: "1500", OUTBOX_POLL_MS: "100", LOG_LEVEL: "warn",
     SMTP_CONNECTION_TIMEOUT_MS: "200", SMTP_GREETING_TIMEOUT_MS: "200", SMTP_SOCKET_TIMEOUT_MS: "1000" };
 
   // 1st worker: the SMTP server takes the messages but never answers; kill -9 the worker there.
@@ -167,8 +167,8 @@ test("two workers share the queue without sending a row twice (SKIP LOCKED)", as
   const ids = await signups(12);
   const t1 = createTransport(smtpUrl, TIMEOUTS);
   const t2 = createTransport(smtpUrl, TIMEOUTS);
-  const w1 = new OutboxWorker(db.pool, t1, { mailFrom: MAIL_FROM, batchSize: 4 });
-  const w2 = new OutboxWorker(db.pool, t2, { mailFrom: MAIL_FROM, batchSize: 4 });
+  const w1 = new OutboxWorker(db.pool, t1, { mailFrom: MAIL_FROM, publicUrl: PUBLIC_URL, batchSize: 4 });
+  const w2 = new OutboxWorker(db.pool, t2, { mailFrom: MAIL_FROM, publicUrl: PUBLIC_URL, batchSize: 4 });
   for (;;) {
     const [a, b] = await Promise.all([w1.runOnce(), w2.runOnce()]);
     if (a + b === 0) break;
@@ -176,4 +176,54 @@ test("two workers share the queue without sending a row twice (SKIP LOCKED)", as
   t1.close?.();
   t2.close?.();
   expect(sink.accepted.map((d) => d.outboxId).sort()).toEqual([...ids].sort());
+});
+
+describe("no phishing relay", () => {
+  beforeEach(async () => {
+    await db.pool.query("DELETE FROM email_send_counts");
+  });
+
+  test("a confirmation mail holds the letters-only greeting and the PUBLIC_URL link, never the other typed text", async () => {
+    const typed = { email: "relay@example.org", firstName: "Gagnez 1000€ sur http://evil.example", lastName: "Cliquez www.evil.example/x", zip: "75011" };
+    await signUp(appDb(db.pool), typed);
+    const transport = createTransport(smtpUrl, TIMEOUTS);
+    await new OutboxWorker(db.pool, transport, { mailFrom: MAIL_FROM, publicUrl: PUBLIC_URL }).runOnce();
+    transport.close?.();
+    // quoted-printable (RFC 2045): soft line breaks joined, "=" decoded
+    const raw = sink.accepted.find((d) => d.to === typed.email)!.raw.replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+    expect(raw).toMatch(/^Bonjour,$/m);
+    expect(raw).not.toMatch(/evil|Gagnez|Cliquez|1000/);
+    const links = raw.match(/https?:\/\/[^\s"<>]+/g) ?? [];
+    expect(links.length).toBe(1);
+    expect(links[0]).toMatch(/^https:\/\/renfort\.test\/signup\/activation\?jeton=[A-Za-z0-9_-]{43}$/);
+  });
+
+  test("over the recipient's daily cap: failed with the reason, never sent; over the domain's hourly cap: deferred", async () => {
+    const transport = createTransport(smtpUrl, TIMEOUTS);
+    for (let i = 0; i < 3; i++) await signUp(appDb(db.pool), { email: "capped@example.org", firstName: "Ann", lastName: "N", zip: "75011" });
+    const perRecipient = new OutboxWorker(db.pool, transport, { mailFrom: MAIL_FROM, publicUrl: PUBLIC_URL, batchSize: 1, recipientDailyCap: 2 });
+    while ((await perRecipient.runOnce()) > 0);
+    await signUp(appDb(db.pool), { email: "other@busy.example", firstName: "Bob", lastName: "N", zip: "75011" });
+    await signUp(appDb(db.pool), { email: "third@busy.example", firstName: "Cy", lastName: "N", zip: "75011" });
+    const perDomain = new OutboxWorker(db.pool, transport, { mailFrom: MAIL_FROM, publicUrl: PUBLIC_URL, batchSize: 1, domainHourlyCap: 1 });
+    while ((await perDomain.runOnce()) > 0);
+    transport.close?.();
+    expect(sink.accepted.map((d) => d.to).sort()).toEqual(["capped@example.org", "capped@example.org", "other@busy.example"]);
+    const rows = await db.pool.query(
+      `SELECT recipient, status, last_error, attempts, CASE WHEN status = 'pending' THEN next_attempt_at > now() END AS later, payload = '{}'::jsonb AS scrubbed FROM email_outbox WHERE status <> 'sent' ORDER BY id`,
+    );
+    expect(rows.rows).toEqual([
+      { recipient: "capped@example.org", status: "failed", last_error: "not sent: recipient daily cap (2) reached", attempts: 1, later: null, scrubbed: true },
+      { recipient: "third@busy.example", status: "pending", last_error: "deferred: recipient domain hourly cap (1) reached", attempts: 0, later: true, scrubbed: false },
+    ]);
+  });
+
+  test("a row a previous release's worker failed for its unknown kind is sent by this one", async () => {
+    await signUp(appDb(db.pool), { email: "rollout@example.org", firstName: "Ann", lastName: "N", zip: "75011" });
+    await db.pool.query(`UPDATE email_outbox SET status = 'failed', attempts = 1, last_error = 'unknown outbox kind volunteer_confirmation'`);
+    const transport = createTransport(smtpUrl, TIMEOUTS);
+    await new OutboxWorker(db.pool, transport, { mailFrom: MAIL_FROM, publicUrl: PUBLIC_URL }).runOnce();
+    transport.close?.();
+    expect(sink.accepted.map((d) => d.to)).toEqual(["rollout@example.org"]);
+  });
 });

@@ -114,7 +114,7 @@ test("beyond capacity: excess shed early with 503 + Retry-After, accepted p99 bo
     // warm-up one signup at a time (a rate it can take however loaded the machine is), then the baseline
     const warm: number[] = [];
     for (let i = 0; i < 50; i++) warm.push((await httpRequest(base, "POST", "/api/volunteers", { headers: json, body: JSON.stringify(volunteer()) })).statusCode);
-    expect(warm.filter((status) => status !== 201)).toEqual([]);
+    expect(warm.filter((status) => status !== 202)).toEqual([]);
     await sleep(300);
     const rss0 = rssMb(pid);
     const rss: number[] = [];
@@ -124,14 +124,14 @@ test("beyond capacity: excess shed early with 503 + Retry-After, accepted p99 bo
       all.push(...rs);
       // recovery: once the burst is over, a normal signup gets in (polled: on a loaded machine the
       // event-loop check may still shed for a moment)
-      await until(async () => (await httpRequest(base, "POST", "/api/volunteers", { headers: json, body: JSON.stringify(volunteer()) })).statusCode === 201, 15_000, 100);
+      await until(async () => (await httpRequest(base, "POST", "/api/volunteers", { headers: json, body: JSON.stringify(volunteer()) })).statusCode === 202, 15_000, 100);
       await sleep(300);
       rss.push(rssMb(pid));
     }
-    const accepted = all.filter((r) => r.status === 201);
+    const accepted = all.filter((r) => r.status === 202);
     const shed = all.filter((r) => r.status === 503);
     const overloaded = shed.filter((r) => r.error === "overloaded");
-    const other = all.filter((r) => r.status !== 201 && r.status !== 503);
+    const other = all.filter((r) => r.status !== 202 && r.status !== 503);
     const p99Accepted = pct(accepted.map((r) => r.serverMs), 99);
     const p99Shed = pct(shed.map((r) => r.serverMs), 99);
     console.log(
@@ -149,7 +149,7 @@ test("beyond capacity: excess shed early with 503 + Retry-After, accepted p99 bo
     expect(shed.filter((r) => !(Number(r.retryAfter) > 0))).toEqual([]);
     // shed early: at admission ("overloaded"), not after waiting for a connection (PG_POOL_WAIT_MS). The
     // error tells them apart; time cannot on a loaded 2-core machine (load average 20: the 503s and the
-    // 201s both took ~9 s from the send, all 2,500 503s at admission), so the latencies are printed above
+    // 202s both took ~9 s from the send, all 2,500 503s at admission), so the latencies are printed above
     // and not asserted. Removing the admission check turns the 503s into pool-wait ones and fails this.
     expect(overloaded.length).toBeGreaterThan(shed.length * 0.9);
     // memory: flat across bursts
@@ -180,7 +180,7 @@ test("event-loop delay: a throttled process sheds with 503 overloaded, /healthz 
   })();
   try {
     // Serving before the throttle (polled: a loaded machine's own delay may trip the check for a moment).
-    await until(async () => (await httpRequest(base, "POST", "/api/volunteers", { headers: json, body: JSON.stringify(volunteer()) })).statusCode === 201, 15_000, 200);
+    await until(async () => (await httpRequest(base, "POST", "/api/volunteers", { headers: json, body: JSON.stringify(volunteer()) })).statusCode === 202, 15_000, 200);
     const t0 = performance.now();
     const during: Array<{ at: number; status: number; error?: string; retryAfter?: string }> = [];
     const health: number[] = [];
@@ -200,8 +200,8 @@ test("event-loop delay: a throttled process sheds with 503 overloaded, /healthz 
     throttling = false;
     await throttle;
     const freedAt = performance.now();
-    // a 201 again once it runs freely: polled up to 30 s (a bound for a loaded machine, not a latency target)
-    await until(async () => (await httpRequest(base, "POST", "/api/volunteers", { headers: json, body: JSON.stringify(volunteer()) })).statusCode === 201, 30_000, 100);
+    // a 202 again once it runs freely: polled up to 30 s (a bound for a loaded machine, not a latency target)
+    await until(async () => (await httpRequest(base, "POST", "/api/volunteers", { headers: json, body: JSON.stringify(volunteer()) })).statusCode === 202, 30_000, 100);
     const recoveryMs = performance.now() - freedAt;
     // after the first samples (1 s each) the app knows it is late
     const late = during.filter((r) => r.at > 2000);
@@ -209,9 +209,9 @@ test("event-loop delay: a throttled process sheds with 503 overloaded, /healthz 
     console.log(
       `event-loop delay (process stopped 1000 ms of every 1020 ms, threshold 300 ms): ${during.length} signups, ` +
         `after 2 s ${overloaded.length}/${late.length} shed with 503 overloaded; statuses ${JSON.stringify(during.reduce<Record<number, number>>((a, r) => ((a[r.status] = (a[r.status] ?? 0) + 1), a), {}))}; ` +
-        `/healthz ${health.join(",")}; first 201 ${Math.round(recoveryMs)} ms after the throttle ended`,
+        `/healthz ${health.join(",")}; first 202 ${Math.round(recoveryMs)} ms after the throttle ended`,
     );
-    expect(during.filter((r) => r.status !== 201 && r.status !== 503).map((r) => r.status)).toEqual([]);
+    expect(during.filter((r) => r.status !== 202 && r.status !== 503).map((r) => r.status)).toEqual([]);
     expect(overloaded.length).toBeGreaterThan(late.length / 2);
     expect(overloaded.filter((r) => !(Number(r.retryAfter) > 0))).toEqual([]);
     expect(health.every((s) => s === 200)).toBe(true);

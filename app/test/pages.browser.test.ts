@@ -195,13 +195,25 @@ if (!chromiumInstalled) {
       await fillSignup(page, email);
       await page.click("button[type=submit]");
       await page.waitForURL("**/signup/confirmation");
-      expect(await textOf(page, "body")).toContain("Votre compte sera activé");
+      expect(await textOf(page, "body")).toContain("Votre compte est en cours d’activation, un e-mail va suivre.");
       if (!javaScriptEnabled) expect(posts.at(-1)).toEqual({ url: "/signup", status: 303, cache: "no-store" });
       else expect(posts.at(-1)).toMatchObject({ url: "/signup", status: 201, cache: "no-store" });
       const stored = await db.pool.query(`SELECT first_name, zip FROM volunteers WHERE email = $1`, [email]);
       expect(stored.rows).toEqual([{ first_name: "Camille", zip: "75011" }]);
       await a11y();
       if (javaScriptEnabled) await shot(page, "3-confirmation");
+
+      // the mailed link (its token read from the outbox, as the mail carries it): a page with a button,
+      // which activates; opening the page alone activates nothing
+      const token = (await db.pool.query(`SELECT payload->>'token' AS token FROM email_outbox WHERE recipient = $1 AND kind = 'volunteer_confirmation'`, [email])).rows[0].token;
+      await page.goto(`/signup/activation?jeton=${token}`);
+      await a11y();
+      if (javaScriptEnabled) await shot(page, "3b-activation");
+      expect((await db.pool.query(`SELECT activated_at FROM volunteers WHERE email = $1`, [email])).rows[0].activated_at).toBeNull();
+      await Promise.all([page.waitForURL((u) => u.pathname === "/signup/activation" && u.search === ""), page.click("#activation-form button[type=submit]")]);
+      expect(await textOf(page, "h1")).toContain("Votre compte est activé");
+      await a11y();
+      if (javaScriptEnabled) await shot(page, "3c-compte-active");
 
       await page.click("text=Voir les missions");
       await page.waitForURL("**/missions");
@@ -214,7 +226,7 @@ if (!chromiumInstalled) {
       // an address nobody signed up with: the form says so next to the field
       await page.fill("#email", uniqueEmail("inconnu"));
       await page.click("button[type=submit]");
-      expect(await textOf(page, "#email-error")).toContain("Aucun bénévole n’est inscrit avec cette adresse");
+      expect(await textOf(page, "#email-error")).toContain("Aucun bénévole actif n’est inscrit avec cette adresse");
       await page.fill("#email", email);
       if (javaScriptEnabled) await shot(page, "5-mission");
       await page.click("button[type=submit]");

@@ -7,7 +7,7 @@ import { findPostgresBin, startPrivateCluster, type PrivateCluster } from "./pri
 /**
  * Issue 11, "no acknowledged signup lost": under a steady open-model signup load, the PostgreSQL
  * server goes away twice, a clean stop (`pg_ctl stop -m fast`) and a crash (`-m immediate`, recovery
- * from WAL), 2 s each. Every 201 must be stored exactly once afterwards; while the server is away the
+ * from WAL), 2 s each. Every 202 must be stored exactly once afterwards; while the server is away the
  * app answers 503 + Retry-After (never a 500, never a hang) while /readyz stays 200 (an outage shorter
  * than the readiness grace keeps the instance in the load balancers), and the app recovers by itself. A private cluster plays the server: the shared one is never
  * restarted.
@@ -63,7 +63,7 @@ afterAll(async () => {
 });
 
 maybe(
-  "PostgreSQL stopped (fast) and crashed (immediate) under 100 signups/s: every 201 stored once, 503 + Retry-After while away, /readyz 200 through the short outage, recovers by itself",
+  "PostgreSQL stopped (fast) and crashed (immediate) under 100 signups/s: every 202 stored once, 503 + Retry-After while away, /readyz 200 through the short outage, recovers by itself",
   async () => {
     if (!bin) throw new Error("CI=true but no PostgreSQL server binaries in /usr/lib/postgresql/*/bin (initdb, pg_ctl): install postgresql on the runner");
     cluster = await startPrivateCluster(bin);
@@ -133,9 +133,9 @@ maybe(
         await cluster.start();
         const startedAt = now();
         outages.push({ mode, stopAt, stoppedAt, startAt, startedAt });
-        // Back when a signup sent after the start got 201 and /readyz said 200 (events, not a fixed sleep),
+        // Back when a signup sent after the start got 202 and /readyz said 200 (events, not a fixed sleep),
         // then one more second of load for the tail check.
-        const back = () => signups.some((x) => x.status === 201 && x.sentAt >= startedAt) && probes.some((x) => x.status === 200 && x.sentAt >= startedAt);
+        const back = () => signups.some((x) => x.status === 202 && x.sentAt >= startedAt) && probes.some((x) => x.status === 200 && x.sentAt >= startedAt);
         const deadline = startedAt + RECOVERY_BOUND_MS + 5000;
         while (!back() && now() < deadline) await sleep(50);
         await sleep(1500);
@@ -151,10 +151,10 @@ maybe(
     const byStatus = new Map<number, number>();
     for (const s of signups) byStatus.set(s.status, (byStatus.get(s.status) ?? 0) + 1);
     const shed = signups.filter((s) => s.status === 503);
-    const acked = signups.filter((s) => s.status === 201).map((s) => s.email);
+    const acked = signups.filter((s) => s.status === 202).map((s) => s.email);
     const maxMs = Math.max(...signups.map((s) => s.doneAt - s.sentAt));
     const recovery = outages.map((o) => {
-      const first = signups.filter((s) => s.status === 201 && s.sentAt >= o.startedAt).sort((a, b) => a.doneAt - b.doneAt)[0];
+      const first = signups.filter((s) => s.status === 202 && s.sentAt >= o.startedAt).sort((a, b) => a.doneAt - b.doneAt)[0];
       const ready = probes.filter((p) => p.status === 200 && p.sentAt >= o.startedAt).sort((a, b) => a.doneAt - b.doneAt)[0];
       const awaySignups = signups.filter((s) => s.sentAt >= o.stoppedAt && s.doneAt <= o.startAt);
       const awayProbes = probes.filter((p) => p.sentAt >= o.stoppedAt && p.doneAt <= o.startAt);
@@ -175,20 +175,20 @@ maybe(
     const storedCount = new Map(stored.rows.map((r) => [r.e, r.n]));
     const ackedStored = acked.filter((e) => storedCount.get(e.toLowerCase()) === 1).length;
     const duplicates = stored.rows.filter((r) => r.n > 1).length;
-    // a 503 whose transaction committed before the connection dropped: the client's retry gets 409, nothing is lost
+    // a 503 whose transaction committed before the connection dropped: the client's retry gets 202 (and a second link), nothing is lost
     const shedButStored = shed.filter((s) => storedCount.has(s.email.toLowerCase())).length;
 
     console.log(
       `pg restart (fast + immediate stop, ${OUTAGE_MS} ms away each) at ${RATE}/s: offered ${signups.length}, ` +
         `acknowledged ${acked.length}, stored ${ackedStored} of them, duplicates ${duplicates}, ` +
         `503 ${shed.length} (${shedButStored} committed anyway), other ${signups.length - acked.length - shed.length} ${JSON.stringify(Object.fromEntries(byStatus))}, ` +
-        `max latency ${Math.round(maxMs)} ms, recovery after start ${recovery.map((r) => `${r.mode}: first 201 ${r.signupMs} ms, /readyz 200 ${r.readyMs} ms`).join("; ")}, ` +
+        `max latency ${Math.round(maxMs)} ms, recovery after start ${recovery.map((r) => `${r.mode}: first 202 ${r.signupMs} ms, /readyz 200 ${r.readyMs} ms`).join("; ")}, ` +
         `while away: ${recovery.map((r) => `${r.awaySignups.length} signups ${[...new Set(r.awaySignups.map((s) => s.status))].join("/")}, ${r.awayProbes.length} /readyz ${[...new Set(r.awayProbes.map((p) => p.status))].join("/")}`).join("; ")}`,
     );
 
     expect(outages).toHaveLength(2);
-    // only 201 or 503: no 500, no hang (status 0), no answer slower than the request timeout
-    expect(signups.filter((s) => s.status !== 201 && s.status !== 503).map((s) => s.status)).toEqual([]);
+    // only 202 or 503: no 500, no hang (status 0), no answer slower than the request timeout
+    expect(signups.filter((s) => s.status !== 202 && s.status !== 503).map((s) => s.status)).toEqual([]);
     expect(maxMs).toBeLessThan(3 * REQUEST_TIMEOUT_MS);
     expect(shed.length).toBeGreaterThan(0);
     expect(shed.filter((s) => !(Number(s.retryAfter) > 0))).toEqual([]);
@@ -206,11 +206,11 @@ maybe(
       expect(r.signupMs).toBeLessThan(RECOVERY_BOUND_MS);
       expect(r.readyMs).toBeLessThan(RECOVERY_BOUND_MS);
     }
-    // the last second of load is all 201
+    // the last second of load is all 202
     const end = Math.max(...signups.map((s) => s.sentAt));
     const tail = signups.filter((s) => s.sentAt > end - 1000);
     expect(tail.length).toBeGreaterThan(RATE / 2);
-    expect(tail.filter((s) => s.status !== 201)).toEqual([]);
+    expect(tail.filter((s) => s.status !== 202)).toEqual([]);
     expect((await app.request("GET", "/readyz")).statusCode).toBe(200);
     await check.end();
   },

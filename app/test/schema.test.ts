@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { APPLY_INSERT_SQL, MISSION_SQL, ORGANIZATION_BY_TOKEN_SQL, SIGNUP_SQL, TAKE_PLACE_SQL, VOLUNTEER_BY_EMAIL_SQL, listMissionsQuery } from "../src/db/queries";
+import { APPLY_INSERT_SQL, MISSION_SQL, ORGANIZATION_BY_TOKEN_SQL, SIGNUP_INSERT_SQL, SIGNUP_EXISTING_SQL, CONFIRMATION_USE_SQL, CONFIRMATION_STATE_SQL, TAKE_PLACE_SQL, VOLUNTEER_BY_EMAIL_SQL, listMissionsQuery } from "../src/db/queries";
 import { CLAIM_SQL } from "../src/outbox";
 import { migrationNames, migrationStatus, runMigrations } from "../src/migrate";
 import { createTestDb, serverOnlyTest, schema, schemaPool, withDatabase, type TestDb } from "./db";
@@ -73,7 +73,10 @@ test("the signup and application paths plan no sequential scan", async () => {
   try {
     await c.query("SET enable_seqscan = off");
     const queries: Array<[string, string, unknown[]]> = [
-      ["signup", SIGNUP_SQL, ["x@example.org", "A", "B", "75011", null, null]],
+      ["signup", SIGNUP_INSERT_SQL, ["x@example.org", "A", "B", "75011", null, null]],
+      ["signup of a registered address", SIGNUP_EXISTING_SQL, ["Seed7@example.org"]],
+      ["use a confirmation token", CONFIRMATION_USE_SQL, [Buffer.alloc(32)]],
+      ["confirmation token state", CONFIRMATION_STATE_SQL, [Buffer.alloc(32)]],
       ["volunteer by email", VOLUNTEER_BY_EMAIL_SQL, ["Seed7@example.org"]],
       ["mission by id", MISSION_SQL, ["1"]],
       ["take a place", TAKE_PLACE_SQL, ["1"]],
@@ -174,7 +177,7 @@ serverOnlyTest("as on Scaleway: the migrator owns the schema but may not create 
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ email: "role@example.org", firstName: "A", lastName: "B", zip: "75011" }),
       });
-      expect(r.statusCode).toBe(201);
+      expect(r.statusCode).toBe(202);
       expect((await httpRequest(h.baseUrl, "GET", "/readyz")).statusCode).toBe(200);
       // the app role cannot change the schema
       await expect(appDb.pool.query("DROP TABLE volunteers CASCADE")).rejects.toThrow(/must be owner/);

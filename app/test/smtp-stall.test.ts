@@ -1,9 +1,10 @@
 import { createServer, connect, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { loadConfig } from "../src/config";
-import { SIGNUP_SQL } from "../src/db/queries";
 import { createTransport } from "../src/main";
 import { OutboxWorker, type MailTransport } from "../src/outbox";
+import { appDb } from "../src/plugins/db";
+import { signUp } from "../src/volunteer-flow";
 import { createTestDb, type TestDb } from "./db";
 import { SmtpSink } from "./smtp-sink";
 import { until } from "./spawn";
@@ -85,7 +86,7 @@ async function relay(blackHoleFirst: boolean): Promise<{ url: string; attempts: 
 async function oneMail(): Promise<string> {
   await db.pool.query("DELETE FROM email_outbox");
   const email = `stall${Date.now()}@example.org`;
-  await db.pool.query(SIGNUP_SQL, [email, "Camille", "Martin", "75011", null, null]);
+  await signUp(appDb(db.pool), { email, firstName: "Camille", lastName: "Martin", zip: "75011" });
   const r = await db.pool.query<{ id: string }>("SELECT id::text FROM email_outbox");
   return r.rows[0]!.id;
 }
@@ -94,7 +95,7 @@ async function oneMail(): Promise<string> {
 async function deliverWithTwoWorkers(smtpUrl: string): Promise<void> {
   const cfg = loadConfig(ENV);
   const transports: MailTransport[] = [createTransport(smtpUrl, cfg.smtpTimeouts), createTransport(smtpUrl, cfg.smtpTimeouts)];
-  const workers = transports.map((t) => new OutboxWorker(db.pool, t, { mailFrom: MAIL_FROM, leaseMs: cfg.outboxLeaseMs, pollMs: 50 }));
+  const workers = transports.map((t) => new OutboxWorker(db.pool, t, { mailFrom: MAIL_FROM, publicUrl: "https://renfort.test", leaseMs: cfg.outboxLeaseMs, pollMs: 50 }));
   for (const w of workers) w.start();
   try {
     await until(async () => sink.accepted.length >= 1, 20000);

@@ -154,7 +154,7 @@ maybe("DATABASE_URL with libpq's TLS parameters against a PostgreSQL cluster wit
 
   it.each([
     ["serve", ["serve"], {}],
-    ["worker", ["worker"], { SMTP_URL: "smtp://127.0.0.1:1" }],
+    ["worker", ["worker"], { SMTP_URL: "smtp://127.0.0.1:1", PUBLIC_URL: "https://renfort.test" }],
   ])("%s with a wrong CA exits non-zero at start, naming the certificate problem, without hanging", async (_label, args, extra) => {
     const t0 = Date.now();
     const p = runBundle(args, { DATABASE_URL: url(`sslmode=verify-ca&sslrootcert=${certs.wrongCa}`), PORT: "0", HOST: "127.0.0.1", ...extra });
@@ -169,6 +169,7 @@ maybe("DATABASE_URL with libpq's TLS parameters against a PostgreSQL cluster wit
     const p = runBundle(["worker"], {
       DATABASE_URL: url(`sslmode=verify-ca&sslrootcert=${certs.ca}`),
       SMTP_URL: "smtp://127.0.0.1:1",
+      PUBLIC_URL: "https://renfort.test",
       OUTBOX_POLL_MS: "100",
     });
     procs.push(p);

@@ -109,7 +109,7 @@ describe("renderCloudInit", () => {
 });
 
 describe("plainAppEnv", () => {
-  const base = { appPort: 8080, mailFrom: "benevoles@mail.example.fr", trustedProxies: ["173.245.48.0/20", "2400:cb00::/32", "172.16.0.0/22"], degradedMode: false, poolSize: 20, logLevel: "info",
+  const base = { appPort: 8080, mailFrom: "benevoles@mail.example.fr", publicUrl: "https://www.example.fr", trustedProxies: ["173.245.48.0/20", "2400:cb00::/32", "172.16.0.0/22"], degradedMode: false, poolSize: 20, logLevel: "info",
     rateLimits: { signupPerMinute: 240, writesPerMinute: 600 }, adminAllowedCidrs: ["198.51.100.20/32", "2001:db8:1::/48"] };
 
   it("maps the config onto the app's variables", () => {
@@ -117,6 +117,7 @@ describe("plainAppEnv", () => {
       PORT: "8080",
       HOST: "0.0.0.0",
       MAIL_FROM: "benevoles@mail.example.fr",
+      PUBLIC_URL: "https://www.example.fr",
       TRUSTED_PROXIES: "173.245.48.0/20,2400:cb00::/32,172.16.0.0/22",
       DEGRADED_MODE: "off",
       PG_POOL_SIZE: "20",
@@ -141,6 +142,10 @@ describe("plainAppEnv", () => {
 
   it("refuses an empty admin allow-list (the admin API would answer no one, or be opened wide to fix it)", () => {
     expect(() => plainAppEnv({ ...base, adminAllowedCidrs: [] })).toThrow("fleet ADMIN_ALLOWED_CIDRS must list");
+  });
+
+  it.each(["http://www.example.fr", "https://www.example.fr/", "https://www.example.fr/app", ""])("refuses PUBLIC_URL %p, naming it", (publicUrl) => {
+    expect(() => plainAppEnv({ ...base, publicUrl })).toThrow(/^fleet PUBLIC_URL must be the site's https origin with no path/);
   });
 });
 

@@ -45,6 +45,11 @@ export interface AppEnvInput {
   appPort: number;
   /** Sender of the app's mail (the From address on the sending domain). */
   mailFrom: string;
+  /**
+   * The site's public https origin (the app's `PUBLIC_URL`): the activation links the outbox worker mails
+   * point to it, and the worker refuses to start without it.
+   */
+  publicUrl: string;
   /** Proxies whose forwarding headers the app trusts: Cloudflare's ranges and the private subnet (the LB). */
   trustedProxies: readonly string[];
   /** Whether a new database starts in degraded mode (the app's `DEGRADED_MODE` seed). */
@@ -79,11 +84,13 @@ export function backstopPerMinute(limit: { requestsPerPeriod: number; periodSeco
  */
 export function plainAppEnv(e: AppEnvInput): Record<string, string> {
   if (e.trustedProxies.length === 0) throw new Error("fleet TRUSTED_PROXIES must list Cloudflare's ranges and the private subnet, got nothing");
+  if (!/^https:\/\/[a-z0-9.-]+(?::\d+)?$/.test(e.publicUrl)) throw new Error(`fleet PUBLIC_URL must be the site's https origin with no path, e.g. https://www.example.fr, got ${JSON.stringify(e.publicUrl)}`);
   if (e.adminAllowedCidrs.length === 0) throw new Error("fleet ADMIN_ALLOWED_CIDRS must list the operators' addresses (`app.adminAllowedCidrs`), got nothing");
   return {
     PORT: String(e.appPort),
     HOST: "0.0.0.0",
     MAIL_FROM: e.mailFrom,
+    PUBLIC_URL: e.publicUrl,
     TRUSTED_PROXIES: e.trustedProxies.join(","),
     DEGRADED_MODE: e.degradedMode ? "on" : "off",
     PG_POOL_SIZE: String(e.poolSize),

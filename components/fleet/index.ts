@@ -55,6 +55,8 @@ export interface FleetArgs {
   /** The app's non-secret settings. */
   app: {
     mailFrom: string;
+    /** The site's public https origin, e.g. https://www.example.fr: the links mailed (account activation) point to it. Required. */
+    publicUrl: string;
     trustedProxies: string[];
     degradedMode?: boolean;
     logLevel?: string;
@@ -134,6 +136,7 @@ export class Fleet extends pulumi.ComponentResource {
     const plainEnv = plainAppEnv({
       appPort,
       mailFrom: args.app.mailFrom,
+      publicUrl: args.app.publicUrl,
       trustedProxies: args.app.trustedProxies,
       degradedMode: args.app.degradedMode ?? false,
       poolSize: args.capacity.poolSize,

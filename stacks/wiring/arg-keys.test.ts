@@ -48,7 +48,7 @@ describe("the fleet's capacity verdict, named by config key", () => {
   });
 
   it("maps each argument to a key the config has", () => {
-    for (const arg of Object.keys(FLEET_ARG_KEYS)) expect(keyOfArg(arg, FLEET_ARG_KEYS)).toMatch(/^renfort:(capacity|fleet|database|app)\./);
+    for (const arg of Object.keys(FLEET_ARG_KEYS)) expect(keyOfArg(arg, FLEET_ARG_KEYS)).toMatch(/^renfort:(capacity|fleet|database|app|domain)\./);
   });
 });
 

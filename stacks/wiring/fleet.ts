@@ -40,6 +40,7 @@ export const FLEET_ARG_KEYS: ArgKeys = {
   "image.digest": "fleet.image.digest",
   appPort: "fleet.appPort",
   "app.adminAllowedCidrs": "app.adminAllowedCidrs",
+  "app.publicUrl": "domain.mainHost",
 };
 
 /** The capacity model's inputs for a stack. */
@@ -80,6 +81,8 @@ export function fleetArgsFromConfig(cfg: RenfortConfig, secrets: Pick<StackSecre
     appPort: f.appPort,
     app: {
       mailFrom: cfg.email.sender,
+      // the links mailed (account activation) lead to the site's main host, served through the edge
+      publicUrl: `https://${cfg.domain.mainHost}`,
       // The app trusts forwarding headers from Cloudflare (CF-Connecting-IP) and from the load balancers,
       // whose connections come from the private subnet.
       trustedProxies: [...cloudflareRanges(), cfg.network.privateSubnet],

@@ -24,6 +24,8 @@ function options(app: FakeApp, patch: Partial<CampaignOptions>): CampaignOptions
     connections: 256,
     emailDomain: "example.org",
     runId: `t${Math.random().toString(36).slice(2, 8)}`,
+    // what following each mailed link does: applicants are active volunteers
+    activate: (emails) => app.activate(emails),
     ...patch,
   };
 }
@@ -71,7 +73,7 @@ describe("runCampaign", () => {
     // 6 places in all: the first applications are accepted, the rest refused.
     expect((s50.byKind.apply?.statusCounts["201"] ?? 0) + (s100.byKind.apply.statusCounts["201"] ?? 0)).toBe(6);
     expect(s100.byKind.apply.statusCounts["409"]).toBeGreaterThan(0);
-    expect(s100.byKind.signup.statusCounts).toEqual({ "201": 100 });
+    expect(s100.byKind.signup.statusCounts).toEqual({ "202": 100 });
     expect(s100.verdict).toEqual({ result: "held", reasons: [] });
     expect(progress.length).toBeGreaterThan(2);
     expect(progress.at(-1)).toMatchObject({ stepIndex: 1, stepCount: 2, rate: 100 });
@@ -127,7 +129,7 @@ describe("runCampaign", () => {
     app = await startFakeApp({ conflictEvery: 50 });
     const report = await runCampaign(options(app, { steps: [100], stepSeconds: 1 }));
     const step = report.steps[0];
-    expect(step.statusCounts).toEqual({ "201": 98, "409": 2 });
+    expect(step.statusCounts).toEqual({ "202": 98, "409": 2 });
     expect(step.errors).toBe(2);
     expect(step.errorRate).toBe(0.02);
     expect(step.verdict.reasons).toEqual(["error rate 2% (2/100) > max 0.1%"]);
@@ -143,6 +145,15 @@ describe("runCampaign", () => {
     expect(report.warnings).toContain(
       "at 100 signups/s every application was refused (409): the missions are full, so only the refusal path was measured; add missions or places to measure accepted applications",
     );
+  });
+
+  it("skips applications with a warning when no activation is configured (signups stay pending)", async () => {
+    app = await startFakeApp();
+    const report = await runCampaign(options(app, { steps: [50], mix: parseMix("signup=0.8,pages=0.15,apply=0.05"), activate: undefined }));
+    expect(report.warnings).toContain(
+      "applications need active volunteers and no activation is configured (LOADTEST_ACTIVATION_DATABASE_URL): applications are skipped, mix is now signup=0.8421,pages=0.1579",
+    );
+    expect(Object.keys(report.steps[0].byKind).sort()).toEqual(["pages", "signup"]);
   });
 
   it("skips applications with a warning when the target has no mission", async () => {
@@ -207,7 +218,7 @@ describe("runCampaign", () => {
     const s = report.steps[0];
     // (The first request may beat the freeze, which starts 50 ms after the reachability check.)
     expect(s.statusCounts.timeout).toBeGreaterThanOrEqual(18);
-    expect(s.statusCounts.timeout + (s.statusCounts["201"] ?? 0)).toBe(20);
+    expect(s.statusCounts.timeout + (s.statusCounts["202"] ?? 0)).toBe(20);
     expect(s.errors).toBe(s.statusCounts.timeout);
     expect(s.latencyMs.p99).toBeGreaterThanOrEqual(300);
     expect(s.latencyMs.max).toBeLessThan(1000);

@@ -62,6 +62,14 @@ export interface CampaignOptions {
   mainHost?: string;
   /** Aborting it stops the campaign cleanly (in-flight requests get a short grace, then are cancelled). */
   signal?: AbortSignal;
+  /**
+   * Activates the volunteers this campaign signed up (double opt-in: a signup is pending until its mailed
+   * link is followed, and only an active volunteer may apply). Called with batches of acknowledged
+   * signups, outside the measured traffic; its volunteers become the applicants. Without it, the
+   * campaign measures no applications (the mix drops `apply`, with a warning). The CLI activates
+   * through SQL when LOADTEST_ACTIVATION_DATABASE_URL is set (activation.ts).
+   */
+  activate?: (emails: string[]) => Promise<void>;
   onProgress?: (p: Progress) => void;
   progressIntervalMs?: number;
   log?: (line: string) => void;
@@ -257,6 +265,27 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
   // Emails of volunteers this campaign signed up, each used once for an application.
   const signedUp: string[] = [];
   let signedUpHead = 0;
+  // acknowledged signups waiting for `opts.activate`; a pump hands them over in batches
+  let awaitingActivation: string[] = [];
+  let pumping = true;
+  const pump = (async () => {
+    while (pumping) {
+      if (awaitingActivation.length > 0 && opts.activate) {
+        const batch = awaitingActivation;
+        awaitingActivation = [];
+        try {
+          await opts.activate(batch);
+          signedUp.push(...batch);
+        } catch (err) {
+          const w = `activating volunteers failed (${err instanceof Error ? err.message : String(err)}): no more applications`;
+          warnings.push(w);
+          log(`warning: ${w}`);
+          return;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
 
   /** The next request of the scenario for a kind the mix picked. */
   const plan = (kind: RequestKind): PlannedRequest => {
@@ -304,6 +333,12 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
       } else {
         log(`home: pages ${homePaths.page.join(", ")}; assets ${assets.join(", ")}`);
       }
+    }
+    if (scenario === "signup" && (mix.apply ?? 0) > 0 && opts.activate === undefined) {
+      mix = withoutKind(mix, "apply");
+      const w = `applications need active volunteers and no activation is configured (LOADTEST_ACTIVATION_DATABASE_URL): applications are skipped, mix is now ${formatMix(mix)}`;
+      warnings.push(w);
+      log(`warning: ${w}`);
     }
     if (scenario === "signup" && (mix.apply ?? 0) > 0) {
       try {
@@ -411,7 +446,7 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
               ks.ok++;
               r.okEnds.push(end);
               ks.okEnds.push(end);
-              if (req.email !== undefined) signedUp.push(req.email);
+              if (req.email !== undefined) awaitingActivation.push(req.email);
             } else {
               r.errors++;
               ks.errors++;
@@ -535,6 +570,8 @@ export async function runCampaign(opts: CampaignOptions): Promise<CampaignReport
       }
     }
   } finally {
+    pumping = false;
+    await pump;
     await target.close();
   }
 

@@ -21,7 +21,8 @@ node app/dist/server.js migrate > "$out/loadtest-migrate.log"
 
 # Seeding is best effort: without missions the campaign skips applications and says so in its report.
 if command -v psql > /dev/null 2>&1; then
-  psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -q > /dev/null <<'SQL' || echo "loadtest: could not seed missions; applications will be skipped"
+  # the app's tables live in schema renfort (DATABASE_SCHEMA), outside the default search_path
+  PGOPTIONS='-c search_path=renfort' psql "$DATABASE_URL" -v ON_ERROR_STOP=1 -q > /dev/null <<'SQL' || echo "loadtest: could not seed missions; applications will be skipped"
 WITH org AS (
   INSERT INTO organizations (name, email, zip, status, validated_at)
   VALUES ('Campagne de charge (CI)', 'loadtest-ci@example.org', '75011', 'validated', now())
@@ -47,7 +48,9 @@ for _ in $(seq 1 50); do
 done
 
 set +e
-npx tsx tools/loadtest/cli.ts --url "http://127.0.0.1:$port" --steps "$steps" --step-seconds "$step_seconds" \
+# Applications need active volunteers (double opt-in): the harness activates the campaign's signups by SQL
+# (tools/loadtest/activation.ts), as following each mailed link would.
+LOADTEST_ACTIVATION_DATABASE_URL="$DATABASE_URL" npx tsx tools/loadtest/cli.ts --url "http://127.0.0.1:$port" --steps "$steps" --step-seconds "$step_seconds" \
   --client-ips 100000 --warmup-seconds "${LOADTEST_WARMUP_SECONDS:-2}" --report "$out/loadtest.json" --markdown "$out/loadtest.md"
 status=$?
 set -e

@@ -9,6 +9,7 @@ import { USAGE, parseLoadtestArgs, type LoadtestArgs } from "./args";
 import { runCampaign } from "./campaign";
 import { chartPaths, renderChartSvg, renderHtml } from "./chart";
 import { EXIT, UsageError, errorMessage } from "../cli/conventions";
+import { sqlActivation } from "./activation";
 import { buildK6Script } from "./k6";
 import { formatMix } from "./mix";
 import { formatProgress } from "./progress";
@@ -150,8 +151,10 @@ async function main(): Promise<number> {
   }
 
   let report: CampaignReport;
+  const activation = process.env.LOADTEST_ACTIVATION_DATABASE_URL ? sqlActivation(process.env.LOADTEST_ACTIVATION_DATABASE_URL, process.env.LOADTEST_DATABASE_SCHEMA || undefined) : undefined;
   try {
     report = await runCampaign({
+      ...(activation ? { activate: activation.activate } : {}),
       scenario: args.scenario,
       url: args.url,
       steps: args.steps,
@@ -191,6 +194,8 @@ async function main(): Promise<number> {
     clearProgress();
     process.stderr.write(`loadtest: ${errorMessage(err)}\n`);
     return err instanceof UsageError ? EXIT.usage : EXIT.toolFailure;
+  } finally {
+    await activation?.close();
   }
   clearProgress();
   let baselineFailed = false;

@@ -114,7 +114,7 @@ describe("buildK6Script", () => {
   });
 
   it("sends the same signup bodies as the local campaign, with sequence numbers unique per stage", () => {
-    const { mod, calls, samples, execState, env } = load(buildK6Script(plan()), () => ({ status: 201 }));
+    const { mod, calls, samples, execState, env } = load(buildK6Script(plan()), () => ({ status: 202 }));
     const k6Make = mod.makeSignup as typeof makeSignup;
     for (const seq of [0, 1, 2, 41, 997, 1e9 + 7, 3e9 + 123456]) {
       expect(k6Make("k6test", seq, "example.org")).toEqual(makeSignup("k6test", seq, "example.org"));

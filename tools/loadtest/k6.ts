@@ -294,7 +294,7 @@ function doSignup(offset) {
     timeout: TIMEOUT,
     responseType: "none",
   });
-  record(res, res.status === 201);
+  record(res, res.status === 202);
 }
 
 export function signup() {

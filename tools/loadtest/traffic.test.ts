@@ -60,7 +60,8 @@ describe("extractMissionIds", () => {
 
 describe("isExpectedAnswer", () => {
   it.each<["signup" | "pages" | "apply", number, string | null, boolean]>([
-    ["signup", 201, null, true],
+    ["signup", 202, null, true],
+    ["signup", 201, null, false],
     ["signup", 200, null, false],
     ["signup", 409, '{"error":"email_taken"}', false],
     ["signup", 429, null, false],

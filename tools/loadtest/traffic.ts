@@ -1,8 +1,8 @@
 /**
  * What the generator sends and how it judges each answer, as pure functions of a sequence number:
  * realistic signups with unique emails, the page rotation, and the expected answer of each kind
- * (the HTTP contract of issue 7: 201 for a signup, 409 `email_taken` is an error here since every email
- * is unique; 201 for an application, and 409 `mission_full` is a correct answer once places run out).
+ * (the HTTP contract, README: 202 for every signup, anything else is an error; 201 for an application of
+ * an active volunteer, and 409 `mission_full` is a correct answer once places run out).
  */
 import type { RequestKind } from "./mix";
 
@@ -121,7 +121,7 @@ export function extractMissionIds(json: unknown): string[] {
 export function isExpectedAnswer(kind: RequestKind, statusCode: number, body: string | null): boolean {
   switch (kind) {
     case "signup":
-      return statusCode === 201;
+      return statusCode === 202;
     case "pages":
     case "page":
     case "asset":

@@ -83,27 +83,41 @@ export async function checkLoadBalancers(s: Summary): Promise<CheckResult[]> {
   return out;
 }
 
-/** A signup through `target` is answered 201, stored once, and its confirmation mail lands in the mailbox. */
+/**
+ * A signup through `target` is answered 202, stored once (pending), and its confirmation mail lands in
+ * the mailbox with one activation link on the main host (the fleet's PUBLIC_URL); posting its token
+ * through the same path activates the volunteer.
+ */
 export async function checkSignup(s: Summary, via: "load balancer" | "edge"): Promise<CheckResult[]> {
   const ca = readFileSync(s.caFile, "utf8");
   const v = volunteer();
   // Straight to a load balancer, the client plays Cloudflare: its source range, its headers and the origin lock's.
   const headers = { "cf-connecting-ip": "198.51.100.23", ...originAuthHeaders(s) };
-  const r =
+  const post = (path: string, body: string) =>
     via === "edge" && s.edge
-      ? await twinRequest({ address: s.edge.address, port: s.edge.httpsPort, host: s.hosts.main, path: "/api/volunteers", method: "POST", body: v.body, ca })
-      : await twinRequest({ address: s.loadBalancers[0].address, port: s.loadBalancers[0].httpsPort, host: s.hosts.main, path: "/api/volunteers", method: "POST", body: v.body, ca, localAddress: s.cloudflareSourceAddresses[0], headers });
-  const out: CheckResult[] = [{ name: `signup through the ${via} is acknowledged`, ok: r.status === 201, detail: describe(r) }];
-  if (r.status !== 201) return out;
+      ? twinRequest({ address: s.edge.address, port: s.edge.httpsPort, host: s.hosts.main, path, method: "POST", body, ca })
+      : twinRequest({ address: s.loadBalancers[0].address, port: s.loadBalancers[0].httpsPort, host: s.hosts.main, path, method: "POST", body, ca, localAddress: s.cloudflareSourceAddresses[0], headers });
+  const r = await post("/api/volunteers", v.body);
+  const out: CheckResult[] = [{ name: `signup through the ${via} is acknowledged`, ok: r.status === 202, detail: describe(r) }];
+  if (r.status !== 202) return out;
   const db = await databaseClient(s);
   try {
     const rows = await db.query("SELECT count(*)::int AS n FROM volunteers WHERE email = $1", [v.email]);
     out.push({ name: `the signup through the ${via} is stored once`, ok: rows.rows[0].n === 1, detail: `${rows.rows[0].n} row(s)` });
+    const mails = await mailsTo(s, v.email);
+    out.push({ name: `its confirmation mail lands in the mailbox`, ok: mails.length === 1, detail: `${mails.length} message(s) to ${v.email} in ${s.smtp.mailbox}` });
+    // quoted-printable (RFC 2045): soft line breaks joined and "=" decoded before reading the link
+    const text = (mails[0] ?? "").replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+    const link = new RegExp(`https://${s.hosts.main.replace(/\./g, "\\.")}/signup/activation\\?jeton=([A-Za-z0-9_-]{43})`).exec(text);
+    out.push({ name: `the mail's activation link points to https://${s.hosts.main}`, ok: link !== null, detail: link ? "found" : "no activation link on the main host in the mail" });
+    if (link) {
+      const a = await post("/signup/activation", JSON.stringify({ jeton: link[1] }));
+      const active = await db.query("SELECT activated_at IS NOT NULL AS active FROM volunteers WHERE email = $1", [v.email]);
+      out.push({ name: `following the link through the ${via} activates the volunteer`, ok: a.status === 200 && active.rows[0]?.active === true, detail: describe(a) });
+    }
   } finally {
     await db.end();
   }
-  const mails = await mailsTo(s, v.email);
-  out.push({ name: `its confirmation mail lands in the mailbox`, ok: mails.length === 1, detail: `${mails.length} message(s) to ${v.email} in ${s.smtp.mailbox}` });
   return out;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Drills on a running twin (issue 16), each under a steady signup load (load.ts) and each checking that
- * every acknowledged signup (201) is a stored row, exactly once:
+ * every acknowledged signup (202) is a stored row, exactly once:
  * - `instance-kill`: one app process killed (SIGKILL, as a host failure) a third of the way in;
  * - `postgres-restart`: the twin's PostgreSQL stopped (fast shutdown, as a managed-database maintenance
  *   restart) for `--outage` seconds and started again; visitors must see 503s meanwhile, not hangs;
@@ -99,8 +99,8 @@ export async function postgresRestart(o: DrillOptions): Promise<DrillReport> {
   const figures = await loadFigures(s, load.prefix, results);
   const problems = verdict(figures);
   // Recovery: from the server being up again to the first signup sent after which every one is acknowledged.
-  const lastFailure = results.filter((r) => r.status !== 201).at(-1);
-  const recoveredAtMs = lastFailure ? (results.find((r) => r.sentMs > lastFailure.sentMs && r.status === 201)?.sentMs ?? null) : startedMs;
+  const lastFailure = results.filter((r) => r.status !== 202).at(-1);
+  const recoveredAtMs = lastFailure ? (results.find((r) => r.sentMs > lastFailure.sentMs && r.status === 202)?.sentMs ?? null) : startedMs;
   if (recoveredAtMs === null) problems.push("the signups never succeeded again after the restart");
   const failedOtherThan503 = Object.entries(figures.failed).filter(([st]) => st !== "503");
   if (failedOtherThan503.length > 0) problems.push(`while the database was away visitors got ${failedOtherThan503.map(([st, n]) => `${n}×${st === "0" ? "no answer" : st}`).join(", ")} instead of a 503`);
@@ -114,9 +114,9 @@ export async function postgresRestart(o: DrillOptions): Promise<DrillReport> {
     answered503: figures.failed["503"] ?? 0,
     /** Failed requests by when they were sent: before the stop (the machine's own load shedding), while the server was stopping or away, after it was back. */
     failedByPhase: {
-      beforeStop: results.filter((r) => r.status !== 201 && r.sentMs < stopMs).length,
-      whileAway: results.filter((r) => r.status !== 201 && r.sentMs >= stopMs && r.sentMs < startedMs).length,
-      afterRestart: results.filter((r) => r.status !== 201 && r.sentMs >= startedMs).length,
+      beforeStop: results.filter((r) => r.status !== 202 && r.sentMs < stopMs).length,
+      whileAway: results.filter((r) => r.status !== 202 && r.sentMs >= stopMs && r.sentMs < startedMs).length,
+      afterRestart: results.filter((r) => r.status !== 202 && r.sentMs >= startedMs).length,
     },
     ...figures,
     failureWindow: failureWindow(results, stopMs),
@@ -174,7 +174,7 @@ export async function smtpDown(o: DrillOptions & { deliveryTimeoutSeconds?: numb
   const results = await loadEnd;
   const figures = await loadFigures(s, load.prefix, results);
   const problems = verdict(figures);
-  const acked = results.filter((r) => r.status === 201).map((r) => r.email.toLowerCase());
+  const acked = results.filter((r) => r.status === 202).map((r) => r.email.toLowerCase());
 
   // Wait until every acknowledged signup's mail is in the mailbox (or the timeout), then once more a few
   // seconds to catch a second copy.

@@ -108,7 +108,7 @@ export function startSignupLoad(s: Summary, rate: number, tag: string): LoadHand
 export interface LoadFigures {
   sent: number;
   acknowledged: number;
-  /** Answers other than 201, by status (0 = network error or timeout). */
+  /** Answers other than 202, by status (0 = network error or timeout). */
   failed: Record<string, number>;
   /** Achieved signups/s: acknowledged over the time from the first request to the last answer. */
   achievedPerSecond: number;
@@ -139,9 +139,9 @@ export function lossAndDuplicates(acknowledged: readonly string[], stored: Reado
 
 /** Reads back every signup of the load from the twin's database and sums the figures. */
 export async function loadFigures(s: Summary, prefix: string, results: readonly SignupResult[]): Promise<LoadFigures> {
-  const acked = results.filter((r) => r.status === 201);
+  const acked = results.filter((r) => r.status === 202);
   const failed: Record<string, number> = {};
-  for (const r of results) if (r.status !== 201) failed[String(r.status)] = (failed[String(r.status)] ?? 0) + 1;
+  for (const r of results) if (r.status !== 202) failed[String(r.status)] = (failed[String(r.status)] ?? 0) + 1;
   const db = await databaseClient(s);
   let stored: Map<string, number>;
   try {
@@ -171,7 +171,7 @@ export async function loadFigures(s: Summary, prefix: string, results: readonly 
 
 /** First and last failed request, seconds after `fromMs` (ms since the load started); null when none failed. */
 export function failureWindow(results: readonly SignupResult[], fromMs: number): { from: number; to: number } | null {
-  const failures = results.filter((r) => r.status !== 201).map((r) => r.sentMs);
+  const failures = results.filter((r) => r.status !== 202).map((r) => r.sentMs);
   if (failures.length === 0) return null;
   const round = (ms: number) => Math.round((ms - fromMs) / 100) / 10;
   return { from: round(Math.min(...failures)), to: round(Math.max(...failures)) };

@@ -5,7 +5,7 @@ import { bareId, durationMs, readCloudInit, TopologyError } from "./topology";
 const IMAGE = `rg.fr-par.scw.cloud/renfort-staging/renfort-app@sha256:${"a".repeat(64)}`;
 
 describe("readCloudInit: the app's environment from the fleet's own renderer", () => {
-  const plainEnv = plainAppEnv({ appPort: 8080, mailFrom: "x@mail.example.fr", trustedProxies: ["10.0.0.0/8"], degradedMode: false, poolSize: 20, logLevel: "info", rateLimits: { signupPerMinute: 240, writesPerMinute: 600 }, adminAllowedCidrs: ["198.51.100.20/32"] });
+  const plainEnv = plainAppEnv({ appPort: 8080, mailFrom: "x@mail.example.fr", publicUrl: "https://www.example.fr", trustedProxies: ["10.0.0.0/8"], degradedMode: false, poolSize: 20, logLevel: "info", rateLimits: { signupPerMinute: 240, writesPerMinute: 600 }, adminAllowedCidrs: ["198.51.100.20/32"] });
   const secretEnv = { DATABASE_URL: "postgres://app:pw@10.0.0.5:5432/renfort?sslmode=verify-full&sslrootcert=/etc/renfort/rdb-ca.pem", SMTP_URL: "smtp://u:p@smtp.example:587?requireTLS=true", ADMIN_TOKEN: "t".repeat(40) };
   const rendered = renderCloudInit({ image: IMAGE, appPort: 8080, plainEnv, secretEnv, registryPassword: "registry-secret", databaseCaCertificate: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n" });
 

@@ -126,10 +126,10 @@ if (missing.length > 0 && IN_CI) {
       expect([main.status, main.headers.location]).toEqual([301, `https://${summary.hosts.main}/missions?zip=75011`]);
     });
 
-    test("a signup through a load balancer is stored once and its confirmation mail lands in the mailbox", async () => {
+    test("a signup through a load balancer is stored once, its confirmation mail lands in the mailbox and its link (PUBLIC_URL) activates", async () => {
       const results = await checkSignup(summary, "load balancer");
       expect(results.filter((r) => !r.ok)).toEqual([]);
-      expect(results).toHaveLength(3);
+      expect(results).toHaveLength(5);
     });
 
     test("through the edge: the home page is served and its second GET is a cache hit, a banned country gets 403, a signup is stored and mailed", async () => {
@@ -138,7 +138,7 @@ if (missing.length > 0 && IN_CI) {
       expect(banned).toMatch(/^[A-Z]{2}$/);
       const results = [...(await checkEdge(summary, banned)), ...(await checkSignup(summary, "edge"))];
       expect(results.filter((r) => !r.ok)).toEqual([]);
-      expect(results).toHaveLength(6);
+      expect(results).toHaveLength(8);
     });
 
     test("down stops every process, frees every port, removes the state directory; a second down is a no-op", async () => {

@@ -4,19 +4,26 @@
  */
 
 /**
- * Signup: one statement, hence one short transaction, two inserts. ON CONFLICT on the unique
- * lower(email) index turns a concurrent duplicate into "no row" instead of an error: the loser waits
- * for the winner's commit and then inserts nothing (the outbox insert selects from the empty CTE).
+ * Signup (volunteer-flow.ts `signUp`), one short transaction. The insert names activated_at (NULL:
+ * pending until the mailed link is followed). ON CONFLICT on the unique lower(email) index turns an
+ * address already there (or a concurrent duplicate, once its winner commits) into "no row", and the
+ * row that is there is then read and locked.
  */
-export const SIGNUP_SQL = `WITH v AS (
-  INSERT INTO volunteers (email, first_name, last_name, zip, phone, birthdate)
-  VALUES ($1, $2, $3, $4, $5, $6)
-  ON CONFLICT ((lower(email))) DO NOTHING
-  RETURNING id, email, first_name
-)
-INSERT INTO email_outbox (kind, recipient, volunteer_id, payload)
-SELECT 'volunteer_welcome', v.email, v.id, jsonb_build_object('firstName', v.first_name) FROM v
-RETURNING volunteer_id`;
+export const SIGNUP_INSERT_SQL = `INSERT INTO volunteers (email, first_name, last_name, zip, phone, birthdate, activated_at)
+VALUES ($1, $2, $3, $4, $5, $6, NULL)
+ON CONFLICT ((lower(email))) DO NOTHING
+RETURNING id, email, first_name, activated_at`;
+export const SIGNUP_EXISTING_SQL = `SELECT id, email, first_name, activated_at FROM volunteers WHERE lower(email) = lower($1) FOR UPDATE`;
+export const CONFIRMATION_INSERT_SQL = `INSERT INTO volunteer_confirmations (volunteer_id, token_hash) VALUES ($1, $2)`;
+/** The mail of a signup: payload { firstName, token? }; the worker renders the first name only as a letters-only greeting (outbox.ts). */
+export const SIGNUP_MAIL_SQL = `INSERT INTO email_outbox (kind, recipient, volunteer_id, payload) VALUES ($1, $2, $3, $4)`;
+
+/** Uses an unused, unexpired token: its volunteer, or no row. */
+export const CONFIRMATION_USE_SQL = `UPDATE volunteer_confirmations SET used_at = now()
+WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING volunteer_id`;
+/** Why a token could not be used: unknown (no row), used, or expired. */
+export const CONFIRMATION_STATE_SQL = `SELECT used_at IS NOT NULL AS used FROM volunteer_confirmations WHERE token_hash = $1`;
+export const VOLUNTEER_ACTIVATE_SQL = `UPDATE volunteers SET activated_at = coalesce(activated_at, now()), status = 'active' WHERE id = $1`;
 
 export const MISSION_SQL = `SELECT m.id::text AS id, m.title, m.description, m.zip, m.department, m.city, m.places,
   m.places_taken AS "placesTaken", o.name AS "organizationName"
@@ -34,7 +41,8 @@ export function listMissionsQuery(f: { zip?: string; department?: string }): { n
 }
 
 export const MISSION_EXISTS_SQL = `SELECT 1 FROM missions WHERE id = $1`;
-export const VOLUNTEER_BY_EMAIL_SQL = `SELECT id FROM volunteers WHERE lower(email) = lower($1)`;
+/** An active volunteer only: a pending one (address not confirmed) is answered as unknown. */
+export const VOLUNTEER_BY_EMAIL_SQL = `SELECT id FROM volunteers WHERE lower(email) = lower($1) AND activated_at IS NOT NULL`;
 export const APPLY_INSERT_SQL = `INSERT INTO applications (mission_id, volunteer_id) VALUES ($1, $2)
 ON CONFLICT (volunteer_id, mission_id) DO NOTHING RETURNING id::text AS id`;
 /** The guard against overselling: the row lock serializes applicants and WHERE is re-checked after the wait. */

@@ -62,6 +62,19 @@ export function unnamedStatements(pool: Pool): Pool {
   });
 }
 
+/** The routes' view of a pool (also what the tests and workers outside fastify use). */
+export function appDb(pool: Pool): AppDb {
+  return { pool, transaction: (fn) => inTransaction(pool, fn) };
+}
+
+/**
+ * A checked-out client whose connection dies (server restart, pg_terminate_backend) emits 'error',
+ * which would crash the process without a listener; the failing query rejects anyway, so the
+ * listener only keeps the event from being unhandled, and the client is discarded, not pooled again.
+ * https://node-postgres.com/apis/pool#releasing-clients
+ */
+const ignoreClientError = (): void => undefined;
+
 /**
  * BEGIN, fn, COMMIT on one connection. On an error the connection goes back to the pool only when it is
  * known to be sane: after a timeout or a connection error its state is unknown (a query the client gave
@@ -72,6 +85,7 @@ export function unnamedStatements(pool: Pool): Pool {
  */
 async function inTransaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  client.on("error", ignoreClientError);
   try {
     await client.query("BEGIN");
     const result = await fn(client);
@@ -90,13 +104,15 @@ async function inTransaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): 
       client.release(rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr)));
     }
     throw err;
+  } finally {
+    client.off("error", ignoreClientError);
   }
 }
 
 export default fp<DbPluginOptions>(
   async (app, opts) => {
     const pool = opts.namedStatements === false ? unnamedStatements(opts.pool) : opts.pool;
-    app.decorate("db", { pool, transaction: (fn) => inTransaction(pool, fn) } satisfies AppDb);
+    app.decorate("db", appDb(pool));
   },
   { name: "renfort-db" },
 );

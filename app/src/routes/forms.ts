@@ -1,15 +1,16 @@
 import formbody from "@fastify/formbody";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, preValidationHookHandler } from "fastify";
-import { APPLY_INSERT_SQL, MISSION_SQL, SIGNUP_SQL, TAKE_PLACE_SQL, VOLUNTEER_BY_EMAIL_SQL } from "../db/queries";
+import { MISSION_SQL } from "../db/queries";
 import { isDatabaseUnavailable } from "../db";
 import { fieldsFromSchemaErrors, type SchemaError } from "../domain";
-import { errorPage, missionPage, signupPage, type MissionView } from "../html";
+import { ACTIVATION_PATH, parseToken } from "../confirmation";
+import { activatedPage, activationErrorPage, activationPage, errorPage, missionPage, signupPage, type MissionView } from "../html";
 import { CACHE, HttpError, RETRY_AFTER, sendHtml } from "../http";
-import { Rollback } from "../plugins/db";
 import { frenchPostcode, pastBirthdate } from "../plugins/domain-checks";
 import { APPLY_FIELDS, SIGNUP_FIELDS, frenchErrors, keptValues, normalizeFormBody, type FieldSpec, type FormState } from "../pages/forms";
 import { emailSchema, missionIdParam } from "./schemas";
 import { volunteerBody } from "./volunteers";
+import { activate, applyToMission, signUp, type SignupInput } from "../volunteer-flow";
 
 /**
  * The pages' forms. Each posts to its page's own URL and works without JavaScript: the browser
@@ -67,6 +68,9 @@ function succeeded(req: FastifyRequest, reply: FastifyReply, location: string): 
   return reply.code(303).header("location", location).send();
 }
 
+/** The JSON error of each activation outcome (the HTML answer is a page saying the same). */
+const ACTIVATION_ERRORS = { malformed: "malformed_token", unknown: "unknown_token", used: "token_used", expired: "token_expired" } as const;
+
 const forms: FastifyPluginAsync = async (app) => {
   await app.register(formbody);
 
@@ -110,17 +114,9 @@ const forms: FastifyPluginAsync = async (app) => {
       const values = keptValues(SIGNUP_FIELDS, body);
       const problems = problemsOf(req, { zip: frenchPostcode, birthdate: pastBirthdate });
       if (Object.keys(problems).length) return formFailed(req, reply, 400, { values, ...frenchErrors(SIGNUP_FIELDS, problems) }, signupPage);
-      const b = body as { email: string; firstName: string; lastName: string; zip: string; phone?: string; birthdate?: string };
-      // the same statement as POST /api/volunteers (routes/volunteers.ts)
-      const r = await app.db.pool.query({ name: "signup", text: SIGNUP_SQL, values: [b.email, b.firstName, b.lastName, b.zip, b.phone ?? null, b.birthdate ?? null] });
-      if (r.rowCount === 0) {
-        const state = {
-          values,
-          errors: { email: "Cette adresse est déjà inscrite : vous pouvez candidater aux missions avec elle." },
-          message: "Le formulaire contient une erreur : corrigez le champ signalé.",
-        };
-        return formFailed(req, reply, 409, state, signupPage);
-      }
+      // the same signup as POST /api/volunteers (routes/volunteers.ts): the confirmation page whatever
+      // the address's state, so the form tells no one whether an address is registered
+      await signUp(app.db, body as unknown as SignupInput);
       return succeeded(req, reply, "/signup/confirmation");
     },
   );
@@ -141,32 +137,43 @@ const forms: FastifyPluginAsync = async (app) => {
       const render = (s: FormState) => missionPage(mission, s);
       const problems = problemsOf(req);
       if (Object.keys(problems).length) return formFailed(req, reply, 400, { values, ...frenchErrors(APPLY_FIELDS, problems) }, render);
-      const email = body.email as string;
-      // the same statements as POST /api/missions/:id/applications (routes/missions.ts)
-      const v = await app.db.pool.query<{ id: string }>({ name: "volunteer-by-email", text: VOLUNTEER_BY_EMAIL_SQL, values: [email] });
-      const volunteerId = v.rows[0]?.id;
-      if (!volunteerId) {
+      // the same as POST /api/missions/:id/applications (routes/missions.ts): a pending volunteer is unknown
+      const r = await applyToMission(app.db, mission.id, body.email as string);
+      if (!r.ok && r.error === "volunteer_not_found") {
         const state = {
           values,
-          errors: { email: "Aucun bénévole n’est inscrit avec cette adresse : vérifiez-la, ou inscrivez-vous d’abord." },
+          errors: { email: "Aucun bénévole actif n’est inscrit avec cette adresse : vérifiez-la, activez votre compte avec le lien reçu par e-mail, ou inscrivez-vous d’abord." },
           message: "Le formulaire contient une erreur : corrigez le champ signalé.",
         };
         return formFailed(req, reply, 400, state, render);
       }
-      try {
-        await app.db.transaction(async (c) => {
-          const a = await c.query<{ id: string }>({ name: "apply-insert", text: APPLY_INSERT_SQL, values: [missionId, volunteerId] });
-          if (!a.rows[0]) throw new Rollback("already_applied" as const);
-          const t = await c.query({ name: "take-place", text: TAKE_PLACE_SQL, values: [missionId] });
-          if (!t.rows[0]) throw new Rollback("mission_full" as const);
-        });
-      } catch (err) {
-        if (!(err instanceof Rollback)) throw err;
-        const message = err.value === "already_applied" ? "Vous avez déjà candidaté à cette mission." : "Cette mission vient d’être complète : choisissez-en une autre.";
+      if (!r.ok) {
+        const message = r.error === "already_applied" ? "Vous avez déjà candidaté à cette mission." : "Cette mission vient d’être complète : choisissez-en une autre.";
         return formFailed(req, reply, 409, { values, errors: {}, message }, render);
       }
       return succeeded(req, reply, "/candidature/confirmation");
     },
   );
+
+  // The mailed link opens a page with a button; only the button's POST activates, because mail
+  // scanners open (GET) the links of the mails they inspect.
+  app.get<{ Querystring: { jeton?: unknown } }>(ACTIVATION_PATH, async (req, reply) => {
+    const token = parseToken(req.query.jeton);
+    if (!token) return sendHtml(reply.code(400), CACHE.noStore, activationErrorPage(400).html);
+    return sendHtml(reply, CACHE.noStore, activationPage(token));
+  });
+
+  app.post(ACTIVATION_PATH, async (req, reply) => {
+    reply.header("cache-control", CACHE.noStore);
+    const body = req.body && typeof req.body === "object" ? (req.body as Record<string, unknown>) : {};
+    const token = parseToken(body.jeton);
+    const outcome = token ? await activate(app.db, token) : "malformed";
+    const status = ({ activated: 200, malformed: 400, unknown: 404, used: 409, expired: 410 } as const)[outcome];
+    if (status === 200) return wantsJson(req) ? reply.send({ status: "active" }) : sendHtml(reply, CACHE.noStore, activatedPage());
+    const page = activationErrorPage(status);
+    reply.code(status);
+    if (wantsJson(req)) return reply.send({ error: ACTIVATION_ERRORS[outcome as Exclude<typeof outcome, "activated">], message: page.message });
+    return reply.type("text/html; charset=utf-8").send(page.html);
+  });
 };
 export default forms;

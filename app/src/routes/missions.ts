@@ -1,9 +1,9 @@
 import type { FastifyPluginAsync } from "fastify";
-import { APPLY_INSERT_SQL, MISSION_EXISTS_SQL, MISSION_SQL, TAKE_PLACE_SQL, VOLUNTEER_BY_EMAIL_SQL, listMissionsQuery } from "../db/queries";
+import { MISSION_EXISTS_SQL, MISSION_SQL, listMissionsQuery } from "../db/queries";
 import { normalizeDepartment } from "../domain";
 import { missionListPage, missionPage, notFoundPage, type MissionView } from "../html";
 import { CACHE, sendHtml } from "../http";
-import { Rollback } from "../plugins/db";
+import { applyToMission } from "../volunteer-flow";
 import { emailSchema, missionIdParam } from "./schemas";
 
 const listQuery = {
@@ -84,23 +84,10 @@ const missions: FastifyPluginAsync = async (app) => {
       reply.header("cache-control", CACHE.noStore);
       const missionId = missionIdParam(req.params.id);
       const exists = missionId ? (await db.pool.query({ name: "mission-exists", text: MISSION_EXISTS_SQL, values: [missionId] })).rowCount : 0;
-      if (!exists) return reply.code(404).send({ error: "mission_not_found" });
-      const v = await db.pool.query<{ id: string }>({ name: "volunteer-by-email", text: VOLUNTEER_BY_EMAIL_SQL, values: [req.body.email] });
-      if (!v.rows[0]) return reply.code(404).send({ error: "volunteer_not_found" });
-      const volunteerId = v.rows[0].id;
-      try {
-        const out = await db.transaction(async (c) => {
-          const a = await c.query<{ id: string }>({ name: "apply-insert", text: APPLY_INSERT_SQL, values: [missionId, volunteerId] });
-          if (!a.rows[0]) throw new Rollback("already_applied" as const);
-          const t = await c.query<{ placesLeft: number }>({ name: "take-place", text: TAKE_PLACE_SQL, values: [missionId] });
-          if (!t.rows[0]) throw new Rollback("mission_full" as const);
-          return { id: a.rows[0].id, missionId, placesLeft: t.rows[0].placesLeft };
-        });
-        return reply.code(201).send(out);
-      } catch (err) {
-        if (err instanceof Rollback) return reply.code(409).send({ error: err.value });
-        throw err;
-      }
+      if (!missionId || !exists) return reply.code(404).send({ error: "mission_not_found" });
+      const r = await applyToMission(db, missionId, req.body.email);
+      if (!r.ok) return reply.code(r.error === "volunteer_not_found" ? 404 : 409).send({ error: r.error });
+      return reply.code(201).send({ id: r.id, missionId, placesLeft: r.placesLeft });
     },
   );
 };

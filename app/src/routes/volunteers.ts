@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
-import { SIGNUP_SQL } from "../db/queries";
 import { CACHE } from "../http";
+import { signUp } from "../volunteer-flow";
 import { checkBody, frenchPostcode, pastBirthdate } from "../plugins/domain-checks";
 import { emailSchema, textSchema, zipSchema } from "./schemas";
 
@@ -18,29 +18,30 @@ export const volunteerBody = {
   },
 } as const;
 
-const createdVolunteer = {
-  201: { type: "object", properties: { id: { type: "string" }, status: { type: "string" } }, required: ["id", "status"] },
+/** The one answer to every signup accepted by the schema, whatever the address's state (README, security). */
+export const SIGNUP_ACCEPTED = { status: "pending_confirmation" } as const;
+
+const acceptedVolunteer = {
+  202: { type: "object", properties: { status: { type: "string" } }, required: ["status"] },
 } as const;
 
-/** Volunteer signup: the one write kept in degraded mode. The welcome mail goes through the outbox. */
+/**
+ * Volunteer signup: the one write kept in degraded mode. 202 and the same body whether the address is
+ * new, pending or active (volunteer-flow.ts `signUp`): only the owner of the address learns, by mail,
+ * which it was.
+ */
 const volunteers: FastifyPluginAsync = async (app) => {
   app.post<{ Body: { email: string; firstName: string; lastName: string; zip: string; phone?: string; birthdate?: string } }>(
     "/api/volunteers",
     {
       config: { degradedOk: true },
-      schema: { body: volunteerBody, response: createdVolunteer },
+      schema: { body: volunteerBody, response: acceptedVolunteer },
       preHandler: checkBody({ zip: frenchPostcode, birthdate: pastBirthdate }),
     },
     async (req, reply) => {
       reply.header("cache-control", CACHE.noStore);
-      const b = req.body;
-      const r = await app.db.pool.query<{ volunteer_id: string }>({
-        name: "signup",
-        text: SIGNUP_SQL,
-        values: [b.email, b.firstName.trim(), b.lastName.trim(), b.zip, b.phone ?? null, b.birthdate ?? null],
-      });
-      if (r.rowCount === 0) return reply.code(409).send({ error: "email_taken" });
-      return reply.code(201).send({ id: r.rows[0]!.volunteer_id, status: "pending" });
+      await signUp(app.db, req.body);
+      return reply.code(202).send(SIGNUP_ACCEPTED);
     },
   );
 };

@@ -30,6 +30,9 @@ export interface FakeApp {
   arrivals: number[];
   signups: Map<string, Record<string, unknown>>;
   applications: Array<{ missionId: string; email: string }>;
+  /** Volunteers whose signup was activated (`activate`, what following the mailed link does). */
+  active: Set<string>;
+  activate(emails: string[]): Promise<void>;
   rejectedSignups: number;
   /** CF-Connecting-IP values seen, with their request counts. */
   visitors: Map<string, number>;
@@ -47,7 +50,17 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 export async function startFakeApp(opts: FakeAppOptions = {}): Promise<FakeApp> {
   const missions = new Map((opts.missions ?? []).map((m) => [String(m.id), { places: m.places, taken: 0 }]));
-  const state: Omit<FakeApp, "url" | "close"> = { arrivals: [], signups: new Map(), applications: [], rejectedSignups: 0, visitors: new Map() };
+  const state: Omit<FakeApp, "url" | "close"> = {
+    arrivals: [],
+    signups: new Map(),
+    applications: [],
+    rejectedSignups: 0,
+    visitors: new Map(),
+    active: new Set(),
+    activate: async (emails) => {
+      for (const e of emails) if (state.signups.has(e.toLowerCase())) state.active.add(e.toLowerCase());
+    },
+  };
   let signupCount = 0;
   let nextFree = 0;
   let firstArrival: number | null = null;
@@ -98,13 +111,14 @@ export async function startFakeApp(opts: FakeAppOptions = {}): Promise<FakeApp> 
           return send(res, 409, { error: "email_taken" }, arrivedAt);
         }
         state.signups.set(email, v);
-        return send(res, 201, { id: state.signups.size, status: "pending" }, arrivedAt);
+        return send(res, 202, { status: "pending_confirmation" }, arrivedAt);
       }
       const apply = /^\/api\/missions\/([^/]+)\/applications$/.exec(url);
       if (req.method === "POST" && apply) {
         const mission = missions.get(decodeURIComponent(apply[1]));
         const email = String((JSON.parse(body) as { email?: unknown }).email ?? "").toLowerCase();
-        if (mission === undefined || !state.signups.has(email)) return send(res, 404, { error: "not_found" }, arrivedAt);
+        // as the app: a volunteer who did not follow the confirmation link is unknown
+        if (mission === undefined || !state.active.has(email)) return send(res, 404, { error: "not_found" }, arrivedAt);
         if (mission.taken >= mission.places) return send(res, 409, { error: "mission_full" }, arrivedAt);
         mission.taken++;
         state.applications.push({ missionId: apply[1], email });
