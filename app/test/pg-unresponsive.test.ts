@@ -103,7 +103,7 @@ maybe(
     // Every pool connection open and idle before the freeze, so the first signups of the freeze send their
     // query on one and wait for its answer (the ones after them wait for a new connection: PG_POOL_WAIT_MS).
     const warm = await Promise.all(Array.from({ length: 8 }, () => signup(base, now)));
-    expect(warm.map((s) => s.status)).toEqual(Array(8).fill(201));
+    expect(warm.map((s) => s.status)).toEqual(Array(8).fill(202));
 
     const during: Array<Promise<Signup>> = [];
     cluster.freeze();
@@ -119,11 +119,11 @@ maybe(
       cluster.thaw();
     }
     const thawedAt = now();
-    // Recovery: the first 201 of a signup sent after the thaw (polled, bounded).
+    // Recovery: the first 202 of a signup sent after the thaw (polled, bounded).
     let recoveredAt: number | undefined;
     while (recoveredAt === undefined && now() - thawedAt < RECOVERY_BOUND_MS) {
       const s = await signup(base, now);
-      if (s.status === 201) recoveredAt = s.doneAt;
+      if (s.status === 202) recoveredAt = s.doneAt;
       else await sleep(100);
     }
     const results = await Promise.all(during);
@@ -137,7 +137,7 @@ maybe(
     console.log(
       `database frozen ${FREEZE_MS} ms, ${RATE} signups/s, REQUEST_TIMEOUT_MS ${REQUEST_TIMEOUT_MS}: ${results.length} sent, ` +
         `answers ${JSON.stringify(Object.fromEntries(byAnswer))}, slowest answer ${Math.round(slowest)} ms, ` +
-        `${timeoutLines.length} deadline log lines, first 201 ${recoveredAt === undefined ? "never" : `${Math.round(recoveredAt - thawedAt)} ms`} after the thaw`,
+        `${timeoutLines.length} deadline log lines, first 202 ${recoveredAt === undefined ? "never" : `${Math.round(recoveredAt - thawedAt)} ms`} after the thaw`,
     );
 
     // no hang: every request answered, none later than the deadline plus the margin

@@ -148,6 +148,8 @@ export async function startPrivateCluster(bin: string, opts: { passwords?: boole
       signalAll("SIGSTOP");
     },
     thaw() {
+      // a no-op once destroyed: the scratch cleanup may have destroyed the cluster before a file's afterAll
+      if (destroyed) return;
       frozen = false;
       signalAll("SIGCONT");
     },
