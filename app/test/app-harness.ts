@@ -6,6 +6,15 @@ import { createPool } from "../src/db";
 import { migrationNames } from "../src/migrate";
 import type { TestDb } from "./db";
 
+/** The `error` code of a JSON error answer, or undefined for any other body. */
+export function errorCodeOf(body: string): string | undefined {
+  try {
+    return (JSON.parse(body) as { error?: string }).error;
+  } catch {
+    return undefined;
+  }
+}
+
 export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef0123456789";
 
 /** A silent log sink that keeps the lines, so tests can assert on what gets logged. */

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { httpRequest, volunteer } from "./app-harness";
+import { errorCodeOf, httpRequest, volunteer } from "./app-harness";
 import { createTestDb, type TestDb } from "./db";
 import { runBundle, until, type Proc } from "./spawn";
 
@@ -52,13 +52,7 @@ async function burst(base: string, rate: number, durationMs: number): Promise<Re
       inflight.push(
         fetch(`${base}/api/volunteers`, { method: "POST", headers: json, body: JSON.stringify(volunteer()), signal: AbortSignal.timeout(30_000) }).then(
           async (r) => {
-            const text = await r.text();
-            let error: string | undefined;
-            try {
-              error = (JSON.parse(text) as { error?: string }).error;
-            } catch {
-              error = undefined;
-            }
+            const error = errorCodeOf(await r.text());
             const now = performance.now();
             results.push({ status: r.status, ms: now - intended, serverMs: now - sent, error, retryAfter: r.headers.get("retry-after") ?? undefined });
           },

@@ -3,7 +3,7 @@ import { performance } from "node:perf_hooks";
 import { createPool } from "../src/db";
 import { runMigrations } from "../src/migrate";
 import dbPlugin from "../src/plugins/db";
-import { startApp, volunteer, type Harness } from "./app-harness";
+import { errorCodeOf, startApp, volunteer, type Harness } from "./app-harness";
 import { inCi, schema, schemaPool, type TestDb } from "./db";
 import { findPostgresBin, startPrivateCluster, type PrivateCluster } from "./private-pg";
 
@@ -66,13 +66,7 @@ async function signup(base: string, now: () => number): Promise<Signup> {
       body: JSON.stringify(volunteer()),
       signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
     });
-    const text = await r.text();
-    let error: string | undefined;
-    try {
-      error = (JSON.parse(text) as { error?: string }).error;
-    } catch {
-      error = undefined;
-    }
+    const error = errorCodeOf(await r.text());
     return { sentAt, doneAt: now(), status: r.status, error, retryAfter: r.headers.get("retry-after") ?? undefined };
   } catch {
     return { sentAt, doneAt: now(), status: 0, error: "no answer", retryAfter: undefined };
