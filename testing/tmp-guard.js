@@ -24,8 +24,11 @@ const { join } = require("node:path");
  * - `tsx-<uid>`: tsx's compile cache, which it keeps in the temporary directory on purpose and never
  *   removes (`--no-cache` turns it off: https://github.com/privatenumber/tsx); the tests that spawn a CLI
  *   through tsx make it, and its name depends only on the user, so it cannot be a test's leftover.
+ * - `node-compile-cache`: Node's module compile cache (Node 22.1 and later), which npm, tsc and eslint
+ *   turn on with `module.enableCompileCache()` and which Node keeps in the temporary directory by default
+ *   (https://nodejs.org/api/module.html#module-compile-cache); it appears only on the LTS run (Node 24).
  */
-const TOLERATED = [/^tsx-\d+$/];
+const TOLERATED = [/^tsx-\d+$/, /^node-compile-cache$/];
 
 /** Set between the two calls: the run's directory and the TMPDIR to restore. */
 let run;
