@@ -164,17 +164,18 @@ test("event-loop delay: a throttled process sheds with 503 overloaded, /healthz 
   const { p, base } = await startBundle({ MAX_POOL_QUEUE: "100000", MAX_EVENT_LOOP_DELAY_MS: "300" });
   const pid = p.child.pid!;
   let throttling = true;
-  const throttle = (async () => {
-    while (throttling) {
-      process.kill(pid, "SIGSTOP");
-      await sleep(1000);
-      process.kill(pid, "SIGCONT");
-      await sleep(20);
-    }
-  })();
+  let throttle: Promise<void> = Promise.resolve();
   try {
-    // Serving before the throttle (polled: a loaded machine's own delay may trip the check for a moment).
+    // Serving before the throttle starts (polled: a loaded machine's own delay may trip the check for a moment).
     await until(async () => (await httpRequest(base, "POST", "/api/volunteers", { headers: json, body: JSON.stringify(volunteer()) })).statusCode === 202, 15_000, 200);
+    throttle = (async () => {
+      while (throttling) {
+        process.kill(pid, "SIGSTOP");
+        await sleep(1000);
+        process.kill(pid, "SIGCONT");
+        await sleep(20);
+      }
+    })();
     const t0 = performance.now();
     const during: Array<{ at: number; status: number; error?: string; retryAfter?: string }> = [];
     const health: number[] = [];
