@@ -176,6 +176,11 @@ test("event-loop delay: a throttled process sheds with 503 overloaded, /healthz 
         await sleep(20);
       }
     })();
+    // the app notices once its loop-delay samples cross the threshold: the first "overloaded" answer
+    await until(async () => {
+      const r = await httpRequest(base, "POST", "/api/volunteers", { headers: json, body: JSON.stringify(volunteer()) });
+      return r.statusCode === 503 && (r.json() as { error?: string }).error === "overloaded";
+    }, 30_000, 200);
     const t0 = performance.now();
     const during: Array<{ at: number; status: number; error?: string; retryAfter?: string }> = [];
     const health: number[] = [];
@@ -198,12 +203,12 @@ test("event-loop delay: a throttled process sheds with 503 overloaded, /healthz 
     // a 202 again once it runs freely: polled up to 30 s (a bound for a loaded machine, not a latency target)
     await until(async () => (await httpRequest(base, "POST", "/api/volunteers", { headers: json, body: JSON.stringify(volunteer()) })).statusCode === 202, 30_000, 100);
     const recoveryMs = performance.now() - freedAt;
-    // after the first samples (1 s each) the app knows it is late
-    const late = during.filter((r) => r.at > 2000);
+    // the app knew it was late when these were sent; a sample may still read low now and then
+    const late = during;
     const overloaded = late.filter((r) => r.status === 503 && r.error === "overloaded");
     console.log(
       `event-loop delay (process stopped 1000 ms of every 1020 ms, threshold 300 ms): ${during.length} signups, ` +
-        `after 2 s ${overloaded.length}/${late.length} shed with 503 overloaded; statuses ${JSON.stringify(during.reduce<Record<number, number>>((a, r) => ((a[r.status] = (a[r.status] ?? 0) + 1), a), {}))}; ` +
+        `after the first overloaded answer ${overloaded.length}/${late.length} shed with 503 overloaded; statuses ${JSON.stringify(during.reduce<Record<number, number>>((a, r) => ((a[r.status] = (a[r.status] ?? 0) + 1), a), {}))}; ` +
         `/healthz ${health.join(",")}; first 202 ${Math.round(recoveryMs)} ms after the throttle ended`,
     );
     expect(during.filter((r) => r.status !== 202 && r.status !== 503).map((r) => r.status)).toEqual([]);
