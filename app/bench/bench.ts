@@ -7,7 +7,7 @@ import { join } from "node:path";
 import autocannon from "autocannon";
 import pg from "pg";
 import { Pool as HttpPool } from "undici";
-import { SIGNUP_INSERT_SQL as SIGNUP_SQL } from "../src/db/queries";
+import { SIGNUP_NEW_SQL as SIGNUP_SQL } from "../src/db/queries";
 import { DEFAULT_DATABASE_SCHEMA } from "../src/config";
 import { runMigrations } from "../src/migrate";
 import { buildBundle } from "../scripts/build";
@@ -16,7 +16,7 @@ import { buildBundle } from "../scripts/build";
  * `npm run bench -w app`: the signup path against the local PostgreSQL server (DATABASE_URL, default
  * postgres://postgres@127.0.0.1:5432/postgres), not part of the tests.
  *
- * 1. Closed-model throughput, same run: a bare node:http + pg reference doing the same two inserts,
+ * 1. Closed-model throughput, same run: a bare node:http + pg reference running the same statement,
  *    then the built bundle (dist/server.js, with logging, validation, rate limits and IP logic on),
  *    alternated twice; prints both signups/s and the ratio (target >= 0.8).
  * 2. Open-model constant rate: 600 signups/s sent on a fixed schedule for 20 s, latency measured from

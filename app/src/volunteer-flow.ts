@@ -9,6 +9,7 @@ import {
   SIGNUP_EXISTING_SQL,
   SIGNUP_INSERT_SQL,
   SIGNUP_MAIL_SQL,
+  SIGNUP_NEW_SQL,
   TAKE_PLACE_SQL,
   VOLUNTEER_ACTIVATE_SQL,
   VOLUNTEER_BY_EMAIL_SQL,
@@ -35,17 +36,27 @@ export const ACCOUNT_EXISTS_KIND = "volunteer_account_exists";
 /**
  * Signup. The caller answers the same whatever happened, so the API never tells whether an address is
  * registered; what differs is only the mail, which goes to the address's owner:
- * - a new address: stored pending, a confirmation link mailed;
+ * - a new address: stored pending, a confirmation link mailed, in one statement (the common case, the
+ *   launch's hot path: one round trip);
  * - a pending address: a new link mailed (the earlier ones keep working until they expire);
  * - an active address: a mail saying an account exists, with no link.
- * Each case is one transaction of two or three statements.
+ * The last two are one transaction that locks the row, also taken by the second of two concurrent
+ * signups of one new address once the first committed.
  */
 export async function signUp(db: AppDb, b: SignupInput): Promise<void> {
+  const firstName = b.firstName.trim();
+  const token = newToken();
+  const created = await db.pool.query({
+    name: "signup-new",
+    text: SIGNUP_NEW_SQL,
+    values: [b.email, firstName, b.lastName.trim(), b.zip, b.phone ?? null, b.birthdate ?? null, hashToken(token), CONFIRMATION_KIND, { firstName, token }],
+  });
+  if (created.rowCount === 1) return;
   await db.transaction(async (c) => {
     const ins = await c.query<{ id: string; email: string; first_name: string; activated_at: Date | null }>({
       name: "signup-insert",
       text: SIGNUP_INSERT_SQL,
-      values: [b.email, b.firstName.trim(), b.lastName.trim(), b.zip, b.phone ?? null, b.birthdate ?? null],
+      values: [b.email, firstName, b.lastName.trim(), b.zip, b.phone ?? null, b.birthdate ?? null],
     });
     const v = ins.rows[0] ?? (await c.query<{ id: string; email: string; first_name: string; activated_at: Date | null }>({ name: "signup-existing", text: SIGNUP_EXISTING_SQL, values: [b.email] })).rows[0];
     // the row that made the insert a no-op was deleted meanwhile: nothing to mail (nothing deletes today)
@@ -54,7 +65,6 @@ export async function signUp(db: AppDb, b: SignupInput): Promise<void> {
       await c.query({ name: "signup-mail", text: SIGNUP_MAIL_SQL, values: [ACCOUNT_EXISTS_KIND, v.email, v.id, { firstName: v.first_name }] });
       return;
     }
-    const token = newToken();
     await c.query({ name: "confirmation-insert", text: CONFIRMATION_INSERT_SQL, values: [v.id, hashToken(token)] });
     await c.query({ name: "signup-mail", text: SIGNUP_MAIL_SQL, values: [CONFIRMATION_KIND, v.email, v.id, { firstName: v.first_name, token }] });
   });

@@ -4,7 +4,28 @@
  */
 
 /**
- * Signup (volunteer-flow.ts `signUp`), one short transaction. The insert names activated_at (NULL:
+ * Signup of an address not registered yet (volunteer-flow.ts `signUp`), in one statement: the volunteer
+ * (pending), its confirmation token's hash and the confirmation mail, one round trip and one commit. Every
+ * data-modifying WITH runs to completion whether the main query reads it or not
+ * (https://www.postgresql.org/docs/current/queries-with.html#QUERIES-WITH-MODIFYING). No row when the
+ * address is there (or a concurrent signup of it committed first): the caller then takes the transaction
+ * below, which reads and locks that row. Parameters are cast: in INSERT ... SELECT they are not typed by
+ * the target columns.
+ */
+export const SIGNUP_NEW_SQL = `WITH v AS (
+  INSERT INTO volunteers (email, first_name, last_name, zip, phone, birthdate, activated_at)
+  VALUES ($1, $2, $3, $4, $5, $6, NULL)
+  ON CONFLICT ((lower(email))) DO NOTHING
+  RETURNING id, email
+), confirmation AS (
+  INSERT INTO volunteer_confirmations (volunteer_id, token_hash) SELECT id, $7::bytea FROM v
+)
+INSERT INTO email_outbox (kind, recipient, volunteer_id, payload)
+SELECT $8::text, email, id, $9::jsonb FROM v
+RETURNING volunteer_id`;
+
+/**
+ * Signup of an address already there, one short transaction. The insert names activated_at (NULL:
  * pending until the mailed link is followed). ON CONFLICT on the unique lower(email) index turns an
  * address already there (or a concurrent duplicate, once its winner commits) into "no row", and the
  * row that is there is then read and locked.
