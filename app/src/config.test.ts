@@ -29,6 +29,7 @@ test.each([
   [{ SMTP_URL: "http://x" }, /^SMTP_URL must be an smtp:\/\//],
   [{ ADMIN_TOKEN: "short" }, /^ADMIN_TOKEN must be at least 32 characters/],
   [{ PG_POOL_SIZE: "0" }, /^PG_POOL_SIZE must be an integer between 1 and 500, got 0/],
+  [{ PG_POOL_SIZE: "4", PG_POOL_MIN: "5" }, /^PG_POOL_MIN must not exceed PG_POOL_SIZE \(4\), got 5: lower it or raise PG_POOL_SIZE$/],
   [{ BODY_LIMIT_BYTES: "1e9" }, /^BODY_LIMIT_BYTES must be an integer/],
   [{ OUTBOX_WORKER: "on", PUBLIC_URL: "https://renfort.example.org" }, /^SMTP_URL is required when OUTBOX_WORKER=on/],
   [{ OUTBOX_WORKER: "on", SMTP_URL: "smtp://localhost:1025" }, /^PUBLIC_URL is required when OUTBOX_WORKER=on/],

@@ -129,6 +129,8 @@ const envSchema = z
       }),
     ADMIN_TOKEN: z.string().min(32, "must be at least 32 characters (generate one with `openssl rand -hex 32`)").optional(),
     PG_POOL_SIZE: intIn(1, 500, 20),
+    // connections opened at start and never closed for idleness (the fleet sets it to PG_POOL_SIZE)
+    PG_POOL_MIN: intIn(0, 500, 0),
     PG_POOL_WAIT_MS: intIn(50, 60000, 2000),
     PG_STATEMENT_TIMEOUT_MS: intIn(100, 600000, 5000),
     // Backstops behind the edge's limits; the fleet sets them from renfort:edge.rateLimits. The defaults
@@ -161,6 +163,9 @@ const envSchema = z
     }
     if (env.OUTBOX_WORKER === "on" && env.PUBLIC_URL === undefined) {
       ctx.addIssue({ code: "custom", path: ["PUBLIC_URL"], message: "is required when OUTBOX_WORKER=on: the activation links mailed point to it, e.g. PUBLIC_URL=https://renfort.example.org" });
+    }
+    if (env.PG_POOL_MIN > env.PG_POOL_SIZE) {
+      ctx.addIssue({ code: "custom", path: ["PG_POOL_MIN"], message: `must not exceed PG_POOL_SIZE (${env.PG_POOL_SIZE}), got ${env.PG_POOL_MIN}: lower it or raise PG_POOL_SIZE` });
     }
     // A send that outlives its lease gets claimed again by another worker while the first may still
     // deliver: every SMTP wait must end (and the attempt fail) before the lease does.
@@ -203,6 +208,8 @@ export interface AppConfig {
   /** client addresses the admin API answers (with the token); default loopback only */
   adminAllowedCidrs: Cidr[];
   pgPoolSize: number;
+  /** connections opened at start and kept open (createPool, warmPool) */
+  pgPoolMin: number;
   pgPoolWaitMs: number;
   pgStatementTimeoutMs: number;
   rateLimitSignupPerMinute: number;
@@ -262,6 +269,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     adminToken: e.ADMIN_TOKEN,
     adminAllowedCidrs: e.ADMIN_ALLOWED_CIDRS,
     pgPoolSize: e.PG_POOL_SIZE,
+    pgPoolMin: e.PG_POOL_MIN,
     pgPoolWaitMs: e.PG_POOL_WAIT_MS,
     pgStatementTimeoutMs: e.PG_STATEMENT_TIMEOUT_MS,
     rateLimitSignupPerMinute: e.RATE_LIMIT_SIGNUP_PER_MINUTE,

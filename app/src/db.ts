@@ -10,13 +10,15 @@ import type { AppConfig } from "./config";
  * https://node-postgres.com/apis/pool
  */
 export function createPool(
-  cfg: Pick<AppConfig, "pgPoolSize" | "pgPoolWaitMs" | "pgStatementTimeoutMs" | "databaseSchema">,
+  cfg: Pick<AppConfig, "pgPoolSize" | "pgPoolWaitMs" | "pgStatementTimeoutMs" | "databaseSchema"> & Partial<Pick<AppConfig, "pgPoolMin">>,
   databaseUrl: string,
 ): pg.Pool {
   const pool = new pg.Pool({
     // libpq's meaning for sslmode / sslrootcert (see LIBPQ_SSLMODES below)
     connectionString: libpqCompatUrl(databaseUrl),
     max: cfg.pgPoolSize,
+    // pg-pool closes idle connections beyond `min` only (warmPool opens them)
+    min: cfg.pgPoolMin ?? 0,
     connectionTimeoutMillis: cfg.pgPoolWaitMs,
     idleTimeoutMillis: 30000,
     statement_timeout: cfg.pgStatementTimeoutMs,
@@ -28,6 +30,28 @@ export function createPool(
   // the pool; without a listener that would crash the process. The pool drops the client itself.
   pool.on("error", () => undefined);
   return pool;
+}
+
+/**
+ * Opens `count` connections at once and hands them back to the pool, before the service listens. A
+ * launch is a step from quiet to the peak (the TV announcement): a pool that grows under that step
+ * forks PostgreSQL backends (and runs their search_path SET and first statement preparations) exactly
+ * when the database and the instance have the least CPU to spare, and every request waits behind them.
+ * Measured with tools/loadtest/ci-local.sh (app/README.md, "Connection pool"). With `min` set to the
+ * same count the pool keeps them past idleTimeoutMillis. Best effort: a connection that cannot be
+ * opened now is opened on demand later, as without warm-up. Returns how many were opened.
+ * https://node-postgres.com/apis/pool (`min`)
+ */
+export async function warmPool(pool: pg.Pool, count: number): Promise<number> {
+  const opened = await Promise.allSettled(Array.from({ length: count }, () => pool.connect()));
+  let ok = 0;
+  for (const r of opened) {
+    if (r.status === "fulfilled") {
+      r.value.release();
+      ok++;
+    }
+  }
+  return ok;
 }
 
 /** SQLSTATE classes and client errors that mean "the database is not there right now" (answer 503). */

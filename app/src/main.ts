@@ -3,7 +3,7 @@ import pino from "pino";
 import type { Pool } from "pg";
 import { buildApp, type RenfortApp } from "./app";
 import { ConfigError, loadConfig, type AppConfig, type SmtpTimeouts } from "./config";
-import { checkDatabaseAtStart, createPool } from "./db";
+import { checkDatabaseAtStart, createPool, warmPool } from "./db";
 import { DegradedMode } from "./degraded-mode";
 import { migrationNames, runMigrations } from "./migrate";
 import { OutboxWorker, type MailTransport } from "./outbox";
@@ -83,7 +83,7 @@ async function startDegradedMode(
   pool: Pool,
   log: Log,
 ): Promise<{ mode: DegradedMode; stop: () => Promise<void> }> {
-  const listenPool = createPool({ ...cfg, pgPoolSize: 1 }, url);
+  const listenPool = createPool({ ...cfg, pgPoolSize: 1, pgPoolMin: 0 }, url);
   const mode = new DegradedMode({
     pool,
     defaultEnabled: cfg.degraded,
@@ -116,6 +116,10 @@ export async function serve(env: Record<string, string | undefined>, opts: { mig
       throw err;
     });
     if (away) jsonLog("warn", "database not reachable at start: answering 503 until it is", { error: away.message });
+    else if (cfg.pgPoolMin > 0) {
+      const opened = await warmPool(pool, cfg.pgPoolMin);
+      if (opened < cfg.pgPoolMin) jsonLog("warn", "opened fewer database connections at start than PG_POOL_MIN: the rest open on demand", { opened, wanted: cfg.pgPoolMin });
+    }
   }
   // Buffered, asynchronous log writes: a synchronous write to a stdout the kernel is slow to drain
   // (busy disk, slow log driver) would stall the event loop and every request with it. Flushed on
@@ -203,7 +207,7 @@ async function workerOnly(env: Record<string, string | undefined>): Promise<void
   const publicUrl = cfg.publicUrl;
   if (!publicUrl) throw new ConfigError(["PUBLIC_URL is required to run the outbox worker (the activation links mailed point to it), e.g. PUBLIC_URL=https://renfort.example.org"]);
   const db = await resolveDatabaseUrl(cfg, jsonLog);
-  const pool = createPool({ ...cfg, pgPoolSize: Math.min(cfg.pgPoolSize, 5) }, db.url);
+  const pool = createPool({ ...cfg, pgPoolSize: Math.min(cfg.pgPoolSize, 5), pgPoolMin: 0 }, db.url);
   if (!db.embedded) {
     const away = await checkDatabaseAtStart(pool);
     if (away) jsonLog("warn", "database not reachable at start: the worker retries", { error: away.message });

@@ -121,6 +121,7 @@ describe("plainAppEnv", () => {
       TRUSTED_PROXIES: "173.245.48.0/20,2400:cb00::/32,172.16.0.0/22",
       DEGRADED_MODE: "off",
       PG_POOL_SIZE: "20",
+      PG_POOL_MIN: "20",
       LOG_LEVEL: "info",
       RATE_LIMIT_SIGNUP_PER_MINUTE: "240",
       RATE_LIMIT_WRITE_PER_MINUTE: "600",

@@ -435,7 +435,7 @@ describe("backends and fleet", () => {
   it("writes the app's plain env, trusting Cloudflare and the private subnet", () => {
     const t = ofType(prod, TEMPLATE)[0];
     const env = readPlainEnv(String(unwrapSecrets(t.inputs.cloudInit)));
-    expect(env).toMatchObject({ PORT: "8080", MAIL_FROM: "benevoles@mail.renfort-benevoles.fr", DEGRADED_MODE: "off", PG_POOL_SIZE: "20" });
+    expect(env).toMatchObject({ PORT: "8080", MAIL_FROM: "benevoles@mail.renfort-benevoles.fr", DEGRADED_MODE: "off", PG_POOL_SIZE: "20", PG_POOL_MIN: "20" });
     expect(env.TRUSTED_PROXIES.split(",")).toEqual([...CLOUDFLARE_IPS.ipv4, ...CLOUDFLARE_IPS.ipv6, "172.16.0.0/22"]);
     for (const key of ["DATABASE_URL", "SMTP_URL", "ADMIN_TOKEN"]) expect(env).not.toHaveProperty(key);
   });

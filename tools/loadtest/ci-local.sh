@@ -36,7 +36,9 @@ WHERE NOT EXISTS (SELECT 1 FROM missions m WHERE m.organization_id = org.id);
 SQL
 fi
 
-PORT="$port" HOST=127.0.0.1 LOG_LEVEL=warn OUTBOX_WORKER=off TRUSTED_PROXIES=127.0.0.1/32 \
+# The pool as the fleet runs it (components/fleet/cloud-init.ts): 20 connections, opened before it listens.
+# LOADTEST_PG_POOL_MIN=0 opens them on demand instead (app/README.md, "Connection pool", compares both).
+PORT="$port" HOST=127.0.0.1 LOG_LEVEL=warn OUTBOX_WORKER=off TRUSTED_PROXIES=127.0.0.1/32 PG_POOL_SIZE=20 PG_POOL_MIN="${LOADTEST_PG_POOL_MIN:-20}" \
   node app/dist/server.js > "$out/loadtest-app.log" 2>&1 &
 app_pid=$!
 trap 'kill -TERM "$app_pid" 2> /dev/null || true; wait "$app_pid" 2> /dev/null || true' EXIT
