@@ -39,8 +39,9 @@ const server = http.createServer((req, res) => {
         values: [b.email, b.firstName, b.lastName, b.zip, b.phone ?? null, b.birthdate ?? null, tokenHash, "volunteer_confirmation", { firstName: b.firstName, token }],
       })
       .then((r) => {
+        // the bench's addresses are all new; the app's answer to a known one (the same 202) is not modelled
         if (r.rowCount === 0) res.writeHead(409, { "content-type": "application/json" }).end('{"error":"email_taken"}');
-        else res.writeHead(201, { "content-type": "application/json" }).end(JSON.stringify({ id: r.rows[0].volunteer_id, status: "pending" }));
+        else res.writeHead(202, { "content-type": "application/json" }).end('{"status":"pending_confirmation"}');
       })
       .catch(() => res.writeHead(503, { "content-type": "application/json" }).end('{"error":"unavailable"}'));
   });
