@@ -17,7 +17,8 @@ export function createPool(
     // libpq's meaning for sslmode / sslrootcert (see LIBPQ_SSLMODES below)
     connectionString: libpqCompatUrl(databaseUrl),
     max: cfg.pgPoolSize,
-    // pg-pool closes idle connections beyond `min` only (warmPool opens them)
+    // pg-pool closes idle connections beyond `min` only, and never opens up to `min` itself (its doc says
+    // so: https://node-postgres.com/apis/pool): warmPool opens them
     min: cfg.pgPoolMin ?? 0,
     connectionTimeoutMillis: cfg.pgPoolWaitMs,
     idleTimeoutMillis: 30000,
@@ -37,7 +38,7 @@ export function createPool(
  * launch is a step from quiet to the peak (the TV announcement): a pool that grows under that step
  * forks PostgreSQL backends (and runs their search_path SET and first statement preparations) exactly
  * when the database and the instance have the least CPU to spare, and every request waits behind them.
- * Measured with tools/loadtest/ci-local.sh (app/README.md, "Connection pool"). With `min` set to the
+ * Measured with tools/loadtest/ci-local.sh (app/README.md, "The signup's round trips and the connection pool"). With `min` set to the
  * same count the pool keeps them past idleTimeoutMillis. Best effort: a connection that cannot be
  * opened now is opened on demand later, as without warm-up. Returns how many were opened.
  * https://node-postgres.com/apis/pool (`min`)

@@ -95,7 +95,7 @@ export function plainAppEnv(e: AppEnvInput): Record<string, string> {
     DEGRADED_MODE: e.degradedMode ? "on" : "off",
     PG_POOL_SIZE: String(e.poolSize),
     // a fixed-size pool, opened before the instance serves: a surge never waits for new connections
-    // (app/README.md, "Connection pool"); the connection budget already counts poolSize per instance
+    // (app/README.md, "The signup's round trips and the connection pool"); the connection budget already counts poolSize per instance
     PG_POOL_MIN: String(e.poolSize),
     LOG_LEVEL: e.logLevel,
     RATE_LIMIT_SIGNUP_PER_MINUTE: String(e.rateLimits.signupPerMinute),

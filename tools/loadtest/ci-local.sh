@@ -37,7 +37,7 @@ SQL
 fi
 
 # The pool as the fleet runs it (components/fleet/cloud-init.ts): 20 connections, opened before it listens.
-# LOADTEST_PG_POOL_MIN=0 opens them on demand instead (app/README.md, "Connection pool", compares both).
+# LOADTEST_PG_POOL_MIN=0 opens them on demand instead (app/README.md, "The signup's round trips and the connection pool", compares both).
 PORT="$port" HOST=127.0.0.1 LOG_LEVEL=warn OUTBOX_WORKER=off TRUSTED_PROXIES=127.0.0.1/32 PG_POOL_SIZE=20 PG_POOL_MIN="${LOADTEST_PG_POOL_MIN:-20}" \
   node app/dist/server.js > "$out/loadtest-app.log" 2>&1 &
 app_pid=$!
