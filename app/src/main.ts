@@ -16,11 +16,21 @@ import { OutboxWorker, type MailTransport } from "./outbox";
  *   node server.js healthcheck exit 0 when GET /healthz answers 200 (Docker HEALTHCHECK)
  */
 
-type Log = (level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
+type Log = (level: "debug" | "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
 
 const jsonLog: Log = (level, msg, fields) => {
   process.stdout.write(JSON.stringify({ level, time: Date.now(), msg, ...fields }) + "\n");
 };
+
+// pino's numeric levels (https://getpino.io/#/docs/api?id=levels), so the worker process honours LOG_LEVEL as the server does
+const LEVELS: Record<AppConfig["logLevel"], number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+
+/** `jsonLog` without the lines under `level`. */
+function jsonLogAt(level: AppConfig["logLevel"]): Log {
+  return (l, msg, fields) => {
+    if (LEVELS[l] >= LEVELS[level]) jsonLog(l, msg, fields);
+  };
+}
 
 async function resolveDatabaseUrl(cfg: AppConfig, log: Log): Promise<{ url: string; embedded: boolean; stop: () => Promise<void> }> {
   if (cfg.databaseUrl) return { url: cfg.databaseUrl, embedded: false, stop: async () => undefined };
@@ -205,15 +215,16 @@ async function workerOnly(env: Record<string, string | undefined>): Promise<void
   const cfg = loadConfig(env);
   if (!cfg.smtpUrl) throw new ConfigError(["SMTP_URL is required to run the outbox worker, e.g. smtp://localhost:1025"]);
   const publicUrl = cfg.publicUrl;
+  const log = jsonLogAt(cfg.logLevel);
   if (!publicUrl) throw new ConfigError(["PUBLIC_URL is required to run the outbox worker (the activation links mailed point to it), e.g. PUBLIC_URL=https://renfort.example.org"]);
-  const db = await resolveDatabaseUrl(cfg, jsonLog);
+  const db = await resolveDatabaseUrl(cfg, log);
   const pool = createPool({ ...cfg, pgPoolSize: Math.min(cfg.pgPoolSize, 5), pgPoolMin: 0 }, db.url);
   if (!db.embedded) {
     const away = await checkDatabaseAtStart(pool);
-    if (away) jsonLog("warn", "database not reachable at start: the worker retries", { error: away.message });
+    if (away) log("warn", "database not reachable at start: the worker retries", { error: away.message });
   }
   const transport = createTransport(cfg.smtpUrl, cfg.smtpTimeouts);
-  const degraded = await startDegradedMode(cfg, db.url, pool, jsonLog);
+  const degraded = await startDegradedMode(cfg, db.url, pool, log);
   const pollMs = env.OUTBOX_POLL_MS ? Number(env.OUTBOX_POLL_MS) : undefined;
   const worker = new OutboxWorker(pool, transport, {
     mailFrom: cfg.mailFrom,
@@ -222,14 +233,14 @@ async function workerOnly(env: Record<string, string | undefined>): Promise<void
     domainHourlyCap: cfg.mailDomainHourlyCap,
     leaseMs: cfg.outboxLeaseMs,
     ...(pollMs && pollMs > 0 ? { pollMs } : {}),
-    log: jsonLog,
+    log,
     paused: () => degraded.mode.state.enabled,
   });
   degraded.mode.onChange((st) => {
     if (!st.enabled) worker.wake();
   });
   worker.start();
-  jsonLog("info", "outbox worker started", {});
+  log("info", "outbox worker started", {});
   const stop = async () => {
     await worker.stop();
     await degraded.stop();

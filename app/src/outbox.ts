@@ -71,7 +71,7 @@ export interface OutboxWorkerOptions {
   pollMs?: number;
   /** attempts before a row is marked failed; default 8 */
   maxAttempts?: number;
-  log?: (level: "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
+  log?: (level: "debug" | "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
   /**
    * While true, the worker claims nothing: mail stays pending in the outbox (degraded mode defers
    * it) and goes out once this turns false (call `wake()` then to send without waiting a poll).
@@ -293,7 +293,9 @@ export class OutboxWorker {
       while (this.running) {
         let claimed = 0;
         try {
-          if (!this.opts.paused?.()) claimed = await this.runOnce();
+          const held = this.opts.paused?.() ?? false;
+          if (!held) claimed = await this.runOnce();
+          this.log("debug", "outbox round", { held, claimed });
         } catch (err) {
           this.log("warn", "outbox round failed", { error: safeError(err).message, code: safeError(err).code });
         }

@@ -179,7 +179,7 @@ test("the outbox holds confirmation mail while degraded and sends each exactly o
   const sink = new SmtpSink();
   const smtpUrl = await sink.start();
   try {
-    const apps = await fleet(db, 2, { OUTBOX_WORKER: "on", SMTP_URL: smtpUrl, MAIL_FROM: "Renfort <no-reply@renfort.test>", PUBLIC_URL: "https://renfort.test" });
+    const apps = await fleet(db, 2, { LOG_LEVEL: "debug", OUTBOX_WORKER: "on", SMTP_URL: smtpUrl, MAIL_FROM: "Renfort <no-reply@renfort.test>", PUBLIC_URL: "https://renfort.test" });
     await measureFlip(apps, true, () => put(apps[0]!, true, "surge"));
 
     const emails: string[] = [];
@@ -194,16 +194,22 @@ test("the outbox holds confirmation mail while degraded and sends each exactly o
     expect(page.statusCode).toBe(503);
     expect(page.body).toMatch(/seules les inscriptions de bénévoles restent ouvertes/);
 
-    // several worker rounds (500 ms each) go by: nothing is sent, everything waits in the outbox
-    await new Promise((r) => setTimeout(r, 2500));
+    // each worker's rounds, from its debug log line per round
+    const rounds = (i: Instance, held: boolean) => i.proc.stdout.filter((l) => l.includes('"msg":"outbox round"') && l.includes(`"held":${held}`)).length;
+    const afterRounds = async (held: boolean, n: number) => {
+      const before = apps.map((a) => rounds(a, held));
+      await until(async () => apps.every((a, k) => rounds(a, held) >= before[k]! + n), 15_000);
+    };
+    // three held rounds of each worker after the last signup: nothing is sent, everything waits in the outbox
+    await afterRounds(true, 3);
     expect(sink.accepted.filter((d) => emails.includes(d.to))).toEqual([]);
     const held = await db.pool.query<{ status: string; n: number }>("SELECT status, count(*)::int AS n FROM email_outbox GROUP BY status");
     expect(held.rows).toEqual([{ status: "pending", n: 6 }]);
 
     await put(apps[1]!, false, "surge over");
     await until(async () => emails.every((e) => sink.accepted.some((d) => d.to === e)), 15_000);
-    // more worker rounds on both processes: still one message per signup
-    await new Promise((r) => setTimeout(r, 1500));
+    // three more rounds of both workers: still one message per signup
+    await afterRounds(false, 3);
     for (const e of emails) expect([e, sink.accepted.filter((d) => d.to === e).length]).toEqual([e, 1]);
     const sent = await db.pool.query<{ status: string; n: number }>("SELECT status, count(*)::int AS n FROM email_outbox GROUP BY status");
     expect(sent.rows).toEqual([{ status: "sent", n: 6 }]);
