@@ -369,8 +369,8 @@ describe("backends and fleet", () => {
     });
     expect(new Set(groups.map((g) => (g.inputs.loadBalancers as { id: string }[])[0].id)).size).toBe(2);
     expect(ofType(staging, GROUP).map((g) => g.inputs.capacities)).toEqual([
-      [{ minReplicas: 1, maxReplicas: 1, cooldownDelay: 300 }],
-      [{ minReplicas: 1, maxReplicas: 1, cooldownDelay: 300 }],
+      [{ minReplicas: 1, maxReplicas: 2, cooldownDelay: 300 }],
+      [{ minReplicas: 1, maxReplicas: 2, cooldownDelay: 300 }],
     ]);
     expect(ofType(prod, "scaleway:autoscaling/instancePolicy:InstancePolicy").map((p) => p.inputs.action).sort()).toEqual(["scale_down", "scale_down", "scale_up", "scale_up"]);
   });
@@ -442,7 +442,7 @@ describe("backends and fleet", () => {
 
   it("reports the capacity verdict of each stack", () => {
     expect(prod.outputs.capacity).toMatchObject({ target: 600, perInstance: 150, headroom: 1.5, requiredCapacity: 900, minInstances: 6, maxInstances: 12, ok: true });
-    expect(staging.outputs.capacity).toMatchObject({ target: 100, minInstances: 1, maxInstances: 3, connectionBudget: { used: 146, available: 200, appRoleLimit: 130 }, ok: true });
+    expect(staging.outputs.capacity).toMatchObject({ target: 100, minInstances: 1, maxInstances: 4, connectionBudget: { used: 188, available: 200, appRoleLimit: 170 }, ok: true });
   });
 });
 

@@ -20,6 +20,11 @@ function twin(args: string[]): { status: number | null; stdout: string; stderr: 
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** Fails with the command's own output (the drill's problems) when it did not exit with `status`. */
+function expectExit(r: ReturnType<typeof twin>, status: number): void {
+  if (r.status !== status) throw new Error(`the twin exited ${r.status}, expected ${status}:\n${r.stdout}\n${r.stderr}`);
+}
+
 interface Processes {
   running: boolean;
   processes: Array<{ pid: number; what: string; alive: boolean }>;
@@ -53,7 +58,7 @@ if (missing.length > 0 && IN_CI) {
     test("postgres-restart: 503s while away, every acknowledged signup stored once, recovery measured", () => {
       const r = twin(["drill", "postgres-restart", "--state-dir", stateDir, "--rate", "30", "--seconds", "9", "--outage", "2", "--report", join(dir, "pg.json")]);
       expect(r.stderr).toBe("");
-      expect(r.status).toBe(0);
+      expectExit(r, 0);
       const rep = report("pg");
       expect(rep).toMatchObject({ drill: "postgres-restart", lostAcknowledged: 0, duplicated: 0, ok: true });
       expect(rep.answered503).toBeGreaterThan(0);
@@ -63,7 +68,7 @@ if (missing.length > 0 && IN_CI) {
 
     test("smtp-down: mails deferred while away, each delivered exactly once afterwards", () => {
       const r = twin(["drill", "smtp-down", "--state-dir", stateDir, "--rate", "20", "--seconds", "6", "--outage", "4", "--report", join(dir, "smtp.json")]);
-      expect(r.status).toBe(0);
+      expectExit(r, 0);
       const rep = report("smtp") as { acknowledged: number; failed: object; mails: { deferredWhenSmtpReturned: number; delivered: number; missing: number; deliveredTwice: number } };
       expect(rep.failed).toEqual({});
       expect(rep.mails.deferredWhenSmtpReturned).toBeGreaterThan(0);
@@ -73,7 +78,7 @@ if (missing.length > 0 && IN_CI) {
     test("release: the new group replaces the old one behind the gate with no failed request", () => {
       const before = instances();
       const r = twin(["drill", "release", "--state-dir", stateDir, "--rate", "30", "--seconds", "2", "--set", "LOG_LEVEL=warn", "--report", join(dir, "release.json")]);
-      expect(r.status).toBe(0);
+      expectExit(r, 0);
       const rep = report("release") as { failed: object; lostAcknowledged: number; gate: { ok: boolean }; to: string[]; serving: string[]; changed: string[] };
       expect(rep).toMatchObject({ failed: {}, lostAcknowledged: 0, gate: { ok: true }, changed: ["LOG_LEVEL"] });
       expect(rep.serving).toEqual(rep.to);
@@ -92,7 +97,7 @@ if (missing.length > 0 && IN_CI) {
       const url = new URL(env.find((kv) => kv.startsWith("DATABASE_URL="))!.slice("DATABASE_URL=".length));
       url.searchParams.set("sslrootcert", join(stateDir, "pki", "smtp.pem"));
       const r = twin(["drill", "release", "--state-dir", stateDir, "--rate", "30", "--seconds", "2", "--gate-timeout", "8", "--set", `DATABASE_URL=${url}`, "--report", join(dir, "bad.json")]);
-      expect(r.status).toBe(1);
+      expectExit(r, 1);
       expect(r.stdout).toMatch(/never got healthy within 8s/);
       expect(r.stdout).not.toContain(decodeURIComponent(url.password));
       const rep = report("bad") as { failed: object; lostAcknowledged: number; gate: { ok: boolean }; from: string[]; serving: string[] };
@@ -109,7 +114,7 @@ if (missing.length > 0 && IN_CI) {
       const url = new URL(env.find((kv) => kv.startsWith("DATABASE_URL="))!.slice("DATABASE_URL=".length));
       url.password = "not-the-database-password";
       const r = twin(["drill", "release", "--state-dir", stateDir, "--rate", "30", "--seconds", "2", "--gate-timeout", "12", "--set", `DATABASE_URL=${url}`, "--report", join(dir, "password.json")]);
-      expect(r.status).toBe(1);
+      expectExit(r, 1);
       expect(r.stdout).toMatch(/never got healthy within 12s/);
       expect(r.stdout + r.stderr).not.toContain("not-the-database-password");
       const rep = report("password") as { sent: number; failed: object; lostAcknowledged: number; gate: { ok: boolean; verdicts: Array<{ healthy: number }> }; from: string[]; serving: string[] };
@@ -118,6 +123,12 @@ if (missing.length > 0 && IN_CI) {
       expect(rep.gate.verdicts.every((v) => v.healthy === 0)).toBe(true);
       expect(rep.serving).toEqual(rep.from);
       expect(instances().map((p) => p.pid)).toEqual(before.map((p) => p.pid));
+    });
+
+    test("more instances than a group may run are refused before anything starts: the connection budget covers no more", () => {
+      const r = twin(["up", "--stack", "staging", "--instances", "3", "--base-address", "127.0.71.0", "--state-dir", join(dir, "over")]);
+      expect(r).toMatchObject({ status: 2, stderr: expect.stringMatching(/--instances 3 is above what .*maxReplicas 2.*raise renfort:fleet\.maxInstances/) });
+      expect(twin(["status", "--state-dir", join(dir, "over")]).status).toBe(1);
     });
 
     test("unknown drill and misplaced options are usage errors naming the fix", () => {

@@ -17,6 +17,7 @@ import { issue, makeCa, type Ca } from "./pki";
 import { dataDir, findPostgresBin, provisionDatabase, startCluster, stopCluster, verifiedUrl } from "./postgres";
 import type { TwinProgram } from "./program";
 import { bareId, type InstanceGroup } from "./topology";
+import { UsageError } from "../cli/conventions";
 
 export const REPO_ROOT = join(__dirname, "..", "..");
 export const DEFAULT_STATE_DIR = join(tmpdir(), "renfort-twin");
@@ -293,6 +294,14 @@ export async function up(o: UpOptions): Promise<UpResult> {
   // Loaded here only: the program pulls in every provider SDK, which down and status do not need.
   const { evaluateTwinProgram } = await import("./program");
   const program = await evaluateTwinProgram({ stack: o.stack, configFile: o.configFile });
+  // The database's connection budget (components/fleet/capacity.ts) covers each group at its maxReplicas, twice
+  // during a release: more processes than that would be refused connections by the app role's limit mid-drill.
+  const over = program.topology.groups.filter((g) => o.instances !== undefined && o.instances > g.maxReplicas);
+  if (over.length > 0) {
+    throw new UsageError(
+      `--instances ${o.instances} is above what ${over.map((g) => `${g.name} (maxReplicas ${g.maxReplicas})`).join(", ")} may run, and the database's connection budget covers only that: lower --instances, or raise renfort:fleet.maxInstances (spread over the load balancers) in Pulumi.${o.stack}.yaml`,
+    );
+  }
   ensureBundle(log);
 
   mkdirSync(stateDir, { recursive: true, mode: 0o755 });
