@@ -41,7 +41,10 @@ export function startSignupLoad(s: Summary, rate: number, tag: string): LoadHand
   const ipHeader = viaEdge ? s.edge!.clientIpHeader! : "cf-connecting-ip";
   // Straight to a load balancer the load plays the edge, which adds the origin lock's header.
   const lockHeaders = viaEdge ? {} : originAuthHeaders(s);
-  const agent = new Agent({ keepAlive: true, maxSockets: 256, ca: readFileSync(s.caFile, "utf8"), localAddress: target.localAddress });
+  // Idle connections are dropped after 4 s (node's agent destroys a free socket on its timeout), before the load
+  // balancer's keep-alive timeout closes one as a request is sent on it (the likely cause of one network error in a
+  // release drill, 30 s after a burst of latency had opened extra connections; HAProxy's timeout client is 30 s).
+  const agent = new Agent({ keepAlive: true, timeout: 4_000, maxSockets: 256, ca: readFileSync(s.caFile, "utf8"), localAddress: target.localAddress });
   const prefix = `drill-${tag}-${randomBytes(3).toString("hex")}-`;
   const results: SignupResult[] = [];
   const pending = new Set<Promise<void>>();
