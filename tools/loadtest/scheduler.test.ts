@@ -40,6 +40,15 @@ describe("runArrivals", () => {
   it("emits the planned count at the planned rate, each close to its intended time", async () => {
     const lateness: number[] = [];
     const intended: number[] = [];
+    // The process's own longest pause in the same run (a 5 ms interval's largest gap): on a loaded machine the
+    // whole process can be descheduled or paused by GC for a second, which makes every timer late alike.
+    let last = performance.now();
+    let longestPause = 0;
+    const probe = setInterval(() => {
+      const now = performance.now();
+      longestPause = Math.max(longestPause, now - last);
+      last = now;
+    }, 5);
     const run = await runArrivals({
       ratePerSecond: 400,
       durationMs: 1000,
@@ -47,18 +56,20 @@ describe("runArrivals", () => {
         intended.push(at);
         lateness.push(performance.now() - at);
       },
-    });
+    }).finally(() => clearInterval(probe));
     expect(run).toMatchObject({ emitted: 400, planned: 400, stoppedBy: null });
     // Intended times are exact (absolute schedule, no accumulated drift).
     expect(intended[399] - intended[0]).toBeCloseTo((399 * 1000) / 400, 6);
     // Emission follows the schedule: no request early, and the elapsed time is the step's.
     expect(Math.min(...lateness)).toBeGreaterThanOrEqual(0);
-    // Bounds generous enough for a loaded 2-core machine (timers late by tens of ms); a scheduler that
-    // emitted everything at once fails the ">= 990" and the "no request early", one that drifted the end bound.
+    // Bounds generous enough for a loaded 2-core machine: the median arrival is late by at most 100 ms more
+    // than the process's longest pause (seen: 775 ms late after a pause, in a full run beside a load campaign).
+    // A scheduler that emitted everything at once fails the ">= 990" and the "no request early"; one that
+    // held the arrivals back and sent them in a batch at the end fails the median; one that drifted, the end bound.
     lateness.sort((a, b) => a - b);
-    expect(lateness[Math.floor(lateness.length * 0.5)]).toBeLessThan(100);
+    expect(lateness[Math.floor(lateness.length * 0.5)]).toBeLessThan(100 + longestPause);
     expect(run.endedAt - run.startedAt).toBeGreaterThan(990);
-    expect(run.endedAt - run.startedAt).toBeLessThan(2500);
+    expect(run.endedAt - run.startedAt).toBeLessThan(2500 + longestPause);
   });
 
   it("catches up after the event loop was blocked instead of drifting", async () => {
