@@ -299,7 +299,7 @@ export async function up(o: UpOptions): Promise<UpResult> {
   const over = program.topology.groups.filter((g) => o.instances !== undefined && o.instances > g.maxReplicas);
   if (over.length > 0) {
     throw new UsageError(
-      `--instances ${o.instances} is above what ${over.map((g) => `${g.name} (maxReplicas ${g.maxReplicas})`).join(", ")} may run, and the database's connection budget covers only that: lower --instances, or raise renfort:fleet.maxInstances (spread over the load balancers) in Pulumi.${o.stack}.yaml`,
+      `--instances ${o.instances} is above what ${over.map((g) => `${g.name} (maxReplicas ${g.maxReplicas})`).join(", ")} may run, and the database's connection budget covers only that: lower --instances, or raise renfort:fleet.maxInstances (spread over the load balancers) in ${o.configFile ?? `Pulumi.${o.stack}.yaml`}`,
     );
   }
   ensureBundle(log);
