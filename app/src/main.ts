@@ -22,13 +22,11 @@ const jsonLog: Log = (level, msg, fields) => {
   process.stdout.write(JSON.stringify({ level, time: Date.now(), msg, ...fields }) + "\n");
 };
 
-// pino's numeric levels (https://getpino.io/#/docs/api?id=levels), so the worker process honours LOG_LEVEL as the server does
-const LEVELS: Record<AppConfig["logLevel"], number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
-
-/** `jsonLog` without the lines under `level`. */
+/** `jsonLog` without the lines under `level` (pino's numeric levels), so the worker process honours LOG_LEVEL as the server does. */
 function jsonLogAt(level: AppConfig["logLevel"]): Log {
+  const threshold = level === "silent" ? Infinity : pino.levels.values[level];
   return (l, msg, fields) => {
-    if (LEVELS[l] >= LEVELS[level]) jsonLog(l, msg, fields);
+    if (pino.levels.values[l] >= threshold) jsonLog(l, msg, fields);
   };
 }
 
